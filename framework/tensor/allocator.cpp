@@ -1,0 +1,130 @@
+#include "framework/tensor/allocator.h"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "kernels/error.h"
+
+#if MGR_WITH_CUDA
+#include "framework/tensor/cuda_context.h"
+#include "kernels/cuda/check.h"
+#endif
+
+namespace mgr {
+
+namespace {
+
+std::shared_ptr<void> allocate_cpu(size_t bytes) {
+  const size_t rounded = ((bytes == 0 ? 1 : bytes) + 63) / 64 * 64;
+  void* p = std::aligned_alloc(64, rounded);
+  MGR_CHECK(p != nullptr, "out of host memory allocating " << bytes << " bytes");
+  return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+}
+
+#if MGR_WITH_CUDA
+// Size classes: multiples of 512 B below 1 MiB, multiples of 2 MiB above. Blocks are reused only
+// for the same class, which keeps the cache simple and waste bounded.
+size_t size_class(size_t bytes) {
+  if (bytes == 0) bytes = 1;
+  if (bytes < (1u << 20)) return (bytes + 511) / 512 * 512;
+  return (bytes + (2u << 20) - 1) / (2u << 20) * (2u << 20);
+}
+
+struct DeviceCache {
+  std::mutex mu;
+  std::multimap<size_t, void*> free_blocks;
+  AllocatorStats stats;
+};
+
+constexpr int kMaxDevices = 64;
+DeviceCache& cache(int device) {
+  static DeviceCache caches[kMaxDevices];
+  MGR_CHECK(device >= 0 && device < kMaxDevices, "bad CUDA device index " << device);
+  return caches[device];
+}
+
+void release_cached_locked(DeviceCache& c, int device) {
+  cuda::DeviceGuard guard(device);
+  for (auto& [size, p] : c.free_blocks) {
+    cudaFree(p);
+    c.stats.bytes_cached -= size;
+  }
+  c.free_blocks.clear();
+}
+
+std::shared_ptr<void> allocate_cuda(int device, size_t bytes) {
+  const size_t size = size_class(bytes);
+  DeviceCache& c = cache(device);
+  std::lock_guard<std::mutex> lock(c.mu);
+  void* p = nullptr;
+  auto it = c.free_blocks.find(size);
+  if (it != c.free_blocks.end()) {
+    p = it->second;
+    c.free_blocks.erase(it);
+    c.stats.bytes_cached -= size;
+  } else {
+    cuda::DeviceGuard guard(device);
+    cudaError_t e = cudaMalloc(&p, size);
+    if (e == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      release_cached_locked(c, device);  // give the cache back and try once more
+      e = cudaMalloc(&p, size);
+    }
+    if (e != cudaSuccess) {
+      cudaGetLastError();
+      size_t free_b = 0, total_b = 0;
+      cudaMemGetInfo(&free_b, &total_b);
+      MGR_FAIL("cudaMalloc of " << size << " bytes on cuda:" << device
+                                << " failed: " << cudaGetErrorString(e) << " (in use by mgr "
+                                << c.stats.bytes_in_use << " B, free on device " << free_b
+                                << " of " << total_b << " B)");
+    }
+    ++c.stats.device_mallocs;
+  }
+  c.stats.bytes_in_use += size;
+  if (c.stats.bytes_in_use > c.stats.peak_bytes_in_use) c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
+  return std::shared_ptr<void>(p, [device, size](void* q) {
+    DeviceCache& dc = cache(device);
+    std::lock_guard<std::mutex> l(dc.mu);
+    dc.free_blocks.emplace(size, q);
+    dc.stats.bytes_in_use -= size;
+    dc.stats.bytes_cached += size;
+  });
+}
+#endif
+
+}  // namespace
+
+std::shared_ptr<void> allocate(Device device, size_t bytes) {
+  if (device.is_cpu()) return allocate_cpu(bytes);
+#if MGR_WITH_CUDA
+  return allocate_cuda(device.index, bytes);
+#else
+  MGR_FAIL("cannot allocate on " << device << ": mgr was built without CUDA");
+#endif
+}
+
+AllocatorStats cuda_allocator_stats(int device) {
+#if MGR_WITH_CUDA
+  DeviceCache& c = cache(device);
+  std::lock_guard<std::mutex> lock(c.mu);
+  return c.stats;
+#else
+  (void)device;
+  return {};
+#endif
+}
+
+void cuda_empty_cache() {
+#if MGR_WITH_CUDA
+  for (int d = 0; d < cuda_device_count(); ++d) {
+    DeviceCache& c = cache(d);
+    std::lock_guard<std::mutex> lock(c.mu);
+    release_cached_locked(c, d);
+  }
+#endif
+}
+
+}  // namespace mgr

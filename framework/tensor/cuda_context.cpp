@@ -1,0 +1,83 @@
+#include "kernels/error.h"
+
+#if MGR_WITH_CUDA
+#include <memory>
+#include <mutex>
+
+#include "framework/tensor/cuda_context.h"
+#include "kernels/cuda/check.h"
+
+namespace mgr::cuda {
+
+DeviceGuard::DeviceGuard(int device) {
+  MGR_CUDA_CHECK(cudaGetDevice(&previous_));
+  if (previous_ != device) MGR_CUDA_CHECK(cudaSetDevice(device));
+}
+
+DeviceGuard::~DeviceGuard() {
+  int now = -1;
+  if (cudaGetDevice(&now) == cudaSuccess && now != previous_) cudaSetDevice(previous_);
+}
+
+namespace {
+
+struct Context {
+  cudaStream_t stream = nullptr;
+  cublasHandle_t cublas = nullptr;
+  cudnnHandle_t cudnn = nullptr;
+  void* workspace = nullptr;
+  size_t workspace_bytes = 0;
+};
+
+constexpr int kMaxDevices = 64;
+std::mutex g_mu;
+std::unique_ptr<Context> g_contexts[kMaxDevices];
+
+// Handles are created lazily and live for the whole process: destroying them at exit races
+// with the CUDA runtime's own teardown.
+Context& context(int device) {
+  MGR_CHECK(device >= 0 && device < kMaxDevices, "bad CUDA device index " << device);
+  std::lock_guard<std::mutex> lock(g_mu);
+  auto& ctx = g_contexts[device];
+  if (!ctx) {
+    DeviceGuard guard(device);
+    auto c = std::make_unique<Context>();
+    MGR_CUDA_CHECK(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking));
+    MGR_CUBLAS_CHECK(cublasCreate(&c->cublas));
+    MGR_CUBLAS_CHECK(cublasSetStream(c->cublas, c->stream));
+    // Deterministic, full-precision float32 GEMMs (no TF32) so CUDA matches the CPU reference.
+    MGR_CUBLAS_CHECK(cublasSetMathMode(c->cublas, CUBLAS_DEFAULT_MATH));
+    MGR_CUDNN_CHECK(cudnnCreate(&c->cudnn));
+    MGR_CUDNN_CHECK(cudnnSetStream(c->cudnn, c->stream));
+    ctx = std::move(c);
+  }
+  return *ctx;
+}
+
+}  // namespace
+
+cudaStream_t stream(int device) { return context(device).stream; }
+cublasHandle_t cublas(int device) { return context(device).cublas; }
+cudnnHandle_t cudnn(int device) { return context(device).cudnn; }
+
+void synchronize(int device) {
+  DeviceGuard guard(device);
+  MGR_CUDA_CHECK(cudaStreamSynchronize(stream(device)));
+}
+
+void* workspace(int device, size_t bytes) {
+  Context& c = context(device);
+  if (bytes > c.workspace_bytes) {
+    DeviceGuard guard(device);
+    if (c.workspace) {
+      MGR_CUDA_CHECK(cudaStreamSynchronize(c.stream));  // the old block may still be in use
+      MGR_CUDA_CHECK(cudaFree(c.workspace));
+    }
+    MGR_CUDA_CHECK(cudaMalloc(&c.workspace, bytes));
+    c.workspace_bytes = bytes;
+  }
+  return c.workspace;
+}
+
+}  // namespace mgr::cuda
+#endif

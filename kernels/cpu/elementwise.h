@@ -1,0 +1,18 @@
+// Elementwise reference kernels (plain loops). Pointers + sizes only, no framework types.
+#pragma once
+
+#include <cstdint>
+
+namespace mgr::kernels::cpu {
+
+void fill(float* y, int64_t n, float value);
+// y = a * x + y
+void axpy(float* y, const float* x, int64_t n, float a);
+// y = a * x
+void scale(float* y, const float* x, int64_t n, float a);
+// y = max(x, 0) * 1 + min(x, 0) * slope  (slope 0 gives ReLU)
+void leaky_relu_forward(float* y, const float* x, int64_t n, float slope);
+// dx += dy * (x > 0 ? 1 : slope)
+void leaky_relu_backward(float* dx, const float* dy, const float* x, int64_t n, float slope);
+
+}  // namespace mgr::kernels::cpu

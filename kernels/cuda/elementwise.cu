@@ -1,0 +1,69 @@
+#include "kernels/cuda/check.h"
+#include "kernels/cuda/elementwise.h"
+
+namespace mgr::kernels::cuda {
+
+namespace {
+
+__global__ void fill_kernel(float* y, int64_t n, float value) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    y[i] = value;
+}
+
+__global__ void axpy_kernel(float* y, const float* x, int64_t n, float a) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    y[i] += a * x[i];
+}
+
+__global__ void scale_kernel(float* y, const float* x, int64_t n, float a) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    y[i] = a * x[i];
+}
+
+__global__ void leaky_relu_forward_kernel(float* y, const float* x, int64_t n, float slope) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    const float v = x[i];
+    y[i] = v > 0.f ? v : slope * v;
+  }
+}
+
+__global__ void leaky_relu_backward_kernel(float* dx, const float* dy, const float* x, int64_t n,
+                                           float slope) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    dx[i] += x[i] > 0.f ? dy[i] : slope * dy[i];
+}
+
+}  // namespace
+
+void fill(float* y, int64_t n, float value, cudaStream_t stream) {
+  if (n == 0) return;
+  fill_kernel<<<grid_for(n), 256, 0, stream>>>(y, n, value);
+  MGR_CUDA_LAUNCH_CHECK("fill_kernel");
+}
+
+void axpy(float* y, const float* x, int64_t n, float a, cudaStream_t stream) {
+  if (n == 0) return;
+  axpy_kernel<<<grid_for(n), 256, 0, stream>>>(y, x, n, a);
+  MGR_CUDA_LAUNCH_CHECK("axpy_kernel");
+}
+
+void scale(float* y, const float* x, int64_t n, float a, cudaStream_t stream) {
+  if (n == 0) return;
+  scale_kernel<<<grid_for(n), 256, 0, stream>>>(y, x, n, a);
+  MGR_CUDA_LAUNCH_CHECK("scale_kernel");
+}
+
+void leaky_relu_forward(float* y, const float* x, int64_t n, float slope, cudaStream_t stream) {
+  if (n == 0) return;
+  leaky_relu_forward_kernel<<<grid_for(n), 256, 0, stream>>>(y, x, n, slope);
+  MGR_CUDA_LAUNCH_CHECK("leaky_relu_forward_kernel");
+}
+
+void leaky_relu_backward(float* dx, const float* dy, const float* x, int64_t n, float slope,
+                         cudaStream_t stream) {
+  if (n == 0) return;
+  leaky_relu_backward_kernel<<<grid_for(n), 256, 0, stream>>>(dx, dy, x, n, slope);
+  MGR_CUDA_LAUNCH_CHECK("leaky_relu_backward_kernel");
+}
+
+}  // namespace mgr::kernels::cuda

@@ -1,0 +1,46 @@
+// Shared test helpers: random tensors, finite-difference gradient checks, and CUDA-vs-CPU
+// comparisons. CUDA cases call MGR_REQUIRE_CUDA() first, which skips at run time when no GPU.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <random>
+#include <vector>
+
+#include "framework/autograd/var.h"
+
+#define MGR_REQUIRE_CUDA()                                                   \
+  do {                                                                       \
+    if (!::mgr::cuda_available()) GTEST_SKIP() << "no CUDA device present";  \
+  } while (0)
+
+namespace mgr::test {
+
+// Uniform values in [lo, hi), deterministic by seed.
+Tensor random_tensor(const Shape& shape, uint32_t seed, float lo = -1.f, float hi = 1.f,
+                     Device device = Device::cpu());
+
+// max |a - b| / (atol + rtol * |b|) over all elements is <= 1 (b is the reference).
+::testing::AssertionResult all_close(const Tensor& a, const Tensor& b, float rtol, float atol);
+
+using OpFn = std::function<Var(const std::vector<Var>&)>;
+
+struct GradCheckOptions {
+  float eps = 1e-2f;   // central-difference step
+  float rtol = 2e-2f;  // relative tolerance (of max(|analytic|, |numeric|))
+  float atol = 2e-3f;  // absolute floor, scaled by the largest gradient magnitude seen
+  int max_checks_per_input = 200;  // elements sampled per input (all when fewer)
+};
+
+// Checks the analytic gradient of sum(f(inputs) * R) (R fixed random) against central
+// differences for every input that requires a gradient. Runs on the inputs' device.
+::testing::AssertionResult grad_check(const OpFn& f, const std::vector<Var>& inputs,
+                                      const GradCheckOptions& opt = {});
+
+// Runs f on the CPU inputs and on copies moved to cuda:0, backpropagates the same random seed
+// through both, and compares outputs and every input gradient.
+::testing::AssertionResult cuda_matches_cpu(const OpFn& f, const std::vector<Var>& cpu_inputs,
+                                            float rtol = 1e-4f, float atol = 1e-5f);
+
+}  // namespace mgr::test
