@@ -1,0 +1,87 @@
+// Typed experiment configuration: what one YAML file in experiments/ describes. Every field has
+// a default here; the YAML may set any of them. Parsing (config/yaml_config.h) rejects unknown
+// keys, wrong types and out-of-range values with file:line and the key path.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mgr::config {
+
+struct SyntheticConfig {
+  int tracks_per_genre = 30;   // GTZAN has 100; the default keeps a CPU run short
+  double track_seconds = 30.0;
+  uint64_t seed = 1;           // corpus seed (independent of the experiment seed)
+};
+
+struct DataConfig {
+  std::string source = "synthetic";   // synthetic | gtzan
+  std::string root = "data/synthetic-gtzan";  // GTZAN layout: <root>/<genre>/<genre>.NNNNN.wav
+  std::vector<std::string> genres;    // empty: the ten GTZAN genres
+  int max_tracks_per_genre = 0;       // 0: all
+  int sample_rate = 22050;
+  double clip_seconds = 3.0;
+  double clip_hop_seconds = 3.0;      // hop between clip starts (== clip_seconds: no overlap)
+  std::string split = "track_stratified";  // track_stratified | random_clips (leaky)
+  std::vector<double> split_fractions = {0.8, 0.1, 0.1};  // train, validation, test
+  SyntheticConfig synthetic;
+};
+
+struct FeatureConfig {
+  std::string type = "log_mel";  // log_mel
+  int n_fft = 2048;
+  int hop_length = 512;
+  int win_length = 0;            // 0: n_fft
+  std::string window = "hann";   // hann | hamming
+  bool center = true;
+  std::string pad_mode = "constant";  // constant (librosa >= 0.10) | reflect (torch)
+  int n_mels = 128;
+  double fmin = 0.0;
+  double fmax = 0.0;             // 0: sample_rate / 2
+  std::string mel_scale = "slaney";  // slaney | htk
+  std::string mel_norm = "slaney";   // slaney | none
+  double power = 2.0;
+  double amin = 1e-10;
+  double top_db = 80.0;          // <= 0 disables the clamp
+  std::string ref = "max";       // max (per clip) | one (ref = 1.0)
+};
+
+struct ModelConfig {
+  std::string type = "crnn";           // crnn
+  std::vector<int> conv_channels = {32, 64};
+  int conv_kernel = 3;
+  std::vector<int> pool = {2, 2};      // max-pool size per block (square, stride = size)
+  std::string activation = "relu";     // relu | leaky_relu
+  std::string rnn = "gru";             // gru | lstm
+  int rnn_hidden = 64;
+  int rnn_layers = 1;
+  int dense = 64;                      // hidden dense layer before the classifier; 0: none
+  double dropout = 0.3;
+};
+
+struct TrainConfig {
+  std::string optimizer = "adam";  // adam
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-7;               // Keras' default, the papers' framework
+  double weight_decay = 0.0;
+  int batch_size = 64;
+  int epochs = 25;
+  int log_every = 20;              // steps between progress lines
+};
+
+struct ExperimentConfig {
+  std::string name = "experiment";
+  std::string paper;               // free text: which paper/section this reproduces
+  double paper_test_accuracy = -1; // the number the paper reported (for the table row); <0: none
+  uint64_t seed = 1;
+  std::string device = "auto";     // auto | cpu | cuda | cuda:N
+  DataConfig data;
+  FeatureConfig features;
+  ModelConfig model;
+  TrainConfig train;
+};
+
+}  // namespace mgr::config
