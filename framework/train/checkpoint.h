@@ -1,0 +1,23 @@
+// Model checkpoints as HDF5: one float dataset per parameter and buffer, named by its dotted
+// module path, so h5py/h5dump users can read them. Written to a temporary file and renamed, so
+// an interrupted save never leaves a file that a later load would trust.
+#pragma once
+
+#include <string>
+
+#include "framework/nn/module.h"
+
+namespace mgr::train {
+
+// Extra scalar attributes stored with the checkpoint (epoch, validation accuracy, ...).
+struct CheckpointInfo {
+  int epoch = 0;
+  double validation_accuracy = 0;
+};
+
+void save_checkpoint(const std::string& path, nn::Module& model, const CheckpointInfo& info);
+// Loads into `model` (on whatever device its parameters are); every parameter and buffer must
+// be present with the same shape, else mgr::Error naming the mismatch.
+CheckpointInfo load_checkpoint(const std::string& path, nn::Module& model);
+
+}  // namespace mgr::train

@@ -1,0 +1,27 @@
+// One experiment from config to run directory: data, features on the device, training with
+// validation each epoch and the best checkpoint kept, test evaluation, metrics and reports.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "framework/config/experiment_config.h"
+
+namespace mgr::train {
+
+struct RunOptions {
+  std::string out_dir;             // empty: runs/<name>-<UTC timestamp>
+  std::string config_source;       // the YAML path (recorded in the run directory)
+  std::vector<std::string> overrides;  // the --set arguments (recorded)
+  bool quiet = false;              // no progress lines (tests)
+};
+
+struct RunResult {
+  std::string run_dir;
+  nlohmann::json metrics;  // what metrics.json holds
+};
+
+RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& opt);
+
+}  // namespace mgr::train

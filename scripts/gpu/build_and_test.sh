@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Run ON THE LENT GPU MACHINE from the repository root, with .gpu-deps carried (see
+# scripts/gpu/fetch_deps.sh and docs/gpu-validation.md). Unpacks the carried Debian libraries,
+# builds for sm_90 (H100/H200), runs the whole test suite (CUDA cases included) and the
+# benchmarks side by side with PyTorch. Logs go to $OUT when set (the device tool's folder).
+set -uo pipefail
+repo=$(pwd)
+root=$repo/.gpu-deps/root
+out=${OUT:-$repo/gpu-out}
+mkdir -p "$out" "$root"
+if [[ ! -f $root/.unpacked ]]; then
+  for f in .gpu-deps/debs/*.deb; do dpkg -x "$f" "$root"; done
+  # Debian's CMake configs and .pc files name /usr; point them at the unpacked tree.
+  grep -rlZ --include='*.cmake' --include='*.pc' -e '/usr' "$root/usr/lib" "$root/usr/share" 2>/dev/null |
+    xargs -0 -r sed -i -e "s#\([ \"=;:]\)/usr/#\1$root/usr/#g" -e "s#^prefix=/usr#prefix=$root/usr#"
+  touch "$root/.unpacked"
+fi
+lib=$root/usr/lib/x86_64-linux-gnu
+export PATH=$root/usr/bin:/usr/local/cuda/bin:$PATH
+export PKG_CONFIG_PATH=$lib/pkgconfig:$root/usr/share/pkgconfig
+export LD_LIBRARY_PATH=$lib:$lib/openblas-pthread:${LD_LIBRARY_PATH:-}
+# cuDNN: the toolkit's, else the one PyTorch's pip wheel ships.
+cudnn_args=()
+if [[ ! -f /usr/local/cuda/include/cudnn.h ]]; then
+  cudnn_dir=$(python3 -c 'import nvidia.cudnn, os; print(os.path.dirname(nvidia.cudnn.__file__))' 2>/dev/null || true)
+  if [[ -n $cudnn_dir ]]; then
+    cudnn_args=(-DCUDNN_INCLUDE_DIR="$cudnn_dir/include" -DCUDNN_LIBRARY="$(ls "$cudnn_dir"/lib/libcudnn.so* | head -1)")
+    export LD_LIBRARY_PATH=$cudnn_dir/lib:$LD_LIBRARY_PATH
+  fi
+fi
+{
+  nvidia-smi || true
+  cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
+    -DCMAKE_PREFIX_PATH="$root/usr" -DHDF5_ROOT="$root/usr" "${cudnn_args[@]}" &&
+  cmake --build build-gpu -j16
+} 2>&1 | tee "$out/build.log" | tail -n 40
+[[ -x build-gpu/bin/mgr_tests ]] || { echo "build failed; see $out/build.log"; exit 1; }
+build-gpu/bin/mgr_tests --gtest_brief=1 2>&1 | tee "$out/tests.log" | tail -n 60
+if [[ "${MGR_GPU_BENCH:-1}" == 1 ]]; then
+  {
+    build-gpu/bin/bench_logmel --device all
+    python3 scripts/bench/torch_logmel.py --threads 16 || true
+    build-gpu/bin/bench_crnn --steps 3
+    python3 scripts/bench/torch_crnn.py --threads 16 --steps 3 || true
+  } 2>&1 | tee "$out/bench.log"
+fi
