@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <regex>
@@ -91,7 +92,7 @@ std::string yaml_text(bool v) { return v ? "true" : "false"; }
 std::string yaml_text(double v) {
   if (std::isnan(v)) return ".nan";
   if (std::isinf(v)) return v > 0 ? ".inf" : "-.inf";
-  std::string s = fmt::format("{}", v);  // shortest text that round-trips
+  std::string s = fmt::format("{}", v);                       // shortest text that round-trips
   if (s.find_first_of(".e") == std::string::npos) s += ".0";  // 30.0, not 30: it is a float
   return s;
 }
@@ -115,7 +116,9 @@ YAML::Mark mark_of(const YAML::Node& n) {
 
 template <class T>
 T read_scalar(const YAML::Node& n, const std::string& key, const std::string& expected) {
-  auto wrong = [&]() { return ValueError(mark_of(n), key, "expected " + expected + ", got " + describe_node(n)); };
+  auto wrong = [&]() {
+    return ValueError(mark_of(n), key, "expected " + expected + ", got " + describe_node(n));
+  };
   if (!n.IsScalar()) throw wrong();
   if constexpr (std::is_same_v<T, std::string>) {
     return n.Scalar();
@@ -139,7 +142,8 @@ T read_value(const YAML::Node& n, const std::string& key, const std::string& exp
     }
     T out;
     for (size_t i = 0; i < n.size(); ++i) {
-      out.push_back(read_scalar<E>(n[i], key + "[" + std::to_string(i) + "]", TypeInfo<E>::phrase()));
+      out.push_back(
+          read_scalar<E>(n[i], key + "[" + std::to_string(i) + "]", TypeInfo<E>::phrase()));
     }
     return out;
   } else {
@@ -159,7 +163,7 @@ struct Rule {
         standalone(standalone_in),
         choices(std::move(choices_in)) {}
 
-  std::string text;                  // "> 0", "one of {hann, hamming}", "non-empty"
+  std::string text;  // "> 0", "one of {hann, hamming}", "non-empty"
   std::function<bool(const T&)> ok;
   bool comparison;                   // reads after the type: "an integer >= 1"
   bool standalone;                   // replaces the type in messages: "one of {a, b}"
@@ -222,9 +226,8 @@ Rule<std::string> non_empty() {
 }
 template <class E>
 Rule<std::vector<E>> each(Rule<E> r) {
-  return {"each " + r.text, [ok = r.ok](const std::vector<E>& v) {
-            return std::all_of(v.begin(), v.end(), ok);
-          }};
+  return {"each " + r.text,
+          [ok = r.ok](const std::vector<E>& v) { return std::all_of(v.begin(), v.end(), ok); }};
 }
 template <class E>
 Rule<std::vector<E>> non_empty_list() {
@@ -239,7 +242,8 @@ Rule<T> rule(std::string text, std::function<bool(const T&)> ok) {
 
 // KEY(train.epochs) expands to the key text and an accessor of that very member, so the YAML key
 // and the C++ member cannot drift apart.
-#define KEY(path) #path, [](auto& c) -> auto& { return c.path; }
+#define KEY(path) \
+#path, [](auto& c) -> auto& { return c.path; }
 
 template <class Get, class... R>
 Field field(const char* key, Get get, const char* doc, R... rules_in) {
@@ -321,22 +325,24 @@ std::vector<Field> build_fields() {
       field(KEY(paper_test_accuracy),
             "test accuracy the paper reported, as a fraction, for the results table",
             rule<double>("negative (none) or in [0, 1]",
-                         [](const double& v) { return v < 0 || (v >= 0 && v <= 1); })),
+                         [](const double& v) { return std::isfinite(v) && v <= 1; })),
       field(KEY(seed), "experiment seed: initialisation, shuffling, dropout"),
       field(KEY(device), "where to run; auto picks cuda:0 when a GPU is present, else cpu",
-            Rule<S>{"one of {auto, cpu, cuda, cuda:N} (N a GPU index)", valid_device, false,
-                    true, {"auto", "cpu", "cuda"}}),
+            Rule<S>{"one of {auto, cpu, cuda, cuda:N} (N a GPU index)",
+                    valid_device,
+                    false,
+                    true,
+                    {"auto", "cpu", "cuda"}}),
       // ---- data
       field(KEY(data.source), "audio corpus: generated synthetic tracks or the GTZAN files",
             one_of({"synthetic", "gtzan"})),
-      field(KEY(data.root), "corpus directory, GTZAN layout <root>/<genre>/<genre>.NNNNN.wav",
+      field(KEY(data.root), "corpus directory in GTZAN layout: root/genre/genre.NNNNN.wav",
             non_empty()),
       field(KEY(data.genres), "genres to use, in label order; empty: the ten GTZAN genres",
             each(non_empty_name()), rule<std::vector<S>>("no duplicates", unique)),
       field(KEY(data.max_tracks_per_genre), "use at most this many tracks per genre; 0: all",
             at_least(0)),
-      field(KEY(data.sample_rate), "audio is resampled to this rate (Hz)",
-            in_closed(1000, 192000)),
+      field(KEY(data.sample_rate), "audio is resampled to this rate (Hz)", in_closed(1000, 192000)),
       field(KEY(data.clip_seconds), "length of one clip, the unit the model sees (s)",
             greater_than(0.0)),
       field(KEY(data.clip_hop_seconds),
@@ -377,12 +383,11 @@ std::vector<Field> build_fields() {
       field(KEY(features.amin), "floor applied before log10 in power_to_db", greater_than(0.0)),
       field(KEY(features.top_db), "clamp to this many dB below the peak; <= 0 disables",
             is_finite()),
-      field(KEY(features.ref), "dB reference: max (per clip) or one (1.0)",
-            one_of({"max", "one"})),
+      field(KEY(features.ref), "dB reference: max (per clip) or one (1.0)", one_of({"max", "one"})),
       // ---- model
       field(KEY(model.type), "model family", one_of({"crnn"})),
-      field(KEY(model.conv_channels), "output channels of each conv block",
-            non_empty_list<int>(), each(at_least(1))),
+      field(KEY(model.conv_channels), "output channels of each conv block", non_empty_list<int>(),
+            each(at_least(1))),
       field(KEY(model.conv_kernel), "conv kernel size (square, 'same' padding)", at_least(1),
             rule<int>("odd", [](const int& v) { return v % 2 == 1; })),
       field(KEY(model.pool), "max-pool size after each conv block (square, stride = size)",
@@ -414,8 +419,8 @@ std::vector<Field> build_fields() {
     if (x.section() == current) continue;
     closed.insert(current);
     current = x.section();
-    MGR_CHECK(!closed.count(current), "config field table: section '" << current
-                                                                      << "' is not contiguous");
+    MGR_CHECK(!closed.count(current),
+              "config field table: section '" << current << "' is not contiguous");
   }
   return f;
 }
@@ -484,40 +489,43 @@ std::vector<CrossCheck> build_cross_checks() {
        [](const ExperimentConfig& c) -> R {
          if (c.data.source != "synthetic" || c.data.clip_seconds <= c.data.synthetic.track_seconds)
            return std::nullopt;
-         return fmt::format("must be <= data.synthetic.track_seconds = {} (data.source is "
-                            "synthetic), got {}",
-                            c.data.synthetic.track_seconds, c.data.clip_seconds);
+         return fmt::format(
+             "must be <= data.synthetic.track_seconds = {} (data.source is "
+             "synthetic), got {}",
+             c.data.synthetic.track_seconds, c.data.clip_seconds);
        }},
       {{"model.pool", "model.conv_channels"},
        "one pool size per conv block",
        [](const ExperimentConfig& c) -> R {
          if (c.model.pool.size() == c.model.conv_channels.size()) return std::nullopt;
-         return fmt::format("must have one entry per conv block: model.conv_channels has {}, "
-                            "model.pool has {}",
-                            c.model.conv_channels.size(), c.model.pool.size());
+         return fmt::format(
+             "must have one entry per conv block: model.conv_channels has {}, "
+             "model.pool has {}",
+             c.model.conv_channels.size(), c.model.pool.size());
        }},
       {{"model.pool", "features.n_mels"},
        "product of pool sizes <= n_mels (the frequency axis must not pool away)",
        [](const ExperimentConfig& c) -> R {
          if (pool_product(c) <= c.features.n_mels) return std::nullopt;
-         return fmt::format("product of pool sizes = {} exceeds features.n_mels = {}: the "
-                            "frequency axis would vanish",
-                            pool_product(c), c.features.n_mels);
+         return fmt::format(
+             "product of pool sizes = {} exceeds features.n_mels = {}: the "
+             "frequency axis would vanish",
+             pool_product(c), c.features.n_mels);
        }},
       {{"model.pool", "features.hop_length", "features.n_fft", "features.center",
         "data.clip_seconds", "data.sample_rate"},
        "product of pool sizes <= frames per clip (the time axis must not pool away)",
        [](const ExperimentConfig& c) -> R {
          const int n = clip_samples(c), hop = std::max(c.features.hop_length, 1);
-         const int frames = c.features.center ? 1 + n / hop
-                                              : (n >= c.features.n_fft
-                                                     ? 1 + (n - c.features.n_fft) / hop
-                                                     : 0);
+         const int frames = c.features.center
+                                ? 1 + n / hop
+                                : (n >= c.features.n_fft ? 1 + (n - c.features.n_fft) / hop : 0);
          if (pool_product(c) <= frames) return std::nullopt;
-         return fmt::format("product of pool sizes = {} exceeds the {} frames in one clip "
-                            "(data.clip_seconds, data.sample_rate, features.hop_length): the "
-                            "time axis would vanish",
-                            pool_product(c), frames);
+         return fmt::format(
+             "product of pool sizes = {} exceeds the {} frames in one clip "
+             "(data.clip_seconds, data.sample_rate, features.hop_length): the "
+             "time axis would vanish",
+             pool_product(c), frames);
        }},
   };
 }
@@ -569,7 +577,8 @@ std::vector<std::string> section_children(std::string_view section) {
     if (s.path.empty()) continue;
     const size_t dot = s.path.rfind('.');
     const std::string parent = dot == std::string::npos ? "" : s.path.substr(0, dot);
-    if (parent == section) out.push_back(dot == std::string::npos ? s.path : s.path.substr(dot + 1));
+    if (parent == section)
+      out.push_back(dot == std::string::npos ? s.path : s.path.substr(dot + 1));
   }
   return out;
 }
@@ -611,6 +620,10 @@ std::string fields_markdown() {
     std::string out;
     for (char ch : s) {
       if (ch == '|') out += '\\';
+      if (ch == '<') {
+        out += "&lt;";  // would open an HTML tag
+        continue;
+      }
       out += ch;
     }
     return out;
@@ -619,7 +632,9 @@ std::string fields_markdown() {
   std::string md;
   for (const Section& s : experiment_sections()) {
     md += "### " + (s.path.empty() ? std::string("Top level") : "`" + s.path + "`") + "\n\n";
-    md += cell(s.doc) + ".\n\n";
+    std::string doc = cell(s.doc);
+    doc[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(doc[0])));
+    md += doc + ".\n\n";
     md += "| key | type | default | allowed | meaning |\n";
     md += "|---|---|---|---|---|\n";
     for (const Field& f : experiment_fields()) {
@@ -634,7 +649,8 @@ std::string fields_markdown() {
   md += "|---|---|---|\n";
   for (const CrossCheck& x : cross_checks()) {
     std::string others;
-    for (size_t i = 1; i < x.keys.size(); ++i) others += (i > 1 ? ", " : "") + ("`" + x.keys[i] + "`");
+    for (size_t i = 1; i < x.keys.size(); ++i)
+      others += (i > 1 ? ", " : "") + ("`" + x.keys[i] + "`");
     md += "| `" + x.keys[0] + "` | " + others + " | " + cell(x.rule) + " |\n";
   }
   return md;

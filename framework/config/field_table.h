@@ -77,8 +77,8 @@ const std::vector<Field>& experiment_fields();
 const std::vector<Section>& experiment_sections();
 const std::vector<CrossCheck>& cross_checks();
 
-const Field* find_field(std::string_view key);     // nullptr when no field has that key
-bool is_section(std::string_view path);            // "data", "data.synthetic", ...
+const Field* find_field(std::string_view key);  // nullptr when no field has that key
+bool is_section(std::string_view path);         // "data", "data.synthetic", ...
 std::vector<std::string> section_children(std::string_view section);  // names of fields+subsections
 
 // Every violated range, choice and cross-field rule (empty when the config is valid).

@@ -45,7 +45,8 @@ std::string suggest_key(const std::string& key) {
   for (const Section& s : experiment_sections()) {
     if (s.path.empty()) continue;
     keys.push_back(s.path);
-    names.push_back(s.path.substr(s.path.rfind('.') == std::string::npos ? 0 : s.path.rfind('.') + 1));
+    names.push_back(
+        s.path.substr(s.path.rfind('.') == std::string::npos ? 0 : s.path.rfind('.') + 1));
   }
   const std::string by_name = closest_match(name, names);
   if (!by_name.empty()) {
@@ -191,7 +192,8 @@ class Reader {
       } else {
         std::string guess = suggest_key(key);
         // A sibling is named as written in the file; a key elsewhere by its full path.
-        if (!prefix.empty() && guess.rfind(prefix + ".", 0) == 0) guess = guess.substr(prefix.size() + 1);
+        if (!prefix.empty() && guess.rfind(prefix + ".", 0) == 0)
+          guess = guess.substr(prefix.size() + 1);
         errors_.push_back(at(k.Mark()) + ": unknown key '" + key + "'" + did_you_mean(guess));
       }
     }
@@ -248,12 +250,14 @@ std::string to_yaml(const ExperimentConfig& c) {
     return parts;
   };
 
-  lines.push_back({"# mgr experiment configuration, resolved: every key is listed, defaults "
-                   "included.",
-                   ""});
-  lines.push_back({"# Loading this file again gives the same configuration. Key reference: "
-                   "docs/config.md",
-                   ""});
+  lines.push_back(
+      {"# mgr experiment configuration, resolved: every key is listed, defaults "
+       "included.",
+       ""});
+  lines.push_back(
+      {"# Loading this file again gives the same configuration. Key reference: "
+       "docs/config.md",
+       ""});
   lines.push_back({"# top level: " + section_doc(""), ""});
   std::vector<std::string> current;
   for (const Field& f : experiment_fields()) {
@@ -274,7 +278,7 @@ std::string to_yaml(const ExperimentConfig& c) {
     }
     const std::string indent(2 * parts.size(), ' ');
     lines.push_back({indent + f.name() + ": " + f.yaml(c),
-                     f.doc + (f.allowed == "any" ? "" : " (" + f.allowed + ")")});
+                     f.doc + (f.allowed == "any" ? "" : "; " + f.allowed)});
   }
 
   size_t width = 0;
@@ -286,8 +290,8 @@ std::string to_yaml(const ExperimentConfig& c) {
   for (const Line& l : lines) {
     out += l.code;
     if (!l.comment.empty()) {
-      out += std::string(l.code.size() < width ? width - l.code.size() : 0, ' ') + "  # " +
-             l.comment;
+      out +=
+          std::string(l.code.size() < width ? width - l.code.size() : 0, ' ') + "  # " + l.comment;
     }
     out += "\n";
   }
