@@ -1,0 +1,659 @@
+#include "framework/config/field_table.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <regex>
+#include <set>
+#include <type_traits>
+#include <utility>
+
+#include "framework/config/did_you_mean.h"
+
+namespace mgr::config {
+
+std::string Field::section() const {
+  const size_t dot = key.rfind('.');
+  return dot == std::string::npos ? std::string() : key.substr(0, dot);
+}
+
+std::string Field::name() const {
+  const size_t dot = key.rfind('.');
+  return dot == std::string::npos ? key : key.substr(dot + 1);
+}
+
+std::string describe_node(const YAML::Node& n) {
+  if (n.IsScalar()) return "\"" + n.Scalar() + "\"";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return "nothing (null)";
+}
+
+namespace {
+
+// ---- value types ---------------------------------------------------------------------------
+
+template <class T>
+struct TypeInfo;
+template <>
+struct TypeInfo<int> {
+  static std::string type() { return "int"; }
+  static std::string phrase() { return "an integer"; }
+  static std::string plural() { return "integers"; }
+};
+template <>
+struct TypeInfo<uint64_t> {
+  static std::string type() { return "uint64"; }
+  static std::string phrase() { return "a non-negative integer"; }
+  static std::string plural() { return "non-negative integers"; }
+};
+template <>
+struct TypeInfo<double> {
+  static std::string type() { return "float"; }
+  static std::string phrase() { return "a number"; }
+  static std::string plural() { return "numbers"; }
+};
+template <>
+struct TypeInfo<bool> {
+  static std::string type() { return "bool"; }
+  static std::string phrase() { return "a boolean (true or false)"; }
+  static std::string plural() { return "booleans"; }
+};
+template <>
+struct TypeInfo<std::string> {
+  static std::string type() { return "string"; }
+  static std::string phrase() { return "a string"; }
+  static std::string plural() { return "strings"; }
+};
+template <class E>
+struct TypeInfo<std::vector<E>> {
+  static std::string type() { return "list[" + TypeInfo<E>::type() + "]"; }
+  static std::string phrase() { return "a list of " + TypeInfo<E>::plural(); }
+};
+
+template <class T>
+struct IsVector : std::false_type {};
+template <class E>
+struct IsVector<std::vector<E>> : std::true_type {};
+
+// A number as a person writes it in a rule: 0, 0.5, 1e-06.
+template <class T>
+std::string plain(T v) {
+  return fmt::format("{}", v);
+}
+
+// One value as YAML flow text that reads back to exactly the same value.
+std::string yaml_text(int v) { return std::to_string(v); }
+std::string yaml_text(uint64_t v) { return std::to_string(v); }
+std::string yaml_text(bool v) { return v ? "true" : "false"; }
+std::string yaml_text(double v) {
+  if (std::isnan(v)) return ".nan";
+  if (std::isinf(v)) return v > 0 ? ".inf" : "-.inf";
+  std::string s = fmt::format("{}", v);                       // shortest text that round-trips
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";  // 30.0, not 30: it is a float
+  return s;
+}
+std::string yaml_text(const std::string& v) {
+  // Always double-quoted so that "true", "1" or "a: b" stay strings when read back.
+  YAML::Emitter e;
+  e << YAML::DoubleQuoted << v;
+  return e.c_str();
+}
+template <class E>
+std::string yaml_text(const std::vector<E>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + yaml_text(E(v[i]));
+  return s + "]";
+}
+
+YAML::Mark mark_of(const YAML::Node& n) {
+  // yaml-cpp marks an empty value at the start of the next line; callers fall back to the key.
+  return n.IsNull() ? YAML::Mark::null_mark() : n.Mark();
+}
+
+template <class T>
+T read_scalar(const YAML::Node& n, const std::string& key, const std::string& expected) {
+  auto wrong = [&]() {
+    return ValueError(mark_of(n), key, "expected " + expected + ", got " + describe_node(n));
+  };
+  if (!n.IsScalar()) throw wrong();
+  if constexpr (std::is_same_v<T, std::string>) {
+    return n.Scalar();
+  } else {
+    // A quoted scalar ("5") is a string in YAML; a number field must not accept it silently.
+    if (n.Tag() == "!") throw wrong();
+    try {
+      return n.as<T>();
+    } catch (const YAML::BadConversion&) {
+      throw wrong();
+    }
+  }
+}
+
+template <class T>
+T read_value(const YAML::Node& n, const std::string& key, const std::string& expected) {
+  if constexpr (IsVector<T>::value) {
+    using E = typename T::value_type;
+    if (!n.IsSequence()) {
+      throw ValueError(mark_of(n), key, "expected " + expected + ", got " + describe_node(n));
+    }
+    T out;
+    for (size_t i = 0; i < n.size(); ++i) {
+      out.push_back(
+          read_scalar<E>(n[i], key + "[" + std::to_string(i) + "]", TypeInfo<E>::phrase()));
+    }
+    return out;
+  } else {
+    return read_scalar<T>(n, key, expected);
+  }
+}
+
+// ---- rules ---------------------------------------------------------------------------------
+
+template <class T>
+struct Rule {
+  Rule(std::string text_in, std::function<bool(const T&)> ok_in, bool comparison_in = false,
+       bool standalone_in = false, std::vector<std::string> choices_in = {})
+      : text(std::move(text_in)),
+        ok(std::move(ok_in)),
+        comparison(comparison_in),
+        standalone(standalone_in),
+        choices(std::move(choices_in)) {}
+
+  std::string text;  // "> 0", "one of {hann, hamming}", "non-empty"
+  std::function<bool(const T&)> ok;
+  bool comparison;                   // reads after the type: "an integer >= 1"
+  bool standalone;                   // replaces the type in messages: "one of {a, b}"
+  std::vector<std::string> choices;  // for did-you-mean
+};
+
+template <class T>
+bool finite(T v) {
+  if constexpr (std::is_floating_point_v<T>) return std::isfinite(v);
+  return true;
+}
+
+template <class T>
+Rule<T> at_least(T lo) {
+  return {">= " + plain(lo), [lo](const T& v) { return finite(v) && v >= lo; }, true};
+}
+template <class T>
+Rule<T> greater_than(T lo) {
+  return {"> " + plain(lo), [lo](const T& v) { return finite(v) && v > lo; }, true};
+}
+template <class T>
+Rule<T> in_closed(T lo, T hi) {
+  return {"in [" + plain(lo) + ", " + plain(hi) + "]",
+          [lo, hi](const T& v) { return v >= lo && v <= hi; }, true};
+}
+template <class T>
+Rule<T> in_half_open(T lo, T hi) {
+  return {"in [" + plain(lo) + ", " + plain(hi) + ")",
+          [lo, hi](const T& v) { return v >= lo && v < hi; }, true};
+}
+Rule<double> is_finite() {
+  return {"finite", [](const double& v) { return std::isfinite(v); }};
+}
+Rule<std::string> one_of(std::vector<std::string> choices) {
+  std::string text = "one of {";
+  for (size_t i = 0; i < choices.size(); ++i) text += (i ? ", " : "") + choices[i];
+  text += "}";
+  return {text,
+          [choices](const std::string& v) {
+            return std::find(choices.begin(), choices.end(), v) != choices.end();
+          },
+          false, true, choices};
+}
+Rule<double> one_of_numbers(std::vector<double> choices) {
+  std::string text = "one of {";
+  for (size_t i = 0; i < choices.size(); ++i) text += (i ? ", " : "") + plain(choices[i]);
+  text += "}";
+  return {text,
+          [choices](const double& v) {
+            return std::find(choices.begin(), choices.end(), v) != choices.end();
+          },
+          false, true};
+}
+Rule<std::string> non_empty_name() {
+  return {"non-empty, without '/'",
+          [](const std::string& v) { return !v.empty() && v.find('/') == std::string::npos; }};
+}
+Rule<std::string> non_empty() {
+  return {"non-empty", [](const std::string& v) { return !v.empty(); }};
+}
+template <class E>
+Rule<std::vector<E>> each(Rule<E> r) {
+  return {"each " + r.text,
+          [ok = r.ok](const std::vector<E>& v) { return std::all_of(v.begin(), v.end(), ok); }};
+}
+template <class E>
+Rule<std::vector<E>> non_empty_list() {
+  return {"non-empty", [](const std::vector<E>& v) { return !v.empty(); }};
+}
+template <class T>
+Rule<T> rule(std::string text, std::function<bool(const T&)> ok) {
+  return {std::move(text), std::move(ok)};
+}
+
+// ---- the field builder ---------------------------------------------------------------------
+
+// KEY(train.epochs) expands to the key text and an accessor of that very member, so the YAML key
+// and the C++ member cannot drift apart.
+#define KEY(path) \
+#path, [](auto& c) -> auto& { return c.path; }
+
+template <class Get, class... R>
+Field field(const char* key, Get get, const char* doc, R... rules_in) {
+  using T = std::remove_cvref_t<decltype(get(std::declval<ExperimentConfig&>()))>;
+  const std::vector<Rule<T>> rules{rules_in...};
+  Field f;
+  f.key = key;
+  f.type = TypeInfo<T>::type();
+  f.doc = doc;
+
+  std::vector<std::string> choices;
+  std::string allowed, expected;
+  bool standalone = false;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const Rule<T>& r = rules[i];
+    allowed += (i ? "; " : "") + r.text;
+    if (r.standalone) {
+      standalone = true;
+      expected = r.text;
+      choices = r.choices;
+    }
+    if (!standalone) {
+      const bool first = i == 0;
+      expected += (r.comparison ? (first ? " " : " and ") : ", ") + r.text;
+    }
+  }
+  f.allowed = allowed.empty() ? "any" : allowed;
+  f.expected = standalone ? expected : TypeInfo<T>::phrase() + expected;
+
+  f.read = [get, k = f.key, e = f.expected](ExperimentConfig& c, const YAML::Node& n) {
+    get(c) = read_value<T>(n, k, e);
+  };
+  f.check = [get, rules, e = f.expected,
+             choices](const ExperimentConfig& c) -> std::optional<std::string> {
+    const T& v = get(c);
+    for (const Rule<T>& r : rules) {
+      if (r.ok(v)) continue;
+      std::string msg = "expected " + e + ", got " + yaml_text(v);
+      if constexpr (std::is_same_v<T, std::string>) {
+        const std::string guess = closest_match(v, choices);
+        if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
+      }
+      return msg;
+    }
+    return std::nullopt;
+  };
+  f.yaml = [get](const ExperimentConfig& c) { return yaml_text(get(c)); };
+  f.equal = [get](const ExperimentConfig& a, const ExperimentConfig& b) {
+    return get(a) == get(b);
+  };
+  return f;
+}
+
+bool valid_device(const std::string& d) {
+  static const std::regex re("auto|cpu|cuda|cuda:[0-9]+");
+  return std::regex_match(d, re);
+}
+
+bool valid_split_fractions(const std::vector<double>& f) {
+  if (f.size() != 3) return false;
+  double sum = 0;
+  for (double x : f) {
+    if (!(std::isfinite(x) && x > 0)) return false;
+    sum += x;
+  }
+  return std::abs(sum - 1.0) <= 1e-6;
+}
+
+bool unique(const std::vector<std::string>& v) {
+  return std::set<std::string>(v.begin(), v.end()).size() == v.size();
+}
+
+std::vector<Field> build_fields() {
+  using S = std::string;
+  std::vector<Field> f = {
+      // ---- top level
+      field(KEY(name), "run name; the run directory is named after it", non_empty_name()),
+      field(KEY(paper), "free text: the paper and section this experiment reproduces"),
+      field(KEY(paper_test_accuracy),
+            "test accuracy the paper reported, as a fraction, for the results table",
+            rule<double>("negative (none) or in [0, 1]",
+                         [](const double& v) { return std::isfinite(v) && v <= 1; })),
+      field(KEY(seed), "experiment seed: initialisation, shuffling, dropout"),
+      field(KEY(device), "where to run; auto picks cuda:0 when a GPU is present, else cpu",
+            Rule<S>{"one of {auto, cpu, cuda, cuda:N} (N a GPU index)",
+                    valid_device,
+                    false,
+                    true,
+                    {"auto", "cpu", "cuda"}}),
+      // ---- data
+      field(KEY(data.source), "audio corpus: generated synthetic tracks or the GTZAN files",
+            one_of({"synthetic", "gtzan"})),
+      field(KEY(data.root), "corpus directory in GTZAN layout: root/genre/genre.NNNNN.wav",
+            non_empty()),
+      field(KEY(data.genres), "genres to use, in label order; empty: the ten GTZAN genres",
+            each(non_empty_name()), rule<std::vector<S>>("no duplicates", unique)),
+      field(KEY(data.max_tracks_per_genre), "use at most this many tracks per genre; 0: all",
+            at_least(0)),
+      field(KEY(data.sample_rate), "audio is resampled to this rate (Hz)", in_closed(1000, 192000)),
+      field(KEY(data.clip_seconds), "length of one clip, the unit the model sees (s)",
+            greater_than(0.0)),
+      field(KEY(data.clip_hop_seconds),
+            "hop between clip starts (s); equal to clip_seconds: no overlap", greater_than(0.0)),
+      field(KEY(data.split),
+            "track_stratified: a track's clips share a split, genres balanced; random_clips: "
+            "clips split at random (leaks tracks across splits)",
+            one_of({"track_stratified", "random_clips"})),
+      field(KEY(data.split_fractions), "train, validation, test fractions",
+            rule<std::vector<double>>("3 entries, each > 0, summing to 1 (within 1e-6)",
+                                      valid_split_fractions)),
+      // ---- data.synthetic
+      field(KEY(data.synthetic.tracks_per_genre), "tracks generated per genre (GTZAN has 100)",
+            at_least(1)),
+      field(KEY(data.synthetic.track_seconds), "length of each generated track (s)",
+            greater_than(0.0)),
+      field(KEY(data.synthetic.seed), "corpus seed, independent of the experiment seed"),
+      // ---- features
+      field(KEY(features.type), "feature extractor", one_of({"log_mel"})),
+      field(KEY(features.n_fft), "FFT size (samples)", at_least(16)),
+      field(KEY(features.hop_length), "hop between frames (samples)", at_least(1)),
+      field(KEY(features.win_length), "window length (samples), centred in the frame; 0: n_fft",
+            at_least(0)),
+      field(KEY(features.window), "periodic window function", one_of({"hann", "hamming"})),
+      field(KEY(features.center), "pad n_fft/2 on both sides so frame t is centred at t*hop"),
+      field(KEY(features.pad_mode),
+            "centre padding: constant (zeros, librosa >= 0.10) or reflect (torch)",
+            one_of({"constant", "reflect"})),
+      field(KEY(features.n_mels), "number of mel bands", at_least(1)),
+      field(KEY(features.fmin), "lowest mel band edge (Hz)", at_least(0.0)),
+      field(KEY(features.fmax), "highest mel band edge (Hz); 0: sample_rate / 2", at_least(0.0)),
+      field(KEY(features.mel_scale), "mel scale: slaney (librosa) or htk (torchaudio)",
+            one_of({"slaney", "htk"})),
+      field(KEY(features.mel_norm), "mel filter normalisation: slaney (area) or none",
+            one_of({"slaney", "none"})),
+      field(KEY(features.power), "spectrogram exponent: 1 magnitude, 2 power",
+            one_of_numbers({1.0, 2.0})),
+      field(KEY(features.amin), "floor applied before log10 in power_to_db", greater_than(0.0)),
+      field(KEY(features.top_db), "clamp to this many dB below the peak; <= 0 disables",
+            is_finite()),
+      field(KEY(features.ref), "dB reference: max (per clip) or one (1.0)", one_of({"max", "one"})),
+      // ---- model
+      field(KEY(model.type), "model family", one_of({"crnn"})),
+      field(KEY(model.conv_channels), "output channels of each conv block", non_empty_list<int>(),
+            each(at_least(1))),
+      field(KEY(model.conv_kernel), "conv kernel size (square, 'same' padding)", at_least(1),
+            rule<int>("odd", [](const int& v) { return v % 2 == 1; })),
+      field(KEY(model.pool), "max-pool size after each conv block (square, stride = size)",
+            each(at_least(1))),
+      field(KEY(model.activation), "activation after each conv block",
+            one_of({"relu", "leaky_relu"})),
+      field(KEY(model.rnn), "recurrent layer over time", one_of({"gru", "lstm"})),
+      field(KEY(model.rnn_hidden), "hidden units of the recurrent layer", at_least(1)),
+      field(KEY(model.rnn_layers), "stacked recurrent layers", at_least(1)),
+      field(KEY(model.dense), "hidden dense units before the classifier; 0: none", at_least(0)),
+      field(KEY(model.dropout), "dropout probability before the dense layers",
+            in_half_open(0.0, 1.0)),
+      // ---- train
+      field(KEY(train.optimizer), "optimiser", one_of({"adam"})),
+      field(KEY(train.lr), "learning rate", greater_than(0.0)),
+      field(KEY(train.beta1), "Adam first-moment decay", in_half_open(0.0, 1.0)),
+      field(KEY(train.beta2), "Adam second-moment decay", in_half_open(0.0, 1.0)),
+      field(KEY(train.eps), "Adam epsilon (Keras' default 1e-7)", greater_than(0.0)),
+      field(KEY(train.weight_decay), "L2 weight decay added to the gradient", at_least(0.0)),
+      field(KEY(train.batch_size), "clips per batch", at_least(1)),
+      field(KEY(train.epochs), "passes over the training split", at_least(1)),
+      field(KEY(train.log_every), "steps between progress lines", at_least(1)),
+  };
+
+  // The emitter writes a section header once: a section's fields must be contiguous.
+  std::set<std::string> closed;
+  std::string current;
+  for (const Field& x : f) {
+    if (x.section() == current) continue;
+    closed.insert(current);
+    current = x.section();
+    MGR_CHECK(!closed.count(current),
+              "config field table: section '" << current << "' is not contiguous");
+  }
+  return f;
+}
+
+#undef KEY
+
+int clip_samples(const ExperimentConfig& c) {
+  return static_cast<int>(std::floor(c.data.clip_seconds * c.data.sample_rate + 1e-9));
+}
+
+double effective_fmax(const ExperimentConfig& c) {
+  return c.features.fmax > 0 ? c.features.fmax : c.data.sample_rate / 2.0;
+}
+
+int pool_product(const ExperimentConfig& c) {
+  int64_t p = 1;
+  for (int x : c.model.pool) p = std::min<int64_t>(p * std::max(x, 1), INT32_MAX);
+  return static_cast<int>(p);
+}
+
+std::vector<CrossCheck> build_cross_checks() {
+  using R = std::optional<std::string>;
+  return {
+      {{"features.win_length", "features.n_fft"},
+       "win_length <= n_fft",
+       [](const ExperimentConfig& c) -> R {
+         if (c.features.win_length <= c.features.n_fft) return std::nullopt;
+         return fmt::format("must be <= features.n_fft = {}, got {}", c.features.n_fft,
+                            c.features.win_length);
+       }},
+      {{"features.n_mels", "features.n_fft"},
+       "n_mels <= n_fft / 2 + 1 (the number of FFT bins)",
+       [](const ExperimentConfig& c) -> R {
+         const int bins = c.features.n_fft / 2 + 1;
+         if (c.features.n_mels <= bins) return std::nullopt;
+         return fmt::format("must be <= features.n_fft / 2 + 1 = {} (features.n_fft = {}), got {}",
+                            bins, c.features.n_fft, c.features.n_mels);
+       }},
+      {{"features.fmax", "data.sample_rate"},
+       "fmax <= sample_rate / 2 (Nyquist)",
+       [](const ExperimentConfig& c) -> R {
+         if (c.features.fmax <= c.data.sample_rate / 2.0) return std::nullopt;
+         return fmt::format("must be <= data.sample_rate / 2 = {} (data.sample_rate = {}), got {}",
+                            c.data.sample_rate / 2.0, c.data.sample_rate, c.features.fmax);
+       }},
+      {{"features.fmin", "features.fmax", "data.sample_rate"},
+       "fmin < fmax (fmax 0: sample_rate / 2)",
+       [](const ExperimentConfig& c) -> R {
+         if (c.features.fmin < effective_fmax(c)) return std::nullopt;
+         return fmt::format(
+             "must be < the effective features.fmax = {} (features.fmax = {}, data.sample_rate "
+             "= {}), got {}",
+             effective_fmax(c), c.features.fmax, c.data.sample_rate, c.features.fmin);
+       }},
+      {{"features.n_fft", "data.clip_seconds", "data.sample_rate"},
+       "n_fft <= samples per clip (clip_seconds * sample_rate)",
+       [](const ExperimentConfig& c) -> R {
+         if (c.features.n_fft <= clip_samples(c)) return std::nullopt;
+         return fmt::format(
+             "must be <= the samples in one clip = {} (data.clip_seconds = {} * data.sample_rate "
+             "= {}), got {}",
+             clip_samples(c), c.data.clip_seconds, c.data.sample_rate, c.features.n_fft);
+       }},
+      {{"data.clip_seconds", "data.synthetic.track_seconds", "data.source"},
+       "clip_seconds <= synthetic.track_seconds when source is synthetic",
+       [](const ExperimentConfig& c) -> R {
+         if (c.data.source != "synthetic" || c.data.clip_seconds <= c.data.synthetic.track_seconds)
+           return std::nullopt;
+         return fmt::format(
+             "must be <= data.synthetic.track_seconds = {} (data.source is "
+             "synthetic), got {}",
+             c.data.synthetic.track_seconds, c.data.clip_seconds);
+       }},
+      {{"model.pool", "model.conv_channels"},
+       "one pool size per conv block",
+       [](const ExperimentConfig& c) -> R {
+         if (c.model.pool.size() == c.model.conv_channels.size()) return std::nullopt;
+         return fmt::format(
+             "must have one entry per conv block: model.conv_channels has {}, "
+             "model.pool has {}",
+             c.model.conv_channels.size(), c.model.pool.size());
+       }},
+      {{"model.pool", "features.n_mels"},
+       "product of pool sizes <= n_mels (the frequency axis must not pool away)",
+       [](const ExperimentConfig& c) -> R {
+         if (pool_product(c) <= c.features.n_mels) return std::nullopt;
+         return fmt::format(
+             "product of pool sizes = {} exceeds features.n_mels = {}: the "
+             "frequency axis would vanish",
+             pool_product(c), c.features.n_mels);
+       }},
+      {{"model.pool", "features.hop_length", "features.n_fft", "features.center",
+        "data.clip_seconds", "data.sample_rate"},
+       "product of pool sizes <= frames per clip (the time axis must not pool away)",
+       [](const ExperimentConfig& c) -> R {
+         const int n = clip_samples(c), hop = std::max(c.features.hop_length, 1);
+         const int frames = c.features.center
+                                ? 1 + n / hop
+                                : (n >= c.features.n_fft ? 1 + (n - c.features.n_fft) / hop : 0);
+         if (pool_product(c) <= frames) return std::nullopt;
+         return fmt::format(
+             "product of pool sizes = {} exceeds the {} frames in one clip "
+             "(data.clip_seconds, data.sample_rate, features.hop_length): the "
+             "time axis would vanish",
+             pool_product(c), frames);
+       }},
+  };
+}
+
+}  // namespace
+
+const std::vector<Field>& experiment_fields() {
+  static const std::vector<Field> fields = build_fields();
+  return fields;
+}
+
+const std::vector<Section>& experiment_sections() {
+  static const std::vector<Section> sections = {
+      {"", "experiment identity, seed and device"},
+      {"data", "the audio corpus, clip segmentation and the train/validation/test split"},
+      {"data.synthetic", "the generated corpus, used when data.source is synthetic"},
+      {"features", "the log-mel front end (librosa >= 0.10 defaults unless set)"},
+      {"model", "the CRNN: conv blocks, a recurrent layer over time, a dense head"},
+      {"train", "the optimiser and the training loop"},
+  };
+  return sections;
+}
+
+const std::vector<CrossCheck>& cross_checks() {
+  static const std::vector<CrossCheck> checks = build_cross_checks();
+  return checks;
+}
+
+const Field* find_field(std::string_view key) {
+  for (const Field& f : experiment_fields()) {
+    if (f.key == key) return &f;
+  }
+  return nullptr;
+}
+
+bool is_section(std::string_view path) {
+  for (const Section& s : experiment_sections()) {
+    if (!s.path.empty() && s.path == path) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> section_children(std::string_view section) {
+  std::vector<std::string> out;
+  for (const Field& f : experiment_fields()) {
+    if (f.section() == section) out.push_back(f.name());
+  }
+  for (const Section& s : experiment_sections()) {
+    if (s.path.empty()) continue;
+    const size_t dot = s.path.rfind('.');
+    const std::string parent = dot == std::string::npos ? "" : s.path.substr(0, dot);
+    if (parent == section)
+      out.push_back(dot == std::string::npos ? s.path : s.path.substr(dot + 1));
+  }
+  return out;
+}
+
+std::vector<Issue> find_issues(const ExperimentConfig& c) {
+  std::vector<Issue> issues;
+  std::set<std::string> bad;
+  for (const Field& f : experiment_fields()) {
+    if (auto msg = f.check(c)) {
+      issues.push_back({f.key, {}, *msg});
+      bad.insert(f.key);
+    }
+  }
+  // A cross-field rule over a field that is already out of range would only repeat the problem.
+  for (const CrossCheck& x : cross_checks()) {
+    if (std::any_of(x.keys.begin(), x.keys.end(), [&](const auto& k) { return bad.count(k); }))
+      continue;
+    if (auto msg = x.check(c)) {
+      issues.push_back({x.keys[0], {x.keys.begin() + 1, x.keys.end()}, *msg});
+    }
+  }
+  return issues;
+}
+
+bool configs_equal(const ExperimentConfig& a, const ExperimentConfig& b) {
+  return differing_keys(a, b).empty();
+}
+
+std::vector<std::string> differing_keys(const ExperimentConfig& a, const ExperimentConfig& b) {
+  std::vector<std::string> keys;
+  for (const Field& f : experiment_fields()) {
+    if (!f.equal(a, b)) keys.push_back(f.key);
+  }
+  return keys;
+}
+
+std::string fields_markdown() {
+  auto cell = [](std::string s) {
+    std::string out;
+    for (char ch : s) {
+      if (ch == '|') out += '\\';
+      if (ch == '<') {
+        out += "&lt;";  // would open an HTML tag
+        continue;
+      }
+      out += ch;
+    }
+    return out;
+  };
+  const ExperimentConfig defaults;
+  std::string md;
+  for (const Section& s : experiment_sections()) {
+    md += "### " + (s.path.empty() ? std::string("Top level") : "`" + s.path + "`") + "\n\n";
+    std::string doc = cell(s.doc);
+    doc[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(doc[0])));
+    md += doc + ".\n\n";
+    md += "| key | type | default | allowed | meaning |\n";
+    md += "|---|---|---|---|---|\n";
+    for (const Field& f : experiment_fields()) {
+      if (f.section() != s.path) continue;
+      md += "| `" + f.key + "` | " + f.type + " | `" + cell(f.yaml(defaults)) + "` | " +
+            cell(f.allowed) + " | " + cell(f.doc) + " |\n";
+    }
+    md += "\n";
+  }
+  md += "### Cross-field rules\n\n";
+  md += "| reported at | also involves | rule |\n";
+  md += "|---|---|---|\n";
+  for (const CrossCheck& x : cross_checks()) {
+    std::string others;
+    for (size_t i = 1; i < x.keys.size(); ++i)
+      others += (i > 1 ? ", " : "") + ("`" + x.keys[i] + "`");
+    md += "| `" + x.keys[0] + "` | " + others + " | " + cell(x.rule) + " |\n";
+  }
+  return md;
+}
+
+}  // namespace mgr::config

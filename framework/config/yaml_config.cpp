@@ -1,0 +1,301 @@
+#include "framework/config/yaml_config.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "framework/config/did_you_mean.h"
+#include "framework/config/field_table.h"
+#include "kernels/error.h"
+
+namespace mgr::config {
+namespace {
+
+std::string join_key(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + "." + name;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) out += (i ? "\n" : "") + lines[i];
+  return out;
+}
+
+// The full key path most likely meant by `key`, or "" when nothing is close.
+std::string suggest_key(const std::string& key) {
+  const size_t dot = key.rfind('.');
+  const std::string prefix = dot == std::string::npos ? "" : key.substr(0, dot);
+  const std::string name = dot == std::string::npos ? key : key.substr(dot + 1);
+  // 1. a sibling in the same section ("model.conv_chanels" -> "model.conv_channels")
+  if (prefix.empty() || is_section(prefix)) {
+    const std::string m = closest_match(name, section_children(prefix));
+    if (!m.empty()) return join_key(prefix, m);
+  }
+  // 2. a key in another section with the same or a close name ("train.n_fft" -> "features.n_fft")
+  std::vector<std::string> keys, names;
+  for (const Field& f : experiment_fields()) {
+    keys.push_back(f.key);
+    names.push_back(f.name());
+  }
+  for (const Section& s : experiment_sections()) {
+    if (s.path.empty()) continue;
+    keys.push_back(s.path);
+    names.push_back(
+        s.path.substr(s.path.rfind('.') == std::string::npos ? 0 : s.path.rfind('.') + 1));
+  }
+  const std::string by_name = closest_match(name, names);
+  if (!by_name.empty()) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == by_name) return keys[i];
+    }
+  }
+  // 3. the whole path ("trian.epochs" -> "train.epochs")
+  return closest_match(key, keys);
+}
+
+std::string did_you_mean(const std::string& suggestion) {
+  return suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)";
+}
+
+// Where a field's current value came from: a place in the file or a --set override.
+struct Origin {
+  std::string where;         // "file.yaml:12:3" or "--set train.epochs=0"
+  std::string override_key;  // the override's key when `where` is an override
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  void document(const std::string& text) {
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(text);
+    } catch (const YAML::Exception& e) {
+      throw Error(at(e.mark) + ": YAML syntax error: " + e.msg);
+    }
+    if (docs.size() > 1) {
+      errors_.push_back(at(docs[1].Mark()) + ": expected one YAML document, found " +
+                        std::to_string(docs.size()));
+    }
+    if (!docs.empty()) section(docs[0], "", docs[0].Mark());
+  }
+
+  void apply_override(const std::string& text) {
+    const std::string where = "--set " + text;
+    const size_t eq = text.find('=');
+    if (eq == std::string::npos) {
+      errors_.push_back(where + ": expected key.path=value");
+      return;
+    }
+    std::string key = text.substr(0, eq);
+    key.erase(0, key.find_first_not_of(" \t"));
+    key.erase(key.find_last_not_of(" \t") + 1);
+    const Field* f = find_field(key);
+    if (!f) {
+      if (is_section(key)) {
+        errors_.push_back(where + ": '" + key + "' is a section; set one of its keys, e.g. '" +
+                          join_key(key, section_children(key).front()) + "'");
+      } else {
+        errors_.push_back(where + ": unknown key '" + key + "'" + did_you_mean(suggest_key(key)));
+      }
+      return;
+    }
+    YAML::Node value;
+    try {
+      value = YAML::Load(text.substr(eq + 1));
+    } catch (const YAML::Exception& e) {
+      failed_.insert(key);
+      errors_.push_back(where + ": the value is not valid YAML: " + e.msg);
+      return;
+    }
+    try {
+      f->read(config_, value);
+      origins_[key] = {where, key};
+    } catch (const ValueError& e) {
+      failed_.insert(key);
+      errors_.push_back(where + ": " + (e.key() == key ? "" : e.key() + ": ") + e.what());
+    }
+  }
+
+  ExperimentConfig finish() {
+    for (const Issue& issue : find_issues(config_)) {
+      // A field that failed to read kept its default; judging the default would mislead.
+      bool involves_failed = failed_.count(issue.key) > 0;
+      for (const std::string& k : issue.other_keys) involves_failed |= failed_.count(k) > 0;
+      if (involves_failed) continue;
+      errors_.push_back(locate(issue));
+    }
+    if (!errors_.empty()) throw Error(join_lines(errors_));
+    return config_;
+  }
+
+ private:
+  std::string at(const YAML::Mark& m) const {
+    if (m.is_null() || m.line < 0) return source_;
+    return fmt::format("{}:{}:{}", source_, m.line + 1, m.column + 1);
+  }
+
+  // The complaint prefixed with where the offending value was set: the issue's own key if it
+  // was set, else the first other key involved that was, else just the source.
+  std::string locate(const Issue& issue) const {
+    auto it = origins_.find(issue.key);
+    for (size_t i = 0; it == origins_.end() && i < issue.other_keys.size(); ++i) {
+      it = origins_.find(issue.other_keys[i]);
+    }
+    if (it == origins_.end()) return source_ + ": " + issue.key + ": " + issue.message;
+    const Origin& o = it->second;
+    if (o.override_key == issue.key) return o.where + ": " + issue.message;
+    return o.where + ": " + issue.key + ": " + issue.message;
+  }
+
+  void section(const YAML::Node& node, const std::string& prefix, const YAML::Mark& mark) {
+    if (node.IsNull()) return;  // an empty section (or file) keeps every default
+    const std::string what = prefix.empty() ? "the document" : prefix;
+    if (!node.IsMap()) {
+      errors_.push_back(at(mark) + ": " + what + ": expected a mapping of keys, got " +
+                        describe_node(node));
+      return;
+    }
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      // Copies: yaml-cpp's iterator hands out a temporary pair.
+      const YAML::Node k = kv.first;
+      const YAML::Node v = kv.second;
+      if (!k.IsScalar()) {
+        errors_.push_back(at(k.Mark()) + ": " + what + ": expected a key name, got " +
+                          describe_node(k));
+        continue;
+      }
+      const std::string key = join_key(prefix, k.Scalar());
+      if (!seen.insert(k.Scalar()).second) {
+        errors_.push_back(at(k.Mark()) + ": duplicate key '" + key + "'");
+        continue;
+      }
+      if (const Field* f = find_field(key)) {
+        try {
+          f->read(config_, v);
+          origins_[key] = {at(k.Mark()), ""};
+        } catch (const ValueError& e) {
+          failed_.insert(key);
+          // The key's position for the whole value, the element's for one list entry.
+          const YAML::Mark& m = e.key() == key || e.mark().is_null() ? k.Mark() : e.mark();
+          errors_.push_back(at(m) + ": " + e.key() + ": " + e.what());
+        }
+      } else if (is_section(key)) {
+        section(v, key, k.Mark());
+      } else {
+        std::string guess = suggest_key(key);
+        // A sibling is named as written in the file; a key elsewhere by its full path.
+        if (!prefix.empty() && guess.rfind(prefix + ".", 0) == 0)
+          guess = guess.substr(prefix.size() + 1);
+        errors_.push_back(at(k.Mark()) + ": unknown key '" + key + "'" + did_you_mean(guess));
+      }
+    }
+  }
+
+  std::string source_;
+  ExperimentConfig config_;
+  std::vector<std::string> errors_;
+  std::map<std::string, Origin> origins_;
+  std::set<std::string> failed_;
+};
+
+}  // namespace
+
+ExperimentConfig parse_experiment(const std::string& yaml_text, const std::string& source_name,
+                                  const std::vector<std::string>& overrides) {
+  Reader reader(source_name);
+  reader.document(yaml_text);
+  for (const std::string& o : overrides) reader.apply_override(o);
+  return reader.finish();
+}
+
+ExperimentConfig load_experiment(const std::string& path,
+                                 const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open experiment config '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw Error("cannot read experiment config '" + path + "'");
+  return parse_experiment(text.str(), path, overrides);
+}
+
+void validate(const ExperimentConfig& c) {
+  std::vector<std::string> lines;
+  for (const Issue& issue : find_issues(c)) lines.push_back(issue.key + ": " + issue.message);
+  if (!lines.empty()) throw Error(join_lines(lines));
+}
+
+std::string to_yaml(const ExperimentConfig& c) {
+  struct Line {
+    std::string code, comment;
+  };
+  std::vector<Line> lines;
+  auto section_doc = [](const std::string& path) {
+    for (const Section& s : experiment_sections()) {
+      if (s.path == path) return s.doc;
+    }
+    return std::string();
+  };
+  auto split = [](const std::string& path) {
+    std::vector<std::string> parts;
+    std::stringstream ss(path);
+    for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+    return parts;
+  };
+
+  lines.push_back(
+      {"# mgr experiment configuration, resolved: every key is listed, defaults "
+       "included.",
+       ""});
+  lines.push_back(
+      {"# Loading this file again gives the same configuration. Key reference: "
+       "docs/config.md",
+       ""});
+  lines.push_back({"# top level: " + section_doc(""), ""});
+  std::vector<std::string> current;
+  for (const Field& f : experiment_fields()) {
+    const std::vector<std::string> parts = split(f.section());
+    if (parts != current) {
+      size_t common = 0;
+      while (common < parts.size() && common < current.size() && parts[common] == current[common])
+        ++common;
+      for (size_t i = common; i < parts.size(); ++i) {
+        std::string path;
+        for (size_t j = 0; j <= i; ++j) path += (j ? "." : "") + parts[j];
+        const std::string indent(2 * i, ' ');
+        if (i == 0) lines.push_back({"", ""});
+        lines.push_back({indent + "# " + path + ": " + section_doc(path), ""});
+        lines.push_back({indent + parts[i] + ":", ""});
+      }
+      current = parts;
+    }
+    const std::string indent(2 * parts.size(), ' ');
+    lines.push_back({indent + f.name() + ": " + f.yaml(c),
+                     f.doc + (f.allowed == "any" ? "" : "; " + f.allowed)});
+  }
+
+  size_t width = 0;
+  for (const Line& l : lines) {
+    if (!l.comment.empty()) width = std::max(width, l.code.size());
+  }
+  width = std::min<size_t>(width, 40);
+  std::string out;
+  for (const Line& l : lines) {
+    out += l.code;
+    if (!l.comment.empty()) {
+      out +=
+          std::string(l.code.size() < width ? width - l.code.size() : 0, ' ') + "  # " + l.comment;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace mgr::config

@@ -1,0 +1,211 @@
+// The field table is complete (one entry per struct member), docs/config.md embeds exactly what
+// the table generates, and to_yaml round-trips.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "framework/config/field_table.h"
+#include "framework/config/yaml_config.h"
+
+namespace mgr::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+// The number of members of an aggregate: the most initializers T{...} accepts. A member added
+// to a config struct without a table entry makes TableCoversEveryStructMember fail.
+struct AnyMember {
+  template <class T>
+  operator T() const;  // never defined: only used in unevaluated contexts
+};
+template <class T, class... A>
+constexpr size_t member_count() {
+  if constexpr (requires { T{std::declval<A>()..., AnyMember{}}; }) {
+    return member_count<T, A..., AnyMember>();
+  } else {
+    return sizeof...(A);
+  }
+}
+
+TEST(ConfigTable, TableCoversEveryStructMember) {
+  const std::vector<std::pair<std::string, size_t>> sections = {
+      {"", member_count<ExperimentConfig>()},
+      {"data", member_count<DataConfig>()},
+      {"data.synthetic", member_count<SyntheticConfig>()},
+      {"features", member_count<FeatureConfig>()},
+      {"model", member_count<ModelConfig>()},
+      {"train", member_count<TrainConfig>()},
+  };
+  EXPECT_EQ(sections.size(), experiment_sections().size());
+  for (const auto& [path, members] : sections) {
+    EXPECT_TRUE(path.empty() || is_section(path)) << path;
+    EXPECT_EQ(section_children(path).size(), members) << "section '" << path << "'";
+  }
+}
+
+TEST(ConfigTable, KeysAreUniqueAndDocumented) {
+  std::set<std::string> keys;
+  for (const Field& f : experiment_fields()) {
+    EXPECT_TRUE(keys.insert(f.key).second) << f.key;
+    EXPECT_FALSE(f.doc.empty()) << f.key;
+    EXPECT_FALSE(f.allowed.empty()) << f.key;
+    EXPECT_TRUE(f.section().empty() || is_section(f.section())) << f.key;
+    EXPECT_EQ(find_field(f.key), &f);
+  }
+  for (const Section& s : experiment_sections()) EXPECT_FALSE(s.doc.empty()) << s.path;
+  for (const CrossCheck& x : cross_checks()) {
+    for (const std::string& k : x.keys) EXPECT_NE(find_field(k), nullptr) << k;
+  }
+  EXPECT_EQ(find_field("train"), nullptr);
+  EXPECT_EQ(find_field("train.nope"), nullptr);
+}
+
+// Every field set to a valid value other than its default.
+ExperimentConfig everything_changed() {
+  ExperimentConfig c;
+  c.name = "run: #1 \"quoted\" \xc3\xa9t\xc3\xa9";  // YAML-special characters and UTF-8
+  c.paper = "true";                                 // must stay a string
+  c.paper_test_accuracy = 0.1;                      // not exact in binary
+  c.seed = std::numeric_limits<uint64_t>::max();
+  c.device = "cuda:1";
+  c.data.source = "gtzan";
+  c.data.root = "/x y/gtzan: a";
+  c.data.genres = {"hip hop", "null", "1"};
+  c.data.max_tracks_per_genre = 5;
+  c.data.sample_rate = 44100;
+  c.data.clip_seconds = 1.1;
+  c.data.clip_hop_seconds = 0.7;
+  c.data.split = "random_clips";
+  c.data.split_fractions = {0.6, 0.3, 0.1};
+  c.data.synthetic.tracks_per_genre = 2;
+  c.data.synthetic.track_seconds = 12.25;
+  c.data.synthetic.seed = 0;
+  c.features.type = "log_mel";  // the only choice: set below through a field we can change
+  c.features.n_fft = 1000;
+  c.features.hop_length = 250;
+  c.features.win_length = 800;
+  c.features.window = "hamming";
+  c.features.center = false;
+  c.features.pad_mode = "reflect";
+  c.features.n_mels = 40;
+  c.features.fmin = 30.5;
+  c.features.fmax = 11000;
+  c.features.mel_scale = "htk";
+  c.features.mel_norm = "none";
+  c.features.power = 1;
+  c.features.amin = 1e-5;
+  c.features.top_db = -1;
+  c.features.ref = "one";
+  c.model.conv_channels = {3, 5, 7};
+  c.model.conv_kernel = 5;
+  c.model.pool = {1, 2, 3};
+  c.model.activation = "leaky_relu";
+  c.model.rnn = "lstm";
+  c.model.rnn_hidden = 17;
+  c.model.rnn_layers = 2;
+  c.model.dense = 0;
+  c.model.dropout = 0.25;
+  c.train.lr = 1.234e-4;
+  c.train.beta1 = 0.5;
+  c.train.beta2 = 0.99;
+  c.train.eps = 1e-8;
+  c.train.weight_decay = 1e-4;
+  c.train.batch_size = 3;
+  c.train.epochs = 1;
+  c.train.log_every = 1;
+  return c;
+}
+
+TEST(ConfigRoundTrip, Defaults) {
+  const ExperimentConfig d;
+  const std::string text = to_yaml(d);
+  const ExperimentConfig back = parse_experiment(text, "resolved.yaml");
+  EXPECT_TRUE(configs_equal(back, d)) << text;
+  EXPECT_EQ(to_yaml(back), text);
+}
+
+TEST(ConfigRoundTrip, EveryFieldChanged) {
+  const ExperimentConfig c = everything_changed();
+  EXPECT_NO_THROW(validate(c));
+  // Only the single-choice fields can keep their default value.
+  std::set<std::string> unchanged;
+  for (const Field& f : experiment_fields()) {
+    if (f.equal(c, ExperimentConfig{})) unchanged.insert(f.key);
+  }
+  EXPECT_EQ(unchanged, (std::set<std::string>{"features.type", "model.type", "train.optimizer"}));
+
+  const std::string text = to_yaml(c);
+  // Through a file, the way a run directory's config.yaml is read back.
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() /
+      ("mgr_config_roundtrip_" + std::to_string(::getpid()) + ".yaml");
+  {
+    std::ofstream out(path);
+    out << text;
+  }
+  const ExperimentConfig back = load_experiment(path.string());
+  std::filesystem::remove(path);
+  EXPECT_EQ(differing_keys(back, c), std::vector<std::string>{}) << text;
+  EXPECT_EQ(to_yaml(back), text);
+}
+
+TEST(ConfigRoundTrip, YamlIsCommentedAndComplete) {
+  const std::string text = to_yaml(ExperimentConfig{});
+  for (const Section& s : experiment_sections()) {
+    if (s.path.empty()) continue;
+    EXPECT_THAT(text, HasSubstr("# " + s.path + ": " + s.doc)) << s.path;
+  }
+  // Every field on its own line, with its doc as a trailing comment.
+  for (const Field& f : experiment_fields()) {
+    const std::string indent(2 * std::count(f.key.begin(), f.key.end(), '.'), ' ');
+    const std::string line_start = "\n" + indent + f.name() + ": " + f.yaml(ExperimentConfig{});
+    const size_t at = text.find(line_start);
+    ASSERT_NE(at, std::string::npos) << f.key << "\n" << text;
+    const std::string line = text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+    EXPECT_THAT(line, HasSubstr("# " + f.doc)) << f.key;
+  }
+}
+
+// docs/config.md embeds the generated key reference between these markers. To regenerate after
+// changing the table: MGR_UPDATE_CONFIG_DOCS=1 build/bin/mgr_tests --gtest_filter=ConfigDocs.*
+TEST(ConfigDocs, ReferenceMatchesTheTable) {
+  const std::string begin = "<!-- BEGIN GENERATED: fields_markdown() -->\n";
+  const std::string end = "<!-- END GENERATED -->";
+  const std::string path = std::string(MGR_SOURCE_DIR) + "/docs/config.md";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << "cannot open " << path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string doc = ss.str();
+  const size_t b = doc.find(begin);
+  const size_t e = doc.find(end);
+  ASSERT_NE(b, std::string::npos) << "marker missing in " << path;
+  ASSERT_NE(e, std::string::npos) << "marker missing in " << path;
+  const std::string embedded = doc.substr(b + begin.size(), e - b - begin.size());
+  const std::string generated = "\n" + fields_markdown();
+  if (embedded != generated && std::getenv("MGR_UPDATE_CONFIG_DOCS")) {
+    doc.replace(b + begin.size(), e - b - begin.size(), generated);
+    std::ofstream(path) << doc;
+    GTEST_SKIP() << "rewrote " << path;
+  }
+  EXPECT_EQ(embedded, generated)
+      << path << " is out of date; regenerate it with "
+      << "MGR_UPDATE_CONFIG_DOCS=1 mgr_tests --gtest_filter=ConfigDocs.*";
+  // Belt and braces: every key path appears in the prose-free table.
+  for (const Field& f : experiment_fields()) {
+    EXPECT_THAT(embedded, HasSubstr("`" + f.key + "`")) << f.key;
+  }
+}
+
+}  // namespace
+}  // namespace mgr::config
