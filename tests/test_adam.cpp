@@ -85,8 +85,9 @@ TEST(Adam, SkipsParametersWithoutGradientAndExposesState) {
   ASSERT_EQ(st.size(), 4u);
   EXPECT_EQ(st[0]->shape(), (Shape{5}));
   EXPECT_EQ(st[2]->shape(), (Shape{2, 2}));
-  EXPECT_NEAR(st[0]->to_vector()[0], 0.1f, 1e-7f);   // (1 - beta1) * g
-  EXPECT_NEAR(st[1]->to_vector()[0], 1.0 - double(0.999f), 1e-10);  // (1 - beta2) * g^2, float beta2
+  EXPECT_NEAR(st[0]->to_vector()[0], 0.1f, 1e-7f);  // (1 - beta1) * g
+  EXPECT_NEAR(st[1]->to_vector()[0], 1.0 - double(0.999f),
+              1e-10);  // (1 - beta2) * g^2, float beta2
   for (float x : st[2]->to_vector()) EXPECT_EQ(x, 0.f);
   adam.zero_grad();
   EXPECT_FALSE(a.grad().defined());
@@ -129,9 +130,9 @@ TEST(Adam, MatchesTorchReference) {
     o.weight_decay = c["options"]["weight_decay"].get<float>();
     std::vector<Var> params;
     for (size_t k = 0; k < c["shapes"].size(); ++k)
-      params.emplace_back(Tensor::from_vector(c["init"][k].get<std::vector<float>>(),
-                                              c["shapes"][k].get<Shape>()),
-                          true);
+      params.emplace_back(
+          Tensor::from_vector(c["init"][k].get<std::vector<float>>(), c["shapes"][k].get<Shape>()),
+          true);
     std::vector<Var*> ptrs;
     for (Var& p : params) ptrs.push_back(&p);
     optim::Adam adam(ptrs, o);
@@ -141,8 +142,8 @@ TEST(Adam, MatchesTorchReference) {
                                                 params[k].shape()));
       adam.step();
       for (size_t k = 0; k < params.size(); ++k) {
-        Tensor want = Tensor::from_vector(
-            c["params_after_step"][s][k].get<std::vector<float>>(), params[k].shape());
+        Tensor want = Tensor::from_vector(c["params_after_step"][s][k].get<std::vector<float>>(),
+                                          params[k].shape());
         ASSERT_TRUE(test::all_close(params[k].value(), want, 1e-6f, 1e-7f))
             << "step " << s << " param " << k << " wd " << o.weight_decay;
       }
@@ -182,8 +183,8 @@ TEST(Adam, TrainsALinearClassifier) {
   std::vector<float> p = ops::softmax(lin.forward(x).value()).to_vector();
   int correct = 0;
   for (int i = 0; i < N; ++i)
-    correct += std::max_element(p.begin() + i * C, p.begin() + (i + 1) * C) - (p.begin() + i * C) ==
-               ys[i];
+    correct +=
+        std::max_element(p.begin() + i * C, p.begin() + (i + 1) * C) - (p.begin() + i * C) == ys[i];
   EXPECT_EQ(correct, N);
 }
 

@@ -108,7 +108,8 @@ TEST(SoftmaxCrossEntropy, CudaMatchesCpu) {
         [labels](const std::vector<Var>& in) { return ops::softmax_cross_entropy(in[0], labels); },
         {logits}, 1e-5f, 1e-6f));
     Tensor x = test::random_tensor({37, C}, 7, -20.f, 20.f);
-    EXPECT_TRUE(test::all_close(ops::softmax(x.to(Device::cuda(0))), ops::softmax(x), 1e-5f, 1e-7f));
+    EXPECT_TRUE(
+        test::all_close(ops::softmax(x.to(Device::cuda(0))), ops::softmax(x), 1e-5f, 1e-7f));
   }
 }
 

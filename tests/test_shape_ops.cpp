@@ -29,8 +29,11 @@ TEST(Reshape, IsAViewAndGradFlowsBack) {
   Var y = ops::reshape(x, {6, -1});
   EXPECT_EQ(y.shape(), (Shape{6, 4}));
   EXPECT_EQ(y.value().raw(), x.value().raw());
-  EXPECT_TRUE(test::grad_check([](const std::vector<Var>& in) { return ops::reshape(in[0], {4, 6}); },
-                               {x}));
+  EXPECT_TRUE(test::grad_check(
+      [](const std::vector<Var>& in) {
+        return ops::reshape(in[0], {4, 6});
+      },
+      {x}));
   EXPECT_THROW(ops::reshape(x, {5, 5}), Error);
 }
 
@@ -39,8 +42,9 @@ TEST(Permute, MatchesIndexDefinition) {
     Shape shape;
     std::vector<int> perm;
   };
-  for (const Case& c : {Case{{3, 5}, {1, 0}}, Case{{2, 3, 4}, {2, 0, 1}}, Case{{2, 3, 4, 5}, {0, 2, 3, 1}},
-                        Case{{2, 1, 3, 2, 2, 3}, {5, 3, 1, 0, 4, 2}}, Case{{7}, {0}}}) {
+  for (const Case& c :
+       {Case{{3, 5}, {1, 0}}, Case{{2, 3, 4}, {2, 0, 1}}, Case{{2, 3, 4, 5}, {0, 2, 3, 1}},
+        Case{{2, 1, 3, 2, 2, 3}, {5, 3, 1, 0, 4, 2}}, Case{{7}, {0}}}) {
     Tensor x = test::random_tensor(c.shape, 2);
     Var y = ops::permute(Var(x), c.perm);
     Shape want_shape;
@@ -66,7 +70,10 @@ TEST(Permute, RejectsNonPermutations) {
 TEST(Permute, GradCheckAndInverse) {
   Var x(test::random_tensor({2, 3, 4, 2}, 6), true);
   EXPECT_TRUE(test::grad_check(
-      [](const std::vector<Var>& in) { return ops::permute(in[0], {3, 1, 0, 2}); }, {x}));
+      [](const std::vector<Var>& in) {
+        return ops::permute(in[0], {3, 1, 0, 2});
+      },
+      {x}));
   // Permuting with the inverse restores x exactly.
   Var y = ops::permute(ops::permute(x, {3, 1, 0, 2}), {2, 1, 3, 0});
   EXPECT_EQ(y.value().to_vector(), x.value().to_vector());
@@ -93,8 +100,8 @@ TEST(SelectTime, PicksTheStepAndScattersTheGradient) {
           EXPECT_EQ(g[(b * T + s) * F + f], s == tt ? dv[b * F + f] : 0.f);
   }
   Var x(xt, true);
-  EXPECT_TRUE(test::grad_check([](const std::vector<Var>& in) { return ops::select_time(in[0], -2); },
-                               {x}));
+  EXPECT_TRUE(test::grad_check(
+      [](const std::vector<Var>& in) { return ops::select_time(in[0], -2); }, {x}));
   EXPECT_THROW(ops::select_time(x, 5), Error);
   EXPECT_THROW(ops::select_time(x, -6), Error);
   EXPECT_THROW(ops::select_time(Var(test::random_tensor({3, 4}, 1)), 0), Error);
@@ -104,19 +111,30 @@ TEST(ShapeOps, CudaMatchesCpu) {
   MGR_REQUIRE_CUDA();
   Var x4(test::random_tensor({3, 17, 9, 5}, 9), true);
   EXPECT_TRUE(test::cuda_matches_cpu(
-      [](const std::vector<Var>& in) { return ops::permute(in[0], {0, 2, 3, 1}); }, {x4}, 0.f, 1e-7f));
+      [](const std::vector<Var>& in) {
+        return ops::permute(in[0], {0, 2, 3, 1});
+      },
+      {x4}, 0.f, 1e-7f));
   Var x6(test::random_tensor({2, 3, 1, 4, 2, 5}, 10), true);
   EXPECT_TRUE(test::cuda_matches_cpu(
-      [](const std::vector<Var>& in) { return ops::permute(in[0], {5, 3, 1, 0, 4, 2}); }, {x6}, 0.f,
-      1e-7f));
+      [](const std::vector<Var>& in) {
+        return ops::permute(in[0], {5, 3, 1, 0, 4, 2});
+      },
+      {x6}, 0.f, 1e-7f));
   Var x2(test::random_tensor({130, 70}, 11), true);
   EXPECT_TRUE(test::cuda_matches_cpu(
-      [](const std::vector<Var>& in) { return ops::permute(in[0], {1, 0}); }, {x2}, 0.f, 1e-7f));
+      [](const std::vector<Var>& in) {
+        return ops::permute(in[0], {1, 0});
+      },
+      {x2}, 0.f, 1e-7f));
   Var x3(test::random_tensor({4, 33, 20}, 12), true);
   EXPECT_TRUE(test::cuda_matches_cpu(
       [](const std::vector<Var>& in) { return ops::select_time(in[0], -1); }, {x3}, 0.f, 1e-7f));
   EXPECT_TRUE(test::cuda_matches_cpu(
-      [](const std::vector<Var>& in) { return ops::reshape(in[0], {-1, 20}); }, {x3}, 0.f, 1e-7f));
+      [](const std::vector<Var>& in) {
+        return ops::reshape(in[0], {-1, 20});
+      },
+      {x3}, 0.f, 1e-7f));
 }
 
 }  // namespace

@@ -35,8 +35,6 @@ Linear::Linear(int in, int out, bool bias, uint64_t seed) : in_(in), out_(out) {
   if (bias) bias_ = &register_parameter("bias", Tensor::zeros({out}));
 }
 
-Var Linear::forward(const Var& x) {
-  return ops::linear(x, *weight_, bias_ ? *bias_ : Var());
-}
+Var Linear::forward(const Var& x) { return ops::linear(x, *weight_, bias_ ? *bias_ : Var()); }
 
 }  // namespace mgr::nn

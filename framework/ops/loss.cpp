@@ -24,7 +24,8 @@ Var softmax_cross_entropy(const Var& logits, const Tensor& labels) {
   MGR_CHECK(x.dtype() == DType::F32 && x.ndim() == 2,
             "softmax_cross_entropy: logits must be f32 [N, C], got " << x.str());
   const int64_t rows = x.dim(0), cols = x.dim(1);
-  MGR_CHECK(rows >= 1 && cols >= 1, "softmax_cross_entropy: empty batch or no classes in " << x.str());
+  MGR_CHECK(rows >= 1 && cols >= 1,
+            "softmax_cross_entropy: empty batch or no classes in " << x.str());
   MGR_CHECK(labels.defined() && labels.dtype() == DType::I32,
             "softmax_cross_entropy: labels must be i32, got "
                 << (labels.defined() ? labels.str() : std::string("undefined")));

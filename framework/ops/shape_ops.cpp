@@ -12,8 +12,8 @@ namespace mgr::ops {
 Var reshape(const Var& x, const Shape& shape) {
   Tensor y = x.value().reshape(shape);
   return make_var(
-      y, {x},
-      [x](const Tensor& dy) { accumulate_grad(x, dy.reshape(x.value().shape())); }, "reshape");
+      y, {x}, [x](const Tensor& dy) { accumulate_grad(x, dy.reshape(x.value().shape())); },
+      "reshape");
 }
 
 namespace {
@@ -47,8 +47,8 @@ Var permute(const Var& x, const std::vector<int>& dims) {
   std::vector<int> perm(nd), inverse(nd, -1);
   for (int i = 0; i < nd; ++i) {
     const int d = dims[i] < 0 ? dims[i] + nd : dims[i];
-    MGR_CHECK(d >= 0 && d < nd && inverse[d] < 0,
-              "permute: dims is not a permutation of 0.." << nd - 1 << " (entry " << dims[i] << ")");
+    MGR_CHECK(d >= 0 && d < nd && inverse[d] < 0, "permute: dims is not a permutation of 0.."
+                                                      << nd - 1 << " (entry " << dims[i] << ")");
     perm[i] = d;
     inverse[d] = i;
   }

@@ -50,8 +50,9 @@ void Adam::step() {
               "Adam: gradient " << g.str() << " for parameter " << w.str());
     if (m_[i].device() != w.device()) m_[i] = m_[i].to(w.device());
     if (v_[i].device() != w.device()) v_[i] = v_[i].to(w.device());
-    MGR_CHECK(m_[i].shape() == w.shape() && v_[i].shape() == w.shape(),
-              "Adam: state " << m_[i].str() << " / " << v_[i].str() << " for parameter " << w.str());
+    MGR_CHECK(
+        m_[i].shape() == w.shape() && v_[i].shape() == w.shape(),
+        "Adam: state " << m_[i].str() << " / " << v_[i].str() << " for parameter " << w.str());
     if (w.is_cuda()) {
 #if MGR_WITH_CUDA
       const int d = w.device().index;

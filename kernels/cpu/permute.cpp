@@ -44,8 +44,8 @@ void select_middle(float* y, const float* x, int64_t outer, int64_t t_len, int64
   }
 }
 
-void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t_len,
-                            int64_t inner, int64_t t) {
+void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t_len, int64_t inner,
+                            int64_t t) {
   for (int64_t o = 0; o < outer; ++o) {
     float* dst = dx + (o * t_len + t) * inner;
     const float* src = dy + o * inner;

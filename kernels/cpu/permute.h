@@ -19,7 +19,7 @@ void permute(float* y, const float* x, const int64_t* in_shape, const int* perm,
 void select_middle(float* y, const float* x, int64_t outer, int64_t t_len, int64_t inner,
                    int64_t t);
 // dx[o, t, i] += dy[o, i].
-void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t_len,
-                            int64_t inner, int64_t t);
+void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t_len, int64_t inner,
+                            int64_t t);
 
 }  // namespace mgr::kernels::cpu

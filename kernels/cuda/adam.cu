@@ -27,8 +27,8 @@ __global__ void adam_step_kernel(float* param, const float* grad, float* m, floa
 
 }  // namespace
 
-void adam_step(float* param, const float* grad, float* m, float* v, int64_t n,
-               const AdamScalars& s, cudaStream_t stream) {
+void adam_step(float* param, const float* grad, float* m, float* v, int64_t n, const AdamScalars& s,
+               cudaStream_t stream) {
   if (n == 0) return;
   adam_step_kernel<<<grid_for(n), 256, 0, stream>>>(param, grad, m, v, n, s);
   MGR_CUDA_LAUNCH_CHECK("adam_step_kernel");

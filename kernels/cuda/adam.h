@@ -9,7 +9,7 @@
 
 namespace mgr::kernels::cuda {
 
-void adam_step(float* param, const float* grad, float* m, float* v, int64_t n,
-               const AdamScalars& s, cudaStream_t stream);
+void adam_step(float* param, const float* grad, float* m, float* v, int64_t n, const AdamScalars& s,
+               cudaStream_t stream);
 
 }  // namespace mgr::kernels::cuda

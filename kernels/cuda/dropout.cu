@@ -14,8 +14,8 @@ __global__ void dropout_forward_kernel(float* y, const float* x, int64_t n, floa
     y[i] = dropout_keep(key, static_cast<uint64_t>(i), p) ? x[i] * scale : 0.f;
 }
 
-__global__ void dropout_backward_kernel(float* dx, const float* dy, int64_t n, float p,
-                                        float scale, uint64_t key) {
+__global__ void dropout_backward_kernel(float* dx, const float* dy, int64_t n, float p, float scale,
+                                        uint64_t key) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
     if (dropout_keep(key, static_cast<uint64_t>(i), p)) dx[i] += dy[i] * scale;

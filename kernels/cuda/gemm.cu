@@ -19,8 +19,7 @@ __global__ void add_bias_rows_kernel(float* y, const float* bias, int64_t rows, 
 constexpr int kColTile = 32;
 constexpr int kRowPhases = 8;
 
-__global__ void sum_rows_accumulate_kernel(float* db, const float* dy, int64_t rows,
-                                           int64_t cols) {
+__global__ void sum_rows_accumulate_kernel(float* db, const float* dy, int64_t rows, int64_t cols) {
   __shared__ float partial[kRowPhases][kColTile];
   const int64_t col = blockIdx.x * int64_t(kColTile) + threadIdx.x;
   float acc = 0.f;
@@ -46,11 +45,10 @@ void sgemm(cublasHandle_t handle, bool trans_a, bool trans_b, int64_t m, int64_t
   // cuBLAS is column-major. A row-major [M, N] matrix is the column-major [N, M] matrix C^T, and
   // C^T = op(B)^T op(A)^T: swap the operands and the roles of M and N, keep the transpose flags.
   // With k == 0 cuBLAS scales C by beta, which is what the row-major definition asks for.
-  MGR_CUBLAS_CHECK(cublasSgemm(handle, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
-                               trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, static_cast<int>(n),
-                               static_cast<int>(m), static_cast<int>(k), &alpha, b,
-                               static_cast<int>(ldb), a, static_cast<int>(lda), &beta, c,
-                               static_cast<int>(ldc)));
+  MGR_CUBLAS_CHECK(cublasSgemm(
+      handle, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
+      static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha, b,
+      static_cast<int>(ldb), a, static_cast<int>(lda), &beta, c, static_cast<int>(ldc)));
 }
 
 void add_bias_rows(float* y, const float* bias, int64_t rows, int64_t cols, cudaStream_t stream) {

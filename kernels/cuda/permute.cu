@@ -74,18 +74,18 @@ void permute(float* y, const float* x, const int64_t* in_shape, const int* perm,
   MGR_CUDA_LAUNCH_CHECK("permute_kernel");
 }
 
-void select_middle(float* y, const float* x, int64_t outer, int64_t t_len, int64_t inner,
-                   int64_t t, cudaStream_t stream) {
+void select_middle(float* y, const float* x, int64_t outer, int64_t t_len, int64_t inner, int64_t t,
+                   cudaStream_t stream) {
   if (outer * inner == 0) return;
   select_middle_kernel<<<grid_for(outer * inner), 256, 0, stream>>>(y, x, outer, t_len, inner, t);
   MGR_CUDA_LAUNCH_CHECK("select_middle_kernel");
 }
 
-void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t_len,
-                            int64_t inner, int64_t t, cudaStream_t stream) {
+void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t_len, int64_t inner,
+                            int64_t t, cudaStream_t stream) {
   if (outer * inner == 0) return;
   select_middle_backward_kernel<<<grid_for(outer * inner), 256, 0, stream>>>(dx, dy, outer, t_len,
-                                                                            inner, t);
+                                                                             inner, t);
   MGR_CUDA_LAUNCH_CHECK("select_middle_backward_kernel");
 }
 

@@ -65,8 +65,8 @@ __global__ void mean_kernel(float* loss, const float* row_loss, int64_t rows) {
 }
 
 __global__ void softmax_ce_backward_kernel(float* dlogits, const float* probs,
-                                           const int32_t* labels, const float* dloss,
-                                           int64_t rows, int64_t cols) {
+                                           const int32_t* labels, const float* dloss, int64_t rows,
+                                           int64_t cols) {
   const float scale = dloss[0] / static_cast<float>(rows);
   const int64_t n = rows * cols;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
@@ -86,13 +86,13 @@ unsigned row_blocks(int64_t rows) {
 void softmax_rows(float* y, const float* x, int64_t rows, int64_t cols, cudaStream_t stream) {
   if (rows == 0 || cols == 0) return;
   softmax_rows_kernel<<<row_blocks(rows), kRowsPerBlock * kWarp, 0, stream>>>(y, nullptr, x,
-                                                                             nullptr, rows, cols);
+                                                                              nullptr, rows, cols);
   MGR_CUDA_LAUNCH_CHECK("softmax_rows_kernel");
 }
 
-void softmax_cross_entropy_forward(float* probs, float* row_loss, float* loss,
-                                   const float* logits, const int32_t* labels, int64_t rows,
-                                   int64_t cols, cudaStream_t stream) {
+void softmax_cross_entropy_forward(float* probs, float* row_loss, float* loss, const float* logits,
+                                   const int32_t* labels, int64_t rows, int64_t cols,
+                                   cudaStream_t stream) {
   if (rows > 0) {
     softmax_rows_kernel<<<row_blocks(rows), kRowsPerBlock * kWarp, 0, stream>>>(
         probs, row_loss, logits, labels, rows, cols);
@@ -107,7 +107,7 @@ void softmax_cross_entropy_backward(float* dlogits, const float* probs, const in
                                     cudaStream_t stream) {
   if (rows == 0 || cols == 0) return;
   softmax_ce_backward_kernel<<<grid_for(rows * cols), 256, 0, stream>>>(dlogits, probs, labels,
-                                                                       dloss, rows, cols);
+                                                                        dloss, rows, cols);
   MGR_CUDA_LAUNCH_CHECK("softmax_ce_backward_kernel");
 }
 
