@@ -1,0 +1,28 @@
+// One Adam update of one parameter tensor (CPU reference), in the same float operations and
+// order as torch.optim.Adam 1.13's single-tensor path. The per-step scalars are computed once
+// on the host in double (as PyTorch does in Python) and passed in AdamScalars.
+#pragma once
+
+#include <cstdint>
+
+namespace mgr::kernels {
+
+struct AdamScalars {
+  float neg_step_size;  // -lr / (1 - beta1^t)
+  float beta1, one_minus_beta1;
+  float beta2, one_minus_beta2;
+  float bias_correction2_sqrt;  // sqrt(1 - beta2^t)
+  float eps;
+  float weight_decay;  // L2 term added to the gradient (0: none)
+};
+
+}  // namespace mgr::kernels
+
+namespace mgr::kernels::cpu {
+
+// g = grad + wd * param; m = beta1 m + (1-beta1) g; v = beta2 v + (1-beta2) g^2;
+// param += neg_step_size * m / (sqrt(v) / bc2_sqrt + eps)
+void adam_step(float* param, const float* grad, float* m, float* v, int64_t n,
+               const AdamScalars& s);
+
+}  // namespace mgr::kernels::cpu

@@ -1,0 +1,17 @@
+#include "kernels/cpu/dropout.h"
+
+#include "kernels/cpu/dropout_hash.h"
+
+namespace mgr::kernels::cpu {
+
+void dropout_forward(float* y, const float* x, int64_t n, float p, float scale, uint64_t key) {
+  for (int64_t i = 0; i < n; ++i)
+    y[i] = dropout_keep(key, static_cast<uint64_t>(i), p) ? x[i] * scale : 0.f;
+}
+
+void dropout_backward(float* dx, const float* dy, int64_t n, float p, float scale, uint64_t key) {
+  for (int64_t i = 0; i < n; ++i)
+    if (dropout_keep(key, static_cast<uint64_t>(i), p)) dx[i] += dy[i] * scale;
+}
+
+}  // namespace mgr::kernels::cpu

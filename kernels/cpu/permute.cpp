@@ -1,0 +1,56 @@
+#include "kernels/cpu/permute.h"
+
+namespace mgr::kernels::cpu {
+
+void permute(float* y, const float* x, const int64_t* in_shape, const int* perm, int ndim,
+             bool accumulate) {
+  int64_t in_stride[kMaxPermuteDims];
+  int64_t out_shape[kMaxPermuteDims];
+  int64_t src_stride[kMaxPermuteDims];  // input stride of each output dimension
+  int64_t n = 1;
+  for (int d = ndim - 1; d >= 0; --d) {
+    in_stride[d] = n;
+    n *= in_shape[d];
+  }
+  for (int d = 0; d < ndim; ++d) {
+    out_shape[d] = in_shape[perm[d]];
+    src_stride[d] = in_stride[perm[d]];
+  }
+  // Walk the output in order with an odometer over its dimensions.
+  int64_t idx[kMaxPermuteDims] = {0, 0, 0, 0, 0, 0};
+  int64_t src = 0;
+  for (int64_t o = 0; o < n; ++o) {
+    if (accumulate)
+      y[o] += x[src];
+    else
+      y[o] = x[src];
+    for (int d = ndim - 1; d >= 0; --d) {
+      if (++idx[d] < out_shape[d]) {
+        src += src_stride[d];
+        break;
+      }
+      src -= src_stride[d] * (out_shape[d] - 1);
+      idx[d] = 0;
+    }
+  }
+}
+
+void select_middle(float* y, const float* x, int64_t outer, int64_t t_len, int64_t inner,
+                   int64_t t) {
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* src = x + (o * t_len + t) * inner;
+    float* dst = y + o * inner;
+    for (int64_t i = 0; i < inner; ++i) dst[i] = src[i];
+  }
+}
+
+void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t_len, int64_t inner,
+                            int64_t t) {
+  for (int64_t o = 0; o < outer; ++o) {
+    float* dst = dx + (o * t_len + t) * inner;
+    const float* src = dy + o * inner;
+    for (int64_t i = 0; i < inner; ++i) dst[i] += src[i];
+  }
+}
+
+}  // namespace mgr::kernels::cpu

@@ -1,0 +1,25 @@
+// Layout kernels (CPU reference): general permutation of up to 6 dimensions, and selecting
+// one index of a middle dimension ([outer, T, inner] -> [outer, inner]).
+#pragma once
+
+#include <cstdint>
+
+namespace mgr::kernels {
+constexpr int kMaxPermuteDims = 6;
+}
+
+namespace mgr::kernels::cpu {
+
+// y = x.permute(perm): y's dimension i is x's dimension perm[i]. in_shape has `ndim` entries.
+// When accumulate, y += permuted x instead of y = permuted x.
+void permute(float* y, const float* x, const int64_t* in_shape, const int* perm, int ndim,
+             bool accumulate);
+
+// y[o, i] = x[o, t, i] for x [outer, T, inner].
+void select_middle(float* y, const float* x, int64_t outer, int64_t t_len, int64_t inner,
+                   int64_t t);
+// dx[o, t, i] += dy[o, i].
+void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t_len, int64_t inner,
+                            int64_t t);
+
+}  // namespace mgr::kernels::cpu

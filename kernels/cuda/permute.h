@@ -1,0 +1,19 @@
+// Layout kernels on the GPU: the functions of kernels/cpu/permute.h.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "kernels/cpu/permute.h"  // kMaxPermuteDims
+
+namespace mgr::kernels::cuda {
+
+void permute(float* y, const float* x, const int64_t* in_shape, const int* perm, int ndim,
+             bool accumulate, cudaStream_t stream);
+void select_middle(float* y, const float* x, int64_t outer, int64_t t_len, int64_t inner, int64_t t,
+                   cudaStream_t stream);
+void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t_len, int64_t inner,
+                            int64_t t, cudaStream_t stream);
+
+}  // namespace mgr::kernels::cuda
