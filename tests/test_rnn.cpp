@@ -40,7 +40,8 @@ ops::RnnWeights random_weights(RnnMode mode, int in, int H, int L, bool bi, uint
 
 std::vector<Var> flatten(const Var& x, const ops::RnnWeights& w) {
   std::vector<Var> v{x};
-  for (const auto* g : {&w.w_ih, &w.w_hh, &w.b_ih, &w.b_hh}) v.insert(v.end(), g->begin(), g->end());
+  for (const auto* g : {&w.w_ih, &w.w_hh, &w.b_ih, &w.b_hh})
+    v.insert(v.end(), g->begin(), g->end());
   return v;
 }
 
@@ -63,8 +64,8 @@ struct Config {
 };
 
 std::string name_of(const Config& c) {
-  return std::string(c.mode == RnnMode::GRU ? "GRU" : "LSTM") + " layers=" +
-         std::to_string(c.layers) + (c.bi ? " bidirectional" : " unidirectional");
+  return std::string(c.mode == RnnMode::GRU ? "GRU" : "LSTM") +
+         " layers=" + std::to_string(c.layers) + (c.bi ? " bidirectional" : " unidirectional");
 }
 
 const Config kConfigs[] = {{RnnMode::GRU, 1, false},  {RnnMode::GRU, 1, true},
@@ -109,14 +110,15 @@ void check_against_torch(const std::string& file) {
   EXPECT_TRUE(test::all_close(x.grad(), tensor_from_json(j.at("grad_x")), 1e-5f, 1e-6f));
   for (auto& [name, var] : named) {
     ASSERT_TRUE(var->grad().defined()) << name;
-    EXPECT_TRUE(test::all_close(var->grad(), tensor_from_json(j.at("grads").at(name)), 1e-5f, 1e-6f))
+    EXPECT_TRUE(
+        test::all_close(var->grad(), tensor_from_json(j.at("grads").at(name)), 1e-5f, 1e-6f))
         << name;
   }
 }
 
 TEST(Rnn, MatchesPyTorchGru) {
-  for (const char* f : {"rnn_gru_l1_uni.json", "rnn_gru_l1_bi.json", "rnn_gru_l2_uni.json",
-                        "rnn_gru_l2_bi.json"})
+  for (const char* f :
+       {"rnn_gru_l1_uni.json", "rnn_gru_l1_bi.json", "rnn_gru_l2_uni.json", "rnn_gru_l2_bi.json"})
     check_against_torch(f);
 }
 
@@ -201,15 +203,22 @@ TEST(Rnn, RejectsBadWeights) {
 
 TEST(RnnModule, ParameterNamesShapesAndInit) {
   nn::LSTM lstm(5, 3, 2, true, 42);
-  const std::vector<std::pair<std::string, Shape>> want = {
-      {"weight_ih_l0", {12, 5}},         {"weight_hh_l0", {12, 3}},
-      {"bias_ih_l0", {12}},              {"bias_hh_l0", {12}},
-      {"weight_ih_l0_reverse", {12, 5}}, {"weight_hh_l0_reverse", {12, 3}},
-      {"bias_ih_l0_reverse", {12}},      {"bias_hh_l0_reverse", {12}},
-      {"weight_ih_l1", {12, 6}},         {"weight_hh_l1", {12, 3}},
-      {"bias_ih_l1", {12}},              {"bias_hh_l1", {12}},
-      {"weight_ih_l1_reverse", {12, 6}}, {"weight_hh_l1_reverse", {12, 3}},
-      {"bias_ih_l1_reverse", {12}},      {"bias_hh_l1_reverse", {12}}};
+  const std::vector<std::pair<std::string, Shape>> want = {{"weight_ih_l0", {12, 5}},
+                                                           {"weight_hh_l0", {12, 3}},
+                                                           {"bias_ih_l0", {12}},
+                                                           {"bias_hh_l0", {12}},
+                                                           {"weight_ih_l0_reverse", {12, 5}},
+                                                           {"weight_hh_l0_reverse", {12, 3}},
+                                                           {"bias_ih_l0_reverse", {12}},
+                                                           {"bias_hh_l0_reverse", {12}},
+                                                           {"weight_ih_l1", {12, 6}},
+                                                           {"weight_hh_l1", {12, 3}},
+                                                           {"bias_ih_l1", {12}},
+                                                           {"bias_hh_l1", {12}},
+                                                           {"weight_ih_l1_reverse", {12, 6}},
+                                                           {"weight_hh_l1_reverse", {12, 3}},
+                                                           {"bias_ih_l1_reverse", {12}},
+                                                           {"bias_hh_l1_reverse", {12}}};
   auto named = lstm.named_parameters();
   ASSERT_EQ(named.size(), want.size());
   const float bound = 1.f / std::sqrt(3.f);

@@ -107,14 +107,14 @@ std::unique_ptr<RnnPlan> make_plan(const RnnKey& k) {
       void* b_addr = nullptr;
       MGR_CUDNN_CHECK(cudnnGetRNNWeightParams(h, p->rnn, pl, p->weight_bytes, scratch.raw(), id,
                                               m_desc, &m_addr, b_desc, &b_addr));
-      MGR_CHECK(m_addr && b_addr, "cuDNN RNN: no matrix or bias for pseudo-layer "
-                                      << pl << ", linear layer " << id);
+      MGR_CHECK(m_addr && b_addr,
+                "cuDNN RNN: no matrix or bias for pseudo-layer " << pl << ", linear layer " << id);
       const int64_t want_m = int64_t(k.hidden) * (id < G ? in : k.hidden);
       MGR_CHECK(desc_numel(m_desc) == want_m && desc_numel(b_desc) == k.hidden,
                 "cuDNN RNN: pseudo-layer " << pl << ", linear layer " << id << " has "
                                            << desc_numel(m_desc) << " weights and "
-                                           << desc_numel(b_desc) << " biases, expected "
-                                           << want_m << " and " << k.hidden);
+                                           << desc_numel(b_desc) << " biases, expected " << want_m
+                                           << " and " << k.hidden);
       p->mat_offset.push_back(float_offset(m_addr, scratch.raw()));
       p->bias_offset.push_back(float_offset(b_addr, scratch.raw()));
     }
@@ -153,29 +153,24 @@ Slot slot_of(const ops::RnnWeights& w, size_t p, int id, int G, int H) {
 
 }  // namespace
 
-ops::detail::RnnForward cudnn_rnn_forward(const Var& x, const ops::RnnWeights& w,
-                                          ops::RnnMode mode, int hidden, int num_layers,
-                                          bool bidirectional, bool need_grad) {
+ops::detail::RnnForward cudnn_rnn_forward(const Var& x, const ops::RnnWeights& w, ops::RnnMode mode,
+                                          int hidden, int num_layers, bool bidirectional,
+                                          bool need_grad) {
   const Tensor& xv = x.value();
   const int dev = xv.device().index;
   DeviceGuard guard(dev);
   const int dirs = bidirectional ? 2 : 1, G = ops::rnn_gate_count(mode), H = hidden;
-  const RnnKey key{dev,
-                   mode == ops::RnnMode::GRU ? 0 : 1,
-                   static_cast<int>(xv.dim(2)),
-                   hidden,
-                   num_layers,
-                   dirs,
-                   static_cast<int>(xv.dim(0)),
-                   static_cast<int>(xv.dim(1))};
+  const RnnKey key{
+      dev,  mode == ops::RnnMode::GRU ? 0 : 1, static_cast<int>(xv.dim(2)), hidden, num_layers,
+      dirs, static_cast<int>(xv.dim(0)),       static_cast<int>(xv.dim(1))};
   const RnnPlan& plan = get_plan(key);
   cudaStream_t st = stream(dev);
   cudnnHandle_t handle = cudnn(dev);
   const Device device = xv.device();
 
   // Pack the weights into cuDNN's layout (zeroed first so that any padding is defined).
-  Tensor wspace = Tensor::zeros({static_cast<int64_t>(plan.weight_bytes / sizeof(float))},
-                                DType::F32, device);
+  Tensor wspace =
+      Tensor::zeros({static_cast<int64_t>(plan.weight_bytes / sizeof(float))}, DType::F32, device);
   const int npl = num_layers * dirs;
   for (int pl = 0; pl < npl; ++pl) {
     for (int id = 0; id < 2 * G; ++id) {
@@ -196,15 +191,14 @@ ops::detail::RnnForward cudnn_rnn_forward(const Var& x, const ops::RnnWeights& w
   void* work = workspace(dev, work_bytes);
   Tensor reserve;
   if (need_grad && plan.reserve_train > 0)
-    reserve = Tensor::empty({static_cast<int64_t>((plan.reserve_train + 3) / 4)}, DType::F32,
-                            device);
+    reserve =
+        Tensor::empty({static_cast<int64_t>((plan.reserve_train + 3) / 4)}, DType::F32, device);
   // hx = cx = null: zero initial state. cy is not needed.
   MGR_CUDNN_CHECK(cudnnRNNForward(
       handle, plan.rnn, need_grad ? CUDNN_FWD_MODE_TRAINING : CUDNN_FWD_MODE_INFERENCE,
-      plan.dev_seq_lengths.i32(), plan.x_desc, xv.f32(), plan.y_desc, y.f32(), plan.h_desc,
-      nullptr, hy.f32(), plan.h_desc, nullptr, nullptr, plan.weight_bytes, wspace.f32(),
-      work_bytes, work, need_grad ? plan.reserve_train : 0,
-      reserve.defined() ? reserve.raw() : nullptr));
+      plan.dev_seq_lengths.i32(), plan.x_desc, xv.f32(), plan.y_desc, y.f32(), plan.h_desc, nullptr,
+      hy.f32(), plan.h_desc, nullptr, nullptr, plan.weight_bytes, wspace.f32(), work_bytes, work,
+      need_grad ? plan.reserve_train : 0, reserve.defined() ? reserve.raw() : nullptr));
 
   ops::detail::RnnForward result{y, hy, nullptr};
   if (!need_grad) return result;
@@ -235,16 +229,16 @@ ops::detail::RnnForward cudnn_rnn_forward(const Var& x, const ops::RnnWeights& w
     if (!any_weight) return;
     Tensor dw = Tensor::zeros(wspace.shape(), DType::F32, wspace.device());
     MGR_CUDNN_CHECK(cudnnRNNBackwardWeights_v8(
-        h2, pl.rnn, CUDNN_WGRAD_MODE_ADD, pl.dev_seq_lengths.i32(), pl.x_desc, xv2.f32(),
-        pl.h_desc, nullptr, pl.y_desc, y.f32(), pl.weight_bytes, dw.f32(), pl.work_train, work2,
+        h2, pl.rnn, CUDNN_WGRAD_MODE_ADD, pl.dev_seq_lengths.i32(), pl.x_desc, xv2.f32(), pl.h_desc,
+        nullptr, pl.y_desc, y.f32(), pl.weight_bytes, dw.f32(), pl.work_train, work2,
         pl.reserve_train, rs_ptr));
     for (int p = 0; p < npl; ++p) {
       for (int id = 0; id < 2 * G; ++id) {
         const Slot s = slot_of(w, static_cast<size_t>(p), id, G, H);
         const size_t k = static_cast<size_t>(p * 2 * G + id);
         if (s.mat->requires_grad())
-          kernels::cuda::axpy(grad_buffer(*s.mat).f32() + s.mat_offset,
-                              dw.f32() + pl.mat_offset[k], s.mat_numel, 1.f, st2);
+          kernels::cuda::axpy(grad_buffer(*s.mat).f32() + s.mat_offset, dw.f32() + pl.mat_offset[k],
+                              s.mat_numel, 1.f, st2);
         if (s.bias->requires_grad())
           kernels::cuda::axpy(grad_buffer(*s.bias).f32() + s.bias_offset,
                               dw.f32() + pl.bias_offset[k], H, 1.f, st2);

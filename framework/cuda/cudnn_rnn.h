@@ -14,8 +14,8 @@ namespace mgr::cuda {
 
 // Arguments as ops::rnn (already checked; everything on one CUDA device). need_grad selects
 // CUDNN_FWD_MODE_TRAINING (reserve space kept for the returned backward) or INFERENCE.
-ops::detail::RnnForward cudnn_rnn_forward(const Var& x, const ops::RnnWeights& w,
-                                          ops::RnnMode mode, int hidden, int num_layers,
-                                          bool bidirectional, bool need_grad);
+ops::detail::RnnForward cudnn_rnn_forward(const Var& x, const ops::RnnWeights& w, ops::RnnMode mode,
+                                          int hidden, int num_layers, bool bidirectional,
+                                          bool need_grad);
 
 }  // namespace mgr::cuda

@@ -42,10 +42,10 @@ RnnBase::RnnBase(ops::RnnMode mode, int input, int hidden, int num_layers, bool 
       hidden_(hidden),
       layers_(num_layers),
       bidirectional_(bidirectional) {
-  MGR_CHECK(input > 0 && hidden > 0 && num_layers > 0,
-            (mode == ops::RnnMode::GRU ? "GRU" : "LSTM")
-                << ": input (" << input << "), hidden (" << hidden << ") and num_layers ("
-                << num_layers << ") must be > 0");
+  MGR_CHECK(input > 0 && hidden > 0 && num_layers > 0, (mode == ops::RnnMode::GRU ? "GRU" : "LSTM")
+                                                           << ": input (" << input << "), hidden ("
+                                                           << hidden << ") and num_layers ("
+                                                           << num_layers << ") must be > 0");
   SplitMix64 rng(seed);
   const float bound = 1.f / std::sqrt(static_cast<float>(hidden));
   const int dirs = bidirectional ? 2 : 1;
@@ -54,7 +54,8 @@ RnnBase::RnnBase(ops::RnnMode mode, int input, int hidden, int num_layers, bool 
     const int64_t in = l == 0 ? input : int64_t(hidden) * dirs;
     for (int d = 0; d < dirs; ++d) {
       const std::string suffix = "_l" + std::to_string(l) + (d == 1 ? "_reverse" : "");
-      w_ih_.push_back(&register_parameter("weight_ih" + suffix, uniform_tensor({GH, in}, bound, rng)));
+      w_ih_.push_back(
+          &register_parameter("weight_ih" + suffix, uniform_tensor({GH, in}, bound, rng)));
       w_hh_.push_back(
           &register_parameter("weight_hh" + suffix, uniform_tensor({GH, hidden}, bound, rng)));
       b_ih_.push_back(&register_parameter("bias_ih" + suffix, uniform_tensor({GH}, bound, rng)));

@@ -106,8 +106,7 @@ detail::RnnForward cpu_rnn(const Var& x, const RnnWeights& w, RnnMode mode, int 
   }
   detail::RnnForward result{input, h_n, nullptr};
   if (!need_grad) return result;
-  result.backward = [x, w, saved, cell, B, T, IN, H, L, dirs](const Tensor& dy,
-                                                             const Tensor& dhn) {
+  result.backward = [x, w, saved, cell, B, T, IN, H, L, dirs](const Tensor& dy, const Tensor& dhn) {
     std::vector<Tensor> scratch;
     Tensor dcur = dy;
     for (int l = L - 1; l >= 0; --l) {

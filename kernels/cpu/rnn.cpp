@@ -102,8 +102,8 @@ void lstm_cell_forward(int H, float* __restrict g, const float* __restrict a,
 // on return the part of d h_prev that does not go through W_hh. dgx / dgh: gate pre-activation
 // gradients, input and recurrent side.
 void gru_cell_backward(int H, const float* __restrict g, const float* __restrict st,
-                       const float* __restrict hp, const float* __restrict dy,
-                       float* __restrict dh, float* __restrict dgx, float* __restrict dgh) {
+                       const float* __restrict hp, const float* __restrict dy, float* __restrict dh,
+                       float* __restrict dgx, float* __restrict dgh) {
   for (int j = 0; j < H; ++j) {
     const float dht = dh[j] + dy[j];
     const float r = g[j], z = g[H + j], n = g[2 * H + j], hn = st[j];

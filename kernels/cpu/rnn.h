@@ -17,10 +17,10 @@ enum class RnnCell { GRU, LSTM };
 inline int rnn_gate_count(RnnCell c) { return c == RnnCell::GRU ? 3 : 4; }
 
 struct RnnLayerShape {
-  int batch = 0;   // B
-  int time = 0;    // T
-  int input = 0;   // features of x per step
-  int hidden = 0;  // H
+  int batch = 0;         // B
+  int time = 0;          // T
+  int input = 0;         // features of x per step
+  int hidden = 0;        // H
   bool reverse = false;  // processes t = T-1 .. 0 (the backward direction of a bidirectional RNN)
 };
 
