@@ -200,6 +200,32 @@ TEST(Features, TopDbAndRefArePerClip) {
   EXPECT_FLOAT_EQ(*lo, -40.f);  // and its floor is its own max - top_db (the quiet half hits it)
 }
 
+// The CPU dB conversion (a vectorised log) against double-precision log10 over the whole range
+// a spectrogram spans, including values under amin and the top_db floor.
+TEST(Features, PowerToDbMatchesDoubleLog10) {
+  std::vector<float> v;
+  for (double e = -12; e <= 8; e += 0.0137) v.push_back(float(std::pow(10.0, e)));
+  v.push_back(0.f);
+  const int64_t n = int64_t(v.size());
+  for (const char* ref : {"max", "one"}) {
+    LogMelParams p;
+    p.ref = ref;
+    p.top_db = 150;
+    Tensor t = Tensor::from_vector(v, {1, n});
+    features::power_to_db_(t, p);
+    const std::vector<float> got = t.to_vector();
+    const double peak = *std::max_element(v.begin(), v.end());
+    const double ref_db = p.ref == "max" ? 10 * std::log10(peak) : 0.0;
+    double worst = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      const double want = std::max(10 * std::log10(std::max(1e-10, double(v[i]))) - ref_db,
+                                   10 * std::log10(peak) - ref_db - 150);
+      worst = std::max(worst, std::abs(got[i] - want));
+    }
+    EXPECT_LE(worst, 2e-5) << "ref " << ref;
+  }
+}
+
 TEST(Features, ValidationNamesTheField) {
   auto expect_bad = [](auto mutate, const char* field) {
     LogMelParams p;

@@ -48,8 +48,8 @@ void LogMelParams::validate() const {
             "features: mel_norm = '" << mel_norm << "' must be one of slaney | none");
   MGR_CHECK(std::isfinite(power) && power > 0 && power <= 4,
             "features: power = " << power << " must be in (0, 4] (2: power, 1: magnitude)");
-  MGR_CHECK(std::isfinite(amin) && amin > 0 && amin <= 1,
-            "features: amin = " << amin << " must be in (0, 1]");
+  MGR_CHECK(std::isfinite(amin) && amin >= 1e-30 && amin <= 1,
+            "features: amin = " << amin << " must be in [1e-30, 1]");
   MGR_CHECK(std::isfinite(top_db) && top_db <= 1000,
             "features: top_db = " << top_db << " must be <= 1000 (<= 0 disables the clamp)");
   MGR_CHECK(one_of(ref, {"max", "one"}),

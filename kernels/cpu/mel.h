@@ -26,6 +26,7 @@ void mel_project(float* mel, int64_t num_frames, int64_t t0, int count, const fl
 
 // In place on [clips, per_clip]: x = 10 log10(max(amin, x)) - 10 log10(max(amin, ref)) with
 // ref = the clip's max (ref_max) or 1, then x = max(x, clip max - top_db) when top_db > 0.
+// amin must be a normal float (>= 1e-30; LogMelParams::validate checks it).
 // Every clip (row) is referenced and clamped on its own, never across the batch.
 void power_to_db(float* x, int64_t clips, int64_t per_clip, float amin, float top_db,
                  bool ref_max);
