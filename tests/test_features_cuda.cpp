@@ -142,8 +142,8 @@ TEST(FeaturesCuda, FramingMatchesCpuExactly) {
     const bool reflect = p.center && p.pad_mode == "reflect";
     const std::vector<float> w = features::analysis_window(p);
     Tensor fc = Tensor::empty({c.batch * frames, p.n_fft});
-    kernels::cpu::frame_signal(fc.f32(), x.f32(), c.batch, c.samples, frames, p.n_fft,
-                               p.hop_length, w.data(), p.center, reflect);
+    kernels::cpu::frame_signal(fc.f32(), x.f32(), c.batch, c.samples, frames, p.n_fft, p.hop_length,
+                               w.data(), p.center, reflect);
     Tensor xd = x.to(Device::cuda(0));
     Tensor wd = Tensor::from_vector(w, {p.n_fft}, Device::cuda(0));
     Tensor fg = Tensor::empty({c.batch * frames, p.n_fft}, DType::F32, Device::cuda(0));
@@ -177,8 +177,7 @@ TEST(FeaturesCuda, FftPowerMatchesCpu) {
       Tensor pd = Tensor::empty({rows, bins}, DType::F32, Device::cuda(0));
       kernels::cuda::CufftR2C plan(n_fft, rows);
       plan.forward(fd.f32(), sd.f32(), cuda::workspace(0, plan.workspace_bytes()), stream0());
-      kernels::cuda::power_spectrum(pd.f32(), sd.f32(), int64_t(rows) * bins, power,
-                                    stream0());
+      kernels::cuda::power_spectrum(pd.f32(), sd.f32(), int64_t(rows) * bins, power, stream0());
       // FFT rounding is relative to the frame's energy, not to each bin: absolute floor.
       EXPECT_TRUE(test::all_close(pd.cpu(), pc, 1e-4f, 1e-5f * max_of(pc)));
     }
@@ -204,8 +203,8 @@ TEST(FeaturesCuda, MelProjectionMatchesCpu) {
     Tensor beg = Tensor::from_vector(fb.begin, {p.n_mels}, d);
     Tensor len = Tensor::from_vector(fb.length, {p.n_mels}, d);
     Tensor off = Tensor::from_vector(fb.offset, {p.n_mels}, d);
-    const kernels::cuda::SparseMel dfb{p.n_mels, p.bins(), beg.i32(), len.i32(), off.i32(),
-                                       w.f32()};
+    const kernels::cuda::SparseMel dfb{p.n_mels,  p.bins(),  beg.i32(),
+                                       len.i32(), off.i32(), w.f32()};
     Tensor pd = power.to(d);
     Tensor mg = Tensor::empty({c.batch, p.n_mels, frames}, DType::F32, d);
     kernels::cuda::mel_from_power(mg.f32(), pd.f32(), c.batch, frames, dfb, stream0());

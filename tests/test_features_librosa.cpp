@@ -1,11 +1,10 @@
 // Log-mel CPU twin against librosa 0.11 golden files (tests/data/librosa/make_golden.py), plus
 // the frame count, per-clip top_db and parameter validation. The tolerances are the ones
 // docs/features.md reports: filterbank and mel power relative 1e-4, dB absolute 1e-3 dB.
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "framework/features/log_mel.h"

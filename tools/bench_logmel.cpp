@@ -53,8 +53,9 @@ double median(std::vector<double> v) {
 void report(const char* device, const std::vector<double>& secs, double audio_seconds) {
   const double med = median(secs);
   const double best = *std::min_element(secs.begin(), secs.end());
-  std::printf("%-6s log-mel: %10.1f audio-s/s (median of %zu: %.4f s per batch; best %.1f audio-s/s)\n",
-              device, audio_seconds / med, secs.size(), med, audio_seconds / best);
+  std::printf(
+      "%-6s log-mel: %10.1f audio-s/s (median of %zu: %.4f s per batch; best %.1f audio-s/s)\n",
+      device, audio_seconds / med, secs.size(), med, audio_seconds / best);
 }
 
 }  // namespace
@@ -80,10 +81,11 @@ int main(int argc, char** argv) {
     p.validate();
     const auto samples = static_cast<int64_t>(std::llround(seconds * p.sample_rate));
     const double audio_seconds = double(clips) * double(samples) / p.sample_rate;
-    std::printf("workload: %d clips x %.1f s at %d Hz, n_fft %d, hop %d, %d mels, power %.0f, "
-                "slaney/slaney, top_db %.0f; OMP threads %d\n",
-                clips, seconds, p.sample_rate, p.n_fft, p.hop_length, p.n_mels, p.power, p.top_db,
-                omp_get_max_threads());
+    std::printf(
+        "workload: %d clips x %.1f s at %d Hz, n_fft %d, hop %d, %d mels, power %.0f, "
+        "slaney/slaney, top_db %.0f; OMP threads %d\n",
+        clips, seconds, p.sample_rate, p.n_fft, p.hop_length, p.n_mels, p.power, p.top_db,
+        omp_get_max_threads());
     Tensor audio = synth_audio(clips, samples, p.sample_rate);
 
     if (device == "cpu" || device == "all") {
@@ -93,7 +95,8 @@ int main(int argc, char** argv) {
       for (int r = 0; r < repeat; ++r) {
         const auto t0 = std::chrono::steady_clock::now();
         out = ex(audio);
-        secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        secs.push_back(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       }
       report("cpu", secs, audio_seconds);
     }
@@ -130,8 +133,9 @@ int main(int argc, char** argv) {
       report("cuda", secs, audio_seconds);
       std::vector<double> both(secs.size());
       for (size_t i = 0; i < secs.size(); ++i) both[i] = secs[i] + up[i];
-      std::printf("cuda   upload:  %.4f s per batch (%.1f MB); log-mel incl. upload %.1f audio-s/s\n",
-                  median(up), double(audio.nbytes()) / 1e6, audio_seconds / median(both));
+      std::printf(
+          "cuda   upload:  %.4f s per batch (%.1f MB); log-mel incl. upload %.1f audio-s/s\n",
+          median(up), double(audio.nbytes()) / 1e6, audio_seconds / median(both));
       MGR_CUDA_CHECK(cudaEventDestroy(e0));
       MGR_CUDA_CHECK(cudaEventDestroy(e1));
 #else

@@ -30,8 +30,7 @@ struct LogMelExtractor::Impl {
   std::map<int64_t, std::unique_ptr<kernels::cuda::CufftR2C>> plans;
 
   kernels::cuda::SparseMel device_fb() const {
-    return {fb.n_mels, fb.bins, d_begin.i32(), d_length.i32(), d_offset.i32(),
-            d_weights.f32()};
+    return {fb.n_mels, fb.bins, d_begin.i32(), d_length.i32(), d_offset.i32(), d_weights.f32()};
   }
   kernels::cuda::CufftR2C& plan_for(int64_t count) {
     auto it = plans.find(count);
@@ -46,10 +45,11 @@ struct LogMelExtractor::Impl {
 namespace {
 
 void check_audio(const Tensor& audio, Device d) {
-  MGR_CHECK(audio.defined() && audio.dtype() == DType::F32 && audio.ndim() == 2,
-            "log_mel: audio must be f32 [B, N], got " << (audio.defined() ? audio.str() : "undefined"));
+  MGR_CHECK(
+      audio.defined() && audio.dtype() == DType::F32 && audio.ndim() == 2,
+      "log_mel: audio must be f32 [B, N], got " << (audio.defined() ? audio.str() : "undefined"));
   MGR_CHECK(audio.device() == d, "log_mel: audio is on " << audio.device().str()
-                                                          << " but the extractor is on " << d.str());
+                                                         << " but the extractor is on " << d.str());
 }
 
 // Frames per cuFFT pass: bounds the frame and spectrum buffers (~64 MiB each at n_fft 2048).
@@ -112,15 +112,14 @@ Tensor LogMelExtractor::mel_spectrogram(const Tensor& audio) {
       kernels::cuda::CufftR2C& plan = s.plan_for(nb * frames);
       plan.forward(frame_buf.f32(), spec_buf.f32(), cuda::workspace(dev, plan.workspace_bytes()),
                    st);
-      kernels::cuda::mel_from_spectrum(mel.f32() + b0 * p.n_mels * int64_t(frames),
-                                       spec_buf.f32(), nb, frames, static_cast<float>(p.power),
-                                       dfb, st);
+      kernels::cuda::mel_from_spectrum(mel.f32() + b0 * p.n_mels * int64_t(frames), spec_buf.f32(),
+                                       nb, frames, static_cast<float>(p.power), dfb, st);
     }
 #endif
   } else {
     kernels::cpu::mel_spectrogram(mel.f32(), audio.f32(), batch, n, frames, p.hop_length,
-                                  s.window.data(), p.center, reflect,
-                                  static_cast<float>(p.power), *s.fft, s.fb.view());
+                                  s.window.data(), p.center, reflect, static_cast<float>(p.power),
+                                  *s.fft, s.fb.view());
   }
   return mel;
 }
@@ -145,8 +144,8 @@ void power_to_db_(Tensor& mel, const LogMelParams& p) {
     const int dev = mel.device().index;
     cuda::DeviceGuard g(dev);
     Tensor clip_max = Tensor::empty({clips}, DType::F32, mel.device());
-    kernels::cuda::power_to_db(mel.f32(), clips, per_clip, amin, top_db, ref_max,
-                               clip_max.f32(), cuda::stream(dev));
+    kernels::cuda::power_to_db(mel.f32(), clips, per_clip, amin, top_db, ref_max, clip_max.f32(),
+                               cuda::stream(dev));
 #endif
   } else {
     kernels::cpu::power_to_db(mel.f32(), clips, per_clip, amin, top_db, ref_max);

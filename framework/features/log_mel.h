@@ -29,8 +29,8 @@ struct LogMelParams {  // librosa >= 0.10 defaults
   std::string mel_norm = "slaney";   // slaney (area norm) | none
   double power = 2.0;
   double amin = 1e-10;
-  double top_db = 80;        // <= 0: off
-  std::string ref = "max";   // max (per clip) | one
+  double top_db = 80;       // <= 0: off
+  std::string ref = "max";  // max (per clip) | one
 
   // Throws mgr::Error naming the bad field and its allowed range.
   void validate() const;

@@ -59,12 +59,12 @@ void LogMelParams::validate() const {
 int LogMelParams::num_frames(int64_t num_samples) const {
   MGR_CHECK(num_samples >= 1, "log_mel: a clip needs at least one sample, got " << num_samples);
   if (center && pad_mode == "reflect")
-    MGR_CHECK(num_samples >= 2, "log_mel: pad_mode reflect needs >= 2 samples, got "
-                                    << num_samples);
+    MGR_CHECK(num_samples >= 2,
+              "log_mel: pad_mode reflect needs >= 2 samples, got " << num_samples);
   const int64_t padded = num_samples + (center ? 2 * int64_t(n_fft / 2) : 0);
-  MGR_CHECK(padded >= n_fft, "log_mel: a clip of " << num_samples << " samples is shorter than n_fft = "
-                                                   << n_fft << (center ? " after centre padding" : "")
-                                                   << " (center = false)");
+  MGR_CHECK(padded >= n_fft, "log_mel: a clip of "
+                                 << num_samples << " samples is shorter than n_fft = " << n_fft
+                                 << (center ? " after centre padding" : "") << " (center = false)");
   const int64_t frames = 1 + (padded - n_fft) / hop_length;
   MGR_CHECK(frames <= (int64_t(1) << 30), "log_mel: " << frames << " frames is too many");
   return static_cast<int>(frames);

@@ -28,8 +28,7 @@ void mel_project(float* mel, int64_t num_frames, int64_t t0, int count, const fl
 // ref = the clip's max (ref_max) or 1, then x = max(x, clip max - top_db) when top_db > 0.
 // amin must be a normal float (>= 1e-30; LogMelParams::validate checks it).
 // Every clip (row) is referenced and clamped on its own, never across the batch.
-void power_to_db(float* x, int64_t clips, int64_t per_clip, float amin, float top_db,
-                 bool ref_max);
+void power_to_db(float* x, int64_t clips, int64_t per_clip, float amin, float top_db, bool ref_max);
 
 // The fused CPU pipeline, frame chunk by chunk so each chunk stays in cache: frame + window,
 // FFT, |X|^power, mel projection. audio [batch, num_samples] -> mel [batch, n_mels, num_frames]

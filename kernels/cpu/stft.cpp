@@ -47,16 +47,16 @@ fftwf_plan cached_plan(int n, int howmany) {
                                          FFTW_ESTIMATE | (howmany == 1 ? FFTW_UNALIGNED : 0));
   RealFft::free(in);
   RealFft::free(out);
-  MGR_CHECK(p != nullptr, "fftwf_plan_many_dft_r2c failed for n = " << n << ", howmany = "
-                                                                   << howmany);
+  MGR_CHECK(p != nullptr,
+            "fftwf_plan_many_dft_r2c failed for n = " << n << ", howmany = " << howmany);
   g_plans.emplace(std::make_pair(n, howmany), p);
   return p;
 }
 
 }  // namespace
 
-void frame_rows(float* out, const float* clip, int64_t num_samples, int first, int count,
-                int n_fft, int hop, const float* window, bool center, bool reflect) {
+void frame_rows(float* out, const float* clip, int64_t num_samples, int first, int count, int n_fft,
+                int hop, const float* window, bool center, bool reflect) {
   const int64_t offset = center ? n_fft / 2 : 0;
   for (int r = 0; r < count; ++r) {
     float* row = out + int64_t(r) * n_fft;
@@ -78,8 +78,8 @@ void frame_signal(float* frames, const float* audio, int64_t batch, int64_t num_
                   bool reflect) {
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < batch; ++b)
-    frame_rows(frames + b * num_frames * n_fft, audio + b * num_samples, num_samples, 0,
-               num_frames, n_fft, hop, window, center, reflect);
+    frame_rows(frames + b * num_frames * n_fft, audio + b * num_samples, num_samples, 0, num_frames,
+               n_fft, hop, window, center, reflect);
 }
 
 RealFft::RealFft(int n, int rows_per_plan) : n_(n), rows_per_plan_(rows_per_plan) {

@@ -15,8 +15,8 @@ void frame_signal(float* frames, const float* audio, int64_t batch, int64_t num_
                   bool reflect);
 
 // Copies frames [first, first + count) of one clip (windowed) into rows of `out` [count, n_fft].
-void frame_rows(float* out, const float* clip, int64_t num_samples, int first, int count,
-                int n_fft, int hop, const float* window, bool center, bool reflect);
+void frame_rows(float* out, const float* clip, int64_t num_samples, int first, int count, int n_fft,
+                int hop, const float* window, bool center, bool reflect);
 
 // Batched real-to-complex FFT of length n through FFTW plans. Plans live in a process-wide
 // cache (planning is not thread-safe in FFTW, so it happens under a lock); execution is

@@ -104,15 +104,15 @@ void launch_mel(float* mel, const float* in, int64_t clips, int num_frames, floa
   const dim3 grid(static_cast<unsigned>((num_frames + group - 1) / group),
                   static_cast<unsigned>(clips));
   const size_t smem = sizeof(float) * size_t(group) * fb.bins;
-  mel_kernel<kFromComplex><<<grid, kMelThreads, smem, stream>>>(mel, in, num_frames, group,
-                                                                power, fb);
+  mel_kernel<kFromComplex>
+      <<<grid, kMelThreads, smem, stream>>>(mel, in, num_frames, group, power, fb);
   MGR_CUDA_LAUNCH_CHECK(name);
 }
 
 }  // namespace
 
-void mel_from_spectrum(float* mel, const float* spec, int64_t clips, int num_frames,
-                       float power, const SparseMel& fb, cudaStream_t stream) {
+void mel_from_spectrum(float* mel, const float* spec, int64_t clips, int num_frames, float power,
+                       const SparseMel& fb, cudaStream_t stream) {
   launch_mel<true>(mel, spec, clips, num_frames, power, fb, stream, "mel_kernel<complex>");
 }
 
@@ -121,8 +121,8 @@ void mel_from_power(float* mel, const float* power, int64_t clips, int num_frame
   launch_mel<false>(mel, power, clips, num_frames, 2.f, fb, stream, "mel_kernel<power>");
 }
 
-void power_to_db(float* x, int64_t clips, int64_t per_clip, float amin, float top_db,
-                 bool ref_max, float* clip_max, cudaStream_t stream) {
+void power_to_db(float* x, int64_t clips, int64_t per_clip, float amin, float top_db, bool ref_max,
+                 float* clip_max, cudaStream_t stream) {
   if (clips == 0 || per_clip == 0) return;
   MGR_CHECK(clips <= 65535, "power_to_db (CUDA): " << clips << " clips exceed grid.y 65535");
   constexpr int kThreads = 256;

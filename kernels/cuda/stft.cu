@@ -57,8 +57,7 @@ void frame_signal(float* frames, const float* audio, int64_t batch, int64_t num_
   MGR_CUDA_LAUNCH_CHECK("frame_signal_kernel");
 }
 
-void power_spectrum(float* power, const float* spec, int64_t count, float p,
-                    cudaStream_t stream) {
+void power_spectrum(float* power, const float* spec, int64_t count, float p, cudaStream_t stream) {
   if (count == 0) return;
   power_kernel<<<grid_for(count), 256, 0, stream>>>(power, reinterpret_cast<const float2*>(spec),
                                                     count, p);
@@ -89,12 +88,12 @@ CufftR2C::~CufftR2C() {
 void CufftR2C::forward(const float* in, float* out, void* workspace, cudaStream_t stream) {
   MGR_CUFFT_CHECK(cufftSetStream(plan_, stream));
   if (workspace_bytes_ > 0) {
-    MGR_CHECK(workspace != nullptr, "CufftR2C::forward: needs a work area of "
-                                        << workspace_bytes_ << " bytes");
+    MGR_CHECK(workspace != nullptr,
+              "CufftR2C::forward: needs a work area of " << workspace_bytes_ << " bytes");
     MGR_CUFFT_CHECK(cufftSetWorkArea(plan_, workspace));
   }
-  MGR_CUFFT_CHECK(cufftExecR2C(plan_, const_cast<cufftReal*>(in),
-                               reinterpret_cast<cufftComplex*>(out)));
+  MGR_CUFFT_CHECK(
+      cufftExecR2C(plan_, const_cast<cufftReal*>(in), reinterpret_cast<cufftComplex*>(out)));
 }
 
 }  // namespace mgr::kernels::cuda

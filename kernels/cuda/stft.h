@@ -17,8 +17,7 @@ void frame_signal(float* frames, const float* audio, int64_t batch, int64_t num_
                   bool reflect, cudaStream_t stream);
 
 // power[i] = |spec[i]|^p for count interleaved complex values.
-void power_spectrum(float* power, const float* spec, int64_t count, float p,
-                    cudaStream_t stream);
+void power_spectrum(float* power, const float* spec, int64_t count, float p, cudaStream_t stream);
 
 // A batched out-of-place R2C plan (cufftPlanMany semantics): count transforms of length n,
 // input rows n floats apart, output rows n/2+1 complex apart. Auto-allocation is off: pass a
