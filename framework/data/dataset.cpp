@@ -1,0 +1,232 @@
+#include "framework/data/dataset.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "framework/data/audio_io.h"
+#include "kernels/error.h"
+
+namespace fs = std::filesystem;
+
+namespace mgr::data {
+namespace {
+
+constexpr const char* kLayout =
+    "expected the GTZAN layout <root>/<genre>/<genre>.NNNNN.{wav,au,flac,aiff}, "
+    "e.g. <root>/blues/blues.00000.wav";
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// "<genre>.NNNNN.<ext>" with a supported extension (case-insensitive).
+bool is_track_file(const std::string& name, const std::string& genre) {
+  const std::string n = lower(name);
+  const std::string g = lower(genre) + ".";
+  if (n.rfind(g, 0) != 0) return false;
+  const size_t dot = n.rfind('.');
+  if (dot == std::string::npos || dot <= g.size()) return false;
+  const std::string ext = n.substr(dot + 1);
+  if (ext != "wav" && ext != "au" && ext != "flac" && ext != "aiff" && ext != "aif") return false;
+  const std::string number = n.substr(g.size(), dot - g.size());
+  return !number.empty() &&
+         std::all_of(number.begin(), number.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+// Folders a user might have pointed one level too high at (the Kaggle archive nests the
+// genres in Data/genres_original, the original tarball in genres/).
+std::string layout_hint(const fs::path& root) {
+  for (const char* sub : {"genres_original", "genres", "Data/genres_original", "gtzan"}) {
+    if (fs::is_directory(root / sub / "blues")) {
+      return std::string("; did you mean root: ") + (root / sub).string() + " ?";
+    }
+  }
+  return {};
+}
+
+void run_parallel(int n, int threads, const std::function<void(int)>& fn) {
+  int t = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  t = std::max(1, std::min(t, n));
+  std::atomic<int> next{0};
+  auto worker = [&] {
+    for (int i = next++; i < n; i = next++) fn(i);
+  };
+  std::vector<std::thread> pool;
+  for (int k = 1; k < t; ++k) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace
+
+const std::vector<std::string>& gtzan_genres() {
+  static const std::vector<std::string> g = {"blues", "classical", "country", "disco", "hiphop",
+                                             "jazz",  "metal",     "pop",     "reggae", "rock"};
+  return g;
+}
+
+Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report) {
+  MGR_CHECK(!o.root.empty(), "load_gtzan: data root is empty; " << kLayout);
+  MGR_CHECK(o.sample_rate > 0, "load_gtzan: sample_rate must be positive, got " << o.sample_rate);
+  MGR_CHECK(o.max_tracks_per_genre >= 0,
+            "load_gtzan: max_tracks_per_genre must be >= 0, got " << o.max_tracks_per_genre);
+  const fs::path root(o.root);
+  MGR_CHECK(fs::is_directory(root),
+            "load_gtzan: data root '" << o.root << "' is not a directory; " << kLayout);
+
+  Dataset ds;
+  ds.sample_rate = o.sample_rate;
+  ds.genres = o.genres.empty() ? gtzan_genres() : o.genres;
+  for (size_t i = 0; i < ds.genres.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      MGR_CHECK(ds.genres[i] != ds.genres[j], "load_gtzan: genre '" << ds.genres[i] << "' listed twice");
+    }
+  }
+
+  // Scan: sorted file names per genre, genres in the given order.
+  std::vector<Track> candidates;
+  for (size_t gi = 0; gi < ds.genres.size(); ++gi) {
+    const std::string& genre = ds.genres[gi];
+    const fs::path dir = root / genre;
+    MGR_CHECK(fs::is_directory(dir), "load_gtzan: no folder '" << dir.string() << "' for genre '"
+                                                               << genre << "'; " << kLayout
+                                                               << layout_hint(root));
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      if (!e.is_regular_file()) continue;
+      const std::string name = e.path().filename().string();
+      if (is_track_file(name, genre)) names.push_back(name);
+    }
+    MGR_CHECK(!names.empty(), "load_gtzan: folder '" << dir.string()
+                                                     << "' holds no audio files named like "
+                                                     << genre << ".00000.wav; " << kLayout);
+    std::sort(names.begin(), names.end());
+    if (o.max_tracks_per_genre > 0 && static_cast<int>(names.size()) > o.max_tracks_per_genre) {
+      names.resize(static_cast<size_t>(o.max_tracks_per_genre));
+    }
+    for (const auto& name : names) {
+      Track t;
+      t.path = (dir / name).string();
+      t.label = static_cast<int>(gi);
+      t.genre = genre;
+      candidates.push_back(std::move(t));
+    }
+  }
+
+  // Decode in parallel; each worker writes only its own slot.
+  const int n = static_cast<int>(candidates.size());
+  std::vector<std::vector<float>> audio(static_cast<size_t>(n));
+  std::vector<std::string> errors(static_cast<size_t>(n));
+  std::atomic<int> done{0};
+  std::mutex progress_mutex;
+  int last_reported = 0;
+  auto last_time = std::chrono::steady_clock::now();
+  run_parallel(n, o.threads, [&](int i) {
+    try {
+      audio[static_cast<size_t>(i)] = load_audio(candidates[static_cast<size_t>(i)].path, o.sample_rate);
+    } catch (const std::exception& e) {
+      errors[static_cast<size_t>(i)] = e.what();
+      if (errors[static_cast<size_t>(i)].empty()) errors[static_cast<size_t>(i)] = "unknown error";
+    }
+    const int d = ++done;
+    // A progress line at most twice a second (and at the end), never one per track.
+    std::lock_guard<std::mutex> lock(progress_mutex);
+    const auto now = std::chrono::steady_clock::now();
+    if (d == n || (d > last_reported && now - last_time > std::chrono::milliseconds(500))) {
+      std::cerr << "decoding " << d << "/" << n << " tracks" << std::endl;
+      last_reported = d;
+      last_time = now;
+    }
+  });
+
+  LoadReport rep;
+  rep.found = n;
+  for (int i = 0; i < n; ++i) {
+    const auto& err = errors[static_cast<size_t>(i)];
+    if (!err.empty()) {
+      // load_audio's messages start with the path already; keep one line.
+      std::string reason = err;
+      const std::string& path = candidates[static_cast<size_t>(i)].path;
+      if (reason.rfind(path + ": ", 0) == 0) reason = reason.substr(path.size() + 2);
+      std::replace(reason.begin(), reason.end(), '\n', ' ');
+      log << "skipped " << path << ": " << reason << "\n";
+      rep.problems.push_back(path + ": " + reason);
+      ++rep.skipped;
+      continue;
+    }
+    Track t = candidates[static_cast<size_t>(i)];
+    t.track_id = static_cast<int>(ds.tracks.size());
+    ds.tracks.push_back(std::move(t));
+    ds.audio.push_back(std::move(audio[static_cast<size_t>(i)]));
+    ++rep.loaded;
+  }
+  log << "loaded " << rep.loaded << " of " << rep.found << " tracks from " << o.root;
+  if (rep.skipped > 0) log << " (" << rep.skipped << " skipped)";
+  log << "\n";
+  log.flush();
+  if (report) *report = rep;
+  MGR_CHECK(rep.loaded > 0, "load_gtzan: none of the " << rep.found << " files under '" << o.root
+                                                       << "' could be decoded");
+  return ds;
+}
+
+void segment_clips(Dataset& ds, double clip_seconds, double hop_seconds, std::ostream& log) {
+  MGR_CHECK(clip_seconds > 0 && hop_seconds > 0, "segment_clips: clip_seconds ("
+                                                     << clip_seconds << ") and hop_seconds ("
+                                                     << hop_seconds << ") must be positive");
+  MGR_CHECK(ds.audio.size() == ds.tracks.size(), "segment_clips: " << ds.tracks.size()
+                                                     << " tracks but " << ds.audio.size()
+                                                     << " decoded audio buffers");
+  const int64_t clip = std::llround(clip_seconds * ds.sample_rate);
+  const int64_t hop = std::llround(hop_seconds * ds.sample_rate);
+  MGR_CHECK(clip > 0 && hop > 0, "segment_clips: clip or hop rounds to zero samples at "
+                                     << ds.sample_rate << " Hz");
+  ds.clip_samples = clip;
+  ds.clips.clear();
+  int too_short = 0;
+  std::string first_short;
+  for (size_t t = 0; t < ds.tracks.size(); ++t) {
+    const auto len = static_cast<int64_t>(ds.audio[t].size());
+    if (len < clip) {
+      if (too_short++ == 0) first_short = ds.tracks[t].path;
+      continue;
+    }
+    for (int64_t off = 0; off + clip <= len; off += hop) {
+      ds.clips.push_back(Clip{ds.tracks[t].track_id, ds.tracks[t].label, off});
+    }
+  }
+  if (too_short > 0) {
+    log << "segment_clips: " << too_short << " of " << ds.tracks.size()
+        << " tracks are shorter than one " << clip_seconds << " s clip and give no clips (first: "
+        << first_short << ")\n";
+  }
+}
+
+void gather_clips(const Dataset& ds, const std::vector<int>& clip_indices, float* out) {
+  MGR_CHECK(ds.clip_samples > 0, "gather_clips: the dataset is not segmented (clip_samples = 0)");
+  const auto cs = static_cast<size_t>(ds.clip_samples);
+  for (size_t r = 0; r < clip_indices.size(); ++r) {
+    const int ci = clip_indices[r];
+    MGR_CHECK(ci >= 0 && static_cast<size_t>(ci) < ds.clips.size(),
+              "gather_clips: clip index " << ci << " out of range [0, " << ds.clips.size() << ")");
+    const Clip& c = ds.clips[static_cast<size_t>(ci)];
+    const auto& a = ds.audio[static_cast<size_t>(c.track_id)];
+    MGR_CHECK(c.offset >= 0 && static_cast<size_t>(c.offset) + cs <= a.size(),
+              "gather_clips: clip " << ci << " [" << c.offset << ", +" << cs
+                                    << ") runs past track " << c.track_id << " (" << a.size()
+                                    << " samples)");
+    std::memcpy(out + r * cs, a.data() + c.offset, cs * sizeof(float));
+  }
+}
+
+}  // namespace mgr::data

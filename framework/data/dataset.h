@@ -1,0 +1,68 @@
+// An audio data set in the GTZAN layout, decoded once into host memory, and its cut into clips.
+//   <root>/<genre>/<genre>.NNNNN.{wav,au,flac,aiff}
+// Tracks are numbered in sorted order (genres in the given order, then file names), so the same
+// folder gives the same ids, clips and splits on every machine.
+#pragma once
+
+#include <cstdint>
+#include <iostream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace mgr::data {
+
+// The ten GTZAN genres in their conventional (alphabetical) order; labels index this list.
+const std::vector<std::string>& gtzan_genres();
+
+struct Track {
+  std::string path;
+  int label = 0;
+  std::string genre;
+  int track_id = 0;  // index into Dataset::tracks
+};
+
+struct Clip {
+  int track_id = 0;
+  int label = 0;
+  int64_t offset = 0;  // first sample in the track
+};
+
+struct LoadReport {
+  int found = 0, loaded = 0, skipped = 0;
+  std::vector<std::string> problems;  // one line each: "<file>: <reason>"
+};
+
+struct Dataset {
+  int sample_rate = 22050;
+  std::vector<std::string> genres;
+  std::vector<Track> tracks;
+  std::vector<std::vector<float>> audio;  // decoded audio per track (same index as tracks)
+  std::vector<Clip> clips;                // after segment_clips
+  int64_t clip_samples = 0;
+};
+
+struct GtzanOptions {
+  std::string root;
+  std::vector<std::string> genres;  // empty: all ten GTZAN genres
+  int sample_rate = 22050;
+  int max_tracks_per_genre = 0;     // 0: all; otherwise the first N in sorted order
+  int threads = 0;                  // 0: hardware concurrency
+};
+
+// Scans the layout above, decodes in parallel with a progress line on stderr, and returns the
+// tracks that decoded. An unreadable or truncated file is skipped, counted in `report`, and
+// written as one line "skipped <file>: <reason>" to `log`. Throws mgr::Error when the root or a
+// genre folder is missing or holds no audio files, or when nothing decodes.
+Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report = nullptr);
+
+// Cuts every track into whole clips of clip_seconds starting every hop_seconds (offsets 0, hop,
+// 2 hop, ...). A track shorter than one clip gives none; such tracks are counted in one line
+// on `log`. Fills ds.clips (track order, then offset order) and ds.clip_samples.
+void segment_clips(Dataset& ds, double clip_seconds, double hop_seconds,
+                   std::ostream& log = std::cerr);
+
+// Copies the audio of the given clips into a contiguous row-major [n, clip_samples] buffer.
+void gather_clips(const Dataset& ds, const std::vector<int>& clip_indices, float* out);
+
+}  // namespace mgr::data

@@ -1,0 +1,135 @@
+#include "framework/data/split.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "kernels/error.h"
+
+namespace mgr::data {
+namespace {
+
+// Part sizes for n items: floor(f * n), then the leftover items to the largest remainders
+// (ties to the earlier part), then, when n allows, at least one item per part (taken from the
+// largest part) so that no split of a small group is empty.
+std::vector<size_t> part_sizes(size_t n, const std::vector<double>& fractions) {
+  const size_t k = fractions.size();
+  std::vector<size_t> sizes(k);
+  std::vector<double> rem(k);
+  size_t used = 0;
+  for (size_t i = 0; i < k; ++i) {
+    const double exact = fractions[i] * static_cast<double>(n);
+    sizes[i] = static_cast<size_t>(std::floor(exact + 1e-9));
+    rem[i] = exact - static_cast<double>(sizes[i]);
+    used += sizes[i];
+  }
+  while (used < n) {
+    size_t best = 0;
+    for (size_t i = 1; i < k; ++i) {
+      if (rem[i] > rem[best] + 1e-12) best = i;
+    }
+    ++sizes[best];
+    rem[best] = -1.0;
+    ++used;
+  }
+  while (used > n) {  // cannot happen with fractions summing to 1, but keep the sum exact
+    const auto big = std::max_element(sizes.begin(), sizes.end()) - sizes.begin();
+    --sizes[static_cast<size_t>(big)];
+    --used;
+  }
+  if (n >= k) {
+    for (size_t i = 0; i < k; ++i) {
+      if (sizes[i] == 0) {
+        const auto big = std::max_element(sizes.begin(), sizes.end()) - sizes.begin();
+        --sizes[static_cast<size_t>(big)];
+        ++sizes[i];
+      }
+    }
+  }
+  return sizes;
+}
+
+void check_fractions(const std::vector<double>& f) {
+  MGR_CHECK(f.size() == 2 || f.size() == 3,
+            "split fractions: expected {train, validation, test} or {train, test}, got "
+                << f.size() << " values");
+  double sum = 0;
+  for (double x : f) {
+    MGR_CHECK(x > 0 && std::isfinite(x), "split fractions must be positive, got " << x);
+    sum += x;
+  }
+  MGR_CHECK(std::abs(sum - 1.0) <= 1e-6, "split fractions must sum to 1, got " << sum);
+}
+
+// Appends the items of `order` to the parts according to `sizes` (train, [validation,] test).
+void deal(const std::vector<size_t>& sizes, const std::vector<std::vector<int>>& items_of,
+          const std::vector<int>& order, Split& s) {
+  std::vector<std::vector<int>*> parts;
+  parts.push_back(&s.train);
+  if (sizes.size() == 3) parts.push_back(&s.validation);
+  parts.push_back(&s.test);
+  size_t pos = 0;
+  for (size_t p = 0; p < sizes.size(); ++p) {
+    for (size_t k = 0; k < sizes[p]; ++k, ++pos) {
+      const auto& items = items_of[static_cast<size_t>(order[pos])];
+      parts[p]->insert(parts[p]->end(), items.begin(), items.end());
+    }
+  }
+}
+
+}  // namespace
+
+SplitKind parse_split(const std::string& s) {
+  if (s == "random_clips") return SplitKind::RandomClips;
+  if (s == "track_stratified") return SplitKind::TrackStratified;
+  MGR_FAIL("unknown split '" << s
+                             << "'; expected one of: track_stratified (no track on two sides), "
+                                "random_clips (the papers' leaky protocol)");
+}
+
+const char* split_name(SplitKind k) {
+  return k == SplitKind::RandomClips ? "random_clips" : "track_stratified";
+}
+
+Split make_split(const Dataset& ds, SplitKind kind, const std::vector<double>& fractions,
+                 uint64_t seed) {
+  check_fractions(fractions);
+  MGR_CHECK(!ds.clips.empty(), "make_split: the dataset has no clips (call segment_clips first)");
+  std::mt19937_64 rng(seed);
+  Split s;
+  if (kind == SplitKind::RandomClips) {
+    // Each "item" is one clip.
+    std::vector<std::vector<int>> items(ds.clips.size());
+    std::vector<int> order(ds.clips.size());
+    for (size_t i = 0; i < ds.clips.size(); ++i) {
+      items[i] = {static_cast<int>(i)};
+      order[i] = static_cast<int>(i);
+    }
+    fisher_yates(order, rng);
+    deal(part_sizes(order.size(), fractions), items, order, s);
+  } else {
+    // Items are tracks (with their clips); tracks without clips take part in nothing.
+    std::vector<std::vector<int>> clips_of(ds.tracks.size());
+    for (size_t i = 0; i < ds.clips.size(); ++i) {
+      const int t = ds.clips[i].track_id;
+      MGR_CHECK(t >= 0 && static_cast<size_t>(t) < ds.tracks.size(),
+                "make_split: clip " << i << " names track " << t << " of " << ds.tracks.size());
+      clips_of[static_cast<size_t>(t)].push_back(static_cast<int>(i));
+    }
+    const int n_labels = static_cast<int>(ds.genres.size());
+    for (int g = 0; g < n_labels; ++g) {
+      std::vector<int> tracks;
+      for (const Track& t : ds.tracks) {
+        if (t.label == g && !clips_of[static_cast<size_t>(t.track_id)].empty()) {
+          tracks.push_back(t.track_id);
+        }
+      }
+      fisher_yates(tracks, rng);
+      deal(part_sizes(tracks.size(), fractions), clips_of, tracks, s);
+    }
+  }
+  for (auto* v : {&s.train, &s.validation, &s.test}) std::sort(v->begin(), v->end());
+  return s;
+}
+
+}  // namespace mgr::data

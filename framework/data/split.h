@@ -1,0 +1,37 @@
+// Train / validation / test splits of a segmented Dataset.
+//   random_clips:     shuffle all clips and cut by fractions. The protocol of the papers; it
+//                     LEAKS: clips of one track land on both sides, so test accuracy is inflated.
+//   track_stratified: per genre, shuffle that genre's tracks and cut by fractions, then take all
+//                     clips of each track. No track is on two sides and class balance is kept.
+// Both are deterministic by seed on every platform: std::mt19937_64 (fully specified by the
+// standard) drives our own Fisher-Yates shuffle with rejection sampling (std::shuffle and
+// std::uniform_int_distribution are implementation-defined).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "framework/data/dataset.h"
+#include "framework/data/shuffle.h"
+
+namespace mgr::data {
+
+enum class SplitKind { RandomClips, TrackStratified };
+
+// "random_clips" | "track_stratified"; anything else throws mgr::Error listing the options.
+SplitKind parse_split(const std::string& s);
+const char* split_name(SplitKind k);
+
+struct Split {
+  std::vector<int> train, validation, test;  // indices into ds.clips, ascending
+};
+
+// fractions: {train, validation, test} (or {train, test}: validation stays empty); each must be
+// positive and they must sum to 1 (within 1e-6). Counts are floor(f * n) plus largest
+// remainders, and when a group (a genre's tracks, or all clips) has at least as many items as
+// there are parts, every part gets at least one, so a tiny corpus still tests every class.
+Split make_split(const Dataset& ds, SplitKind kind, const std::vector<double>& fractions,
+                 uint64_t seed);
+
+}  // namespace mgr::data
