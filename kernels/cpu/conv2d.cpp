@@ -1,0 +1,199 @@
+#include "kernels/cpu/conv2d.h"
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace mgr::kernels::cpu {
+
+namespace {
+
+// OpenBLAS's pthread build would otherwise start its own threads inside each OpenMP thread
+// (oversubscription) or serialise the calls; one BLAS thread per OpenMP thread is fastest
+// for the per-image GEMMs here. Restores the caller's setting on exit.
+class SingleThreadedBlas {
+ public:
+  SingleThreadedBlas() : previous_(openblas_get_num_threads()) {
+    if (previous_ != 1) openblas_set_num_threads(1);
+  }
+  ~SingleThreadedBlas() {
+    if (previous_ != 1) openblas_set_num_threads(previous_);
+  }
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+ private:
+  int previous_;
+};
+
+// A 1x1 kernel with unit stride and no padding needs no im2col: the image is its own column
+// matrix.
+bool is_pointwise(const Conv2dGeometry& g) {
+  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+}
+
+// Threads worth using for `n` images: never more threads than images.
+int threads_for(int n) { return std::max(1, std::min(n, omp_get_max_threads())); }
+
+}  // namespace
+
+void im2col(const float* x, float* col, const Conv2dGeometry& g) {
+  const int oh = g.out_h(), ow = g.out_w();
+  const int64_t hw = int64_t(g.h) * g.w;
+  for (int c = 0; c < g.c; ++c) {
+    const float* xc = x + c * hw;
+    for (int i = 0; i < g.kh; ++i) {
+      for (int j = 0; j < g.kw; ++j) {
+        float* row = col + ((int64_t(c) * g.kh + i) * g.kw + j) * oh * ow;
+        // Output columns whose input column ox*sw - pw + j lies inside [0, w).
+        int ox_lo = 0, ox_hi = ow;  // [ox_lo, ox_hi)
+        while (ox_lo < ow && ox_lo * g.sw - g.pw + j < 0) ++ox_lo;
+        while (ox_hi > ox_lo && (ox_hi - 1) * g.sw - g.pw + j >= g.w) --ox_hi;
+        for (int oy = 0; oy < oh; ++oy) {
+          float* out = row + int64_t(oy) * ow;
+          const int iy = oy * g.sh - g.ph + i;
+          if (iy < 0 || iy >= g.h) {
+            std::memset(out, 0, sizeof(float) * ow);
+            continue;
+          }
+          const float* in = xc + int64_t(iy) * g.w;
+          for (int ox = 0; ox < ox_lo; ++ox) out[ox] = 0.f;
+          if (g.sw == 1) {
+            std::memcpy(out + ox_lo, in + (ox_lo - g.pw + j), sizeof(float) * (ox_hi - ox_lo));
+          } else {
+            for (int ox = ox_lo; ox < ox_hi; ++ox) out[ox] = in[ox * g.sw - g.pw + j];
+          }
+          for (int ox = ox_hi; ox < ow; ++ox) out[ox] = 0.f;
+        }
+      }
+    }
+  }
+}
+
+void col2im_add(const float* col, float* dx, const Conv2dGeometry& g) {
+  const int oh = g.out_h(), ow = g.out_w();
+  const int64_t hw = int64_t(g.h) * g.w;
+  for (int c = 0; c < g.c; ++c) {
+    float* dxc = dx + c * hw;
+    for (int i = 0; i < g.kh; ++i) {
+      for (int j = 0; j < g.kw; ++j) {
+        const float* row = col + ((int64_t(c) * g.kh + i) * g.kw + j) * oh * ow;
+        int ox_lo = 0, ox_hi = ow;
+        while (ox_lo < ow && ox_lo * g.sw - g.pw + j < 0) ++ox_lo;
+        while (ox_hi > ox_lo && (ox_hi - 1) * g.sw - g.pw + j >= g.w) --ox_hi;
+        for (int oy = 0; oy < oh; ++oy) {
+          const int iy = oy * g.sh - g.ph + i;
+          if (iy < 0 || iy >= g.h) continue;
+          const float* in = row + int64_t(oy) * ow;
+          float* out = dxc + int64_t(iy) * g.w - g.pw + j;
+          if (g.sw == 1) {
+            for (int ox = ox_lo; ox < ox_hi; ++ox) out[ox] += in[ox];
+          } else {
+            for (int ox = ox_lo; ox < ox_hi; ++ox) out[ox * g.sw] += in[ox];
+          }
+        }
+      }
+    }
+  }
+}
+
+void conv2d_forward(const float* x, const float* w, const float* b, float* y,
+                    const Conv2dGeometry& g) {
+  const int64_t ohw = int64_t(g.out_h()) * g.out_w();
+  const int64_t ckk = int64_t(g.c) * g.kh * g.kw;
+  const int64_t chw = int64_t(g.c) * g.h * g.w;
+  const bool pointwise = is_pointwise(g);
+  SingleThreadedBlas blas1;
+#pragma omp parallel num_threads(threads_for(g.n))
+  {
+    std::vector<float> col(pointwise ? 0 : static_cast<size_t>(ckk * ohw));
+#pragma omp for schedule(static)
+    for (int n = 0; n < g.n; ++n) {
+      const float* xn = x + n * chw;
+      float* yn = y + n * g.k * ohw;
+      const float* cols = xn;
+      if (!pointwise) {
+        im2col(xn, col.data(), g);
+        cols = col.data();
+      }
+      float beta = 0.f;
+      if (b) {
+        for (int k = 0; k < g.k; ++k) std::fill(yn + k * ohw, yn + (k + 1) * ohw, b[k]);
+        beta = 1.f;
+      }
+      // y_n [K, OHW] = W [K, CKK] * col [CKK, OHW]
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.k, int(ohw), int(ckk), 1.f, w,
+                  int(ckk), cols, int(ohw), beta, yn, int(ohw));
+    }
+  }
+}
+
+void conv2d_backward(const float* x, const float* w, const float* dy, float* dx, float* dw,
+                     float* db, const Conv2dGeometry& g) {
+  const int64_t ohw = int64_t(g.out_h()) * g.out_w();
+  const int64_t ckk = int64_t(g.c) * g.kh * g.kw;
+  const int64_t chw = int64_t(g.c) * g.h * g.w;
+  const int64_t wsize = g.k * ckk;
+  const bool pointwise = is_pointwise(g);
+  const int nthreads = threads_for(g.n);
+  // Per-thread weight/bias gradients, summed in thread order afterwards so the result does
+  // not depend on scheduling.
+  std::vector<std::vector<float>> dw_part(nthreads), db_part(nthreads);
+  SingleThreadedBlas blas1;
+#pragma omp parallel num_threads(nthreads)
+  {
+    const int t = omp_get_thread_num();
+    std::vector<float>& dwt = dw_part[t];
+    std::vector<float>& dbt = db_part[t];
+    if (dw) dwt.assign(static_cast<size_t>(wsize), 0.f);
+    if (db) dbt.assign(static_cast<size_t>(g.k), 0.f);
+    std::vector<float> col(pointwise || !dw ? 0 : static_cast<size_t>(ckk * ohw));
+    std::vector<float> dcol(pointwise || !dx ? 0 : static_cast<size_t>(ckk * ohw));
+#pragma omp for schedule(static)
+    for (int n = 0; n < g.n; ++n) {
+      const float* xn = x + n * chw;
+      const float* dyn = dy + n * g.k * ohw;
+      if (dw) {
+        const float* cols = xn;
+        if (!pointwise) {
+          im2col(xn, col.data(), g);
+          cols = col.data();
+        }
+        // dW [K, CKK] += dy_n [K, OHW] * col^T [OHW, CKK]
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.k, int(ckk), int(ohw), 1.f, dyn,
+                    int(ohw), cols, int(ohw), 1.f, dwt.data(), int(ckk));
+      }
+      if (db) {
+        for (int k = 0; k < g.k; ++k) {
+          const float* r = dyn + k * ohw;
+          float s = 0.f;
+          for (int64_t p = 0; p < ohw; ++p) s += r[p];
+          dbt[k] += s;
+        }
+      }
+      if (dx) {
+        // dcol [CKK, OHW] = W^T [CKK, K] * dy_n [K, OHW]; pointwise convs accumulate in place.
+        float* dxn = dx + n * chw;
+        if (pointwise) {
+          cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(ckk), int(ohw), g.k, 1.f, w,
+                      int(ckk), dyn, int(ohw), 1.f, dxn, int(ohw));
+        } else {
+          cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(ckk), int(ohw), g.k, 1.f, w,
+                      int(ckk), dyn, int(ohw), 0.f, dcol.data(), int(ohw));
+          col2im_add(dcol.data(), dxn, g);
+        }
+      }
+    }
+  }
+  for (int t = 0; t < nthreads; ++t) {
+    if (dw)
+      for (int64_t i = 0; i < wsize; ++i) dw[i] += dw_part[t][i];
+    if (db)
+      for (int k = 0; k < g.k; ++k) db[k] += db_part[t][k];
+  }
+}
+
+}  // namespace mgr::kernels::cpu

@@ -1,0 +1,31 @@
+// 2-D convolution (cross-correlation, NCHW, weights [K,C,kh,kw]) on the CPU: im2col + sgemm,
+// images split across OpenMP threads with OpenBLAS kept single-threaded inside. Pointers +
+// sizes only, no framework types.
+#pragma once
+
+#include <cstdint>
+
+namespace mgr::kernels::cpu {
+
+struct Conv2dGeometry {
+  int n, c, h, w;       // input
+  int k, kh, kw;        // output channels, kernel size
+  int sh, sw, ph, pw;   // stride, zero padding
+  int out_h() const { return (h + 2 * ph - kh) / sh + 1; }
+  int out_w() const { return (w + 2 * pw - kw) / sw + 1; }
+};
+
+// col[(c*kh + i)*kw + j][oy*ow + ox] = x[c][oy*sh - ph + i][ox*sw - pw + j] (0 outside), for
+// one image x [C,H,W]; col is [C*kh*kw, out_h*out_w].
+void im2col(const float* x, float* col, const Conv2dGeometry& g);
+// The adjoint of im2col: dx [C,H,W] += scatter(col).
+void col2im_add(const float* col, float* dx, const Conv2dGeometry& g);
+
+// y [N,K,OH,OW] = conv(x, w) + b (b may be null).
+void conv2d_forward(const float* x, const float* w, const float* b, float* y,
+                    const Conv2dGeometry& g);
+// Accumulates gradients: dx +=, dw +=, db += ; a null pointer skips that gradient.
+void conv2d_backward(const float* x, const float* w, const float* dy, float* dx, float* dw,
+                     float* db, const Conv2dGeometry& g);
+
+}  // namespace mgr::kernels::cpu
