@@ -12,6 +12,8 @@
 
 #include "framework/config/yaml_config.h"
 #include "framework/data/dataset.h"
+#include "framework/data/shuffle.h"
+#include "framework/data/split.h"
 #include "framework/data/synthetic.h"
 #include "framework/models/crnn.h"
 #include "framework/ops/loss.h"
@@ -42,15 +44,6 @@ std::string default_run_dir(const std::string& name) {
   std::string dir = "runs/" + name + "-" + buf;
   for (int i = 2; fs::exists(dir); ++i) dir = "runs/" + name + "-" + buf + "-" + std::to_string(i);
   return dir;
-}
-
-// Fisher-Yates with our own generator use: std::shuffle's algorithm is implementation-defined,
-// and runs must be reproducible across standard libraries.
-void shuffle(std::vector<int>& v, std::mt19937_64& rng) {
-  for (size_t i = v.size(); i > 1; --i) {
-    const size_t j = static_cast<size_t>(rng() % i);
-    std::swap(v[i - 1], v[j]);
-  }
 }
 
 struct EvalResult {
@@ -205,7 +198,7 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
   for (int epoch = 1; epoch <= cfg.train.epochs; ++epoch) {
     const auto t_epoch = Clock::now();
     model.train();
-    shuffle(order, rng);
+    data::fisher_yates(order, rng);  // portable: std::shuffle is implementation-defined
     double loss_sum = 0;
     int64_t seen = 0, correct = 0;
     for (int64_t step = 0; step < steps_per_epoch; ++step) {
