@@ -32,7 +32,8 @@ struct TempDir {
 
 std::vector<float> sine(double hz, int sr, int64_t n, float amp = 0.5f) {
   std::vector<float> x(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) x[static_cast<size_t>(i)] = amp * static_cast<float>(std::sin(2 * kPi * hz * i / sr));
+  for (int64_t i = 0; i < n; ++i)
+    x[static_cast<size_t>(i)] = amp * static_cast<float>(std::sin(2 * kPi * hz * i / sr));
   return x;
 }
 
@@ -87,7 +88,9 @@ TEST(AudioIo, AuAndFlacRoundTrip) {
     sf_close(f);
     const int major = info.format & SF_FORMAT_TYPEMASK;
     const std::string n(name);
-    EXPECT_EQ(major, n.ends_with(".au") ? SF_FORMAT_AU : n.ends_with(".flac") ? SF_FORMAT_FLAC : SF_FORMAT_AIFF);
+    EXPECT_EQ(major, n.ends_with(".au")     ? SF_FORMAT_AU
+                     : n.ends_with(".flac") ? SF_FORMAT_FLAC
+                                            : SF_FORMAT_AIFF);
     const auto y = load_audio(dir.file(name), 16000);
     ASSERT_EQ(y.size(), x.size()) << name;
     float worst = 0;

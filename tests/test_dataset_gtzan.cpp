@@ -30,7 +30,8 @@ struct TempDir {
 
 // A track whose samples encode (genre, index) so the test can tell which file landed where.
 std::vector<float> tagged(int genre, int index, int n) {
-  return std::vector<float>(static_cast<size_t>(n), 0.01f * static_cast<float>(genre * 10 + index + 1));
+  return std::vector<float>(static_cast<size_t>(n),
+                            0.01f * static_cast<float>(genre * 10 + index + 1));
 }
 
 void truncate_copy(const fs::path& from, const fs::path& to) {
@@ -58,8 +59,8 @@ struct SmallGtzan {
       for (int i = 0; i < 3; ++i) {
         std::ostringstream name;
         name << genres[static_cast<size_t>(g)] << ".0000" << i << "." << ext[i];
-        write_wav((dir.path / genres[static_cast<size_t>(g)] / name.str()).string(), tagged(g, i, 8000 + 1000 * i),
-                  8000);
+        write_wav((dir.path / genres[static_cast<size_t>(g)] / name.str()).string(),
+                  tagged(g, i, 8000 + 1000 * i), 8000);
       }
     }
     { std::ofstream(dir.path / "jazz" / "jazz.00054.wav") << "RIFF garbage, not a wave file"; }
@@ -105,7 +106,8 @@ TEST(DatasetGtzan, LoadsSortedSkipsBadFilesAndReportsThem) {
     const int idx = t % 3;
     EXPECT_NE(tr.path.find(".0000" + std::to_string(idx) + "."), std::string::npos) << tr.path;
     ASSERT_EQ(ds.audio[static_cast<size_t>(t)].size(), static_cast<size_t>(8000 + 1000 * idx));
-    EXPECT_NEAR(ds.audio[static_cast<size_t>(t)][100], 0.01f * static_cast<float>((t / 3) * 10 + idx + 1), 1e-4);
+    EXPECT_NEAR(ds.audio[static_cast<size_t>(t)][100],
+                0.01f * static_cast<float>((t / 3) * 10 + idx + 1), 1e-4);
   }
 }
 
@@ -172,7 +174,8 @@ Dataset fake_dataset(const std::vector<int>& lengths, int sr) {
   for (size_t t = 0; t < lengths.size(); ++t) {
     std::ostringstream name;  // (not "t" + to_string(t): GCC 12 warns falsely on that)
     name << "t" << t << ".wav";
-    ds.tracks.push_back(Track{name.str(), static_cast<int>(t % 2), ds.genres[t % 2], static_cast<int>(t)});
+    ds.tracks.push_back(
+        Track{name.str(), static_cast<int>(t % 2), ds.genres[t % 2], static_cast<int>(t)});
     std::vector<float> a(static_cast<size_t>(lengths[t]));
     for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(t * 100000 + i);
     ds.audio.push_back(std::move(a));
@@ -188,7 +191,8 @@ TEST(DatasetSegment, WholeClipsAtHopOffsets) {
   EXPECT_EQ(ds.clip_samples, 30);
   // track 0: offsets 0,20,40,60 (60+30 <= 100; 80+30 > 100); track 1: none; track 2: 0;
   // track 3: 0,20,40.
-  const std::vector<std::pair<int, int64_t>> want = {{0, 0}, {0, 20}, {0, 40}, {0, 60}, {2, 0}, {3, 0}, {3, 20}, {3, 40}};
+  const std::vector<std::pair<int, int64_t>> want = {{0, 0}, {0, 20}, {0, 40}, {0, 60},
+                                                     {2, 0}, {3, 0},  {3, 20}, {3, 40}};
   ASSERT_EQ(ds.clips.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     EXPECT_EQ(ds.clips[i].track_id, want[i].first);
@@ -214,9 +218,10 @@ TEST(DatasetSegment, GatherCopiesClipRows) {
   std::vector<float> out(3 * 25);
   gather_clips(ds, {5, 0, 2}, out.data());
   for (int i = 0; i < 25; ++i) {
-    EXPECT_EQ(out[static_cast<size_t>(i)], static_cast<float>(100000 + 25 + i));  // track 1, offset 25
-    EXPECT_EQ(out[static_cast<size_t>(25 + i)], static_cast<float>(i));           // track 0, offset 0
-    EXPECT_EQ(out[static_cast<size_t>(50 + i)], static_cast<float>(50 + i));      // track 0, offset 50
+    EXPECT_EQ(out[static_cast<size_t>(i)],
+              static_cast<float>(100000 + 25 + i));                           // track 1, offset 25
+    EXPECT_EQ(out[static_cast<size_t>(25 + i)], static_cast<float>(i));       // track 0, offset 0
+    EXPECT_EQ(out[static_cast<size_t>(50 + i)], static_cast<float>(50 + i));  // track 0, offset 50
   }
   EXPECT_THROW(gather_clips(ds, {6}, out.data()), Error);
 }

@@ -25,7 +25,8 @@ Dataset corpus(int n_genres, int tracks_per_genre, int clips_per_track) {
     for (int i = 0; i < tracks_per_genre; ++i) {
       const int id = static_cast<int>(ds.tracks.size());
       ds.tracks.push_back(Track{"x.wav", g, ds.genres[static_cast<size_t>(g)], id});
-      for (int c = 0; c < clips_per_track; ++c) ds.clips.push_back(Clip{id, g, static_cast<int64_t>(c) * 100});
+      for (int c = 0; c < clips_per_track; ++c)
+        ds.clips.push_back(Clip{id, g, static_cast<int64_t>(c) * 100});
     }
   }
   ds.clip_samples = 100;
@@ -101,7 +102,8 @@ TEST(Split, TrackStratifiedKeepsTracksTogetherAndGenresBalanced) {
   const Dataset ds = corpus(10, 10, 10);
   for (uint64_t seed : {1u, 2u, 3u}) {
     const Split s = make_split(ds, SplitKind::TrackStratified, {0.8, 0.1, 0.1}, seed);
-    const auto tr = tracks_of(ds, s.train), va = tracks_of(ds, s.validation), te = tracks_of(ds, s.test);
+    const auto tr = tracks_of(ds, s.train), va = tracks_of(ds, s.validation),
+               te = tracks_of(ds, s.test);
     for (int t : te) {
       EXPECT_EQ(tr.count(t), 0u);
       EXPECT_EQ(va.count(t), 0u);
@@ -137,10 +139,10 @@ TEST(Split, RandomClipsLeaksTracksAcrossSides) {
 
 TEST(Split, RejectsBadFractionsAndEmptyDatasets) {
   const Dataset ds = corpus(2, 4, 2);
-  EXPECT_THROW(make_split(ds, SplitKind::RandomClips, {0.8, 0.1}, 1), Error);        // sum 0.9
-  EXPECT_THROW(make_split(ds, SplitKind::RandomClips, {1.1, -0.1}, 1), Error);       // negative
-  EXPECT_THROW(make_split(ds, SplitKind::RandomClips, {0.9, 0.0, 0.1}, 1), Error);   // zero
-  EXPECT_THROW(make_split(ds, SplitKind::RandomClips, {1.0}, 1), Error);             // one part
+  EXPECT_THROW(make_split(ds, SplitKind::RandomClips, {0.8, 0.1}, 1), Error);       // sum 0.9
+  EXPECT_THROW(make_split(ds, SplitKind::RandomClips, {1.1, -0.1}, 1), Error);      // negative
+  EXPECT_THROW(make_split(ds, SplitKind::RandomClips, {0.9, 0.0, 0.1}, 1), Error);  // zero
+  EXPECT_THROW(make_split(ds, SplitKind::RandomClips, {1.0}, 1), Error);            // one part
   EXPECT_NO_THROW(make_split(ds, SplitKind::RandomClips, {0.8, 0.1, 0.1 + 5e-7}, 1));
   Dataset empty = ds;
   empty.clips.clear();

@@ -64,7 +64,8 @@ TEST(SyntheticCorpus, EveryGenreGivesSaneAudio) {
       }
       EXPECT_LE(peak, 1.f);
       EXPECT_GT(peak, 0.2f);  // normalised between -12 and -0.5 dBFS
-      EXPECT_GT(std::sqrt(energy / static_cast<double>(x.size())), 0.01) << "near-silent track, genre " << g;
+      EXPECT_GT(std::sqrt(energy / static_cast<double>(x.size())), 0.01)
+          << "near-silent track, genre " << g;
     }
   }
 }
@@ -119,7 +120,8 @@ TEST(SyntheticCorpus, ManifestSkipsCompleteCorpusAndRegeneratesOnChange) {
   // Same samples as the generator, up to 16-bit quantisation.
   const auto ref = synthesize_track(3, 0, o);
   float worst = 0;
-  for (size_t i = 0; i < ref.size(); ++i) worst = std::max(worst, std::abs(ref[i] - ds.audio[3][i]));
+  for (size_t i = 0; i < ref.size(); ++i)
+    worst = std::max(worst, std::abs(ref[i] - ds.audio[3][i]));
   EXPECT_LE(worst, 1.5f / 32767.f);
 }
 
@@ -194,8 +196,8 @@ std::vector<double> crude_features(const std::vector<float>& x, int sr) {
     for (double a : v) s += (a - m) * (a - m);
     return std::sqrt(s / static_cast<double>(v.size()));
   };
-  return {mean(cent), sd(cent), mean(roll), mean(flux), mean(low), mean(high), mean(zcr),
-          sd(level) / (mean(level) + 1e-12)};
+  return {mean(cent), sd(cent),   mean(roll), mean(flux),
+          mean(low),  mean(high), mean(zcr),  sd(level) / (mean(level) + 1e-12)};
 }
 
 // Leave-one-out nearest-class-mean accuracy on z-scored features.
@@ -249,8 +251,8 @@ TEST(SyntheticCorpus, GenresAreLearnableButNotByLoudness) {
   }
   const double acc_spectral = loo_ncm(spectral, labels, 10);
   const double acc_rms = loo_ncm(loudness, labels, 10);
-  std::cout << "nearest-class-mean accuracy: crude spectral features " << acc_spectral << ", RMS alone " << acc_rms
-            << " (chance 0.1)\n";
+  std::cout << "nearest-class-mean accuracy: crude spectral features " << acc_spectral
+            << ", RMS alone " << acc_rms << " (chance 0.1)\n";
   EXPECT_GT(acc_spectral, 0.25);  // clearly above chance
   EXPECT_LT(acc_spectral, 0.95);  // but a crude model does not solve it
   EXPECT_LT(acc_rms, 0.6);        // loudness does not give the label away

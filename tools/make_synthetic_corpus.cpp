@@ -13,11 +13,14 @@ int main(int argc, char** argv) {
   o.root = "data/synthetic-gtzan";
   CLI::App app{"Generate the synthetic 10-genre corpus in the GTZAN folder layout"};
   app.add_option("--root", o.root, "output folder (<root>/<genre>/<genre>.NNNNN.wav)");
-  app.add_option("--tracks-per-genre", o.tracks_per_genre, "tracks per genre")->check(CLI::Range(1, 99999));
+  app.add_option("--tracks-per-genre", o.tracks_per_genre, "tracks per genre")
+      ->check(CLI::Range(1, 99999));
   app.add_option("--seconds", o.track_seconds, "seconds per track")->check(CLI::Range(0.1, 3600.0));
-  app.add_option("--sample-rate", o.sample_rate, "sample rate in Hz")->check(CLI::Range(8000, 192000));
+  app.add_option("--sample-rate", o.sample_rate, "sample rate in Hz")
+      ->check(CLI::Range(8000, 192000));
   app.add_option("--seed", o.seed, "corpus seed");
-  app.add_option("--threads", o.threads, "worker threads (0: all cores)")->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", o.threads, "worker threads (0: all cores)")
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
   try {
     const auto t0 = std::chrono::steady_clock::now();

@@ -4,6 +4,7 @@
 #include <sndfile.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -94,9 +95,9 @@ std::vector<float> load_audio(const std::string& path, int target_sr) {
     if (!f) open_error = sf_strerror(nullptr);
   }
   MGR_CHECK(f != nullptr, path << ": cannot decode: " << open_error);
-  MGR_CHECK(info.channels > 0 && info.samplerate > 0,
-            path << ": bad header (" << info.channels << " channels, " << info.samplerate
-                 << " Hz)");
+  MGR_CHECK(info.channels > 0 && info.samplerate > 0, path << ": bad header (" << info.channels
+                                                           << " channels, " << info.samplerate
+                                                           << " Hz)");
   const std::string truncated = truncation_in_log(f.get());
   MGR_CHECK(truncated.empty(), path << ": " << truncated);
   MGR_CHECK(info.frames > 0, path << ": holds no audio frames");
@@ -157,8 +158,8 @@ void write_wav(const std::string& path, const std::vector<float>& samples, int s
   sf_command(f.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
   const sf_count_t n = static_cast<sf_count_t>(samples.size());
   const sf_count_t wrote = sf_writef_float(f.get(), samples.data(), n);
-  MGR_CHECK(wrote == n, path << ": wrote " << wrote << " of " << n
-                             << " frames: " << sf_strerror(f.get()));
+  MGR_CHECK(wrote == n,
+            path << ": wrote " << wrote << " of " << n << " frames: " << sf_strerror(f.get()));
   const int err = sf_close(f.release());
   MGR_CHECK(err == 0, path << ": closing failed: " << sf_error_number(err));
 }

@@ -1,6 +1,7 @@
 #include "framework/data/dataset.h"
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -70,7 +71,7 @@ void run_parallel(int n, int threads, const std::function<void(int)>& fn) {
 }  // namespace
 
 const std::vector<std::string>& gtzan_genres() {
-  static const std::vector<std::string> g = {"blues", "classical", "country", "disco", "hiphop",
+  static const std::vector<std::string> g = {"blues", "classical", "country", "disco",  "hiphop",
                                              "jazz",  "metal",     "pop",     "reggae", "rock"};
   return g;
 }
@@ -89,7 +90,8 @@ Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report)
   ds.genres = o.genres.empty() ? gtzan_genres() : o.genres;
   for (size_t i = 0; i < ds.genres.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
-      MGR_CHECK(ds.genres[i] != ds.genres[j], "load_gtzan: genre '" << ds.genres[i] << "' listed twice");
+      MGR_CHECK(ds.genres[i] != ds.genres[j],
+                "load_gtzan: genre '" << ds.genres[i] << "' listed twice");
     }
   }
 
@@ -107,9 +109,9 @@ Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report)
       const std::string name = e.path().filename().string();
       if (is_track_file(name, genre)) names.push_back(name);
     }
-    MGR_CHECK(!names.empty(), "load_gtzan: folder '" << dir.string()
-                                                     << "' holds no audio files named like "
-                                                     << genre << ".00000.wav; " << kLayout);
+    MGR_CHECK(!names.empty(), "load_gtzan: folder '"
+                                  << dir.string() << "' holds no audio files named like " << genre
+                                  << ".00000.wav; " << kLayout);
     std::sort(names.begin(), names.end());
     if (o.max_tracks_per_genre > 0 && static_cast<int>(names.size()) > o.max_tracks_per_genre) {
       names.resize(static_cast<size_t>(o.max_tracks_per_genre));
@@ -133,7 +135,8 @@ Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report)
   auto last_time = std::chrono::steady_clock::now();
   run_parallel(n, o.threads, [&](int i) {
     try {
-      audio[static_cast<size_t>(i)] = load_audio(candidates[static_cast<size_t>(i)].path, o.sample_rate);
+      audio[static_cast<size_t>(i)] =
+          load_audio(candidates[static_cast<size_t>(i)].path, o.sample_rate);
     } catch (const std::exception& e) {
       errors[static_cast<size_t>(i)] = e.what();
       if (errors[static_cast<size_t>(i)].empty()) errors[static_cast<size_t>(i)] = "unknown error";
@@ -184,13 +187,13 @@ void segment_clips(Dataset& ds, double clip_seconds, double hop_seconds, std::os
   MGR_CHECK(clip_seconds > 0 && hop_seconds > 0, "segment_clips: clip_seconds ("
                                                      << clip_seconds << ") and hop_seconds ("
                                                      << hop_seconds << ") must be positive");
-  MGR_CHECK(ds.audio.size() == ds.tracks.size(), "segment_clips: " << ds.tracks.size()
-                                                     << " tracks but " << ds.audio.size()
-                                                     << " decoded audio buffers");
+  MGR_CHECK(ds.audio.size() == ds.tracks.size(),
+            "segment_clips: " << ds.tracks.size() << " tracks but " << ds.audio.size()
+                              << " decoded audio buffers");
   const int64_t clip = std::llround(clip_seconds * ds.sample_rate);
   const int64_t hop = std::llround(hop_seconds * ds.sample_rate);
-  MGR_CHECK(clip > 0 && hop > 0, "segment_clips: clip or hop rounds to zero samples at "
-                                     << ds.sample_rate << " Hz");
+  MGR_CHECK(clip > 0 && hop > 0,
+            "segment_clips: clip or hop rounds to zero samples at " << ds.sample_rate << " Hz");
   ds.clip_samples = clip;
   ds.clips.clear();
   int too_short = 0;
@@ -207,8 +210,8 @@ void segment_clips(Dataset& ds, double clip_seconds, double hop_seconds, std::os
   }
   if (too_short > 0) {
     log << "segment_clips: " << too_short << " of " << ds.tracks.size()
-        << " tracks are shorter than one " << clip_seconds << " s clip and give no clips (first: "
-        << first_short << ")\n";
+        << " tracks are shorter than one " << clip_seconds
+        << " s clip and give no clips (first: " << first_short << ")\n";
   }
 }
 
@@ -222,9 +225,8 @@ void gather_clips(const Dataset& ds, const std::vector<int>& clip_indices, float
     const Clip& c = ds.clips[static_cast<size_t>(ci)];
     const auto& a = ds.audio[static_cast<size_t>(c.track_id)];
     MGR_CHECK(c.offset >= 0 && static_cast<size_t>(c.offset) + cs <= a.size(),
-              "gather_clips: clip " << ci << " [" << c.offset << ", +" << cs
-                                    << ") runs past track " << c.track_id << " (" << a.size()
-                                    << " samples)");
+              "gather_clips: clip " << ci << " [" << c.offset << ", +" << cs << ") runs past track "
+                                    << c.track_id << " (" << a.size() << " samples)");
     std::memcpy(out + r * cs, a.data() + c.offset, cs * sizeof(float));
   }
 }

@@ -46,8 +46,8 @@ struct GtzanOptions {
   std::string root;
   std::vector<std::string> genres;  // empty: all ten GTZAN genres
   int sample_rate = 22050;
-  int max_tracks_per_genre = 0;     // 0: all; otherwise the first N in sorted order
-  int threads = 0;                  // 0: hardware concurrency
+  int max_tracks_per_genre = 0;  // 0: all; otherwise the first N in sorted order
+  int threads = 0;               // 0: hardware concurrency
 };
 
 // Scans the layout above, decodes in parallel with a progress line on stderr, and returns the

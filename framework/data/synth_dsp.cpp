@@ -159,11 +159,13 @@ void add_reverb(std::vector<float>& x, int sr, double room, double damping, doub
   };
   std::vector<Comb> combs(4);
   for (int i = 0; i < 4; ++i) {
-    combs[static_cast<size_t>(i)].buf.assign(static_cast<size_t>(std::max(8.0, comb_len[i] * scale)), 0.f);
+    combs[static_cast<size_t>(i)].buf.assign(
+        static_cast<size_t>(std::max(8.0, comb_len[i] * scale)), 0.f);
   }
   std::vector<std::vector<float>> aps(2);
   std::vector<size_t> ap_pos(2, 0);
-  for (int i = 0; i < 2; ++i) aps[static_cast<size_t>(i)].assign(static_cast<size_t>(std::max(8.0, ap_len[i] * scale)), 0.f);
+  for (int i = 0; i < 2; ++i)
+    aps[static_cast<size_t>(i)].assign(static_cast<size_t>(std::max(8.0, ap_len[i] * scale)), 0.f);
   const float fb = static_cast<float>(0.7 + 0.28 * room);
   const float damp = static_cast<float>(damping);
   const float w = static_cast<float>(wet);

@@ -17,15 +17,17 @@ class Rng {
  public:
   explicit Rng(uint64_t seed);
   uint64_t next();
-  double uniform();                       // [0, 1)
-  double uniform(double lo, double hi);   // [lo, hi)
-  int below(int n);                       // [0, n), n >= 1, unbiased
-  int range(int lo, int hi);              // [lo, hi] inclusive
+  double uniform();                      // [0, 1)
+  double uniform(double lo, double hi);  // [lo, hi)
+  int below(int n);                      // [0, n), n >= 1, unbiased
+  int range(int lo, int hi);             // [lo, hi] inclusive
   bool chance(double p);
-  float noise();                          // uniform in [-1, 1)
-  double normal();                        // Box-Muller on our own log and table sin
+  float noise();    // uniform in [-1, 1)
+  double normal();  // Box-Muller on our own log and table sin
   template <typename T>
-  const T& pick(const std::vector<T>& v) { return v[static_cast<size_t>(below(static_cast<int>(v.size())))]; }
+  const T& pick(const std::vector<T>& v) {
+    return v[static_cast<size_t>(below(static_cast<int>(v.size())))];
+  }
 
  private:
   uint64_t s_[4];
@@ -33,7 +35,7 @@ class Rng {
 
 // ---- math ----------------------------------------------------------------------------------
 double det_exp(double x);
-double det_log(double x);  // x > 0
+double det_log(double x);               // x > 0
 double det_pow(double base, double e);  // base > 0
 double midi_hz(double midi);
 double db_gain(double db);

@@ -8,7 +8,8 @@ namespace {
 
 std::vector<float> saw(int n, double tilt = 1.0) {
   std::vector<float> h(static_cast<size_t>(n));
-  for (int k = 0; k < n; ++k) h[static_cast<size_t>(k)] = static_cast<float>(1.0 / det_pow(k + 1.0, tilt));
+  for (int k = 0; k < n; ++k)
+    h[static_cast<size_t>(k)] = static_cast<float>(1.0 / det_pow(k + 1.0, tilt));
   return h;
 }
 
@@ -196,7 +197,9 @@ const Instrument::Tables& Instrument::tables(double midi) {
       if (damp_time > 0) a *= det_exp(-t_.harm_damp * static_cast<double>(k) * damp_time);
       if (std::abs(a) < 1e-4) continue;
       for (int i = 0; i < kTable; ++i) {
-        const auto phase = static_cast<double>((static_cast<int64_t>(i) * static_cast<int64_t>(k + 1)) % kTable) / kTable;
+        const auto phase =
+            static_cast<double>((static_cast<int64_t>(i) * static_cast<int64_t>(k + 1)) % kTable) /
+            kTable;
         w[static_cast<size_t>(i)] += static_cast<float>(a) * sin_cycles(phase);
       }
     }
@@ -322,7 +325,8 @@ void add_sample(std::vector<float>& out, const std::vector<float>& shot, double 
                 float gain) {
   const auto start = static_cast<int64_t>(start_sample);
   const auto n = static_cast<int64_t>(out.size());
-  for (int64_t i = std::max<int64_t>(0, -start); i < static_cast<int64_t>(shot.size()) && start + i < n; ++i) {
+  for (int64_t i = std::max<int64_t>(0, -start);
+       i < static_cast<int64_t>(shot.size()) && start + i < n; ++i) {
     out[static_cast<size_t>(start + i)] += gain * shot[static_cast<size_t>(i)];
   }
 }
@@ -345,7 +349,8 @@ DrumKit make_drum_kit(int sr, Rng& rng, double boom, double brightness) {
       phase += f / sr;
       float v = static_cast<float>(amp_env) * sin_cycles(phase);
       amp_env *= amp_mul;
-      if (i < static_cast<size_t>(0.004 * sr)) v += 0.3f * rng.noise() * (1.f - static_cast<float>(t / 0.004));
+      if (i < static_cast<size_t>(0.004 * sr))
+        v += 0.3f * rng.noise() * (1.f - static_cast<float>(t / 0.004));
       kit.kick[i] = v;
     }
     // Distortion-free soft saturation gives the 808 its weight without clipping.

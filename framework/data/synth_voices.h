@@ -17,15 +17,30 @@ struct Timbre {
   double decay = 0;         // exponential decay time constant towards `sustain` (0: none)
   double sustain = 1;
   double release = 0.05;
-  double harm_damp = 0;     // extra decay rate per harmonic number per second (piano, guitar)
-  double vib_depth = 0;     // vibrato depth as a fraction of frequency
+  double harm_damp = 0;  // extra decay rate per harmonic number per second (piano, guitar)
+  double vib_depth = 0;  // vibrato depth as a fraction of frequency
   double vib_rate = 5;
   double detune_cents = 0;  // > 0: a second, detuned voice (chorus)
 };
 
 enum class TimbreId {
-  Sine, SoftPad, Strings, Piano, EPiano, Organ, SynthSaw, Square, Brass, Sax, Bell,
-  SubBass, FingerBass, SynthBass, CleanGuitar, PowerSaw, Fiddle
+  Sine,
+  SoftPad,
+  Strings,
+  Piano,
+  EPiano,
+  Organ,
+  SynthSaw,
+  Square,
+  Brass,
+  Sax,
+  Bell,
+  SubBass,
+  FingerBass,
+  SynthBass,
+  CleanGuitar,
+  PowerSaw,
+  Fiddle
 };
 
 // A preset with per-track random variation (brightness, attack, vibrato).

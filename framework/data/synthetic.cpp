@@ -1,6 +1,7 @@
 #include "framework/data/synthetic.h"
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -144,10 +145,12 @@ void mutate(std::vector<LeadNote>& ph, Rng& rng, double amount) {
 
 std::vector<float> synthesize_track(int genre_index, int track_index, const SyntheticOptions& o) {
   const auto& all = styles();
-  MGR_CHECK(genre_index >= 0 && genre_index < static_cast<int>(all.size()),
-            "synthesize_track: genre index " << genre_index << " out of range [0, " << all.size() << ")");
+  MGR_CHECK(
+      genre_index >= 0 && genre_index < static_cast<int>(all.size()),
+      "synthesize_track: genre index " << genre_index << " out of range [0, " << all.size() << ")");
   MGR_CHECK(track_index >= 0, "synthesize_track: negative track index " << track_index);
-  MGR_CHECK(o.sample_rate >= 8000, "synthesize_track: sample_rate must be >= 8000, got " << o.sample_rate);
+  MGR_CHECK(o.sample_rate >= 8000,
+            "synthesize_track: sample_rate must be >= 8000, got " << o.sample_rate);
   MGR_CHECK(o.track_seconds > 0 && o.track_seconds <= 3600,
             "synthesize_track: track_seconds must be in (0, 3600], got " << o.track_seconds);
   const int sr = o.sample_rate;
@@ -182,7 +185,8 @@ std::vector<float> synthesize_track(int genre_index, int track_index, const Synt
   const int key = rng.below(12);
   const Progression& prog = rng.pick(st.progressions);
   const int bars_per_chord = rng.chance(st.slow_chords_p) ? 2 : 1;
-  const auto n_bars = static_cast<int>((static_cast<double>(n) - grid.start) / (4 * grid.samples_per_beat)) + 1;
+  const auto n_bars =
+      static_cast<int>((static_cast<double>(n) - grid.start) / (4 * grid.samples_per_beat)) + 1;
   auto chord_at = [&](int bar) -> const Chord& {
     return prog.chords[static_cast<size_t>(bar / bars_per_chord) % prog.chords.size()];
   };
@@ -198,8 +202,10 @@ std::vector<float> synthesize_track(int genre_index, int track_index, const Synt
     const float lv[7] = {1.f, 0.8f, 0.3f, 0.3f, 0.3f, 0.7f, 0.45f};
     float vol[7];
     for (int k = 0; k < 7; ++k) vol[k] = lv[k] * static_cast<float>(db_gain(rng.uniform(-3, 3)));
-    const std::string* voices[6] = {&pat.kick, &pat.snare, &pat.hat, &pat.open_hat, &pat.ride, &pat.clap};
-    const std::vector<float>* shots[6] = {&kit.kick, &kit.snare, &kit.hat, &kit.open_hat, &kit.ride, &kit.clap};
+    const std::string* voices[6] = {&pat.kick,     &pat.snare, &pat.hat,
+                                    &pat.open_hat, &pat.ride,  &pat.clap};
+    const std::vector<float>* shots[6] = {&kit.kick,     &kit.snare, &kit.hat,
+                                          &kit.open_hat, &kit.ride,  &kit.clap};
     for (int s = 0; s < 16; ++s) {
       if (!pat.kick.empty() && pat.kick[static_cast<size_t>(s)] == 'x') kick_steps.push_back(s);
     }
@@ -290,7 +296,8 @@ std::vector<float> synthesize_track(int genre_index, int track_index, const Synt
         break;
       case Bass::Chug16:
         for (int s = 0; s < 16; ++s) {
-          if (chug_mask[static_cast<size_t>(s)]) note(s, 0.7, r - (r > 38 ? 12 : 0) + 12, s % 4 == 0 ? 1.f : 0.75f);
+          if (chug_mask[static_cast<size_t>(s)])
+            note(s, 0.7, r - (r > 38 ? 12 : 0) + 12, s % 4 == 0 ? 1.f : 0.75f);
         }
         break;
       case Bass::Sustain:
@@ -306,16 +313,18 @@ std::vector<float> synthesize_track(int genre_index, int track_index, const Synt
   Instrument comp_i(make_timbre(rng.pick(comp_src.comp_timbres), rng), sr);
   const Timbre& comp_t = comp_i.timbre();
   const int center = comp_src.comp_center + rng.range(-3, 3);
-  const std::vector<std::vector<int>> rhythms = {{0, 4, 8, 12}, {0, 6, 8, 14}, {0, 8}, {0, 3, 6, 10, 12}, {0, 4, 6, 8, 12, 14}};
+  const std::vector<std::vector<int>> rhythms = {
+      {0, 4, 8, 12}, {0, 6, 8, 14}, {0, 8}, {0, 3, 6, 10, 12}, {0, 4, 6, 8, 12, 14}};
   const std::vector<int>& rhythm = rng.pick(rhythms);
   const int arp_rate = rng.chance(0.5) ? 2 : 1;  // eighths or sixteenths
   const int arp_shape = rng.below(3);
   const double strum_ring = rng.uniform(0.5, 1.4), strum_bright = rng.uniform(0.45, 0.9);
   std::vector<bool> chug(16);
   for (int s = 0; s < 16; ++s) chug[static_cast<size_t>(s)] = s % 2 == 0 || rng.chance(0.4);
-  const double drive = comp_kind == Comp::PowerChug ? rng.uniform(std::max(1.0, comp_src.distortion_lo),
-                                                                  std::max(2.0, comp_src.distortion_hi))
-                                                    : 0.0;
+  const double drive = comp_kind == Comp::PowerChug
+                           ? rng.uniform(std::max(1.0, comp_src.distortion_lo),
+                                         std::max(2.0, comp_src.distortion_hi))
+                           : 0.0;
   for (int bar = 0; bar < n_bars; ++bar) {
     const Chord& c = chord_at(bar);
     const std::vector<int> v = voice_chord(key, c, center);
@@ -341,8 +350,8 @@ std::vector<float> synthesize_track(int genre_index, int track_index, const Synt
           if (up) std::reverse(strings.begin(), strings.end());
           const double gap = rng.uniform(0.006, 0.014) * sr;
           for (size_t k = 0; k < strings.size(); ++k) {
-            add_pluck(comp, sr, t0 + static_cast<double>(k) * gap, strings[k], a * (up ? 0.6f : 1.f),
-                      strum_ring, strum_bright, rng);
+            add_pluck(comp, sr, t0 + static_cast<double>(k) * gap, strings[k],
+                      a * (up ? 0.6f : 1.f), strum_ring, strum_bright, rng);
           }
         }
         break;
@@ -351,7 +360,8 @@ std::vector<float> synthesize_track(int genre_index, int track_index, const Synt
           if (comp_t.harm_damp >= 3.0) {  // a guitar: short muted plucks
             const double t0 = grid.at(b0 + s, rng);
             for (size_t k = 0; k < v.size(); ++k) {
-              add_pluck(comp, sr, t0 + static_cast<double>(k) * 0.004 * sr, v[k] + 12, a, 0.18, 0.9, rng);
+              add_pluck(comp, sr, t0 + static_cast<double>(k) * 0.004 * sr, v[k] + 12, a, 0.18, 0.9,
+                        rng);
             }
           } else {
             chord(s, 0.8, a, comp);
@@ -371,7 +381,8 @@ std::vector<float> synthesize_track(int genre_index, int track_index, const Synt
         if (arp_shape == 2 && v.size() >= 3) seq = {v[0], v[2], v[1], v[2]};
         size_t k = 0;
         for (int s = 0; s < 16; s += arp_rate, ++k) {
-          comp_i.note(comp, grid.at(b0 + s, rng), arp_rate * 1.5 * step_s, seq[k % seq.size()], a * 1.4f);
+          comp_i.note(comp, grid.at(b0 + s, rng), arp_rate * 1.5 * step_s, seq[k % seq.size()],
+                      a * 1.4f);
         }
         break;
       }
@@ -400,7 +411,8 @@ std::vector<float> synthesize_track(int genre_index, int track_index, const Synt
     const Lead kind = rng.pick(st.leads);
     const TimbreId lead_id = rng.pick(st.lead_timbres);
     Instrument lead_i(make_timbre(lead_id, rng), sr);
-    if ((lead_id == TimbreId::PowerSaw || lead_id == TimbreId::CleanGuitar) && st.distortion_hi > 0) {
+    if ((lead_id == TimbreId::PowerSaw || lead_id == TimbreId::CleanGuitar) &&
+        st.distortion_hi > 0) {
       lead_drive = rng.uniform(std::max(0.5, st.distortion_lo), st.distortion_hi);
     }
     const std::vector<int>& scale = prog.minor ? st.scale_minor : st.scale_major;
@@ -429,14 +441,15 @@ std::vector<float> synthesize_track(int genre_index, int track_index, const Synt
           for (int iv : c.iv) {
             const int pc = (key + c.root + iv) % 12;
             for (int cand = midi - 6; cand <= midi + 6; ++cand) {
-              if (((cand % 12) + 12) % 12 == pc && std::abs(cand - midi) < best_d) best = cand, best_d = std::abs(cand - midi);
+              if (((cand % 12) + 12) % 12 == pc && std::abs(cand - midi) < best_d)
+                best = cand, best_d = std::abs(cand - midi);
             }
           }
           midi = best;
         }
         const double glide = kind == Lead::Blues && rng.chance(0.35) ? -rng.range(1, 2) : 0.0;
-        lead_i.note(lead, grid.at(static_cast<int64_t>(bar0) * 16 + ln.step, rng), (ln.len - 0.3) * step_s, midi,
-                    ln.vel, glide);
+        lead_i.note(lead, grid.at(static_cast<int64_t>(bar0) * 16 + ln.step, rng),
+                    (ln.len - 0.3) * step_s, midi, ln.vel, glide);
       }
     }
   }
@@ -458,14 +471,17 @@ std::vector<float> synthesize_track(int genre_index, int track_index, const Synt
     const double t = static_cast<double>(i) / sr;
     mix[i] *= static_cast<float>(1.0 - depth * (0.5 + 0.5 * sin_cycles(t / period + phase0)));
   }
-  add_reverb(mix, sr, rng.uniform(0.3, 0.9), rng.uniform(0.2, 0.6), rng.uniform(st.reverb_lo, st.reverb_hi));
-  if (rng.chance(st.lofi_p)) one_pole_lowpass(mix, std::min(0.45 * sr, rng.uniform(2500, 5000)), sr);
+  add_reverb(mix, sr, rng.uniform(0.3, 0.9), rng.uniform(0.2, 0.6),
+             rng.uniform(st.reverb_lo, st.reverb_hi));
+  if (rng.chance(st.lofi_p))
+    one_pole_lowpass(mix, std::min(0.45 * sr, rng.uniform(2500, 5000)), sr);
   if (rng.chance(0.3)) one_pole_lowpass(mix, std::min(0.45 * sr, rng.uniform(5000, 10000)), sr);
   one_pole_highpass(mix, 25, sr);
 
   // Noise floor, and vinyl (clicks, hiss, hum) for old records.
   const float rms = std::max(1e-6f, bus_rms(mix));
-  const float floor_amp = rms * static_cast<float>(db_gain(-rng.uniform(st.snr_lo, st.snr_hi))) * 1.7f;
+  const float floor_amp =
+      rms * static_cast<float>(db_gain(-rng.uniform(st.snr_lo, st.snr_hi))) * 1.7f;
   for (auto& v : mix) v += floor_amp * rng.noise();
   if (rng.chance(st.crackle_p)) {
     const double rate = rng.uniform(4, 25);  // clicks per second
@@ -479,8 +495,10 @@ std::vector<float> synthesize_track(int genre_index, int track_index, const Synt
     for (size_t i = 0; i < n; ++i) {
       mix[i] += hiss_amp * hiss[i] + hum * sin_cycles(hum_hz * static_cast<double>(i) / sr);
       if (rng.chance(rate / sr)) {
-        const float a = click * static_cast<float>(rng.uniform(0.2, 1.0)) * (rng.chance(0.5) ? 1.f : -1.f);
-        for (size_t k = 0; k < 12 && i + k < n; ++k) mix[i + k] += a * (1.f - static_cast<float>(k) / 12.f);
+        const float a =
+            click * static_cast<float>(rng.uniform(0.2, 1.0)) * (rng.chance(0.5) ? 1.f : -1.f);
+        for (size_t k = 0; k < 12 && i + k < n; ++k)
+          mix[i + k] += a * (1.f - static_cast<float>(k) / 12.f);
       }
     }
   }
@@ -503,12 +521,9 @@ std::string track_name(const std::string& genre, int i) {
 }
 
 nlohmann::json options_json(const SyntheticOptions& o) {
-  return {{"generator", "mgr-synthetic-gtzan"},
-          {"version", kSyntheticGeneratorVersion},
-          {"tracks_per_genre", o.tracks_per_genre},
-          {"track_seconds", o.track_seconds},
-          {"sample_rate", o.sample_rate},
-          {"seed", o.seed}};
+  return {{"generator", "mgr-synthetic-gtzan"},     {"version", kSyntheticGeneratorVersion},
+          {"tracks_per_genre", o.tracks_per_genre}, {"track_seconds", o.track_seconds},
+          {"sample_rate", o.sample_rate},           {"seed", o.seed}};
 }
 
 // True when <root>/corpus.json matches the options and every file it lists is there with the
@@ -552,7 +567,8 @@ bool corpus_complete(const fs::path& root, const nlohmann::json& want, std::stri
 std::string ensure_synthetic_corpus(const SyntheticOptions& o, std::ostream& log) {
   MGR_CHECK(!o.root.empty(), "ensure_synthetic_corpus: root is empty");
   MGR_CHECK(o.tracks_per_genre > 0 && o.tracks_per_genre <= 99999,
-            "ensure_synthetic_corpus: tracks_per_genre must be in [1, 99999], got " << o.tracks_per_genre);
+            "ensure_synthetic_corpus: tracks_per_genre must be in [1, 99999], got "
+                << o.tracks_per_genre);
   const fs::path root(o.root);
   const nlohmann::json want = options_json(o);
   std::string why;
@@ -564,19 +580,21 @@ std::string ensure_synthetic_corpus(const SyntheticOptions& o, std::ostream& log
   // Never overwrite a folder we did not make (a real GTZAN copy, say).
   const fs::path marker = root / ".mgr-synthetic-corpus";
   if (fs::exists(root)) {
-    MGR_CHECK(fs::is_directory(root), "ensure_synthetic_corpus: '" << o.root << "' is not a folder");
+    MGR_CHECK(fs::is_directory(root),
+              "ensure_synthetic_corpus: '" << o.root << "' is not a folder");
     const bool empty = fs::directory_iterator(root) == fs::directory_iterator();
     MGR_CHECK(empty || fs::exists(marker) || fs::exists(root / "corpus.json"),
-              "ensure_synthetic_corpus: '" << o.root
-                                           << "' holds files but is not a synthetic corpus (no corpus.json or "
-                                              ".mgr-synthetic-corpus); refusing to overwrite it");
+              "ensure_synthetic_corpus: '"
+                  << o.root
+                  << "' holds files but is not a synthetic corpus (no corpus.json or "
+                     ".mgr-synthetic-corpus); refusing to overwrite it");
   }
   fs::create_directories(root);
   fs::remove(root / "corpus.json");  // invalid from here until the new one is complete
   { std::ofstream(marker) << "written by mgr::data::ensure_synthetic_corpus\n"; }
   log << "generating synthetic corpus at " << o.root << " (" << why << "): 10 genres x "
-      << o.tracks_per_genre << " tracks x " << o.track_seconds << " s at " << o.sample_rate << " Hz, seed "
-      << o.seed << "\n";
+      << o.tracks_per_genre << " tracks x " << o.track_seconds << " s at " << o.sample_rate
+      << " Hz, seed " << o.seed << "\n";
 
   const auto& genres = gtzan_genres();
   const int total = static_cast<int>(genres.size()) * o.tracks_per_genre;
@@ -589,7 +607,9 @@ std::string ensure_synthetic_corpus(const SyntheticOptions& o, std::ostream& log
       const bool ours = name.rfind(genre + ".", 0) == 0 && e.path().extension() == ".wav";
       if (!ours) continue;
       const std::string number = name.substr(genre.size() + 1, name.size() - genre.size() - 5);
-      const bool numeric = !number.empty() && std::all_of(number.begin(), number.end(), ::isdigit);
+      const bool numeric =
+          !number.empty() && std::all_of(number.begin(), number.end(),
+                                         [](unsigned char ch) { return std::isdigit(ch) != 0; });
       if (numeric && std::stoi(number) >= o.tracks_per_genre) fs::remove(e.path());
     }
   }

@@ -22,13 +22,45 @@ std::vector<Style> build() {
   blues.patterns = {{"x.......x.......", "....x.......x...", "x.x.x.x.x.x.x.x.", "", "", ""},
                     {"x.....x.x.......", "....x.......x..g", "", "", "x.x.x.x.x.x.x.x.", ""},
                     {"x...x...x...x...", "....x.......x...", "x.x.x.x.x.x.x.x.", "", "", ""}};
-  blues.progressions = {
-      {{{0, DOM7}, {0, DOM7}, {0, DOM7}, {0, DOM7}, {5, DOM7}, {5, DOM7}, {0, DOM7}, {0, DOM7},
-        {7, DOM7}, {5, DOM7}, {0, DOM7}, {7, DOM7}}, false},
-      {{{0, DOM7}, {5, DOM7}, {0, DOM7}, {0, DOM7}, {5, DOM7}, {5, DOM7}, {0, DOM7}, {0, DOM7},
-        {7, DOM9}, {5, DOM9}, {0, DOM7}, {7, DOM7}}, false},
-      {{{0, MIN7}, {0, MIN7}, {0, MIN7}, {0, MIN7}, {5, MIN7}, {5, MIN7}, {0, MIN7}, {0, MIN7},
-        {8, DOM7}, {7, DOM7}, {0, MIN7}, {7, DOM7}}, true}};
+  blues.progressions = {{{{0, DOM7},
+                          {0, DOM7},
+                          {0, DOM7},
+                          {0, DOM7},
+                          {5, DOM7},
+                          {5, DOM7},
+                          {0, DOM7},
+                          {0, DOM7},
+                          {7, DOM7},
+                          {5, DOM7},
+                          {0, DOM7},
+                          {7, DOM7}},
+                         false},
+                        {{{0, DOM7},
+                          {5, DOM7},
+                          {0, DOM7},
+                          {0, DOM7},
+                          {5, DOM7},
+                          {5, DOM7},
+                          {0, DOM7},
+                          {0, DOM7},
+                          {7, DOM9},
+                          {5, DOM9},
+                          {0, DOM7},
+                          {7, DOM7}},
+                         false},
+                        {{{0, MIN7},
+                          {0, MIN7},
+                          {0, MIN7},
+                          {0, MIN7},
+                          {5, MIN7},
+                          {5, MIN7},
+                          {0, MIN7},
+                          {0, MIN7},
+                          {8, DOM7},
+                          {7, DOM7},
+                          {0, MIN7},
+                          {7, DOM7}},
+                         true}};
   blues.scale_major = kBlues, blues.scale_minor = kBlues;
   blues.basses = {Bass::Walking, Bass::BoomChick, Bass::Root8};
   blues.bass_timbres = {T::FingerBass, T::FingerBass, T::SubBass};
@@ -92,9 +124,10 @@ std::vector<Style> build() {
 
   Style& di = s[3];
   di.bpm_lo = 112, di.bpm_hi = 132;
-  di.patterns = {{"x...x...x...x...", "....x.......x...", "xgxgxgxgxgxgxgxg", "..x...x...x...x.", "", ""},
-                 {"x...x...x...x...", "", "x.x.x.x.x.x.x.x.", "..x...x...x...x.", "", "....x.......x..."},
-                 {"x...x...x...x...", "....x.......x...", "", "..x...x...x...x.", "", "....x.......x..."}};
+  di.patterns = {
+      {"x...x...x...x...", "....x.......x...", "xgxgxgxgxgxgxgxg", "..x...x...x...x.", "", ""},
+      {"x...x...x...x...", "", "x.x.x.x.x.x.x.x.", "..x...x...x...x.", "", "....x.......x..."},
+      {"x...x...x...x...", "....x.......x...", "", "..x...x...x...x.", "", "....x.......x..."}};
   di.crash_p = 0.4;
   di.fill_p = 0.2;
   di.progressions = {{{{0, MIN7}, {5, MIN7}}, true},
@@ -117,9 +150,10 @@ std::vector<Style> build() {
   Style& hh = s[4];
   hh.bpm_lo = 80, hh.bpm_hi = 100;
   hh.swing16_lo = 0.0, hh.swing16_hi = 0.6;
-  hh.patterns = {{"x......x..x.....", "....x.......x...", "x.x.x.x.x.x.x.x.", "", "", ""},
-                 {"x..x......x..x..", "....x..g....x...", "xxxxxxxxxxxxxxxx", "", "", ""},
-                 {"x.....xx..x.....", "....x.......x...", "x.x.x.x.x.xxx.x.", "", "", "....x.......x..."}};
+  hh.patterns = {
+      {"x......x..x.....", "....x.......x...", "x.x.x.x.x.x.x.x.", "", "", ""},
+      {"x..x......x..x..", "....x..g....x...", "xxxxxxxxxxxxxxxx", "", "", ""},
+      {"x.....xx..x.....", "....x.......x...", "x.x.x.x.x.xxx.x.", "", "", "....x.......x..."}};
   hh.boom = 1.0;
   hh.fill_p = 0.1;
   hh.progressions = {{{{0, MIN}, {8, MAJ}, {5, MIN}, {7, MIN}}, true},
@@ -144,9 +178,10 @@ std::vector<Style> build() {
   Style& jz = s[5];
   jz.bpm_lo = 95, jz.bpm_hi = 200;
   jz.swing8_lo = 0.7, jz.swing8_hi = 1.0;
-  jz.patterns = {{"g.........g.....", "......g.....g..g", "....x.......x...", "", "x...x.x.x...x.x.", ""},
-                 {"g.......g.......", "..g.....g.....g.", "....x.......x...", "", "x...x.x.x...x.x.", ""},
-                 {"", "g.g.g.g.g.g.g.g.", "....x.......x...", "", "x...x.x.x...x.x.", ""}};
+  jz.patterns = {
+      {"g.........g.....", "......g.....g..g", "....x.......x...", "", "x...x.x.x...x.x.", ""},
+      {"g.......g.......", "..g.....g.....g.", "....x.......x...", "", "x...x.x.x...x.x.", ""},
+      {"", "g.g.g.g.g.g.g.g.", "....x.......x...", "", "x...x.x.x...x.x.", ""}};
   jz.fill_p = 0.2;
   jz.progressions = {{{{2, MIN7}, {7, DOM9}, {0, MAJ7}, {0, MAJ9}}, false},
                      {{{0, MAJ7}, {9, MIN7}, {2, MIN7}, {7, DOM7}}, false},
@@ -195,9 +230,10 @@ std::vector<Style> build() {
 
   Style& po = s[7];
   po.bpm_lo = 95, po.bpm_hi = 128;
-  po.patterns = {{"x.....x.x.......", "....x.......x...", "x.x.x.x.x.x.x.x.", "", "", ""},
-                 {"x...x...x...x...", "....x.......x...", "", "..x...x...x...x.", "", "....x.......x..."},
-                 {"x.....x...x.....", "", "xxxxxxxxxxxxxxxx", "", "", "....x.......x..."}};
+  po.patterns = {
+      {"x.....x.x.......", "....x.......x...", "x.x.x.x.x.x.x.x.", "", "", ""},
+      {"x...x...x...x...", "....x.......x...", "", "..x...x...x...x.", "", "....x.......x..."},
+      {"x.....x...x.....", "", "xxxxxxxxxxxxxxxx", "", "", "....x.......x..."}};
   po.crash_p = 0.3;
   po.progressions = {{{{0, MAJ}, {7, MAJ}, {9, MIN}, {5, MAJ}}, false},
                      {{{9, MIN}, {5, MAJ}, {0, MAJ}, {7, MAJ}}, false},
