@@ -3,6 +3,7 @@
 // the same seed reproduces the metrics exactly.
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include "framework/config/yaml_config.h"
 #include "framework/train/experiment.h"
@@ -51,6 +52,8 @@ TEST(EndToEnd, CrnnLearnsSyntheticGenresAndIsDeterministic) {
   const train::RunResult b = train::run_experiment(cfg, opt);
 
   const double acc = a.metrics["test"]["clip_accuracy"].get<double>();
+  std::cout << "end-to-end test clip accuracy " << acc << ", track accuracy "
+            << a.metrics["test"]["track_accuracy"].get<double>() << "\n";
   EXPECT_GT(acc, 0.35) << "chance is 0.10";
   EXPECT_GT(a.metrics["test"]["track_accuracy"].get<double>(), 0.35);
   EXPECT_EQ(a.metrics["test"], b.metrics["test"]) << "same seed, same metrics";
@@ -66,6 +69,32 @@ TEST(EndToEnd, CrnnLearnsSyntheticGenresAndIsDeterministic) {
   std::ifstream row(tmp / "run1" / "table_row.md");
   std::string all((std::istreambuf_iterator<char>(row)), {});
   EXPECT_NE(all.find("leaky"), std::string::npos);
+  fs::remove_all(tmp);
+}
+
+}  // namespace
+}  // namespace mgr
+
+namespace mgr {
+namespace {
+
+TEST(EndToEnd, NonFiniteLossStopsTheRunWithAMessage) {
+  const fs::path tmp = fs::temp_directory_path() / "mgr_e2e_nan_test";
+  fs::remove_all(tmp);
+  config::ExperimentConfig cfg = small_config((tmp / "corpus").string());
+  cfg.data.synthetic.tracks_per_genre = 2;
+  cfg.data.split = "random_clips";
+  cfg.train.epochs = 3;
+  cfg.train.lr = 1e30;  // Adam moves every weight by ~lr per step: the logits overflow at once
+  train::RunOptions opt;
+  opt.quiet = true;
+  opt.out_dir = (tmp / "run").string();
+  try {
+    train::run_experiment(cfg, opt);
+    FAIL() << "expected the run to stop";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("training stopped: the loss became"), std::string::npos) << e.what();
+  }
   fs::remove_all(tmp);
 }
 

@@ -16,21 +16,59 @@ namespace mgr {
 
 namespace {
 
-std::shared_ptr<void> allocate_cpu(size_t bytes) {
-  const size_t rounded = ((bytes == 0 ? 1 : bytes) + 63) / 64 * 64;
-  void* p = std::aligned_alloc(64, rounded);
-  MGR_CHECK(p != nullptr, "out of host memory allocating " << bytes << " bytes");
-  return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
-}
-
-#if MGR_WITH_CUDA
 // Size classes: multiples of 512 B below 1 MiB, multiples of 2 MiB above. Blocks are reused only
-// for the same class, which keeps the cache simple and waste bounded.
+// for the same class, which keeps the caches simple and waste bounded.
 size_t size_class(size_t bytes) {
   if (bytes == 0) bytes = 1;
   if (bytes < (1u << 20)) return (bytes + 511) / 512 * 512;
   return (bytes + (2u << 20) - 1) / (2u << 20) * (2u << 20);
 }
+
+// Host memory is cached too: a training step allocates the same large activations every time,
+// and fresh pages from the kernel (page faults, zeroing) cost more than the step's arithmetic
+// in some layers. Above the cap, freed blocks go back to the system.
+struct HostCache {
+  std::mutex mu;
+  std::multimap<size_t, void*> free_blocks;
+  size_t cached = 0;
+  static constexpr size_t kCap = size_t(2) << 30;
+};
+
+HostCache& host_cache() {
+  static HostCache* c = new HostCache;  // never destroyed: tensors may outlive static teardown
+  return *c;
+}
+
+std::shared_ptr<void> allocate_cpu(size_t bytes) {
+  const size_t size = size_class(bytes);
+  HostCache& c = host_cache();
+  void* p = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    auto it = c.free_blocks.find(size);
+    if (it != c.free_blocks.end()) {
+      p = it->second;
+      c.free_blocks.erase(it);
+      c.cached -= size;
+    }
+  }
+  if (!p) {
+    p = std::aligned_alloc(64, size);
+    MGR_CHECK(p != nullptr, "out of host memory allocating " << bytes << " bytes");
+  }
+  return std::shared_ptr<void>(p, [size](void* q) {
+    HostCache& hc = host_cache();
+    std::lock_guard<std::mutex> lock(hc.mu);
+    if (hc.cached + size > HostCache::kCap) {
+      std::free(q);
+      return;
+    }
+    hc.free_blocks.emplace(size, q);
+    hc.cached += size;
+  });
+}
+
+#if MGR_WITH_CUDA
 
 struct DeviceCache {
   std::mutex mu;

@@ -1,4 +1,5 @@
-// Memory for tensors. CPU memory is 64-byte aligned (vector loads, FFTW). CUDA memory comes
+// Memory for tensors. CPU memory is 64-byte aligned (vector loads, FFTW) and cached per size
+// class like device memory. CUDA memory comes
 // from a caching allocator: freed blocks are kept per device and size class and handed out
 // again, because cudaMalloc/cudaFree synchronise the device and cost far more than a training
 // step's kernels. All device work runs on one stream per device (see cuda_context.h), so a
