@@ -44,16 +44,24 @@ struct ConvAlgos {
 constexpr size_t kMaxWorkspace = size_t(1) << 30;
 
 // The first algorithm in cuDNN's heuristic ranking that is supported, deterministic (so a
-// training run repeats bit for bit) and fits the workspace cap. Heuristics rather than
-// cudnnFind*: the choice is then itself reproducible and allocates nothing.
+// training run repeats bit for bit), fits the workspace cap and computes in plain FP32: entries
+// reported with FMA math first, then any not using tensor-op (TF32) math. Heuristics rather
+// than cudnnFind*: the choice is then itself reproducible and allocates nothing.
 template <typename Perf>
 const Perf& pick(const Perf* perf, int count, const char* what) {
+  auto usable = [](const Perf& p) {
+    return p.status == CUDNN_STATUS_SUCCESS && p.determinism == CUDNN_DETERMINISTIC &&
+           p.memory <= kMaxWorkspace;
+  };
   for (int i = 0; i < count; ++i)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].determinism == CUDNN_DETERMINISTIC &&
-        perf[i].memory <= kMaxWorkspace)
+    if (usable(perf[i]) && perf[i].mathType == CUDNN_FMA_MATH) return perf[i];
+  for (int i = 0; i < count; ++i)
+    if (usable(perf[i]) && perf[i].mathType != CUDNN_TENSOR_OP_MATH &&
+        perf[i].mathType != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)
       return perf[i];
-  MGR_FAIL("conv2d: cuDNN offers no deterministic " << what << " algorithm for this shape ("
-                                                     << count << " candidates)");
+  MGR_FAIL("conv2d: cuDNN offers no deterministic FP32 " << what
+                                                         << " algorithm for this shape ("
+                                                         << count << " candidates)");
 }
 
 // Algorithms chosen once per (device, geometry) and cached for the life of the process.

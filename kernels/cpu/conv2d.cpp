@@ -170,6 +170,7 @@ void conv2d_backward(const float* x, const float* w, const float* dy, float* dx,
         for (int k = 0; k < g.k; ++k) {
           const float* r = dyn + k * ohw;
           float s = 0.f;
+#pragma omp simd reduction(+ : s)
           for (int64_t p = 0; p < ohw; ++p) s += r[p];
           dbt[k] += s;
         }
