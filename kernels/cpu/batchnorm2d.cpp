@@ -1,6 +1,7 @@
 #include "kernels/cpu/batchnorm2d.h"
 
 #include <cmath>
+#include <vector>
 
 namespace mgr::kernels::cpu {
 
@@ -32,12 +33,21 @@ void batchnorm2d_forward_train(const float* x, const float* gamma, const float* 
   const double m = double(n) * double(hw);
 #pragma omp parallel for schedule(static)
   for (int ch = 0; ch < c; ++ch) {
-    // Two passes (mean, then squared deviations): one-pass E[x^2] - E[x]^2 cancels badly.
-    double s = 0;
-    for (int i = 0; i < n; ++i) s += plane_sum(x + i * chw + ch * hw, hw);
-    const double mean = s / m;
-    double ss = 0;
-    for (int i = 0; i < n; ++i) ss += plane_sq_dev(x + i * chw + ch * hw, hw, float(mean));
+    // Per plane, two passes while the plane sits in L1/L2 (mean, then squared deviations
+    // from it: one-pass E[x^2] - E[x]^2 cancels badly); planes are then combined exactly in
+    // double: M2 = sum of plane M2 + hw * sum (plane mean - mean)^2. x is read from memory
+    // once for the statistics instead of twice.
+    std::vector<float> plane_mean(static_cast<size_t>(n));
+    double s = 0, ss = 0;  // sum of plane means, of plane M2
+    for (int i = 0; i < n; ++i) {
+      const float* p = x + i * chw + ch * hw;
+      const float pm = plane_sum(p, hw) / float(hw);
+      plane_mean[i] = pm;
+      s += pm;
+      ss += plane_sq_dev(p, hw, pm);
+    }
+    const double mean = s / n;
+    for (int i = 0; i < n; ++i) ss += double(hw) * (plane_mean[i] - mean) * (plane_mean[i] - mean);
     const double var = ss / m;
     const float invstd = float(1.0 / std::sqrt(var + eps));
     const float scale = gamma[ch] * invstd;
