@@ -2,7 +2,6 @@
 // conv 3x3 32->64, BN, ReLU, max-pool 2) forward + backward at batch 64, per op and in total,
 // on the CPU or a CUDA device. Compare with PyTorch: tools/bench_conv_torch.py.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

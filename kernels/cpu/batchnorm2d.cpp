@@ -82,9 +82,9 @@ void batchnorm2d_forward_eval(const float* x, const float* gamma, const float* b
   }
 }
 
-void batchnorm2d_backward(const float* x, const float* gamma, const float* dy,
-                          const float* mean, const float* invstd, bool batch_stats, float* dx,
-                          float* dgamma, float* dbeta, int n, int c, int64_t hw) {
+void batchnorm2d_backward(const float* x, const float* gamma, const float* dy, const float* mean,
+                          const float* invstd, bool batch_stats, float* dx, float* dgamma,
+                          float* dbeta, int n, int c, int64_t hw) {
   const int64_t chw = int64_t(c) * hw;
   const double m = double(n) * double(hw);
 #pragma omp parallel for schedule(static)
@@ -113,8 +113,7 @@ void batchnorm2d_backward(const float* x, const float* gamma, const float* dy,
         const float* p = x + i * chw + ch * hw;
         const float* d = dy + i * chw + ch * hw;
         float* q = dx + i * chw + ch * hw;
-        for (int64_t k = 0; k < hw; ++k)
-          q[k] += g * (d[k] - mean_dy - (p[k] - mu) * is * mean_dyx);
+        for (int64_t k = 0; k < hw; ++k) q[k] += g * (d[k] - mean_dy - (p[k] - mu) * is * mean_dyx);
       }
     } else {
       for (int i = 0; i < n; ++i) {

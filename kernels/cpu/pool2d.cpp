@@ -49,7 +49,8 @@ void max_pool2d_backward(const float* x, const float* dy, float* dx, const Pool2
     const float* dyp = dy + p * ohw;
     float* dxp = dx + p * hw;
     for (int oy = 0; oy < oh; ++oy)
-      for (int ox = 0; ox < ow; ++ox) dxp[window_argmax(xp, oy, ox, g)] += dyp[int64_t(oy) * ow + ox];
+      for (int ox = 0; ox < ow; ++ox)
+        dxp[window_argmax(xp, oy, ox, g)] += dyp[int64_t(oy) * ow + ox];
   }
 }
 
