@@ -2,6 +2,7 @@
 CPU, same shapes and rows. Run with Debian's python (torch 1.13):
   /usr/bin/python3 tools/bench_conv_torch.py [--threads 2]"""
 import argparse
+import resource
 import time
 
 import torch
@@ -40,18 +41,29 @@ rows = [
      lambda: F.max_pool2d(F.relu(bn(F.conv2d(F.max_pool2d(F.relu(bn(
          F.conv2d(x, w1, b1, padding=1), g1, be1, rm1, rv1)), 2), w2, b2, padding=1),
          g2, be2, rm2, rv2)), 2)),
+    ("front end without ReLU: conv+bn+pool x2",
+     lambda: F.max_pool2d(bn(F.conv2d(F.max_pool2d(bn(
+         F.conv2d(x, w1, b1, padding=1), g1, be1, rm1, rv1), 2), w2, b2, padding=1),
+         g2, be2, rm2, rv2), 2)),
 ]
 
 
+def cpu_ms():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return (u.ru_utime + u.ru_stime) * 1e3
+
+
 def min_ms(fn, reps):
-    """Minimum of `reps` runs after one warm-up, as tools/bench_conv.cpp reports."""
+    """Minimum wall time of `reps` runs after one warm-up, and mean CPU time per run, as
+    tools/bench_conv.cpp reports."""
     fn()
     t = []
+    c0 = cpu_ms()
     for _ in range(reps):
         t0 = time.perf_counter()
         fn()
         t.append((time.perf_counter() - t0) * 1e3)
-    return min(t)
+    return min(t), (cpu_ms() - c0) / reps
 
 
 def fwd_bwd(f):
@@ -67,6 +79,7 @@ def fwd_only(f):
 print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {B}, "
       f"min of {a.reps} (ms)")
 for name, f in rows:
-    tf = min_ms(lambda: fwd_only(f), a.reps)
-    tfb = min_ms(lambda: fwd_bwd(f), a.reps)
-    print(f"{name:<44} fwd {tf:8.1f}  fwd+bwd {tfb:8.1f}")
+    tf, cf = min_ms(lambda: fwd_only(f), a.reps)
+    tfb, cfb = min_ms(lambda: fwd_bwd(f), a.reps)
+    print(f"{name:<44} fwd {tf:8.1f}  fwd+bwd {tfb:8.1f}  (cpu ms/run: fwd {cf:7.1f}, "
+          f"fwd+bwd {cfb:7.1f})")
