@@ -218,5 +218,22 @@ TEST(BatchNorm2dOp, CudaGradientOnlyForParameters) {
   EXPECT_TRUE(test::cuda_matches_cpu(f, in, 1e-4f, 1e-4f));
 }
 
+TEST(BatchNorm2dModule, CudaModuleMatchesCpuModule) {
+  MGR_REQUIRE_CUDA();
+  nn::BatchNorm2d c(6), g(6);
+  g.to(Device::cuda(0));
+  Tensor x = test::random_tensor({4, 6, 5, 7}, 40, -1.f, 2.f);
+  for (int step = 0; step < 2; ++step) {  // two training steps move the running statistics
+    EXPECT_TRUE(test::all_close(g.forward(Var(x.to(Device::cuda(0)))).value(),
+                                c.forward(Var(x)).value(), 1e-4f, 1e-5f));
+  }
+  EXPECT_TRUE(test::all_close(g.running_mean(), c.running_mean(), 1e-4f, 1e-5f));
+  EXPECT_TRUE(test::all_close(g.running_var(), c.running_var(), 1e-4f, 1e-5f));
+  g.eval();
+  c.eval();
+  EXPECT_TRUE(test::all_close(g.forward(Var(x.to(Device::cuda(0)))).value(),
+                              c.forward(Var(x)).value(), 1e-4f, 1e-5f));
+}
+
 }  // namespace
 }  // namespace mgr
