@@ -66,6 +66,17 @@ TEST(Conv2dOp, ForwardMatchesNaiveLoop) {
   }
 }
 
+TEST(Conv2dOp, ForwardMatchesNaiveLoopAtCrnnSize) {
+  // Large enough for the per-image GEMMs to run concurrently on every OpenMP thread.
+  const ConvCase p{2, 32, 64, 65, 16, 3, 3, 1, 1, 1, 1, true};
+  Var x(test::random_tensor({p.n, p.c, p.h, p.w}, 1));
+  Var w(test::random_tensor({p.k, p.c, p.kh, p.kw}, 2, -0.1f, 0.1f));
+  Var b = bias_var(p, 3, false);
+  Var y = ops::conv2d(x, w, b, 1, 1, 1, 1);
+  EXPECT_TRUE(
+      test::all_close(y.value(), naive_conv(x.value(), w.value(), &b.value(), p), 1e-4f, 1e-5f));
+}
+
 TEST(Conv2dOp, GradCheck) {
   for (const ConvCase& p : kCases) {
     std::vector<Var> in{Var(test::random_tensor({p.n, p.c, p.h, p.w}, 4), true),

@@ -23,6 +23,9 @@ inline float plane_sq_dev(const float* p, int64_t len, float mean) {
   return s;
 }
 
+// Below this many elements a parallel team costs more than it saves.
+constexpr int64_t kParallelWork = int64_t(1) << 16;
+
 }  // namespace
 
 void batchnorm2d_forward_train(const float* x, const float* gamma, const float* beta, float* y,
@@ -31,7 +34,7 @@ void batchnorm2d_forward_train(const float* x, const float* gamma, const float* 
                                float eps) {
   const int64_t chw = int64_t(c) * hw;
   const double m = double(n) * double(hw);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * chw > kParallelWork)
   for (int ch = 0; ch < c; ++ch) {
     // Per plane, two passes while the plane sits in L1/L2 (mean, then squared deviations
     // from it: one-pass E[x^2] - E[x]^2 cancels badly); planes are then combined exactly in
@@ -69,7 +72,7 @@ void batchnorm2d_forward_eval(const float* x, const float* gamma, const float* b
                               const float* running_mean, const float* running_var, int n, int c,
                               int64_t hw, float eps) {
   const int64_t chw = int64_t(c) * hw;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * chw > kParallelWork)
   for (int ch = 0; ch < c; ++ch) {
     const float invstd = 1.f / std::sqrt(running_var[ch] + eps);
     const float scale = gamma[ch] * invstd;
@@ -87,7 +90,7 @@ void batchnorm2d_backward(const float* x, const float* gamma, const float* dy, c
                           float* dbeta, int n, int c, int64_t hw) {
   const int64_t chw = int64_t(c) * hw;
   const double m = double(n) * double(hw);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * chw > kParallelWork)
   for (int ch = 0; ch < c; ++ch) {
     const float mu = mean[ch], is = invstd[ch];
     double sdy = 0, sdyx = 0;  // sum(dy), sum(dy * xhat)
