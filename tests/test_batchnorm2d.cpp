@@ -51,8 +51,8 @@ TEST(BatchNorm2dOp, TrainingForwardAndRunningStatistics) {
   Var y = ops::batch_norm2d(x, gamma, beta, rm, rv, true, 0.2f, 1e-3f);
   std::vector<double> mean, var;
   channel_stats(xt, mean, var);
-  EXPECT_TRUE(test::all_close(y.value(), normalise(xt, mean, var, gamma.value(), beta.value(), 1e-3),
-                              1e-4f, 1e-5f));
+  EXPECT_TRUE(test::all_close(
+      y.value(), normalise(xt, mean, var, gamma.value(), beta.value(), 1e-3), 1e-4f, 1e-5f));
   const double m = 4 * 5 * 6;
   const std::vector<float> rm0{0.5f, -1.f, 0.f}, rv0{2.f, 1.f, 0.25f};
   for (int c = 0; c < 3; ++c) {
@@ -84,8 +84,8 @@ TEST(BatchNorm2dOp, EvalUsesRunningStatisticsAndLeavesThem) {
   Tensor rv = Tensor::from_vector(std::vector<float>{0.5f, 2.f}, {2});
   Var y = ops::batch_norm2d(x, gamma, beta, rm, rv, false, 0.1f, 1e-5f);
   EXPECT_TRUE(test::all_close(
-      y.value(), normalise(xt, {0.3, -0.2}, {0.5, 2.0}, gamma.value(), beta.value(), 1e-5),
-      1e-5f, 1e-6f));
+      y.value(), normalise(xt, {0.3, -0.2}, {0.5, 2.0}, gamma.value(), beta.value(), 1e-5), 1e-5f,
+      1e-6f));
   EXPECT_EQ(rm.to_vector(), (std::vector<float>{0.3f, -0.2f}));
   EXPECT_EQ(rv.to_vector(), (std::vector<float>{0.5f, 2.f}));
 }
@@ -167,9 +167,9 @@ TEST(BatchNorm2dModule, ParametersBuffersAndModes) {
   EXPECT_EQ(bn.running_mean().to_vector(), after);
   std::vector<double> mean(after.begin(), after.end()), var;
   for (float v : bn.running_var().to_vector()) var.push_back(v);
-  EXPECT_TRUE(test::all_close(ye.value(),
-                              normalise(x.value(), mean, var, bn.weight().value(), bn.bias().value(), 1e-5),
-                              1e-5f, 1e-6f));
+  EXPECT_TRUE(test::all_close(
+      ye.value(), normalise(x.value(), mean, var, bn.weight().value(), bn.bias().value(), 1e-5),
+      1e-5f, 1e-6f));
 }
 
 // Runs one op on CPU and CUDA with per-device running statistics and compares outputs,
@@ -187,8 +187,8 @@ void check_cuda_bn(const Shape& xs, bool training) {
                              1e-5f);
   };
   EXPECT_TRUE(test::cuda_matches_cpu(f, in, 1e-4f, 1e-4f)) << (training ? "training" : "eval");
-  EXPECT_TRUE(test::all_close(rm_g, rm_c, 1e-5f, 1e-6f)) << "running mean";
-  EXPECT_TRUE(test::all_close(rv_g, rv_c, 1e-5f, 1e-6f)) << "running variance";
+  EXPECT_TRUE(test::all_close(rm_g, rm_c, 1e-4f, 1e-5f)) << "running mean";
+  EXPECT_TRUE(test::all_close(rv_g, rv_c, 1e-4f, 1e-5f)) << "running variance";
 }
 
 TEST(BatchNorm2dOp, CudaMatchesCpuTraining) {
@@ -216,6 +216,23 @@ TEST(BatchNorm2dOp, CudaGradientOnlyForParameters) {
     return ops::batch_norm2d(v[0], v[1], v[2], g ? rm_g : rm_c, g ? rv_g : rv_c, true);
   };
   EXPECT_TRUE(test::cuda_matches_cpu(f, in, 1e-4f, 1e-4f));
+}
+
+TEST(BatchNorm2dModule, CudaModuleMatchesCpuModule) {
+  MGR_REQUIRE_CUDA();
+  nn::BatchNorm2d c(6), g(6);
+  g.to(Device::cuda(0));
+  Tensor x = test::random_tensor({4, 6, 5, 7}, 40, -1.f, 2.f);
+  for (int step = 0; step < 2; ++step) {  // two training steps move the running statistics
+    EXPECT_TRUE(test::all_close(g.forward(Var(x.to(Device::cuda(0)))).value(),
+                                c.forward(Var(x)).value(), 1e-4f, 1e-5f));
+  }
+  EXPECT_TRUE(test::all_close(g.running_mean(), c.running_mean(), 1e-4f, 1e-5f));
+  EXPECT_TRUE(test::all_close(g.running_var(), c.running_var(), 1e-4f, 1e-5f));
+  g.eval();
+  c.eval();
+  EXPECT_TRUE(test::all_close(g.forward(Var(x.to(Device::cuda(0)))).value(),
+                              c.forward(Var(x)).value(), 1e-4f, 1e-5f));
 }
 
 }  // namespace

@@ -66,6 +66,17 @@ TEST(Conv2dOp, ForwardMatchesNaiveLoop) {
   }
 }
 
+TEST(Conv2dOp, ForwardMatchesNaiveLoopAtCrnnSize) {
+  // Large enough for the per-image GEMMs to run concurrently on every OpenMP thread.
+  const ConvCase p{2, 32, 64, 65, 16, 3, 3, 1, 1, 1, 1, true};
+  Var x(test::random_tensor({p.n, p.c, p.h, p.w}, 1));
+  Var w(test::random_tensor({p.k, p.c, p.kh, p.kw}, 2, -0.1f, 0.1f));
+  Var b = bias_var(p, 3, false);
+  Var y = ops::conv2d(x, w, b, 1, 1, 1, 1);
+  EXPECT_TRUE(
+      test::all_close(y.value(), naive_conv(x.value(), w.value(), &b.value(), p), 1e-4f, 1e-5f));
+}
+
 TEST(Conv2dOp, GradCheck) {
   for (const ConvCase& p : kCases) {
     std::vector<Var> in{Var(test::random_tensor({p.n, p.c, p.h, p.w}, 4), true),
@@ -74,9 +85,8 @@ TEST(Conv2dOp, GradCheck) {
     auto f = [&p](const std::vector<Var>& v) {
       return ops::conv2d(v[0], v[1], v.size() > 2 ? v[2] : Var(), p.sh, p.sw, p.ph, p.pw);
     };
-    EXPECT_TRUE(test::grad_check(f, in))
-        << "case k" << p.kh << "x" << p.kw << " s" << p.sh << "x" << p.sw << " p" << p.ph << "x"
-        << p.pw;
+    EXPECT_TRUE(test::grad_check(f, in)) << "case k" << p.kh << "x" << p.kw << " s" << p.sh << "x"
+                                         << p.sw << " p" << p.ph << "x" << p.pw;
   }
 }
 
@@ -103,16 +113,17 @@ TEST(Conv2dOp, GradientsOnlyWhereRequiredAndAccumulate) {
   Var y2 = ops::conv2d(x, w, b, p.sh, p.sw, p.ph, p.pw);
   y2.backward(seed);
   std::vector<float> g1 = gw.to_vector(), g2 = w.grad().to_vector();
-  for (size_t i = 0; i < g1.size(); ++i) EXPECT_NEAR(g2[i], 2 * g1[i], 1e-4 * (1 + std::abs(g1[i])));
+  for (size_t i = 0; i < g1.size(); ++i)
+    EXPECT_NEAR(g2[i], 2 * g1[i], 1e-4 * (1 + std::abs(g1[i])));
 }
 
 TEST(Conv2dOp, RejectsBadShapes) {
   Var x(test::random_tensor({1, 3, 5, 5}, 1));
   EXPECT_THROW(ops::conv2d(x, Var(test::random_tensor({2, 4, 3, 3}, 2)), Var()), Error);
   EXPECT_THROW(ops::conv2d(x, Var(test::random_tensor({2, 3, 7, 3}, 2)), Var()), Error);
-  EXPECT_THROW(ops::conv2d(x, Var(test::random_tensor({2, 3, 3, 3}, 2)),
-                           Var(test::random_tensor({3}, 3))),
-               Error);
+  EXPECT_THROW(
+      ops::conv2d(x, Var(test::random_tensor({2, 3, 3, 3}, 2)), Var(test::random_tensor({3}, 3))),
+      Error);
   EXPECT_THROW(ops::conv2d(x, Var(test::random_tensor({2, 3, 3, 3}, 2)), Var(), 0, 1), Error);
 }
 
@@ -201,7 +212,8 @@ TEST(Conv2dModule, ParametersAndInit) {
   EXPECT_EQ(nobias.forward(x).shape(), (Shape{2, 4, 4, 3}));
   // "same" padding keeps the size for an odd kernel at stride 1.
   nn::Conv2d samepad(3, 8, 3, 3, 1, 1);
-  EXPECT_EQ(samepad.forward(Var(test::random_tensor({2, 3, 9, 8}, 4))).shape(), (Shape{2, 8, 9, 8}));
+  EXPECT_EQ(samepad.forward(Var(test::random_tensor({2, 3, 9, 8}, 4))).shape(),
+            (Shape{2, 8, 9, 8}));
 }
 
 TEST(Conv2dModule, CudaModuleMatchesCpuModule) {
@@ -210,8 +222,8 @@ TEST(Conv2dModule, CudaModuleMatchesCpuModule) {
   g.to(Device::cuda(0));
   EXPECT_EQ(g.weight().value().cpu().to_vector(), c.weight().value().to_vector());
   Tensor x = test::random_tensor({2, 3, 10, 11}, 6);
-  EXPECT_TRUE(test::all_close(g.forward(Var(x.to(Device::cuda(0)))).value(), c.forward(Var(x)).value(),
-                              1e-4f, 1e-5f));
+  EXPECT_TRUE(test::all_close(g.forward(Var(x.to(Device::cuda(0)))).value(),
+                              c.forward(Var(x)).value(), 1e-4f, 1e-5f));
 }
 
 }  // namespace

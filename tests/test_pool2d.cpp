@@ -57,9 +57,9 @@ TEST(MaxPool2dOp, ForwardMatchesDirectLoop) {
 }
 
 TEST(MaxPool2dOp, SmallExampleByHand) {
-  Var x(Tensor::from_vector(std::vector<float>{1, 5, 2, 0,   //
-                                               3, 4, 8, 7,   //
-                                               -1, -2, 6, 6, //
+  Var x(Tensor::from_vector(std::vector<float>{1, 5, 2, 0,    //
+                                               3, 4, 8, 7,    //
+                                               -1, -2, 6, 6,  //
                                                -3, -4, 6, 9},
                             {1, 1, 4, 4}),
         true);
@@ -90,8 +90,11 @@ TEST(MaxPool2dOp, TiesGoToTheFirstMaximum) {
 TEST(MaxPool2dOp, GradCheck) {
   for (const PoolCase& p : kCases) {
     std::vector<Var> in{Var(distinct_tensor({p.n, p.c, p.h, p.w}, 2), true)};
-    auto f = [&p](const std::vector<Var>& v) { return ops::max_pool2d(v[0], p.kh, p.kw, p.sh, p.sw); };
-    EXPECT_TRUE(test::grad_check(f, in)) << "k" << p.kh << "x" << p.kw << " s" << p.sh << "x" << p.sw;
+    auto f = [&p](const std::vector<Var>& v) {
+      return ops::max_pool2d(v[0], p.kh, p.kw, p.sh, p.sw);
+    };
+    EXPECT_TRUE(test::grad_check(f, in))
+        << "k" << p.kh << "x" << p.kw << " s" << p.sh << "x" << p.sw;
   }
 }
 
@@ -107,14 +110,17 @@ TEST(MaxPool2dModule, ShapesAndDefaultStride) {
   EXPECT_TRUE(pool.named_parameters().empty());
   EXPECT_EQ(pool.forward(Var(test::random_tensor({2, 3, 9, 8}, 1))).shape(), (Shape{2, 3, 4, 4}));
   nn::MaxPool2d overlap(3, 1);
-  EXPECT_EQ(overlap.forward(Var(test::random_tensor({1, 1, 5, 6}, 1))).shape(), (Shape{1, 1, 3, 4}));
+  EXPECT_EQ(overlap.forward(Var(test::random_tensor({1, 1, 5, 6}, 1))).shape(),
+            (Shape{1, 1, 3, 4}));
 }
 
 TEST(MaxPool2dOp, CudaMatchesCpu) {
   MGR_REQUIRE_CUDA();
   for (const PoolCase& p : kCases) {
     std::vector<Var> in{Var(distinct_tensor({p.n, p.c, p.h, p.w}, 3), true)};
-    auto f = [&p](const std::vector<Var>& v) { return ops::max_pool2d(v[0], p.kh, p.kw, p.sh, p.sw); };
+    auto f = [&p](const std::vector<Var>& v) {
+      return ops::max_pool2d(v[0], p.kh, p.kw, p.sh, p.sw);
+    };
     EXPECT_TRUE(test::cuda_matches_cpu(f, in, 0.f, 1e-6f))
         << "k" << p.kh << "x" << p.kw << " s" << p.sh << "x" << p.sw;
   }

@@ -30,13 +30,15 @@ class CudnnDescriptor {
 };
 
 // A 4-d float32 tensor in NCHW layout, fully packed.
-class TensorDescriptor : public CudnnDescriptor<cudnnTensorDescriptor_t, cudnnDestroyTensorDescriptor> {
+class TensorDescriptor
+    : public CudnnDescriptor<cudnnTensorDescriptor_t, cudnnDestroyTensorDescriptor> {
  public:
   TensorDescriptor(int n, int c, int h, int w);
 };
 
 // Convolution weights [K, C, kh, kw], float32, NCHW.
-class FilterDescriptor : public CudnnDescriptor<cudnnFilterDescriptor_t, cudnnDestroyFilterDescriptor> {
+class FilterDescriptor
+    : public CudnnDescriptor<cudnnFilterDescriptor_t, cudnnDestroyFilterDescriptor> {
  public:
   FilterDescriptor(int k, int c, int kh, int kw);
 };
@@ -51,7 +53,8 @@ class ConvolutionDescriptor
 };
 
 // 2-D pooling without padding; NaNs are not propagated.
-class PoolingDescriptor : public CudnnDescriptor<cudnnPoolingDescriptor_t, cudnnDestroyPoolingDescriptor> {
+class PoolingDescriptor
+    : public CudnnDescriptor<cudnnPoolingDescriptor_t, cudnnDestroyPoolingDescriptor> {
  public:
   PoolingDescriptor(cudnnPoolingMode_t mode, int kh, int kw, int sh, int sw);
 };

@@ -5,8 +5,7 @@
 
 namespace mgr::nn {
 
-Conv2d::Conv2d(int in_ch, int out_ch, int kh, int kw, int stride, int pad, bool bias,
-               uint64_t seed)
+Conv2d::Conv2d(int in_ch, int out_ch, int kh, int kw, int stride, int pad, bool bias, uint64_t seed)
     : stride_(stride), pad_(pad) {
   MGR_CHECK(in_ch > 0 && out_ch > 0 && kh > 0 && kw > 0 && stride > 0 && pad >= 0,
             "Conv2d: bad configuration in " << in_ch << ", out " << out_ch << ", kernel " << kh

@@ -123,14 +123,14 @@ Var batch_norm2d(const Var& x, const Var& gamma, const Var& beta, Tensor& runnin
             CudnnBn d(s);
             const float one = 1.f;
             MGR_CUDNN_CHECK(cudnnBatchNormalizationBackward(
-                cuda::cudnn(dev), CUDNN_BATCHNORM_SPATIAL, &one, &one, &one, &one, d.x,
-                xv2.f32(), d.x, dy.f32(), d.x, dx_s.f32(), d.param, g2.f32(), dg_s.f32(),
-                db_s.f32(), double(eps), mean.f32(), stat2.f32()));
+                cuda::cudnn(dev), CUDNN_BATCHNORM_SPATIAL, &one, &one, &one, &one, d.x, xv2.f32(),
+                d.x, dy.f32(), d.x, dx_s.f32(), d.param, g2.f32(), dg_s.f32(), db_s.f32(),
+                double(eps), mean.f32(), stat2.f32()));
           } else {
             kernels::cuda::batchnorm2d_backward_eval(
                 xv2.f32(), g2.f32(), dy.f32(), mean.f32(), stat2.f32(), eps,
-                dx ? dx->f32() : nullptr, dg ? dg->f32() : nullptr, db ? db->f32() : nullptr,
-                s.n, s.c, s.hw(), cuda::stream(dev));
+                dx ? dx->f32() : nullptr, dg ? dg->f32() : nullptr, db ? db->f32() : nullptr, s.n,
+                s.c, s.hw(), cuda::stream(dev));
           }
 #endif
         } else {
@@ -141,10 +141,9 @@ Var batch_norm2d(const Var& x, const Var& gamma, const Var& beta, Tensor& runnin
             for (int c = 0; c < s.c; ++c) invstd[c] = 1.f / std::sqrt(stat2.f32()[c] + eps);
             is = invstd.data();
           }
-          kernels::cpu::batchnorm2d_backward(xv2.f32(), g2.f32(), dy.f32(), mean.f32(), is,
-                                             training, dx ? dx->f32() : nullptr,
-                                             dg ? dg->f32() : nullptr, db ? db->f32() : nullptr,
-                                             s.n, s.c, s.hw());
+          kernels::cpu::batchnorm2d_backward(
+              xv2.f32(), g2.f32(), dy.f32(), mean.f32(), is, training, dx ? dx->f32() : nullptr,
+              dg ? dg->f32() : nullptr, db ? db->f32() : nullptr, s.n, s.c, s.hw());
         }
       },
       "batch_norm2d");

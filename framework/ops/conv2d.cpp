@@ -44,16 +44,23 @@ struct ConvAlgos {
 constexpr size_t kMaxWorkspace = size_t(1) << 30;
 
 // The first algorithm in cuDNN's heuristic ranking that is supported, deterministic (so a
-// training run repeats bit for bit) and fits the workspace cap. Heuristics rather than
-// cudnnFind*: the choice is then itself reproducible and allocates nothing.
+// training run repeats bit for bit), fits the workspace cap and computes in plain FP32: entries
+// reported with FMA math first, then any not using tensor-op (TF32) math. Heuristics rather
+// than cudnnFind*: the choice is then itself reproducible and allocates nothing.
 template <typename Perf>
 const Perf& pick(const Perf* perf, int count, const char* what) {
+  auto usable = [](const Perf& p) {
+    return p.status == CUDNN_STATUS_SUCCESS && p.determinism == CUDNN_DETERMINISTIC &&
+           p.memory <= kMaxWorkspace;
+  };
   for (int i = 0; i < count; ++i)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].determinism == CUDNN_DETERMINISTIC &&
-        perf[i].memory <= kMaxWorkspace)
+    if (usable(perf[i]) && perf[i].mathType == CUDNN_FMA_MATH) return perf[i];
+  for (int i = 0; i < count; ++i)
+    if (usable(perf[i]) && perf[i].mathType != CUDNN_TENSOR_OP_MATH &&
+        perf[i].mathType != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)
       return perf[i];
-  MGR_FAIL("conv2d: cuDNN offers no deterministic " << what << " algorithm for this shape ("
-                                                     << count << " candidates)");
+  MGR_FAIL("conv2d: cuDNN offers no deterministic FP32 " << what << " algorithm for this shape ("
+                                                         << count << " candidates)");
 }
 
 // Algorithms chosen once per (device, geometry) and cached for the life of the process.
@@ -74,8 +81,8 @@ const ConvAlgos& conv_algos(int device, const Conv2dGeometry& g, const CudnnConv
         h, d.x, d.w, d.conv, d.y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf));
     const auto& p = pick(perf, count, "forward");
     a.fwd = p.algo;
-    MGR_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(h, d.x, d.w, d.conv, d.y, a.fwd,
-                                                            &a.fwd_ws));
+    MGR_CUDNN_CHECK(
+        cudnnGetConvolutionForwardWorkspaceSize(h, d.x, d.w, d.conv, d.y, a.fwd, &a.fwd_ws));
   }
   {
     cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
@@ -94,8 +101,8 @@ const ConvAlgos& conv_algos(int device, const Conv2dGeometry& g, const CudnnConv
         h, d.x, d.y, d.conv, d.w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
     const auto& p = pick(perf, count, "backward-filter");
     a.bwd_filter = p.algo;
-    MGR_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
-        h, d.x, d.y, d.conv, d.w, a.bwd_filter, &a.bwd_filter_ws));
+    MGR_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(h, d.x, d.y, d.conv, d.w,
+                                                                   a.bwd_filter, &a.bwd_filter_ws));
   }
   return cache.emplace(key, a).first->second;
 }
@@ -135,7 +142,8 @@ void conv2d_backward_cuda(const Tensor& x, const Tensor& w, const Tensor& dy, Te
                                                    a.bwd_filter, ws, a.bwd_filter_ws, &one, d.w,
                                                    dw->f32()));
   }
-  if (db) MGR_CUDNN_CHECK(cudnnConvolutionBackwardBias(h, &one, d.y, dy.f32(), &one, d.b, db->f32()));
+  if (db)
+    MGR_CUDNN_CHECK(cudnnConvolutionBackwardBias(h, &one, d.y, dy.f32(), &one, d.b, db->f32()));
 }
 
 #endif  // MGR_WITH_CUDA
@@ -154,21 +162,21 @@ Var conv2d(const Var& x, const Var& w, const Var& b, int stride_h, int stride_w,
   MGR_CHECK(wv.dim(1) == xv.dim(1), "conv2d: x has " << xv.dim(1) << " channels but w expects "
                                                      << wv.dim(1) << " (" << wv.str() << ")");
   MGR_CHECK(stride_h >= 1 && stride_w >= 1 && pad_h >= 0 && pad_w >= 0,
-            "conv2d: bad stride " << stride_h << "x" << stride_w << " or padding " << pad_h
-                                  << "x" << pad_w);
+            "conv2d: bad stride " << stride_h << "x" << stride_w << " or padding " << pad_h << "x"
+                                  << pad_w);
   check_same_device({&xv, &wv}, "conv2d");
   if (has_bias) {
     check_shape(b.value(), {wv.dim(0)}, "conv2d bias");
     check_same_device({&xv, &b.value()}, "conv2d");
   }
   const Conv2dGeometry g{int(xv.dim(0)), int(xv.dim(1)), int(xv.dim(2)), int(xv.dim(3)),
-                         int(wv.dim(0)), int(wv.dim(2)), int(wv.dim(3)), stride_h, stride_w,
-                         pad_h, pad_w};
+                         int(wv.dim(0)), int(wv.dim(2)), int(wv.dim(3)), stride_h,
+                         stride_w,       pad_h,          pad_w};
   MGR_CHECK(xv.dim(2) + 2 * pad_h >= wv.dim(2) && xv.dim(3) + 2 * pad_w >= wv.dim(3),
             "conv2d: kernel " << wv.dim(2) << "x" << wv.dim(3) << " larger than padded input "
                               << xv.str() << " (padding " << pad_h << "x" << pad_w << ")");
-  MGR_CHECK(g.n > 0 && g.c > 0 && g.k > 0, "conv2d: empty input " << xv.str() << " or weight "
-                                                                    << wv.str());
+  MGR_CHECK(g.n > 0 && g.c > 0 && g.k > 0,
+            "conv2d: empty input " << xv.str() << " or weight " << wv.str());
   Tensor y = Tensor::empty({g.n, g.k, g.out_h(), g.out_w()}, DType::F32, xv.device());
 
   if (xv.is_cuda()) {
@@ -176,8 +184,8 @@ Var conv2d(const Var& x, const Var& w, const Var& b, int stride_h, int stride_w,
     conv2d_forward_cuda(xv, wv, has_bias ? &b.value() : nullptr, y, g);
 #endif
   } else {
-    kernels::cpu::conv2d_forward(xv.f32(), wv.f32(), has_bias ? b.value().f32() : nullptr,
-                                 y.f32(), g);
+    kernels::cpu::conv2d_forward(xv.f32(), wv.f32(), has_bias ? b.value().f32() : nullptr, y.f32(),
+                                 g);
   }
 
   std::vector<Var> inputs{x, w};

@@ -41,8 +41,8 @@ void max_pool2d_backward_cuda(const Tensor& x, const Tensor& y, const Tensor& dy
   cuda::DeviceGuard guard(dev);
   CudnnPool d(g);
   const float one = 1.f;
-  MGR_CUDNN_CHECK(cudnnPoolingBackward(cuda::cudnn(dev), d.pool, &one, d.y, y.f32(), d.y,
-                                       dy.f32(), d.x, x.f32(), &one, d.x, dx.f32()));
+  MGR_CUDNN_CHECK(cudnnPoolingBackward(cuda::cudnn(dev), d.pool, &one, d.y, y.f32(), d.y, dy.f32(),
+                                       d.x, x.f32(), &one, d.x, dx.f32()));
 }
 
 #endif  // MGR_WITH_CUDA
@@ -57,8 +57,8 @@ Var max_pool2d(const Var& x, int kh, int kw, int sh, int sw) {
             "max_pool2d: bad kernel " << kh << "x" << kw << " or stride " << sh << "x" << sw);
   MGR_CHECK(xv.dim(2) >= kh && xv.dim(3) >= kw,
             "max_pool2d: kernel " << kh << "x" << kw << " larger than input " << xv.str());
-  const Pool2dGeometry g{int(xv.dim(0)), int(xv.dim(1)), int(xv.dim(2)), int(xv.dim(3)),
-                         kh, kw, sh, sw};
+  const Pool2dGeometry g{
+      int(xv.dim(0)), int(xv.dim(1)), int(xv.dim(2)), int(xv.dim(3)), kh, kw, sh, sw};
   Tensor y = Tensor::empty({g.n, g.c, g.out_h(), g.out_w()}, DType::F32, xv.device());
   if (y.numel() > 0) {
     if (xv.is_cuda()) {

@@ -23,8 +23,8 @@ void batchnorm2d_forward_eval(const float* x, const float* gamma, const float* b
 // dx = gamma * invstd / M * (M * dy - sum(dy) - xhat * sum(dy * xhat));
 // otherwise (evaluation) they are constants and dx = gamma * invstd * dy.
 // Accumulates dx +=, dgamma +=, dbeta +=; a null pointer skips that gradient.
-void batchnorm2d_backward(const float* x, const float* gamma, const float* dy,
-                          const float* mean, const float* invstd, bool batch_stats, float* dx,
-                          float* dgamma, float* dbeta, int n, int c, int64_t hw);
+void batchnorm2d_backward(const float* x, const float* gamma, const float* dy, const float* mean,
+                          const float* invstd, bool batch_stats, float* dx, float* dgamma,
+                          float* dbeta, int n, int c, int64_t hw);
 
 }  // namespace mgr::kernels::cpu

@@ -35,8 +35,14 @@ bool is_pointwise(const Conv2dGeometry& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
 }
 
-// Threads worth using for `n` images: never more threads than images.
-int threads_for(int n) { return std::max(1, std::min(n, omp_get_max_threads())); }
+// Threads worth using: never more than images, and one for small problems, where a team's
+// start-up and barrier cost more than the work (and, on a loaded machine, a descheduled team
+// member stalls the barrier for a whole time slice).
+int threads_for(const Conv2dGeometry& g) {
+  const int64_t macs = int64_t(g.n) * g.k * g.c * g.kh * g.kw * g.out_h() * g.out_w();
+  if (macs < (int64_t(1) << 22)) return 1;
+  return std::max(1, std::min(g.n, omp_get_max_threads()));
+}
 
 }  // namespace
 
@@ -107,7 +113,7 @@ void conv2d_forward(const float* x, const float* w, const float* b, float* y,
   const int64_t chw = int64_t(g.c) * g.h * g.w;
   const bool pointwise = is_pointwise(g);
   SingleThreadedBlas blas1;
-#pragma omp parallel num_threads(threads_for(g.n))
+#pragma omp parallel num_threads(threads_for(g))
   {
     std::vector<float> col(pointwise ? 0 : static_cast<size_t>(ckk * ohw));
 #pragma omp for schedule(static)
@@ -138,7 +144,7 @@ void conv2d_backward(const float* x, const float* w, const float* dy, float* dx,
   const int64_t chw = int64_t(g.c) * g.h * g.w;
   const int64_t wsize = g.k * ckk;
   const bool pointwise = is_pointwise(g);
-  const int nthreads = threads_for(g.n);
+  const int nthreads = threads_for(g);
   // Per-thread weight/bias gradients, summed in thread order afterwards so the result does
   // not depend on scheduling.
   std::vector<std::vector<float>> dw_part(nthreads), db_part(nthreads);
@@ -170,6 +176,7 @@ void conv2d_backward(const float* x, const float* w, const float* dy, float* dx,
         for (int k = 0; k < g.k; ++k) {
           const float* r = dyn + k * ohw;
           float s = 0.f;
+#pragma omp simd reduction(+ : s)
           for (int64_t p = 0; p < ohw; ++p) s += r[p];
           dbt[k] += s;
         }

@@ -8,9 +8,9 @@
 namespace mgr::kernels::cpu {
 
 struct Conv2dGeometry {
-  int n, c, h, w;       // input
-  int k, kh, kw;        // output channels, kernel size
-  int sh, sw, ph, pw;   // stride, zero padding
+  int n, c, h, w;      // input
+  int k, kh, kw;       // output channels, kernel size
+  int sh, sw, ph, pw;  // stride, zero padding
   int out_h() const { return (h + 2 * ph - kh) / sh + 1; }
   int out_w() const { return (w + 2 * pw - kw) / sw + 1; }
 };

@@ -23,13 +23,16 @@ inline int64_t window_argmax(const float* plane, int oy, int ox, const Pool2dGeo
   return best_at;
 }
 
+// Below this many window elements a parallel team costs more than it saves.
+constexpr int64_t kParallelWork = int64_t(1) << 18;
+
 }  // namespace
 
 void max_pool2d_forward(const float* x, float* y, const Pool2dGeometry& g) {
   const int oh = g.out_h(), ow = g.out_w();
   const int64_t planes = int64_t(g.n) * g.c;
   const int64_t hw = int64_t(g.h) * g.w, ohw = int64_t(oh) * ow;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (planes * ohw * g.kh * g.kw > kParallelWork)
   for (int64_t p = 0; p < planes; ++p) {
     const float* xp = x + p * hw;
     float* yp = y + p * ohw;
@@ -43,13 +46,14 @@ void max_pool2d_backward(const float* x, const float* dy, float* dx, const Pool2
   const int64_t planes = int64_t(g.n) * g.c;
   const int64_t hw = int64_t(g.h) * g.w, ohw = int64_t(oh) * ow;
   // Planes are independent, so overlapping windows (stride < kernel) never race.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (planes * ohw * g.kh * g.kw > kParallelWork)
   for (int64_t p = 0; p < planes; ++p) {
     const float* xp = x + p * hw;
     const float* dyp = dy + p * ohw;
     float* dxp = dx + p * hw;
     for (int oy = 0; oy < oh; ++oy)
-      for (int ox = 0; ox < ow; ++ox) dxp[window_argmax(xp, oy, ox, g)] += dyp[int64_t(oy) * ow + ox];
+      for (int ox = 0; ox < ow; ++ox)
+        dxp[window_argmax(xp, oy, ox, g)] += dyp[int64_t(oy) * ow + ox];
   }
 }
 

@@ -10,8 +10,8 @@ constexpr int kReduceBlock = 256;
 
 // One block per channel: sums dy and dy * xhat over N x HW, then thread 0 accumulates.
 __global__ void bn_eval_param_grad_kernel(const float* x, const float* dy, const float* mean,
-                                          const float* var, float eps, float* dgamma,
-                                          float* dbeta, int n, int c, int64_t hw) {
+                                          const float* var, float eps, float* dgamma, float* dbeta,
+                                          int n, int c, int64_t hw) {
   const int ch = blockIdx.x;
   const float mu = mean[ch];
   const float is = rsqrtf(var[ch] + eps);
@@ -43,8 +43,7 @@ __global__ void bn_eval_param_grad_kernel(const float* x, const float* dy, const
 }
 
 __global__ void bn_eval_input_grad_kernel(const float* gamma, const float* dy, const float* var,
-                                          float eps, float* dx, int c, int64_t hw,
-                                          int64_t total) {
+                                          float eps, float* dx, int c, int64_t hw, int64_t total) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
        i += int64_t(gridDim.x) * blockDim.x) {
     const int ch = int((i / hw) % c);
@@ -61,13 +60,13 @@ void batchnorm2d_backward_eval(const float* x, const float* gamma, const float* 
   const int64_t total = int64_t(n) * c * hw;
   if (total == 0) return;
   if (dgamma || dbeta) {
-    bn_eval_param_grad_kernel<<<c, kReduceBlock, 0, stream>>>(x, dy, mean, var, eps, dgamma,
-                                                              dbeta, n, c, hw);
+    bn_eval_param_grad_kernel<<<c, kReduceBlock, 0, stream>>>(x, dy, mean, var, eps, dgamma, dbeta,
+                                                              n, c, hw);
     MGR_CUDA_LAUNCH_CHECK("bn_eval_param_grad_kernel");
   }
   if (dx) {
-    bn_eval_input_grad_kernel<<<grid_for(total), 256, 0, stream>>>(gamma, dy, var, eps, dx, c,
-                                                                   hw, total);
+    bn_eval_input_grad_kernel<<<grid_for(total), 256, 0, stream>>>(gamma, dy, var, eps, dx, c, hw,
+                                                                   total);
     MGR_CUDA_LAUNCH_CHECK("bn_eval_input_grad_kernel");
   }
 }
