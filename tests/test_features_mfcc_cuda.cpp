@@ -16,8 +16,8 @@ TEST(FeaturesMfccCuda, MfccMatchesCpu) {
   struct Shape3 {
     int64_t b, mels, t;
   };
-  for (const Shape3 s : {Shape3{1, 128, 87}, Shape3{3, 40, 47}, Shape3{5, 128, 1292},
-                         Shape3{2, 20, 1}}) {
+  for (const Shape3 s :
+       {Shape3{1, 128, 87}, Shape3{3, 40, 47}, Shape3{5, 128, 1292}, Shape3{2, 20, 1}}) {
     Tensor mel_db = test::random_tensor({s.b, s.mels, s.t}, 13, -80.f, 0.f);
     for (int n_mfcc : {13, 20}) {
       for (double lifter : {0.0, 22.0}) {
@@ -57,8 +57,7 @@ TEST(FeaturesMfccCuda, DeltaMatchesCpu) {
     }
   }
   // Errors are raised before any device work, as on the CPU.
-  EXPECT_THROW(features::delta(Tensor::zeros({1, 2, 5}, DType::F32, Device::cuda(0)), 9, 1),
-               Error);
+  EXPECT_THROW(features::delta(Tensor::zeros({1, 2, 5}, DType::F32, Device::cuda(0)), 9, 1), Error);
 }
 
 }  // namespace

@@ -65,12 +65,12 @@ TEST(FeaturesStftLibrosa, MagnitudePowerLogPowerMatchLibrosa) {
     ASSERT_EQ(ours.size(), ref.data.size()) << name;
     const double err = max_abs_error(ours, ref.data);
     if (kind == "log_power") {
-      EXPECT_LE(err, 2e-2) << name;  // dB; worst in bins near the top_db / amin floor
+      EXPECT_LE(err, 5e-3) << name;  // dB; worst in bins near the top_db / amin floor
       std::printf("[ librosa  ] %-40s max abs %.2e dB\n", name.c_str(), err);
     } else {
       // Relative to the clip's largest value: float32 FFT rounding is absolute in size.
       const double rel = err / max_abs(ref.data);
-      EXPECT_LE(rel, 2e-6) << name;
+      EXPECT_LE(rel, 1e-6) << name;
       std::printf("[ librosa  ] %-40s max abs err / max %.2e\n", name.c_str(), rel);
     }
     ++checked;
@@ -89,7 +89,7 @@ TEST(FeaturesStftLibrosa, CompressOctavesMatchesIndependentReference) {
   Tensor c = features::compress_octaves(power);
   ASSERT_EQ(c.shape(), (Shape{1, 72, ref.shape[1]}));
   const double rel = max_abs_error(c.to_vector(), ref.data) / max_abs(ref.data);
-  EXPECT_LE(rel, 2e-6);
+  EXPECT_LE(rel, 1e-6);
   std::printf("[ librosa  ] compress_octaves(p003 power)          max abs err / max %.2e\n", rel);
 }
 
@@ -99,9 +99,9 @@ TEST(FeaturesStft, CompressOctavesBinBookkeeping) {
   const auto ranges = features::octave_bin_ranges();
   ASSERT_EQ(ranges.size(), 72u);
   EXPECT_EQ(ranges[15], std::make_pair(15, 1));
-  EXPECT_EQ(ranges[16], std::make_pair(9, 1));   // k = 3 starts at bin 2^3 + 1
-  EXPECT_EQ(ranges[23], std::make_pair(16, 1));  // bin 16 only here
-  EXPECT_EQ(ranges[24], std::make_pair(17, 2));  // k = 4: 17..32 in pairs
+  EXPECT_EQ(ranges[16], std::make_pair(9, 1));     // k = 3 starts at bin 2^3 + 1
+  EXPECT_EQ(ranges[23], std::make_pair(16, 1));    // bin 16 only here
+  EXPECT_EQ(ranges[24], std::make_pair(17, 2));    // k = 4: 17..32 in pairs
   EXPECT_EQ(ranges[71], std::make_pair(961, 64));  // ends at bin 1024 (Nyquist)
   const int T = 3;
   std::vector<float> v(2 * 1025 * T);
@@ -168,10 +168,10 @@ TEST(FeaturesStft, LogPowerRefAndTopDbArePerClip) {
   p.n_fft = 512;
   p.hop_length = 128;
   StftExtractor ex(p, Device::cpu());
-  const auto batched = ex(Tensor::from_vector(both, {2, n}), StftOutput::LogPower, 1e-10, 30)
-                           .to_vector();
-  const auto alone = ex(Tensor::from_vector(quiet, {1, n}), StftOutput::LogPower, 1e-10, 30)
-                         .to_vector();
+  const auto batched =
+      ex(Tensor::from_vector(both, {2, n}), StftOutput::LogPower, 1e-10, 30).to_vector();
+  const auto alone =
+      ex(Tensor::from_vector(quiet, {1, n}), StftOutput::LogPower, 1e-10, 30).to_vector();
   EXPECT_EQ(std::vector<float>(batched.begin() + long(alone.size()), batched.end()), alone);
   const auto [lo, hi] = std::minmax_element(alone.begin(), alone.end());
   EXPECT_FLOAT_EQ(*hi, 0.f);

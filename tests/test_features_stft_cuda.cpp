@@ -50,7 +50,7 @@ std::vector<Case> cases() {
   odd.n_fft = 777;
   odd.hop_length = 200;
   cs.push_back({"odd_nfft_b1_short", 1, 500, odd});  // shorter than n_fft, centred
-  StftParams big;                                   // 3 clips x 4,001 frames: two cuFFT passes
+  StftParams big;                                    // 3 clips x 4,001 frames: two cuFFT passes
   cs.push_back({"multipass_b3", 3, 4000 * 512, big});
   return cs;
 }

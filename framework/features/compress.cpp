@@ -41,10 +41,10 @@ std::vector<std::pair<int, int>> octave_bin_ranges() {
 }
 
 Tensor compress_octaves(const Tensor& spec) {
-  MGR_CHECK(spec.defined() && spec.dtype() == DType::F32 && spec.ndim() == 3 &&
-                spec.dim(1) == kInBins,
-            "compress_octaves: spec must be f32 [B, 1025, T] (a 2048-point STFT), got "
-                << (spec.defined() ? spec.str() : "undefined"));
+  MGR_CHECK(
+      spec.defined() && spec.dtype() == DType::F32 && spec.ndim() == 3 && spec.dim(1) == kInBins,
+      "compress_octaves: spec must be f32 [B, 1025, T] (a 2048-point STFT), got "
+          << (spec.defined() ? spec.str() : "undefined"));
   static const kernels::cpu::BinGroups groups = octave_groups();
   const int64_t batch = spec.dim(0);
   const int64_t frames = spec.dim(2);

@@ -43,8 +43,8 @@ Tensor delta(const Tensor& x, int width, int order) {
   // librosa's checks, in librosa's order.
   MGR_CHECK(width <= frames, "delta: when mode='interp', width="
                                  << width << " cannot exceed data.shape[axis]=" << frames);
-  MGR_CHECK(width >= 3 && width % 2 == 1, "delta: width=" << width
-                                                          << " must be an odd integer >= 3");
+  MGR_CHECK(width >= 3 && width % 2 == 1,
+            "delta: width=" << width << " must be an odd integer >= 3");
   MGR_CHECK(order >= 1, "delta: order=" << order << " must be a positive integer");
   MGR_CHECK(order < width, "delta: polyorder (order=" << order
                                                       << ") must be less than window_length "

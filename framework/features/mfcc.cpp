@@ -34,10 +34,11 @@ const Tensor& device_dct(Device d, int n_out, int n_in, double lifter) {
   const Key key{d.index, n_out, n_in, lifter};
   auto it = cache->find(key);
   if (it == cache->end())
-    it = cache
-             ->emplace(key, Tensor::from_vector(kernels::cpu::dct2_ortho_matrix(n_out, n_in, lifter),
-                                                {n_out, n_in}, d))
-             .first;
+    it =
+        cache
+            ->emplace(key, Tensor::from_vector(kernels::cpu::dct2_ortho_matrix(n_out, n_in, lifter),
+                                               {n_out, n_in}, d))
+            .first;
   return it->second;
 }
 #endif

@@ -48,8 +48,7 @@ int StftParams::num_frames(int64_t n) const {
   if (center && pad_mode == "reflect")
     MGR_CHECK(n >= 2, "stft: pad_mode reflect needs >= 2 samples, got " << n);
   const int64_t padded = n + (center ? 2 * int64_t(n_fft / 2) : 0);
-  MGR_CHECK(padded >= n_fft, "stft: a clip of " << n << " samples is shorter than n_fft = "
-                                                << n_fft
+  MGR_CHECK(padded >= n_fft, "stft: a clip of " << n << " samples is shorter than n_fft = " << n_fft
                                                 << (center ? " after centre padding" : ""));
   const int64_t frames = 1 + (padded - n_fft) / hop_length;
   MGR_CHECK(frames <= (int64_t(1) << 30), "stft: " << frames << " frames is too many");
@@ -112,8 +111,9 @@ Device StftExtractor::device() const { return impl_->device; }
 Tensor StftExtractor::operator()(const Tensor& audio, StftOutput out, double amin, double top_db,
                                  bool ref_max) {
   Impl& s = *impl_;
-  MGR_CHECK(audio.defined() && audio.dtype() == DType::F32 && audio.ndim() == 2,
-            "stft: audio must be f32 [B, N], got " << (audio.defined() ? audio.str() : "undefined"));
+  MGR_CHECK(
+      audio.defined() && audio.dtype() == DType::F32 && audio.ndim() == 2,
+      "stft: audio must be f32 [B, N], got " << (audio.defined() ? audio.str() : "undefined"));
   MGR_CHECK(audio.device() == s.device, "stft: audio is on " << audio.device().str()
                                                              << " but the extractor is on "
                                                              << s.device.str());
@@ -153,8 +153,8 @@ Tensor StftExtractor::operator()(const Tensor& audio, StftOutput out, double ami
       kernels::cuda::CufftR2C& plan = s.plan_for(nb * frames);
       plan.forward(frame_buf.f32(), spec_buf.f32(), cuda::workspace(dev, plan.workspace_bytes()),
                    st);
-      kernels::cuda::spectrum_to_bins_frames(spec.f32() + b0 * per_clip, spec_buf.f32(), nb,
-                                             frames, bins, expo, st);
+      kernels::cuda::spectrum_to_bins_frames(spec.f32() + b0 * per_clip, spec_buf.f32(), nb, frames,
+                                             bins, expo, st);
     }
     if (log_power) {
       Tensor clip_max = Tensor::empty({batch}, DType::F32, s.device);

@@ -9,8 +9,8 @@ namespace mgr::kernels::cpu {
 std::vector<double> savgol_position_weights(int width, int polyorder, int deriv) {
   MGR_CHECK(width >= 3 && width % 2 == 1, "savgol: width " << width << " must be odd and >= 3");
   MGR_CHECK(polyorder >= 0 && polyorder < width && deriv >= 0 && deriv <= polyorder,
-            "savgol: need 0 <= deriv (" << deriv << ") <= polyorder (" << polyorder
-                                        << ") < width (" << width << ")");
+            "savgol: need 0 <= deriv (" << deriv << ") <= polyorder (" << polyorder << ") < width ("
+                                        << width << ")");
   const int w = width;
   const int cols = polyorder + 1;
   const double c = (w - 1) / 2.0;  // centre and scale: positions u in [-1, 1]

@@ -15,9 +15,8 @@ __device__ __forceinline__ float magnitude_pow(float2 z, float p) {
 
 // Block (x tile of frames, y tile of bins, z clip). Reads spec rows (one frame's bins) with
 // threadIdx.x along bins, writes out rows (one bin's frames) with threadIdx.x along frames.
-__global__ void spectrum_transpose_kernel(float* __restrict__ out,
-                                          const float2* __restrict__ spec, int num_frames,
-                                          int bins, float p) {
+__global__ void spectrum_transpose_kernel(float* __restrict__ out, const float2* __restrict__ spec,
+                                          int num_frames, int bins, float p) {
   __shared__ float tile[kTile][kTile + 1];  // +1: no bank conflicts on the transposed read
   const int64_t b = blockIdx.z;
   const int t0 = blockIdx.x * kTile;
@@ -40,8 +39,8 @@ __global__ void spectrum_transpose_kernel(float* __restrict__ out,
 
 }  // namespace
 
-void spectrum_to_bins_frames(float* out, const float* spec, int64_t clips, int num_frames,
-                             int bins, float power, cudaStream_t stream) {
+void spectrum_to_bins_frames(float* out, const float* spec, int64_t clips, int num_frames, int bins,
+                             float power, cudaStream_t stream) {
   if (clips == 0 || num_frames == 0) return;
   MGR_CHECK(clips <= 65535, "spectrum_to_bins_frames: " << clips << " clips exceed grid.z");
   const dim3 grid(static_cast<unsigned>((num_frames + kTile - 1) / kTile),
