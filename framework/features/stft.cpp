@@ -1,0 +1,175 @@
+// The STFT extractor: window and FFT plans built once, then a dispatch on the audio's device to
+// the CPU twin (kernels/cpu, FFTW) or the CUDA kernels (kernels/cuda, cuFFT). A CUDA tensor
+// never falls back to the CPU. Log-power reuses the log-mel stage's per-clip power_to_db.
+#include "framework/features/stft.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <vector>
+
+#include "kernels/cpu/mel.h"
+#include "kernels/cpu/stft.h"
+#include "kernels/cpu/stft_ext.h"
+
+#if MGR_WITH_CUDA
+#include "framework/tensor/cuda_context.h"
+#include "kernels/cuda/mel.h"
+#include "kernels/cuda/stft.h"
+#include "kernels/cuda/stft_ext.h"
+#endif
+
+namespace mgr::features {
+
+namespace {
+
+constexpr int kMaxNfft = 65536;
+
+}  // namespace
+
+void StftParams::validate() const {
+  MGR_CHECK(sample_rate >= 1000 && sample_rate <= 768000,
+            "stft: sample_rate = " << sample_rate << " must be in [1000, 768000]");
+  MGR_CHECK(n_fft >= 16 && n_fft <= kMaxNfft,
+            "stft: n_fft = " << n_fft << " must be in [16, " << kMaxNfft << "]");
+  MGR_CHECK(hop_length >= 1 && hop_length <= 1 << 20,
+            "stft: hop_length = " << hop_length << " must be in [1, 1048576]");
+  MGR_CHECK(win_length >= 0 && win_length <= n_fft,
+            "stft: win_length = " << win_length << " must be in [0, n_fft = " << n_fft
+                                  << "] (0 means n_fft)");
+  MGR_CHECK(window == "hann" || window == "hamming",
+            "stft: window = '" << window << "' must be one of hann | hamming");
+  MGR_CHECK(pad_mode == "constant" || pad_mode == "reflect",
+            "stft: pad_mode = '" << pad_mode << "' must be one of constant | reflect");
+}
+
+int StftParams::num_frames(int64_t n) const {
+  MGR_CHECK(n >= 1, "stft: a clip needs at least one sample, got " << n);
+  if (center && pad_mode == "reflect")
+    MGR_CHECK(n >= 2, "stft: pad_mode reflect needs >= 2 samples, got " << n);
+  const int64_t padded = n + (center ? 2 * int64_t(n_fft / 2) : 0);
+  MGR_CHECK(padded >= n_fft, "stft: a clip of " << n << " samples is shorter than n_fft = " << n_fft
+                                                << (center ? " after centre padding" : ""));
+  const int64_t frames = 1 + (padded - n_fft) / hop_length;
+  MGR_CHECK(frames <= (int64_t(1) << 30), "stft: " << frames << " frames is too many");
+  return static_cast<int>(frames);
+}
+
+LogMelParams StftParams::framing() const {
+  LogMelParams p;
+  p.sample_rate = sample_rate;
+  p.n_fft = n_fft;
+  p.hop_length = hop_length;
+  p.win_length = win_length;
+  p.window = window;
+  p.center = center;
+  p.pad_mode = pad_mode;
+  return p;
+}
+
+struct StftExtractor::Impl {
+  StftParams p;
+  Device device;
+  std::vector<float> window;
+  std::unique_ptr<kernels::cpu::RealFft> fft;  // CPU only
+#if MGR_WITH_CUDA
+  Tensor d_window;
+  std::map<int64_t, std::unique_ptr<kernels::cuda::CufftR2C>> plans;  // by transform count
+
+  kernels::cuda::CufftR2C& plan_for(int64_t count) {
+    auto it = plans.find(count);
+    if (it != plans.end()) return *it->second;
+    if (plans.size() >= 4) plans.clear();  // shapes changed: keep memory bounded
+    auto plan = std::make_unique<kernels::cuda::CufftR2C>(p.n_fft, static_cast<int>(count));
+    return *plans.emplace(count, std::move(plan)).first->second;
+  }
+#endif
+};
+
+StftExtractor::StftExtractor(StftParams p, Device d) : impl_(std::make_shared<Impl>()) {
+  p.validate();
+  Impl& s = *impl_;
+  s.p = std::move(p);
+  s.device = d;
+  s.window = analysis_window(s.p.framing());
+  if (d.is_cuda()) {
+#if MGR_WITH_CUDA
+    MGR_CHECK(d.index < cuda_device_count(),
+              "StftExtractor: " << d.str() << " is not a usable CUDA device");
+    s.d_window = Tensor::from_vector(s.window, {s.p.n_fft}, d);
+#else
+    MGR_FAIL("StftExtractor: " << d.str() << " requested but mgr was built without CUDA");
+#endif
+  } else {
+    s.fft = std::make_unique<kernels::cpu::RealFft>(s.p.n_fft);
+  }
+}
+
+const StftParams& StftExtractor::params() const { return impl_->p; }
+Device StftExtractor::device() const { return impl_->device; }
+
+Tensor StftExtractor::operator()(const Tensor& audio, StftOutput out, double amin, double top_db,
+                                 bool ref_max) {
+  Impl& s = *impl_;
+  MGR_CHECK(
+      audio.defined() && audio.dtype() == DType::F32 && audio.ndim() == 2,
+      "stft: audio must be f32 [B, N], got " << (audio.defined() ? audio.str() : "undefined"));
+  MGR_CHECK(audio.device() == s.device, "stft: audio is on " << audio.device().str()
+                                                             << " but the extractor is on "
+                                                             << s.device.str());
+  const bool log_power = out == StftOutput::LogPower;
+  if (log_power) {
+    MGR_CHECK(std::isfinite(amin) && amin >= 1e-30 && amin <= 1,
+              "stft: amin = " << amin << " must be in [1e-30, 1]");
+    MGR_CHECK(std::isfinite(top_db) && top_db <= 1000,
+              "stft: top_db = " << top_db << " must be <= 1000 (<= 0 disables the floor)");
+  }
+  const StftParams& p = s.p;
+  const int64_t batch = audio.dim(0);
+  const int64_t n = audio.dim(1);
+  const int frames = p.num_frames(n);
+  const int bins = p.bins();
+  const bool reflect = p.center && p.pad_mode == "reflect";
+  const float expo = out == StftOutput::Magnitude ? 1.f : 2.f;
+  Tensor spec = Tensor::empty({batch, bins, frames}, DType::F32, s.device);
+  if (batch == 0) return spec;
+  const int64_t per_clip = int64_t(bins) * frames;
+  if (s.device.is_cuda()) {
+#if MGR_WITH_CUDA
+    const int dev = s.device.index;
+    cuda::DeviceGuard g(dev);
+    cudaStream_t st = cuda::stream(dev);
+    // Frames per cuFFT pass bound the frame and spectrum buffers (~64 MiB each at n_fft 2048).
+    const int64_t pass_frames = std::max<int64_t>(1, (int64_t(1) << 24) / p.n_fft);
+    const int64_t clips_per_pass =
+        std::min<int64_t>({batch, 65535, std::max<int64_t>(1, pass_frames / frames)});
+    const int64_t rows = clips_per_pass * frames;
+    Tensor frame_buf = Tensor::empty({rows, p.n_fft}, DType::F32, s.device);
+    Tensor spec_buf = Tensor::empty({rows, 2 * int64_t(bins)}, DType::F32, s.device);
+    for (int64_t b0 = 0; b0 < batch; b0 += clips_per_pass) {
+      const int64_t nb = std::min(clips_per_pass, batch - b0);
+      kernels::cuda::frame_signal(frame_buf.f32(), audio.f32() + b0 * n, nb, n, frames, p.n_fft,
+                                  p.hop_length, s.d_window.f32(), p.center, reflect, st);
+      kernels::cuda::CufftR2C& plan = s.plan_for(nb * frames);
+      plan.forward(frame_buf.f32(), spec_buf.f32(), cuda::workspace(dev, plan.workspace_bytes()),
+                   st);
+      kernels::cuda::spectrum_to_bins_frames(spec.f32() + b0 * per_clip, spec_buf.f32(), nb, frames,
+                                             bins, expo, st);
+    }
+    if (log_power) {
+      Tensor clip_max = Tensor::empty({batch}, DType::F32, s.device);
+      kernels::cuda::power_to_db(spec.f32(), batch, per_clip, static_cast<float>(amin),
+                                 static_cast<float>(top_db), ref_max, clip_max.f32(), st);
+    }
+#endif
+  } else {
+    kernels::cpu::stft_spectrogram(spec.f32(), audio.f32(), batch, n, frames, p.hop_length,
+                                   s.window.data(), p.center, reflect, expo, *s.fft);
+    if (log_power)
+      kernels::cpu::power_to_db(spec.f32(), batch, per_clip, static_cast<float>(amin),
+                                static_cast<float>(top_db), ref_max);
+  }
+  return spec;
+}
+
+}  // namespace mgr::features

@@ -1,0 +1,16 @@
+// Savitzky-Golay derivative with interp edges on the GPU: the same function as
+// kernels::cpu::savgol_interp, with float weights and float accumulation.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+namespace mgr::kernels::cuda {
+
+// weights: device [width, width] floats (kernels::cpu::savgol_position_weights rounded).
+// x, y: [rows, frames], frames >= width.
+void savgol_interp(float* y, const float* x, int64_t rows, int64_t frames, int width,
+                   const float* weights, cudaStream_t stream);
+
+}  // namespace mgr::kernels::cuda
