@@ -69,14 +69,14 @@ TEST(SpectralLibrosa, DescriptorsMatchLibrosa) {
     Tensor mag = load(name, {1, bins, frames});
 
     // Frequencies: a relative error with a floor of 1e-6 Hz (bins are ~10-20 Hz apart).
-    const double ce = max_err(row(features::spectral_centroid(mag, sr, n_fft)),
-                              load("centroid_" + base), 1e-6);
+    const double ce =
+        max_err(row(features::spectral_centroid(mag, sr, n_fft)), load("centroid_" + base), 1e-6);
     const double be =
         max_err(row(features::spectral_bandwidth(mag, sr, n_fft, a.at("p").get<double>())),
                 load("bandwidth_" + base), 1e-6);
-    const double fe = max_err(
-        row(features::spectral_flatness(mag, 1e-10, a.at("power").get<double>())),
-        load("flatness_" + base), 0);
+    const double fe =
+        max_err(row(features::spectral_flatness(mag, 1e-10, a.at("power").get<double>())),
+                load("flatness_" + base), 0);
     EXPECT_LE(ce, 1e-6);
     EXPECT_LE(be, 1e-6);
     EXPECT_LE(fe, 1e-5);
@@ -174,8 +174,8 @@ TEST(Spectral, BatchedClipsMatchSingleClips) {
   std::vector<float> two(yy);
   for (float s : yy) two.push_back(-0.5f * s);
   Tensor pair = Tensor::from_vector(two, {2, y.numel()});
-  Tensor neg = Tensor::from_vector(std::vector<float>(two.begin() + y.numel(), two.end()),
-                                   {1, y.numel()});
+  Tensor neg =
+      Tensor::from_vector(std::vector<float>(two.begin() + y.numel(), two.end()), {1, y.numel()});
   EXPECT_EQ(tail(features::rms(pair)), features::rms(neg).to_vector());
   EXPECT_EQ(tail(features::zero_crossing_rate(pair)),
             features::zero_crossing_rate(neg).to_vector());
@@ -194,7 +194,8 @@ TEST(Spectral, FluxMatchesDirectFormula) {
     for (int64_t t = 1; t < T; ++t) {
       double acc = 0;
       for (int64_t k = 0; k < K; ++k) {
-        const double d = double(m[size_t((b * K + k) * T + t)]) - m[size_t((b * K + k) * T + t - 1)];
+        const double d =
+            double(m[size_t((b * K + k) * T + t)]) - m[size_t((b * K + k) * T + t - 1)];
         acc += d > 0 ? d * d : 0;
       }
       EXPECT_NEAR(flux[size_t(b * T + t)], std::sqrt(acc), 1e-6 * std::sqrt(acc));
@@ -225,7 +226,8 @@ TEST(Spectral, MeanVarOverTimeMatchesDirectFormula) {
 }
 
 TEST(Spectral, LowEnergyFractionMatchesDirectFormula) {
-  Tensor hand = Tensor::from_vector(std::vector<float>{1, 2, 3, 4, 10, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f}, {2, 1, 5});
+  Tensor hand = Tensor::from_vector(
+      std::vector<float>{1, 2, 3, 4, 10, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f}, {2, 1, 5});
   // Row 0: mean 4, three frames below; row 1: constant, none strictly below.
   EXPECT_EQ(features::low_energy_fraction(hand).to_vector(), (std::vector<float>{0.6f, 0.f}));
   const int64_t B = 3, T = 517;

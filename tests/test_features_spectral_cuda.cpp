@@ -21,9 +21,9 @@ Tensor magnitudes(int64_t B, int bins, int64_t T, uint32_t seed) {
     for (int k = 0; k < bins; ++k)
       for (int64_t t = 0; t < T; ++t) {
         float& x = v[size_t((b * bins + k) * T + t)];
-        if (t % 7 == 3) x = 0.f;                           // silent frame
-        if (t % 11 == 5) x = k == bins / 3 ? 2.f : 0.f;    // one bin
-        x *= std::pow(10.f, float(b) - 1.f - float(k % 5)); // dynamics
+        if (t % 7 == 3) x = 0.f;                             // silent frame
+        if (t % 11 == 5) x = k == bins / 3 ? 2.f : 0.f;      // one bin
+        x *= std::pow(10.f, float(b) - 1.f - float(k % 5));  // dynamics
       }
   return Tensor::from_vector(v, {B, bins, T});
 }
@@ -79,12 +79,11 @@ TEST(SpectralCuda, AudioDescriptorsMatchCpu) {
     bool center;
     std::string pad;
   };
-  const Cfg cfgs[] = {{2, 22050, 2048, 512, true, "constant"},
-                      {1, 20001, 1023, 300, true, "reflect"},
-                      {3, 700, 2048, 512, true, "symmetric"},  // pad longer than the clip
-                      {2, 12345, 1024, 256, true, "edge"},
-                      {2, 9000, 2048, 512, false, "constant"},
-                      {1, 5000, 100, 37, true, "reflect"}};  // frame shorter than a block
+  const Cfg cfgs[] = {
+      {2, 22050, 2048, 512, true, "constant"}, {1, 20001, 1023, 300, true, "reflect"},
+      {3, 700, 2048, 512, true, "symmetric"},  // pad longer than the clip
+      {2, 12345, 1024, 256, true, "edge"},     {2, 9000, 2048, 512, false, "constant"},
+      {1, 5000, 100, 37, true, "reflect"}};  // frame shorter than a block
   uint32_t seed = 40;
   for (const Cfg& c : cfgs) {
     SCOPED_TRACE(std::to_string(c.N) + " " + std::to_string(c.fl) + " " + c.pad);

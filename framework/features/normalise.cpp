@@ -101,9 +101,8 @@ BandStats band_statistics(const Tensor& features, const std::vector<int>& train_
 void apply_band_normalisation_(Tensor& features, const BandStats& s) {
   const BandDims d = band_dims(features, "apply_band_normalisation_");
   MGR_CHECK(int64_t(s.mean.size()) == d.D && int64_t(s.stddev.size()) == d.D,
-            "apply_band_normalisation_: statistics for " << s.mean.size() << " / "
-                                                         << s.stddev.size()
-                                                         << " bands, features have " << d.D);
+            "apply_band_normalisation_: statistics for "
+                << s.mean.size() << " / " << s.stddev.size() << " bands, features have " << d.D);
   std::vector<float> denom(size_t(d.D));
   for (size_t i = 0; i < denom.size(); ++i) denom[i] = std::max(s.stddev[i], 1e-8f);
   if (features.is_cuda()) {

@@ -106,15 +106,13 @@ Tensor spectral_rolloff(const Tensor& mag, int sample_rate, int n_fft, double ro
                                     roll_percent, stream_of(mag));
 #endif
   } else {
-    kcpu::spectral_rolloff(out.f32(), mag.f32(), d.clips, d.bins, d.frames, bin_hz,
-                           roll_percent);
+    kcpu::spectral_rolloff(out.f32(), mag.f32(), d.clips, d.bins, d.frames, bin_hz, roll_percent);
   }
   return out;
 }
 
 Tensor spectral_flatness(const Tensor& mag, double amin, double power) {
-  MGR_CHECK(amin > 0 && std::isfinite(amin),
-            "spectral_flatness: amin must be > 0, got " << amin);
+  MGR_CHECK(amin > 0 && std::isfinite(amin), "spectral_flatness: amin must be > 0, got " << amin);
   MGR_CHECK(power > 0 && std::isfinite(power),
             "spectral_flatness: power must be > 0, got " << power);
   const SpecDims d = check_mag(mag, 0, "spectral_flatness");
@@ -137,8 +135,7 @@ Tensor spectral_flux(const Tensor& mag) {
   if (mag.is_cuda()) {
 #if MGR_WITH_CUDA
     cuda::DeviceGuard g(mag.device().index);
-    kernels::cuda::spectral_flux(out.f32(), mag.f32(), d.clips, d.bins, d.frames,
-                                 stream_of(mag));
+    kernels::cuda::spectral_flux(out.f32(), mag.f32(), d.clips, d.bins, d.frames, stream_of(mag));
 #endif
   } else {
     kcpu::spectral_flux(out.f32(), mag.f32(), d.clips, d.bins, d.frames);
@@ -182,15 +179,13 @@ constexpr float kZcrThreshold = 1e-10f;
 }  // namespace
 
 Tensor zero_crossing_rate(const Tensor& audio, int frame_length, int hop_length, bool center) {
-  const AudioFrames a =
-      check_audio(audio, frame_length, hop_length, center, "zero_crossing_rate");
+  const AudioFrames a = check_audio(audio, frame_length, hop_length, center, "zero_crossing_rate");
   Tensor out = frame_output(audio, a.clips, a.frames);
   if (audio.is_cuda()) {
 #if MGR_WITH_CUDA
     cuda::DeviceGuard g(audio.device().index);
-    kernels::cuda::zero_crossing_rate(out.f32(), audio.f32(), a.clips, a.n, a.frames,
-                                      frame_length, hop_length, center, kZcrThreshold,
-                                      stream_of(audio));
+    kernels::cuda::zero_crossing_rate(out.f32(), audio.f32(), a.clips, a.n, a.frames, frame_length,
+                                      hop_length, center, kZcrThreshold, stream_of(audio));
 #endif
   } else {
     kcpu::zero_crossing_rate(out.f32(), audio.f32(), a.clips, a.n, a.frames, frame_length,

@@ -17,8 +17,9 @@ namespace mgr::features {
 // k * sample_rate / n_fft Hz. All-zero frames give what librosa gives: centroid 0,
 // bandwidth 0, rolloff 0 Hz, flatness 1. On the CPU a negative magnitude is an error (as in
 // librosa); the CUDA path does not scan for one.
-Tensor spectral_centroid(const Tensor& mag, int sample_rate, int n_fft);                 // [B, 1, T]
-Tensor spectral_bandwidth(const Tensor& mag, int sample_rate, int n_fft, double p = 2);  // [B, 1, T]
+Tensor spectral_centroid(const Tensor& mag, int sample_rate, int n_fft);  // [B, 1, T]
+Tensor spectral_bandwidth(const Tensor& mag, int sample_rate, int n_fft,
+                          double p = 2);  // [B, 1, T]
 // The lowest bin frequency where the cumulative magnitude reaches roll_percent of the frame's
 // total (librosa: cumsum >= roll_percent * total), roll_percent in (0, 1).
 Tensor spectral_rolloff(const Tensor& mag, int sample_rate, int n_fft,

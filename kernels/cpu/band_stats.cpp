@@ -4,8 +4,8 @@
 
 namespace mgr::kernels::cpu {
 
-void band_partial_sums(double* partial, const float* x, const int32_t* clips, int64_t C,
-                       int64_t D, int64_t T, const double* center) {
+void band_partial_sums(double* partial, const float* x, const int32_t* clips, int64_t C, int64_t D,
+                       int64_t T, const double* center) {
 #pragma omp parallel for schedule(static) if (C * D * T > (1 << 18))
   for (int64_t r = 0; r < C * D; ++r) {
     const int64_t i = r / D, d = r % D;

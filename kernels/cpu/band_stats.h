@@ -9,8 +9,8 @@ namespace mgr::kernels::cpu {
 
 // partial[i, d] = sum over t of x[clips[i], d, t] (center == nullptr) or of
 // (x[clips[i], d, t] - center[d])^2, in double, in the fixed order. partial is [C, D].
-void band_partial_sums(double* partial, const float* x, const int32_t* clips, int64_t C,
-                       int64_t D, int64_t T, const double* center);
+void band_partial_sums(double* partial, const float* x, const int32_t* clips, int64_t C, int64_t D,
+                       int64_t T, const double* center);
 
 // out[d] = (sum over i of partial[i, d], in the fixed order over i) / divisor.
 void band_reduce_clips(double* out, const double* partial, int64_t C, int64_t D, double divisor);

@@ -60,10 +60,11 @@ void mean_var_rows(float* out, const float* x, int64_t clips, int64_t rows, int6
     const int64_t c = r / rows, d = r % rows;
     const float* p = x + r * cols;
     const double mean = ordered_sum(cols, [p](int64_t i) { return double(p[i]); }) / cols;
-    const double var = ordered_sum(cols, [p, mean](int64_t i) {
-                         const double e = double(p[i]) - mean;
-                         return dmul(e, e);
-                       }) /
+    const double var = ordered_sum(cols,
+                                   [p, mean](int64_t i) {
+                                     const double e = double(p[i]) - mean;
+                                     return dmul(e, e);
+                                   }) /
                        cols;
     out[c * 2 * rows + d] = static_cast<float>(mean);
     out[c * 2 * rows + rows + d] = static_cast<float>(var);

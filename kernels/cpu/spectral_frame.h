@@ -56,8 +56,7 @@ MGR_HD double rolloff_frame(const float* s, int64_t stride, int bins, double bin
 }
 
 // exp(mean log max(amin, S^power)) / mean max(amin, S^power); an all-zero frame gives 1.
-MGR_HD double flatness_frame(const float* s, int64_t stride, int bins, double amin,
-                             double power) {
+MGR_HD double flatness_frame(const float* s, int64_t stride, int bins, double amin, double power) {
   double sum_log = 0, sum = 0;
   for (int k = 0; k < bins; ++k) {
     const double v = s[k * stride];

@@ -52,8 +52,8 @@ __global__ void normalise_kernel(float* x, int64_t n, int64_t D, int64_t T, cons
 
 }  // namespace
 
-void band_partial_sums(double* partial, const float* x, const int32_t* clips, int64_t C,
-                       int64_t D, int64_t T, const double* center, cudaStream_t stream) {
+void band_partial_sums(double* partial, const float* x, const int32_t* clips, int64_t C, int64_t D,
+                       int64_t T, const double* center, cudaStream_t stream) {
   if (C == 0 || D == 0) return;
   MGR_CHECK(D <= 2147483647LL, "band_partial_sums: too many bands");
   const dim3 grid(static_cast<unsigned>(D), grid_dim_yz(C));
@@ -65,8 +65,7 @@ void band_reduce_clips(double* out, const double* partial, int64_t C, int64_t D,
                        cudaStream_t stream) {
   if (D == 0) return;
   MGR_CHECK(D <= 2147483647LL, "band_reduce_clips: too many bands");
-  band_reduce_kernel<<<static_cast<unsigned>(D), kLanes, 0, stream>>>(out, partial, C, D,
-                                                                      divisor);
+  band_reduce_kernel<<<static_cast<unsigned>(D), kLanes, 0, stream>>>(out, partial, C, D, divisor);
   MGR_CUDA_LAUNCH_CHECK("band_reduce_kernel");
 }
 

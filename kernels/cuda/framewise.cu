@@ -119,8 +119,7 @@ void mean_var_rows(float* out, const float* x, int64_t clips, int64_t rows, int6
   MGR_CUDA_LAUNCH_CHECK("mean_var_kernel");
 }
 
-void low_energy_rows(float* out, const float* x, int64_t rows, int64_t cols,
-                     cudaStream_t stream) {
+void low_energy_rows(float* out, const float* x, int64_t rows, int64_t cols, cudaStream_t stream) {
   if (rows == 0) return;
   low_energy_kernel<<<grid_x(rows), kLanes, 0, stream>>>(out, x, rows, cols);
   MGR_CUDA_LAUNCH_CHECK("low_energy_kernel");

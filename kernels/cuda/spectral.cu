@@ -43,8 +43,8 @@ __global__ void spectral_kernel(float* out, const float* mag, int64_t clips, int
 }
 
 template <int K>
-void launch(const char* name, float* out, const float* mag, int64_t clips, int bins,
-            int64_t frames, double a, double b, cudaStream_t stream) {
+void launch(const char* name, float* out, const float* mag, int64_t clips, int bins, int64_t frames,
+            double a, double b, cudaStream_t stream) {
   if (clips == 0 || frames == 0) return;
   const int64_t gx = (frames + kThreads - 1) / kThreads;
   MGR_CHECK(gx <= 2147483647LL, name << ": too many frames (" << frames << ")");
@@ -62,20 +62,18 @@ void spectral_centroid(float* out, const float* mag, int64_t clips, int bins, in
 
 void spectral_bandwidth(float* out, const float* mag, int64_t clips, int bins, int64_t frames,
                         double bin_hz, double p, cudaStream_t stream) {
-  launch<kBandwidth>("spectral_bandwidth_kernel", out, mag, clips, bins, frames, bin_hz, p,
-                     stream);
+  launch<kBandwidth>("spectral_bandwidth_kernel", out, mag, clips, bins, frames, bin_hz, p, stream);
 }
 
 void spectral_rolloff(float* out, const float* mag, int64_t clips, int bins, int64_t frames,
                       double bin_hz, double roll_percent, cudaStream_t stream) {
-  launch<kRolloff>("spectral_rolloff_kernel", out, mag, clips, bins, frames, bin_hz,
-                   roll_percent, stream);
+  launch<kRolloff>("spectral_rolloff_kernel", out, mag, clips, bins, frames, bin_hz, roll_percent,
+                   stream);
 }
 
 void spectral_flatness(float* out, const float* mag, int64_t clips, int bins, int64_t frames,
                        double amin, double power, cudaStream_t stream) {
-  launch<kFlatness>("spectral_flatness_kernel", out, mag, clips, bins, frames, amin, power,
-                    stream);
+  launch<kFlatness>("spectral_flatness_kernel", out, mag, clips, bins, frames, amin, power, stream);
 }
 
 void spectral_flux(float* out, const float* mag, int64_t clips, int bins, int64_t frames,
