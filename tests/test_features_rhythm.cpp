@@ -160,9 +160,13 @@ TEST(Rhythm, BeatHistogramPeaksAtTheClickTempo) {
     }
   }
   // One clip alone gives the same histogram as in the batch.
-  Tensor alone = features::beat_histogram(click_envelopes({90}, 10.0, 0.3), kHop, kSr);
+  const std::vector<float> ev = env.to_vector();
+  const int64_t frames = env.dim(1);
+  Tensor row1 = Tensor::from_vector(std::vector<float>(ev.begin() + frames, ev.begin() + 2 * frames),
+                                    {1, frames});
+  Tensor alone = features::beat_histogram(row1, kHop, kSr);
   const std::vector<float> va = alone.to_vector();
-  for (int i = 0; i < 161; ++i) EXPECT_NEAR(va[i], v[161 + i], 1e-6);
+  for (int i = 0; i < 161; ++i) EXPECT_EQ(va[i], v[161 + i]);
 }
 
 TEST(Rhythm, BeatFramesFollowTheClicks) {
@@ -182,9 +186,12 @@ TEST(Rhythm, BeatFramesFollowTheClicks) {
     EXPECT_NEAR(double(times.size()), expected, 1.0);
     for (size_t i = 1; i < times.size(); ++i)  // one frame of quantisation either way
       EXPECT_NEAR(times[i] - times[i - 1], 60.0 / bpm, 1.01 * kHop / kSr) << "beat " << i;
-    for (double t : times) {  // every beat sits on a click (within two frames)
+    // Every beat sits on a click within 70 ms (MIREX's beat F-measure window; 3 frames): the
+    // onset envelope peaks up to a frame after the click, and the rigid grid's period, on a
+    // 1/16-frame grid, drifts by up to ~0.7 frames over 12 s.
+    for (double t : times) {
       const double k = std::round((t - first) / (60.0 / bpm));
-      EXPECT_NEAR(t, first + k * 60.0 / bpm, 2.0 * kHop / kSr) << "beat at " << t;
+      EXPECT_NEAR(t, first + k * 60.0 / bpm, 0.07) << "beat at " << t;
     }
     for (size_t i = times.size(); i < beats.size(); ++i) EXPECT_EQ(beats[i], -1);
   }
