@@ -79,7 +79,7 @@ TEST(Rhythm, OnsetStrengthMatchesLibrosa) {
     Tensor got = features::onset_strength(S, p);
     ASSERT_EQ(got.shape(), (Shape{1, want.shape[0]}));
     const std::vector<float> v = got.to_vector();
-    EXPECT_LE(max_abs_error(v, want.data), 1e-5 * max_of(want.data));
+    EXPECT_LE(max_abs_error(v, want.data), 1e-6 * max_of(want.data));
     for (int t = 0; t < p.shift(); ++t) EXPECT_EQ(v[t], 0.f);  // librosa's leading zeros
   }
 }
@@ -93,7 +93,7 @@ TEST(Rhythm, OnsetStrengthFromAudioMatchesLibrosa) {
   features::LogMelExtractor ex(lp, Device::cpu());
   Tensor db = ex(Tensor::from_vector(audio.data, {1, audio.shape[0]}));
   Tensor got = features::onset_strength(db, OnsetParams{});
-  EXPECT_LE(max_abs_error(got.to_vector(), want.data), 1e-4 * max_of(want.data));
+  EXPECT_LE(max_abs_error(got.to_vector(), want.data), 1e-5 * max_of(want.data));
 }
 
 TEST(Rhythm, TempogramMatchesLibrosa) {
@@ -104,7 +104,7 @@ TEST(Rhythm, TempogramMatchesLibrosa) {
     const Golden want = load("tempogram_b_" + std::to_string(win));
     Tensor got = features::tempogram(e, win);
     ASSERT_EQ(got.shape(), (Shape{1, win, env.shape[0]}));
-    EXPECT_LE(max_abs_error(got.to_vector(), want.data), 2e-6);
+    EXPECT_LE(max_abs_error(got.to_vector(), want.data), 5e-6);
   }
 }
 

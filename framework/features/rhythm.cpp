@@ -23,7 +23,7 @@ namespace mgr::features {
 namespace {
 
 constexpr int kMaxTempogramWin = 1024;  // = kernels::cuda::kMaxTempogramWin (shared memory)
-constexpr int kMaxBins = 2048;
+constexpr int kMaxBins = 1536;  // + lags <= kernels::cuda::kMaxBeatShared doubles
 constexpr int kMaxLag = 4095;  // autocorrelation lags + bins must fit one block's shared memory
 
 void check_env(const Tensor& env, const char* what) {

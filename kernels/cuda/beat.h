@@ -12,7 +12,7 @@
 namespace mgr::kernels::cuda {
 
 // Autocorrelation lags + histogram bins held in one block's shared memory (doubles).
-constexpr int kMaxBeatShared = 6144;
+constexpr int kMaxBeatShared = 5632;  // 44 KiB + ~3 KiB static < 48 KiB
 
 void beat_histogram(float* out, const float* env, int64_t clips, int frames, int hop_length,
                     int sample_rate, int n_bins, double bpm_min, double bpm_max,
