@@ -99,8 +99,8 @@ TEST(Chroma, ChromaStftMatchesLibrosa) {
     const Golden power = load(std::string("power_") + name);
     const Golden want = load(std::string("chroma_") + name);
     const ChromaParams p = params_of(want.meta.at("params"));
-    Tensor got = features::chroma_from_power(power.tensor(Shape{1, power.shape[0], power.shape[1]}),
-                                             p);
+    Tensor got =
+        features::chroma_from_power(power.tensor(Shape{1, power.shape[0], power.shape[1]}), p);
     ASSERT_EQ(got.shape(), (Shape{1, p.n_chroma, want.shape[1]}));
     EXPECT_LE(max_abs_error(got.to_vector(), want.data), 2e-6);
     if (std::isinf(p.norm)) {  // every frame's largest chroma bin is exactly 1
@@ -218,8 +218,8 @@ TEST(Chroma, BeatSyncChromaBatchAndShapeChecks) {
   ASSERT_EQ(out.shape(), (Shape{2, 360}));
   // Each clip alone gives the same row.
   std::vector<float> cv = chroma.to_vector();
-  Tensor c2 = Tensor::from_vector(std::vector<float>(cv.begin() + 12 * frames, cv.end()),
-                                  {1, 12, frames});
+  Tensor c2 =
+      Tensor::from_vector(std::vector<float>(cv.begin() + 12 * frames, cv.end()), {1, 12, frames});
   Tensor alone = features::beat_sync_chroma(c2, e2, 30);
   const std::vector<float> vo = out.to_vector(), va = alone.to_vector();
   for (int i = 0; i < 360; ++i) ASSERT_EQ(vo[360 + i], va[i]);
@@ -262,8 +262,7 @@ TEST(ChromaCuda, MatchesCpu) {
       {2, t});
   Tensor chroma = test::random_tensor({2, 12, t}, 8, 0.f, 1.f);
   Tensor want = features::beat_sync_chroma(chroma, env, 30);
-  Tensor got =
-      features::beat_sync_chroma(chroma.to(Device::cuda(0)), env.to(Device::cuda(0)), 30);
+  Tensor got = features::beat_sync_chroma(chroma.to(Device::cuda(0)), env.to(Device::cuda(0)), 30);
   EXPECT_TRUE(got.is_cuda());
   EXPECT_TRUE(test::all_close(got.cpu(), want, 1e-6f, 1e-7f));
 }

@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <numbers>
 #include <random>
-#include <tuple>
 #include <string>
+#include <tuple>
 
 #include "framework/features/log_mel.h"
 #include "framework/features/rhythm.h"
@@ -119,7 +119,8 @@ std::vector<float> click_track(double bpm, double seconds, double first, uint32_
     const int a = static_cast<int>(t0 * kSr);
     for (int i = 0; i < kSr / 10 && a + i < n; ++i) {
       const double t = double(i) / kSr;
-      y[a + i] += static_cast<float>(0.5 * std::exp(-t / 0.02) * std::sin(2 * std::numbers::pi * 1500 * t));
+      y[a + i] +=
+          static_cast<float>(0.5 * std::exp(-t / 0.02) * std::sin(2 * std::numbers::pi * 1500 * t));
     }
   }
   return y;
@@ -162,8 +163,8 @@ TEST(Rhythm, BeatHistogramPeaksAtTheClickTempo) {
   // One clip alone gives the same histogram as in the batch.
   const std::vector<float> ev = env.to_vector();
   const int64_t frames = env.dim(1);
-  Tensor row1 = Tensor::from_vector(std::vector<float>(ev.begin() + frames, ev.begin() + 2 * frames),
-                                    {1, frames});
+  Tensor row1 = Tensor::from_vector(
+      std::vector<float>(ev.begin() + frames, ev.begin() + 2 * frames), {1, frames});
   Tensor alone = features::beat_histogram(row1, kHop, kSr);
   const std::vector<float> va = alone.to_vector();
   for (int i = 0; i < 161; ++i) EXPECT_EQ(va[i], v[161 + i]);
@@ -242,8 +243,8 @@ TEST(RhythmCuda, MatchesCpu) {
   const Device gpu = Device::cuda(0);
   // Onset strength on a batch of random dB spectrograms, several parameter sets: bit-identical.
   Tensor S = test::random_tensor({3, 40, 157}, 21, -80.f, 0.f);
-  for (auto [lag, max_size, center] : {std::tuple{1, 1, true}, std::tuple{2, 3, true},
-                                       std::tuple{3, 4, false}}) {
+  for (auto [lag, max_size, center] :
+       {std::tuple{1, 1, true}, std::tuple{2, 3, true}, std::tuple{3, 4, false}}) {
     OnsetParams p;
     p.n_mels = 40;
     p.lag = lag;
@@ -261,8 +262,8 @@ TEST(RhythmCuda, MatchesCpu) {
     EXPECT_TRUE(test::all_close(got.cpu(), features::tempogram(env, win), 1e-6f, 1e-7f));
   }
   // Beat histogram (device exp) and the tempo grid / beat frames (exact).
-  for (auto [n_bins, lo, hi] : {std::tuple{161, 40.0, 200.0}, std::tuple{1, 60.0, 180.0},
-                                std::tuple{500, 30.0, 240.0}}) {
+  for (auto [n_bins, lo, hi] :
+       {std::tuple{161, 40.0, 200.0}, std::tuple{1, 60.0, 180.0}, std::tuple{500, 30.0, 240.0}}) {
     Tensor got = features::beat_histogram(env.to(gpu), kHop, kSr, n_bins, lo, hi);
     EXPECT_TRUE(test::all_close(got.cpu(), features::beat_histogram(env, kHop, kSr, n_bins, lo, hi),
                                 1e-5f, 1e-6f));

@@ -123,9 +123,9 @@ Tensor chroma_from_power(const Tensor& power, const ChromaParams& p) {
   MGR_CHECK(power.defined() && power.dtype() == DType::F32 && power.ndim() == 3,
             "chroma_from_power: power must be f32 [B, bins, T], got "
                 << (power.defined() ? power.str() : "undefined"));
-  MGR_CHECK(power.dim(1) == p.bins(), "chroma_from_power: power has " << power.dim(1)
-                                          << " bins but n_fft = " << p.n_fft << " gives "
-                                          << p.bins());
+  MGR_CHECK(power.dim(1) == p.bins(), "chroma_from_power: power has "
+                                          << power.dim(1) << " bins but n_fft = " << p.n_fft
+                                          << " gives " << p.bins());
   const int64_t batch = power.dim(0);
   const int frames = static_cast<int>(power.dim(2));
   Tensor out = Tensor::empty({batch, p.n_chroma, frames}, DType::F32, power.device());
@@ -148,15 +148,16 @@ Tensor chroma_from_power(const Tensor& power, const ChromaParams& p) {
   return out;
 }
 
-Tensor beat_sync_chroma(const Tensor& chroma, const Tensor& onset_env, int n_beats,
-                        int hop_length, int sample_rate) {
+Tensor beat_sync_chroma(const Tensor& chroma, const Tensor& onset_env, int n_beats, int hop_length,
+                        int sample_rate) {
   MGR_CHECK(chroma.defined() && chroma.dtype() == DType::F32 && chroma.ndim() == 3,
             "beat_sync_chroma: chroma must be f32 [B, C, T], got "
                 << (chroma.defined() ? chroma.str() : "undefined"));
   MGR_CHECK(onset_env.defined() && onset_env.ndim() == 2 && onset_env.dim(0) == chroma.dim(0) &&
                 onset_env.dim(1) == chroma.dim(2),
             "beat_sync_chroma: onset_env must be [B, T] matching chroma "
-                << chroma.str() << ", got " << (onset_env.defined() ? onset_env.str() : "undefined"));
+                << chroma.str() << ", got "
+                << (onset_env.defined() ? onset_env.str() : "undefined"));
   MGR_CHECK(n_beats >= 1 && n_beats <= 100000,
             "beat_sync_chroma: n_beats = " << n_beats << " must be in [1, 100000]");
   check_same_device({&chroma, &onset_env}, "beat_sync_chroma");
@@ -171,12 +172,11 @@ Tensor beat_sync_chroma(const Tensor& chroma, const Tensor& onset_env, int n_bea
 #if MGR_WITH_CUDA
     const int dev = chroma.device().index;
     cuda::DeviceGuard g(dev);
-    kernels::cuda::beat_sync_mean(out.f32(), chroma.f32(), grid.f32(), batch, rows, frames,
-                                  n_beats, cuda::stream(dev));
+    kernels::cuda::beat_sync_mean(out.f32(), chroma.f32(), grid.f32(), batch, rows, frames, n_beats,
+                                  cuda::stream(dev));
 #endif
   } else {
-    kernels::cpu::beat_sync_mean(out.f32(), chroma.f32(), grid.f32(), batch, rows, frames,
-                                 n_beats);
+    kernels::cpu::beat_sync_mean(out.f32(), chroma.f32(), grid.f32(), batch, rows, frames, n_beats);
   }
   return out;
 }

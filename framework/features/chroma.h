@@ -14,10 +14,10 @@ struct ChromaParams {
   int sample_rate = 22050;
   int n_fft = 2048;
   int n_chroma = 12;
-  double tuning = 0;         // deviation from A440 in fractions of a chroma bin, [-0.5, 0.5]
-  double norm = INFINITY;    // per-frame norm of chroma_stft: inf (max), p > 0, or 0 (none)
-  double ctroct = 5.0;       // octave weighting centre (octaves above A0 = 27.5 Hz)
-  double octwidth = 2;       // Gaussian half-width in octaves; 0: flat (librosa octwidth=None)
+  double tuning = 0;       // deviation from A440 in fractions of a chroma bin, [-0.5, 0.5]
+  double norm = INFINITY;  // per-frame norm of chroma_stft: inf (max), p > 0, or 0 (none)
+  double ctroct = 5.0;     // octave weighting centre (octaves above A0 = 27.5 Hz)
+  double octwidth = 2;     // Gaussian half-width in octaves; 0: flat (librosa octwidth=None)
   // Throws mgr::Error naming the bad field and its allowed range.
   void validate() const;
   int bins() const { return n_fft / 2 + 1; }

@@ -23,7 +23,7 @@ namespace mgr::features {
 namespace {
 
 constexpr int kMaxTempogramWin = 1024;  // = kernels::cuda::kMaxTempogramWin (shared memory)
-constexpr int kMaxBins = 1536;  // + lags <= kernels::cuda::kMaxBeatShared doubles
+constexpr int kMaxBins = 1536;          // + lags <= kernels::cuda::kMaxBeatShared doubles
 constexpr int kMaxLag = 4095;  // autocorrelation lags + bins must fit one block's shared memory
 
 void check_env(const Tensor& env, const char* what) {
@@ -73,8 +73,8 @@ Tensor onset_strength(const Tensor& mel_db, const OnsetParams& p) {
   MGR_CHECK(mel_db.defined() && mel_db.dtype() == DType::F32 && mel_db.ndim() == 3,
             "onset_strength: mel_db must be f32 [B, n_mels, T], got "
                 << (mel_db.defined() ? mel_db.str() : "undefined"));
-  MGR_CHECK(mel_db.dim(1) == p.n_mels, "onset_strength: mel_db has " << mel_db.dim(1)
-                                           << " bands but n_mels = " << p.n_mels);
+  MGR_CHECK(mel_db.dim(1) == p.n_mels,
+            "onset_strength: mel_db has " << mel_db.dim(1) << " bands but n_mels = " << p.n_mels);
   const int64_t batch = mel_db.dim(0);
   const int frames = static_cast<int>(mel_db.dim(2));
   Tensor out = Tensor::empty({batch, frames}, DType::F32, mel_db.device());
@@ -95,9 +95,9 @@ Tensor onset_strength(const Tensor& mel_db, const OnsetParams& p) {
 
 Tensor tempogram(const Tensor& onset_env, int win_length) {
   check_env(onset_env, "tempogram");
-  MGR_CHECK(win_length >= 2 && win_length <= kMaxTempogramWin,
-            "tempogram: win_length = " << win_length << " must be in [2, " << kMaxTempogramWin
-                                       << "]");
+  MGR_CHECK(
+      win_length >= 2 && win_length <= kMaxTempogramWin,
+      "tempogram: win_length = " << win_length << " must be in [2, " << kMaxTempogramWin << "]");
   const int64_t batch = onset_env.dim(0);
   const int frames = static_cast<int>(onset_env.dim(1));
   // Periodic Hann (scipy get_window('hann', win_length, fftbins=True)), computed in double.

@@ -14,10 +14,10 @@ namespace mgr::features {
 struct OnsetParams {
   int sample_rate = 22050;
   int hop_length = 512;
-  int n_mels = 128;   // rows expected in the dB mel input
-  int lag = 1;        // frames between the compared spectra
-  int max_size = 1;   // local max filter over bands for the reference (1: off)
-  int n_fft = 2048;   // only for the centring shift n_fft / (2 hop) (librosa's default 2048)
+  int n_mels = 128;  // rows expected in the dB mel input
+  int lag = 1;       // frames between the compared spectra
+  int max_size = 1;  // local max filter over bands for the reference (1: off)
+  int n_fft = 2048;  // only for the centring shift n_fft / (2 hop) (librosa's default 2048)
   bool center = true;
   void validate() const;
   // Frames the output is delayed by: lag + (center ? n_fft / (2 hop) : 0).

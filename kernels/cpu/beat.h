@@ -46,7 +46,8 @@ double smoothed_ac(const double* r, int max_lag, double lag);
 double smoothed_ac_step(const double* r, int max_lag, int step, const LagTable& g);
 
 // Beat histogram [clips, n_bins]: bin i at bpm_i = bpm_min + i (bpm_max - bpm_min) / (n_bins - 1)
-// holds max(0, smoothed_ac(lag(bpm_i))), divided by the clip's largest bin (left at 0 when all are 0).
+// holds max(0, smoothed_ac(lag(bpm_i))), divided by the clip's largest bin (left at 0 when all are
+// 0).
 void beat_histogram(float* out, const float* env, int64_t clips, int frames, int hop_length,
                     int sample_rate, int n_bins, double bpm_min, double bpm_max);
 

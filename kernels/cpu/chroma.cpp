@@ -16,8 +16,8 @@ void chroma_project(float* out, const float* power, const float* fb, int64_t cli
   // One sgemm per clip: [n_chroma, bins] x [bins, frames]; OpenBLAS threads inside each call.
   for (int64_t b = 0; b < clips; ++b) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n_chroma, frames, bins, 1.f, fb, bins,
-                power + b * int64_t(bins) * frames, frames, 0.f, out + b * int64_t(n_chroma) * frames,
-                frames);
+                power + b * int64_t(bins) * frames, frames, 0.f,
+                out + b * int64_t(n_chroma) * frames, frames);
   }
 }
 

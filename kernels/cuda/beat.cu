@@ -28,8 +28,8 @@ __device__ void autocorrelation_block(double* r, const float* e, int frames, int
   for (int k = threadIdx.x; k <= max_lag; k += blockDim.x) {
     double acc = 0;
     for (int t = 0; t + k < frames; ++t)
-      acc = __dadd_rn(acc, __dmul_rn(__dsub_rn(double(e[t]), mean),
-                                     __dsub_rn(double(e[t + k]), mean)));
+      acc = __dadd_rn(acc,
+                      __dmul_rn(__dsub_rn(double(e[t]), mean), __dsub_rn(double(e[t + k]), mean)));
     r[k] = acc / frames;
   }
   __syncthreads();
@@ -78,8 +78,8 @@ __global__ void beat_grid_kernel(float* __restrict__ grid, const float* __restri
     const int hi = min(range.max_lag, (step + kLagRadius * kLagSteps) / kLagSteps);
     double acc = 0;
     for (int k = lo; k <= hi; ++k)
-      acc = __dadd_rn(acc, __dmul_rn(sr[k], double(g.w[k * kLagSteps - step +
-                                                         kLagRadius * kLagSteps])));
+      acc = __dadd_rn(acc,
+                      __dmul_rn(sr[k], double(g.w[k * kLagSteps - step + kLagRadius * kLagSteps])));
     if (acc > best) best = acc, best_j = j;
   }
   block_argmax(best, best_j, sv, si);
@@ -109,10 +109,10 @@ __global__ void beat_grid_kernel(float* __restrict__ grid, const float* __restri
 }
 
 __global__ void beat_histogram_kernel(float* __restrict__ out, const float* __restrict__ env,
-                                      int frames, int max_lag, double frames_per_minute,
-                                      int n_bins, double bpm_min, double bpm_max) {
+                                      int frames, int max_lag, double frames_per_minute, int n_bins,
+                                      double bpm_min, double bpm_max) {
   extern __shared__ double sh[];
-  double* sr = sh;                // [max_lag + 1]
+  double* sr = sh;                   // [max_lag + 1]
   double* shist = sh + max_lag + 1;  // [n_bins]
   __shared__ double smean;
   __shared__ double sv[kThreads];
@@ -176,7 +176,7 @@ void beat_grid(float* grid, const float* env, int64_t clips, int frames,
   check_shared(range.max_lag + 1, "beat_grid");
   const size_t shared = sizeof(double) * size_t(range.max_lag + 1);
   beat_grid_kernel<<<static_cast<unsigned>(clips), kThreads, shared, stream>>>(grid, env, frames,
-                                                                                range, g);
+                                                                               range, g);
   MGR_CUDA_LAUNCH_CHECK("beat_grid_kernel");
 }
 

@@ -13,8 +13,8 @@ int blocks_for(int64_t n) { return static_cast<int>((n + kThreads - 1) / kThread
 
 // One thread per (clip, frame); consecutive threads take consecutive frames, so each row read
 // and write is coalesced. Same double arithmetic as the CPU twin.
-__global__ void normalize_columns_kernel(float* __restrict__ x, int64_t clips, int rows,
-                                         int frames, double norm, bool inf) {
+__global__ void normalize_columns_kernel(float* __restrict__ x, int64_t clips, int rows, int frames,
+                                         double norm, bool inf) {
   const int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (i >= clips * frames) return;
   const int64_t b = i / frames;
@@ -77,11 +77,11 @@ void chroma_project(cublasHandle_t handle, float* out, const float* power, const
   constexpr int64_t kMaxBatch = 65535;  // keep batchCount well inside an int
   for (int64_t b0 = 0; b0 < clips; b0 += kMaxBatch) {
     const int64_t nb = clips - b0 < kMaxBatch ? clips - b0 : kMaxBatch;
-    MGR_CUBLAS_CHECK(cublasSgemmStridedBatched(
-        handle, CUBLAS_OP_N, CUBLAS_OP_N, frames, n_chroma, bins, &one,
-        power + b0 * int64_t(bins) * frames, frames, int64_t(bins) * frames, fb, bins, 0, &zero,
-        out + b0 * int64_t(n_chroma) * frames, frames, int64_t(n_chroma) * frames,
-        static_cast<int>(nb)));
+    MGR_CUBLAS_CHECK(cublasSgemmStridedBatched(handle, CUBLAS_OP_N, CUBLAS_OP_N, frames, n_chroma,
+                                               bins, &one, power + b0 * int64_t(bins) * frames,
+                                               frames, int64_t(bins) * frames, fb, bins, 0, &zero,
+                                               out + b0 * int64_t(n_chroma) * frames, frames,
+                                               int64_t(n_chroma) * frames, static_cast<int>(nb)));
   }
 }
 

@@ -5,8 +5,8 @@ namespace mgr::kernels::cuda {
 
 namespace {
 
-constexpr int kTile = 8;        // frames per block: lag k's 8 outputs are one 32-byte write
-constexpr int kThreads = 256;   // kTile frames x 32 lag groups
+constexpr int kTile = 8;       // frames per block: lag k's 8 outputs are one 32-byte write
+constexpr int kThreads = 256;  // kTile frames x 32 lag groups
 constexpr int kGroups = kThreads / kTile;
 
 // Block (frame tile, clip). Shared: the window, the envelope tile env[t0 - w .. t0 + 7 - w + W)
@@ -14,11 +14,11 @@ constexpr int kGroups = kThreads / kTile;
 // computes frame t0 + f at the lag pairs (p, W - 1 - p), p = g, g + 32, ... (equal work per pair).
 // Windowed samples and products are formed as in the CPU twin, without FMA contraction, and
 // summed over j in the same order, so the values match kernels::cpu::tempogram bit for bit.
-__global__ void tempogram_kernel(float* __restrict__ out, const float* __restrict__ env,
-                                 int frames, int win, const float* __restrict__ window) {
+__global__ void tempogram_kernel(float* __restrict__ out, const float* __restrict__ env, int frames,
+                                 int win, const float* __restrict__ window) {
   extern __shared__ float sh[];
-  float* swin = sh;                  // [win]
-  float* sev = swin + win;           // [win + kTile - 1]
+  float* swin = sh;                    // [win]
+  float* sev = swin + win;             // [win + kTile - 1]
   float* sac = sev + win + kTile - 1;  // [win][kTile]
   __shared__ float stop[kTile];
   const int t0 = blockIdx.x * kTile;
