@@ -1,0 +1,44 @@
+// Chroma from a power spectrogram (librosa.feature.chroma_stft(S=power, tuning=0, norm=inf)
+// parity) and paper 000's beat-synchronous chroma vector. CPU twin (OpenBLAS + loops) and CUDA
+// (cuBLAS strided-batched sgemm + kernels); docs/features.md ("Chroma") states the parity reached.
+#pragma once
+
+#include <cmath>
+#include <vector>
+
+#include "framework/tensor/tensor.h"
+
+namespace mgr::features {
+
+struct ChromaParams {
+  int sample_rate = 22050;
+  int n_fft = 2048;
+  int n_chroma = 12;
+  double tuning = 0;       // deviation from A440 in fractions of a chroma bin, [-0.5, 0.5]
+  double norm = INFINITY;  // per-frame norm of chroma_stft: inf (max), p > 0, or 0 (none)
+  double ctroct = 5.0;     // octave weighting centre (octaves above A0 = 27.5 Hz)
+  double octwidth = 2;     // Gaussian half-width in octaves; 0: flat (librosa octwidth=None)
+  // Throws mgr::Error naming the bad field and its allowed range.
+  void validate() const;
+  int bins() const { return n_fft / 2 + 1; }
+};
+
+// librosa.filters.chroma(sr, n_fft, n_chroma, tuning, ctroct, octwidth, norm=2, base_c=True) as
+// float32, row-major [n_chroma, 1 + n_fft / 2]; computed in double like librosa.
+std::vector<float> chroma_filterbank(const ChromaParams& p);
+
+// power spectrogram f32 [B, 1 + n_fft/2, T] (CPU or CUDA) -> chroma [B, n_chroma, T] on the same
+// device: the filterbank projection, then each frame divided by its norm (librosa.util.normalize
+// with threshold FLT_MIN and fill=None: frames whose norm is below FLT_MIN are left unscaled).
+Tensor chroma_from_power(const Tensor& power, const ChromaParams& p);
+
+// Paper 000's beat-synchronous chroma. Beats come from beat_grid() (framework/features/rhythm.h,
+// bpm 40..200) on onset_env [B, T]; chroma [B, C, T] is averaged over each beat interval
+// [beat m, beat m+1) (the last interval ends at T; frames before the first beat are dropped; a
+// clip with no beat inside is one interval), and the first n_beats interval vectors are
+// concatenated beat-major: out[b, m * C + c]. Clips with fewer intervals repeat the last one.
+// Returns f32 [B, C * n_beats] on the input's device (no host round trip on CUDA).
+Tensor beat_sync_chroma(const Tensor& chroma, const Tensor& onset_env, int n_beats = 30,
+                        int hop_length = 512, int sample_rate = 22050);
+
+}  // namespace mgr::features

@@ -1,0 +1,104 @@
+#include <cfloat>
+
+#include "kernels/cuda/check.h"
+#include "kernels/cuda/chroma.h"
+
+namespace mgr::kernels::cuda {
+
+namespace {
+
+constexpr int kThreads = 256;
+
+int blocks_for(int64_t n) { return static_cast<int>((n + kThreads - 1) / kThreads); }
+
+// One thread per (clip, frame); consecutive threads take consecutive frames, so each row read
+// and write is coalesced. Same double arithmetic as the CPU twin.
+__global__ void normalize_columns_kernel(float* __restrict__ x, int64_t clips, int rows, int frames,
+                                         double norm, bool inf) {
+  const int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (i >= clips * frames) return;
+  const int64_t b = i / frames;
+  const int t = static_cast<int>(i - b * frames);
+  float* c = x + b * int64_t(rows) * frames + t;
+  double len = 0;
+  for (int r = 0; r < rows; ++r) {
+    const double m = fabs(double(c[int64_t(r) * frames]));
+    len = inf ? fmax(len, m) : len + pow(m, norm);
+  }
+  if (!inf) len = pow(len, 1.0 / norm);
+  if (len < double(FLT_MIN)) return;
+  for (int r = 0; r < rows; ++r) {
+    float& v = c[int64_t(r) * frames];
+    v = static_cast<float>(double(v) / len);
+  }
+}
+
+__device__ int beat_frame_dev(double period, double phase, int m) {
+  return static_cast<int>(__dadd_rn(__dadd_rn(phase, __dmul_rn(double(m), period)), 0.5));
+}
+
+// One thread per (clip, output beat m): finds its interval from the grid and averages every row.
+__global__ void beat_sync_kernel(float* __restrict__ out, const float* __restrict__ x,
+                                 const float* __restrict__ grid, int64_t clips, int rows,
+                                 int frames, int n_beats) {
+  const int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (i >= clips * n_beats) return;
+  const int64_t b = i / n_beats;
+  const int m = static_cast<int>(i - b * n_beats);
+  const double period = grid[2 * b], phase = grid[2 * b + 1];
+  int beats = 0;  // beats inside the clip
+  while (beat_frame_dev(period, phase, beats) < frames) ++beats;
+  int lo, hi;
+  if (beats == 0) {
+    lo = 0, hi = frames;
+  } else {
+    const int s = min(m, beats - 1);
+    lo = beat_frame_dev(period, phase, s);
+    hi = s + 1 < beats ? beat_frame_dev(period, phase, s + 1) : frames;
+  }
+  const float* c = x + b * int64_t(rows) * frames;
+  float* o = out + b * int64_t(n_beats) * rows + int64_t(m) * rows;
+  for (int r = 0; r < rows; ++r) {
+    const float* row = c + int64_t(r) * frames;
+    double acc = 0;
+    for (int t = lo; t < hi; ++t) acc = __dadd_rn(acc, double(row[t]));
+    o[r] = static_cast<float>(acc / (hi - lo));
+  }
+}
+
+}  // namespace
+
+void chroma_project(cublasHandle_t handle, float* out, const float* power, const float* fb,
+                    int64_t clips, int n_chroma, int bins, int frames) {
+  if (clips == 0 || frames == 0) return;
+  // Row-major C_b[n_chroma, frames] = F[n_chroma, bins] P_b[bins, frames] is, column-major,
+  // C_b^T[frames, n_chroma] = P_b^T[frames, bins] F^T[bins, n_chroma].
+  const float one = 1.f, zero = 0.f;
+  constexpr int64_t kMaxBatch = 65535;  // keep batchCount well inside an int
+  for (int64_t b0 = 0; b0 < clips; b0 += kMaxBatch) {
+    const int64_t nb = clips - b0 < kMaxBatch ? clips - b0 : kMaxBatch;
+    MGR_CUBLAS_CHECK(cublasSgemmStridedBatched(handle, CUBLAS_OP_N, CUBLAS_OP_N, frames, n_chroma,
+                                               bins, &one, power + b0 * int64_t(bins) * frames,
+                                               frames, int64_t(bins) * frames, fb, bins, 0, &zero,
+                                               out + b0 * int64_t(n_chroma) * frames, frames,
+                                               int64_t(n_chroma) * frames, static_cast<int>(nb)));
+  }
+}
+
+void normalize_columns(float* x, int64_t clips, int rows, int frames, double norm,
+                       cudaStream_t stream) {
+  if (norm == 0 || clips * frames == 0) return;
+  normalize_columns_kernel<<<blocks_for(clips * frames), kThreads, 0, stream>>>(
+      x, clips, rows, frames, norm, isinf(norm));
+  MGR_CUDA_LAUNCH_CHECK("normalize_columns_kernel");
+}
+
+void beat_sync_mean(float* out, const float* x, const float* grid, int64_t clips, int rows,
+                    int frames, int n_beats, cudaStream_t stream) {
+  if (clips * n_beats == 0) return;
+  beat_sync_kernel<<<blocks_for(clips * n_beats), kThreads, 0, stream>>>(out, x, grid, clips, rows,
+                                                                         frames, n_beats);
+  MGR_CUDA_LAUNCH_CHECK("beat_sync_kernel");
+}
+
+}  // namespace mgr::kernels::cuda
