@@ -168,7 +168,7 @@ void run_cuda(const data::Dataset& ds, const std::vector<std::string>& types, in
     data::gather_clips(ds, idx, h.f32());
     batches.push_back(h.to(dev));
   }
-  std::vector<int> all(size_t(n));
+  std::vector<int> all(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) all[size_t(i)] = int(i);
   const double audio_s = double(n) * s / ds.sample_rate;
   for (const std::string& type : types) {
