@@ -29,6 +29,7 @@ config::ExperimentConfig small_config(const std::string& corpus) {
   c.features.n_fft = 512;
   c.features.hop_length = 256;
   c.features.n_mels = 40;
+  c.features.cache_dir = (fs::path(corpus).parent_path() / "cache").string();  // in the temp folder
   c.model.conv_channels = {8, 16};
   c.model.rnn_hidden = 32;
   c.model.dense = 32;
@@ -51,6 +52,9 @@ TEST(EndToEnd, CrnnLearnsSyntheticGenresAndIsDeterministic) {
   opt.out_dir = (tmp / "run2").string();
   const train::RunResult b = train::run_experiment(cfg, opt);
 
+  // The second run read the features the first one cached, and trained on the same numbers.
+  EXPECT_EQ(a.metrics["data"]["feature_cache"], "miss");
+  EXPECT_EQ(b.metrics["data"]["feature_cache"], "hit");
   const double acc = a.metrics["test"]["clip_accuracy"].get<double>();
   std::cout << "end-to-end test clip accuracy " << acc << ", track accuracy "
             << a.metrics["test"]["track_accuracy"].get<double>() << "\n";

@@ -29,7 +29,9 @@ struct DataConfig {
 };
 
 struct FeatureConfig {
-  std::string type = "log_mel";  // log_mel
+  // log_mel | mel | stft | stft_compressed | mfcc | chroma (time-frequency, [C, D, T] per clip)
+  // | beat_chroma | spectral | rhythm (clip-level vectors [D])
+  std::string type = "log_mel";
   int n_fft = 2048;
   int hop_length = 512;
   int win_length = 0;            // 0: n_fft
@@ -45,6 +47,22 @@ struct FeatureConfig {
   double amin = 1e-10;
   double top_db = 80.0;          // <= 0 disables the clamp
   std::string ref = "max";       // max (per clip) | one (ref = 1.0)
+  std::string stft_output = "power";  // magnitude | power | log_power (stft, stft_compressed)
+  int n_mfcc = 20;
+  double lifter = 0.0;           // 0: none
+  int deltas = 0;                // mfcc: 1 appends delta, 2 delta and delta-delta as channels
+  int delta_width = 9;
+  int n_chroma = 12;
+  int beat_chroma_beats = 30;    // beat_chroma: beat vectors concatenated (12 * 30 = 360 values)
+  double roll_percent = 0.85;    // spectral rolloff
+  int tempogram_win = 384;       // autocorrelation window (frames) of the onset envelope
+  int beat_histogram_bins = 161; // rhythm: BPM bins from 40 to 200
+  std::string normalize = "global";  // none | global (one mean/std) | per_band (train split)
+  std::string upload = "float32";    // audio sent to the device as float32 | int16
+  int batch_clips = 256;         // clips per device batch when computing features
+  std::string cache = "auto";    // auto (HDF5 feature cache) | off
+  std::string cache_dir = "cache";
+  int cache_compression = 0;     // gzip level of the cached features; 0: none
 };
 
 struct ModelConfig {

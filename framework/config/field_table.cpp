@@ -361,7 +361,11 @@ std::vector<Field> build_fields() {
             greater_than(0.0)),
       field(KEY(data.synthetic.seed), "corpus seed, independent of the experiment seed"),
       // ---- features
-      field(KEY(features.type), "feature extractor", one_of({"log_mel"})),
+      field(KEY(features.type),
+            "feature: log_mel, mel, stft, stft_compressed, mfcc, chroma (time-frequency) or "
+            "beat_chroma, spectral, rhythm (clip-level vectors)",
+            one_of({"log_mel", "mel", "stft", "stft_compressed", "mfcc", "chroma", "beat_chroma",
+                    "spectral", "rhythm"})),
       field(KEY(features.n_fft), "FFT size (samples)", at_least(16)),
       field(KEY(features.hop_length), "hop between frames (samples)", at_least(1)),
       field(KEY(features.win_length), "window length (samples), centred in the frame; 0: n_fft",
@@ -384,6 +388,47 @@ std::vector<Field> build_fields() {
       field(KEY(features.top_db), "clamp to this many dB below the peak; <= 0 disables",
             is_finite()),
       field(KEY(features.ref), "dB reference: max (per clip) or one (1.0)", one_of({"max", "one"})),
+      field(KEY(features.stft_output),
+            "stft / stft_compressed values: magnitude, power or log_power (dB, with amin, top_db, "
+            "ref)",
+            one_of({"magnitude", "power", "log_power"})),
+      field(KEY(features.n_mfcc), "MFCC coefficients kept (orthonormal DCT-II of the dB mel)",
+            in_closed(1, 1024)),
+      field(KEY(features.lifter), "MFCC sinusoidal liftering coefficient; 0: none", at_least(0.0)),
+      field(KEY(features.deltas),
+            "mfcc: 1 appends the delta, 2 the delta and delta-delta as extra input channels",
+            in_closed(0, 2)),
+      field(KEY(features.delta_width), "frames in the delta filter (librosa width)", at_least(3),
+            rule<int>("odd", [](const int& v) { return v % 2 == 1; })),
+      field(KEY(features.n_chroma), "chroma bins per octave", in_closed(1, 120)),
+      field(KEY(features.beat_chroma_beats),
+            "beat_chroma: beat-synchronous chroma vectors concatenated into one clip vector",
+            in_closed(1, 1000)),
+      field(KEY(features.roll_percent), "spectral rolloff: fraction of the spectral energy",
+            rule<double>("in (0, 1)", [](const double& v) { return v > 0 && v < 1; })),
+      field(KEY(features.tempogram_win),
+            "autocorrelation tempogram window (onset frames); no feature type reads the "
+            "tempogram yet",
+            in_closed(1, 65536)),
+      field(KEY(features.beat_histogram_bins), "rhythm: BPM bins of the beat histogram (40..200)",
+            in_closed(2, 4096)),
+      field(KEY(features.normalize),
+            "standardisation with training-split statistics: none, global (one mean and std) or "
+            "per_band (one per feature row)",
+            one_of({"none", "global", "per_band"})),
+      field(KEY(features.upload),
+            "audio sent to the device as float32, or int16 (half the bytes; exact for 16-bit "
+            "sources at their native rate, otherwise quantised to 16 bits)",
+            one_of({"float32", "int16"})),
+      field(KEY(features.batch_clips), "clips per batch when computing features on the device",
+            in_closed(1, 65536)),
+      field(KEY(features.cache),
+            "auto: read the HDF5 feature cache when its key matches, else compute and write it; "
+            "off: always compute",
+            one_of({"auto", "off"})),
+      field(KEY(features.cache_dir), "folder of the feature cache files", non_empty()),
+      field(KEY(features.cache_compression), "gzip level of the cached features; 0: none",
+            in_closed(0, 9)),
       // ---- model
       field(KEY(model.type), "model family", one_of({"crnn"})),
       field(KEY(model.conv_channels), "output channels of each conv block", non_empty_list<int>(),
@@ -441,6 +486,22 @@ int pool_product(const ExperimentConfig& c) {
   return static_cast<int>(p);
 }
 
+int frames_per_clip(const ExperimentConfig& c) {
+  const int n = clip_samples(c), hop = std::max(c.features.hop_length, 1);
+  return c.features.center ? 1 + n / hop
+                           : (n >= c.features.n_fft ? 1 + (n - c.features.n_fft) / hop : 0);
+}
+
+// Rows of the time-frequency feature the model's frequency axis sees; 0 for clip-level types.
+int feature_height(const FeatureConfig& f) {
+  if (f.type == "log_mel" || f.type == "mel") return f.n_mels;
+  if (f.type == "mfcc") return f.n_mfcc;
+  if (f.type == "chroma") return f.n_chroma;
+  if (f.type == "stft") return f.n_fft / 2 + 1;
+  if (f.type == "stft_compressed") return 72;
+  return 0;
+}
+
 std::vector<CrossCheck> build_cross_checks() {
   using R = std::optional<std::string>;
   return {
@@ -494,6 +555,33 @@ std::vector<CrossCheck> build_cross_checks() {
              "synthetic), got {}",
              c.data.synthetic.track_seconds, c.data.clip_seconds);
        }},
+      {{"features.n_fft", "features.type"},
+       "stft_compressed needs n_fft = 2048 (paper 003's 1025-bin spectrum)",
+       [](const ExperimentConfig& c) -> R {
+         if (c.features.type != "stft_compressed" || c.features.n_fft == 2048) return std::nullopt;
+         return fmt::format(
+             "must be 2048 for features.type stft_compressed (it compresses 1025 bins to 72), "
+             "got {}",
+             c.features.n_fft);
+       }},
+      {{"features.n_mfcc", "features.n_mels", "features.type"},
+       "n_mfcc <= n_mels when type is mfcc",
+       [](const ExperimentConfig& c) -> R {
+         if (c.features.type != "mfcc" || c.features.n_mfcc <= c.features.n_mels)
+           return std::nullopt;
+         return fmt::format("must be <= features.n_mels = {} (the DCT input), got {}",
+                            c.features.n_mels, c.features.n_mfcc);
+       }},
+      {{"features.delta_width", "features.deltas", "features.type", "features.hop_length",
+        "data.clip_seconds", "data.sample_rate"},
+       "delta_width <= frames per clip when mfcc deltas are on",
+       [](const ExperimentConfig& c) -> R {
+         if (c.features.type != "mfcc" || c.features.deltas == 0 ||
+             c.features.delta_width <= frames_per_clip(c))
+           return std::nullopt;
+         return fmt::format("must be <= the {} frames in one clip when features.deltas > 0, got {}",
+                            frames_per_clip(c), c.features.delta_width);
+       }},
       {{"model.pool", "model.conv_channels"},
        "one pool size per conv block",
        [](const ExperimentConfig& c) -> R {
@@ -503,24 +591,29 @@ std::vector<CrossCheck> build_cross_checks() {
              "model.pool has {}",
              c.model.conv_channels.size(), c.model.pool.size());
        }},
-      {{"model.pool", "features.n_mels"},
-       "product of pool sizes <= n_mels (the frequency axis must not pool away)",
+      {{"model.pool", "features.type", "features.n_mels", "features.n_mfcc", "features.n_chroma",
+        "features.n_fft"},
+       "product of pool sizes <= the feature's rows (n_mels for log_mel and mel, n_mfcc, n_chroma, "
+       "n_fft / 2 + 1 for stft, 72 for stft_compressed): the frequency axis must not pool away",
        [](const ExperimentConfig& c) -> R {
-         if (pool_product(c) <= c.features.n_mels) return std::nullopt;
+         const int height = feature_height(c.features);
+         if (height == 0 || pool_product(c) <= height) return std::nullopt;
+         const std::string& t = c.features.type;
+         const std::string rows = t == "mfcc"              ? "features.n_mfcc"
+                                  : t == "chroma"          ? "features.n_chroma"
+                                  : t == "stft"            ? "the features.n_fft / 2 + 1 bins"
+                                  : t == "stft_compressed" ? "the 72 compressed bins"
+                                                           : "features.n_mels";
          return fmt::format(
-             "product of pool sizes = {} exceeds features.n_mels = {}: the "
-             "frequency axis would vanish",
-             pool_product(c), c.features.n_mels);
+             "product of pool sizes = {} exceeds {} = {}: the frequency axis would vanish",
+             pool_product(c), rows, height);
        }},
       {{"model.pool", "features.hop_length", "features.n_fft", "features.center",
         "data.clip_seconds", "data.sample_rate"},
        "product of pool sizes <= frames per clip (the time axis must not pool away)",
        [](const ExperimentConfig& c) -> R {
-         const int n = clip_samples(c), hop = std::max(c.features.hop_length, 1);
-         const int frames = c.features.center
-                                ? 1 + n / hop
-                                : (n >= c.features.n_fft ? 1 + (n - c.features.n_fft) / hop : 0);
-         if (pool_product(c) <= frames) return std::nullopt;
+         const int frames = frames_per_clip(c);
+         if (feature_height(c.features) == 0 || pool_product(c) <= frames) return std::nullopt;
          return fmt::format(
              "product of pool sizes = {} exceeds the {} frames in one clip "
              "(data.clip_seconds, data.sample_rate, features.hop_length): the "
@@ -542,7 +635,9 @@ const std::vector<Section>& experiment_sections() {
       {"", "experiment identity, seed and device"},
       {"data", "the audio corpus, clip segmentation and the train/validation/test split"},
       {"data.synthetic", "the generated corpus, used when data.source is synthetic"},
-      {"features", "the log-mel front end (librosa >= 0.10 defaults unless set)"},
+      {"features",
+       "the feature front end, its normalisation and the feature cache (librosa >= 0.10 defaults "
+       "unless set)"},
       {"model", "the CRNN: conv blocks, a recurrent layer over time, a dense head"},
       {"train", "the optimiser and the training loop"},
   };

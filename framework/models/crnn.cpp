@@ -7,11 +7,13 @@
 
 namespace mgr::models {
 
-Crnn::Crnn(const config::ModelConfig& cfg, int n_mels, int frames, int num_classes, uint64_t seed)
-    : cfg_(cfg) {
+Crnn::Crnn(const config::ModelConfig& cfg, int n_mels, int frames, int num_classes, uint64_t seed,
+           int in_channels)
+    : cfg_(cfg), in_channels_(in_channels) {
+  MGR_CHECK(in_channels >= 1, "model: in_channels must be >= 1, got " << in_channels);
   MGR_CHECK(cfg.conv_channels.size() == cfg.pool.size(),
             "model: conv_channels and pool must have the same length");
-  int64_t c = 1, h = n_mels, w = frames;
+  int64_t c = in_channels, h = n_mels, w = frames;
   uint64_t s = seed * 1000;  // each layer gets its own init stream
   for (size_t i = 0; i < cfg.conv_channels.size(); ++i) {
     const int k = cfg.conv_kernel, out = cfg.conv_channels[i], p = cfg.pool[i];
@@ -52,8 +54,9 @@ Crnn::Crnn(const config::ModelConfig& cfg, int n_mels, int frames, int num_class
 }
 
 Var Crnn::forward(const Var& x) {
-  MGR_CHECK(x.value().ndim() == 4 && x.dim(1) == 1,
-            "Crnn expects input [batch, 1, n_mels, frames], got " << x.value().str());
+  MGR_CHECK(x.value().ndim() == 4 && x.dim(1) == in_channels_,
+            "Crnn expects input [batch, " << in_channels_ << ", n_mels, frames], got "
+                                          << x.value().str());
   auto act = [&](const Var& v) {
     return cfg_.activation == "leaky_relu" ? ops::leaky_relu(v, 0.01f) : ops::relu(v);
   };

@@ -2,7 +2,8 @@
 // 5.1): blocks of conv2d -> activation -> max-pool -> batch norm, a reshape that folds the
 // frequency axis into the features of each time step, a recurrent layer (GRU, or LSTM as in the
 // paper's conclusion), a dense layer and the softmax classifier (the softmax itself lives in the
-// loss). Input [B, 1, n_mels, frames]; output logits [B, num_classes].
+// loss). Input [B, C, n_mels, frames] (C = 1, or e.g. MFCC + deltas); output logits
+// [B, num_classes].
 #pragma once
 
 #include <memory>
@@ -20,8 +21,10 @@ namespace mgr::models {
 
 class Crnn : public nn::Module {
  public:
-  // `n_mels` and `frames` fix the input size (the recurrent layer's width depends on it).
-  Crnn(const config::ModelConfig& cfg, int n_mels, int frames, int num_classes, uint64_t seed);
+  // `n_mels` and `frames` fix the input size (the recurrent layer's width depends on it);
+  // `in_channels` is the input's C (the first convolution's input channels).
+  Crnn(const config::ModelConfig& cfg, int n_mels, int frames, int num_classes, uint64_t seed,
+       int in_channels = 1);
 
   Var forward(const Var& x);
   // Shape after the convolutional blocks: {channels, freq, time}.
@@ -34,6 +37,7 @@ class Crnn : public nn::Module {
     std::shared_ptr<nn::BatchNorm2d> bn;
   };
   config::ModelConfig cfg_;
+  int in_channels_ = 1;
   std::vector<Block> blocks_;
   std::shared_ptr<nn::GRU> gru_;
   std::shared_ptr<nn::LSTM> lstm_;

@@ -1,6 +1,7 @@
 #include "framework/train/experiment.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cmath>
@@ -8,13 +9,17 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
+#include <sstream>
 
 #include "framework/config/yaml_config.h"
 #include "framework/data/dataset.h"
 #include "framework/data/shuffle.h"
 #include "framework/data/split.h"
 #include "framework/data/synthetic.h"
+#include "framework/features/pipeline.h"
+#include "framework/features/standardise.h"
 #include "framework/models/crnn.h"
 #include "framework/ops/loss.h"
 #include "framework/optim/adam.h"
@@ -52,11 +57,10 @@ struct EvalResult {
   std::vector<float> probs;
 };
 
-// Features of the clips in `idx` as a [B, 1, n_mels, frames] batch.
+// Features of the clips in `idx` as a [B, C, D, T] batch.
 Tensor make_batch(const Tensor& table, const std::vector<int>& idx) {
   std::vector<int32_t> rows(idx.begin(), idx.end());
-  Tensor x = gather_rows(table, rows);
-  return x.reshape({x.dim(0), 1, x.dim(1), x.dim(2)});
+  return gather_rows(table, rows);
 }
 
 Tensor make_labels(const data::Dataset& ds, const std::vector<int>& idx, Device device) {
@@ -92,6 +96,28 @@ EvalResult evaluate(models::Crnn& model, const Tensor& table, const data::Datase
 
 }  // namespace
 
+LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostream& log) {
+  LoadedData out;
+  out.root = cfg.data.root;
+  if (cfg.data.source == "synthetic") {
+    data::SyntheticOptions so;
+    so.root = out.root;
+    so.tracks_per_genre = cfg.data.synthetic.tracks_per_genre;
+    so.track_seconds = cfg.data.synthetic.track_seconds;
+    so.sample_rate = cfg.data.sample_rate;
+    so.seed = cfg.data.synthetic.seed;
+    out.root = data::ensure_synthetic_corpus(so, log);
+  }
+  data::GtzanOptions go;
+  go.root = out.root;
+  go.genres = cfg.data.genres;
+  go.sample_rate = cfg.data.sample_rate;
+  go.max_tracks_per_genre = cfg.data.max_tracks_per_genre;
+  out.ds = data::load_gtzan(go, log, &out.report);
+  data::segment_clips(out.ds, cfg.data.clip_seconds, cfg.data.clip_hop_seconds, log);
+  return out;
+}
+
 RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& opt) {
   const auto t_start = Clock::now();
   const Device device = resolve_device(cfg.device, std::cerr);
@@ -116,24 +142,10 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
 
   // ---- data ------------------------------------------------------------------------------
   const auto t_data = Clock::now();
-  std::string root = cfg.data.root;
-  if (cfg.data.source == "synthetic") {
-    data::SyntheticOptions so;
-    so.root = root;
-    so.tracks_per_genre = cfg.data.synthetic.tracks_per_genre;
-    so.track_seconds = cfg.data.synthetic.track_seconds;
-    so.sample_rate = cfg.data.sample_rate;
-    so.seed = cfg.data.synthetic.seed;
-    root = data::ensure_synthetic_corpus(so, std::cerr);
-  }
-  data::GtzanOptions go;
-  go.root = root;
-  go.genres = cfg.data.genres;
-  go.sample_rate = cfg.data.sample_rate;
-  go.max_tracks_per_genre = cfg.data.max_tracks_per_genre;
-  data::LoadReport load_report;
-  data::Dataset ds = data::load_gtzan(go, std::cerr, &load_report);
-  data::segment_clips(ds, cfg.data.clip_seconds, cfg.data.clip_hop_seconds);
+  LoadedData loaded = load_experiment_data(cfg, std::cerr);
+  data::Dataset& ds = loaded.ds;
+  const std::string& root = loaded.root;
+  const data::LoadReport& load_report = loaded.report;
   const data::SplitKind split_kind = data::parse_split(cfg.data.split);
   const data::Split split = data::make_split(ds, split_kind, cfg.data.split_fractions, cfg.seed);
   const int num_classes = static_cast<int>(ds.genres.size());
@@ -151,23 +163,45 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
 
   // ---- features ----------------------------------------------------------------------------
   const auto t_feat = Clock::now();
-  const features::LogMelParams mel = features::log_mel_params_from(cfg.features, cfg.data.sample_rate);
-  Tensor table = compute_log_mel_table(ds, mel, device, 64, opt.quiet);
-  // Standardise with the training split's mean and standard deviation (one scalar each), so
-  // the first convolution sees unit-scale inputs whatever the dB range.
-  std::vector<double> rs, rq;
-  row_moments(table, rs, rq);
-  double s = 0, q = 0;
-  for (int i : split.train) s += rs[i], q += rq[i];
-  const double count = double(split.train.size()) * (table.numel() / table.dim(0));
-  const double mean = s / count;
-  const double stddev = std::sqrt(std::max(q / count - mean * mean, 1e-12));
-  affine_(table, static_cast<float>(1.0 / stddev), static_cast<float>(-mean / stddev));
+  features::FeaturePipeline pipeline(cfg.features, cfg.data.sample_rate, device);
+  if (pipeline.clip_level())
+    MGR_FAIL("features.type " << cfg.features.type << " gives one vector per clip ("
+                              << shape_str(pipeline.output_shape(ds.clip_samples))
+                              << "); the CRNN needs a time-frequency feature (log_mel, mel, stft, "
+                              << "stft_compressed, mfcc, chroma). Clip vectors are for "
+                              << features::feature_stage(cfg.features.type).consumers
+                              << "; extract_features computes and caches them today");
+  std::ostringstream discard;
+  std::ostream& feature_log = opt.quiet ? static_cast<std::ostream&>(discard) : std::cerr;
+  FeatureTableOptions fto;
+  fto.corpus_root = root;
+  fto.quiet = opt.quiet;
+  FeatureTable ft = feature_table(cfg, ds, pipeline, feature_log, fto);
+  Tensor table = ft.features;  // [clips, C, D, T]
+  // Standardise with statistics of the training split only (features.normalize), so the first
+  // convolution sees unit-scale inputs whatever the dB range. A later run with the same split
+  // and seed reads them from the cache.
+  const std::string norm_group = fmt::format("{}-{}", cfg.data.split, cfg.seed);
+  const std::string norm_tag = fmt::format("{} fractions {}", cfg.features.normalize,
+                                           fmt::join(cfg.data.split_fractions, ","));
+  std::optional<features::NormalisationStats> norm;
+  if (ft.cache) norm = ft.cache->load_normalisation(norm_group, norm_tag);
+  if (!norm) {
+    norm = features::normalisation_statistics(table, split.train, cfg.features.normalize);
+    if (ft.cache) {
+      try {
+        ft.cache->store_normalisation(norm_group, norm_tag, *norm);
+      } catch (const Error& e) {
+        feature_log << "features: normalisation statistics not cached (" << e.what() << ")\n";
+      }
+    }
+  }
+  features::apply_normalisation_(table, *norm);
   const double feature_seconds = seconds_since(t_feat);
 
   // ---- model -------------------------------------------------------------------------------
-  models::Crnn model(cfg.model, static_cast<int>(table.dim(1)), static_cast<int>(table.dim(2)),
-                     num_classes, cfg.seed);
+  models::Crnn model(cfg.model, static_cast<int>(table.dim(2)), static_cast<int>(table.dim(3)),
+                     num_classes, cfg.seed, static_cast<int>(table.dim(1)));
   model.to(device);
   optim::AdamOptions ao;
   ao.lr = static_cast<float>(cfg.train.lr);
@@ -177,8 +211,8 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
   ao.weight_decay = static_cast<float>(cfg.train.weight_decay);
   optim::Adam adam(model.parameters(), ao);
   const auto cs = model.conv_output_shape();
-  say(fmt::format("model: CRNN {} parameters; input 1x{}x{}, after conv {}x{}x{}, {} {}",
-                  model.num_parameters(), table.dim(1), table.dim(2), cs[0], cs[1], cs[2],
+  say(fmt::format("model: CRNN {} parameters; input {}x{}x{}, after conv {}x{}x{}, {} {}",
+                  model.num_parameters(), table.dim(1), table.dim(2), table.dim(3), cs[0], cs[1], cs[2],
                   cfg.model.rnn, cfg.model.rnn_hidden));
 
   // ---- training ----------------------------------------------------------------------------
@@ -273,8 +307,11 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
                {"train_clips", split.train.size()},
                {"validation_clips", split.validation.size()},
                {"test_clips", split.test.size()},
-               {"feature_shape", {table.dim(1), table.dim(2)}},
-               {"standardisation", {{"mean", mean}, {"std", stddev}}}};
+               {"feature_type", cfg.features.type},
+               {"feature_shape", Shape(table.shape().begin() + 1, table.shape().end())},
+               {"feature_cache", ft.cache_path.empty() ? "off" : (ft.cache_hit ? "hit" : "miss")},
+               {"standardisation",
+                {{"mode", norm->mode}, {"mean", norm->mean}, {"std", norm->stddev}}}};
   m["class_names"] = ds.genres;
   m["model_parameters"] = model.num_parameters();
   m["best_epoch"] = best_epoch;

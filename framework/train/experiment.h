@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "framework/config/experiment_config.h"
+#include "framework/data/dataset.h"
 
 namespace mgr::train {
 
@@ -21,6 +22,15 @@ struct RunResult {
   std::string run_dir;
   nlohmann::json metrics;  // what metrics.json holds
 };
+
+// The experiment's corpus (the synthetic one generated when missing), decoded and cut into
+// clips; `root` is the folder it was read from.
+struct LoadedData {
+  data::Dataset ds;
+  std::string root;
+  data::LoadReport report;
+};
+LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostream& log);
 
 RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& opt);
 

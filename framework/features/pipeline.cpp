@@ -1,0 +1,168 @@
+#include "framework/features/pipeline.h"
+
+#include <mutex>
+
+#include "framework/autograd/var.h"
+#include "framework/config/field_table.h"
+#include "framework/features/stage_list.h"
+#include "framework/ops/shape_ops.h"
+#include "framework/tensor/index.h"
+
+namespace mgr::features {
+
+#define MGR_DECLARE_STAGE_FILE(name) void register_##name##_stages();
+MGR_FEATURE_STAGE_FILES(MGR_DECLARE_STAGE_FILE)
+#undef MGR_DECLARE_STAGE_FILE
+
+namespace {
+
+struct Registry {
+  std::map<std::string, FeatureStage> stages;
+  std::map<std::string, std::function<Tensor(FeatureContext&)>> intermediates;
+};
+
+Registry& raw_registry() {
+  static Registry r;
+  return r;
+}
+
+// The registry with every compiled stage file registered (once, on first use: registration by
+// static initialisers would be dropped by the linker from a static library).
+Registry& registry() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+#define MGR_CALL_STAGE_FILE(name) register_##name##_stages();
+    MGR_FEATURE_STAGE_FILES(MGR_CALL_STAGE_FILE)
+#undef MGR_CALL_STAGE_FILE
+  });
+  return raw_registry();
+}
+
+}  // namespace
+
+void register_feature_stage(const std::string& type, FeatureStage stage) {
+  raw_registry().stages[type] = std::move(stage);
+}
+
+void register_intermediate(const std::string& name, std::function<Tensor(FeatureContext&)> fn) {
+  raw_registry().intermediates[name] = std::move(fn);
+}
+
+bool has_feature_stage(const std::string& type) { return registry().stages.count(type) != 0; }
+
+std::vector<std::string> registered_feature_types() {
+  std::vector<std::string> out;
+  for (const auto& [name, stage] : registry().stages) out.push_back(name);
+  return out;
+}
+
+const FeatureStage& feature_stage(const std::string& type) {
+  const Registry& r = registry();
+  auto it = r.stages.find(type);
+  if (it == r.stages.end()) {
+    std::string have;
+    for (const auto& [name, stage] : r.stages) have += (have.empty() ? "" : ", ") + name;
+    MGR_FAIL("features.type " << type << " is not built into this binary (built in: " << have
+                              << "; see framework/features/stage_list.h)");
+  }
+  return it->second;
+}
+
+FeatureContext::FeatureContext(const config::FeatureConfig& cfg, int sample_rate, Device device,
+                               Tensor audio, PipelineState& state)
+    : cfg_(cfg),
+      sample_rate_(sample_rate),
+      device_(device),
+      audio_(std::move(audio)),
+      state_(state) {}
+
+const Tensor& FeatureContext::get(const std::string& name) {
+  auto it = values_.find(name);
+  if (it != values_.end()) return it->second;
+  const Registry& r = registry();
+  auto fn = r.intermediates.find(name);
+  MGR_CHECK(fn != r.intermediates.end(), "feature pipeline: intermediate '"
+                                             << name << "' is not built into this binary "
+                                             << "(see framework/features/stage_list.h)");
+  Tensor v = fn->second(*this);
+  return values_.emplace(name, std::move(v)).first->second;
+}
+
+FeaturePipeline::FeaturePipeline(const config::FeatureConfig& cfg, int sample_rate, Device device)
+    : cfg_(cfg),
+      sample_rate_(sample_rate),
+      device_(device),
+      stage_(&feature_stage(cfg.type)),
+      state_(std::make_shared<PipelineState>()) {}
+
+Tensor FeaturePipeline::operator()(const Tensor& audio) {
+  MGR_CHECK(audio.defined() && audio.dtype() == DType::F32 && audio.ndim() == 2,
+            "feature pipeline: audio must be f32 [B, N], got "
+                << (audio.defined() ? audio.str() : "undefined"));
+  MGR_CHECK(audio.device() == device_, "feature pipeline: audio is on " << audio.device().str()
+                                                                        << ", the pipeline on "
+                                                                        << device_.str());
+  ++batches_;
+  FeatureContext ctx(cfg_, sample_rate_, device_, audio, *state_);
+  Tensor out = stage_->compute(ctx);
+  Shape want = output_shape(audio.dim(1));
+  want.insert(want.begin(), audio.dim(0));
+  check_shape(out, want, ("feature stage " + cfg_.type).c_str());
+  return out;
+}
+
+Shape FeaturePipeline::output_shape(int64_t num_samples) const {
+  return stage_->shape(cfg_, sample_rate_, num_samples);
+}
+
+nlohmann::json FeaturePipeline::parameters() const {
+  // Values as the config's own YAML text, so every type prints and compares exactly.
+  config::ExperimentConfig ec;
+  ec.features = cfg_;
+  nlohmann::json j;
+  j["type"] = cfg_.type;
+  j["sample_rate"] = sample_rate_;
+  j["upload"] = cfg_.upload;
+  j["feature_code_version"] = kFeatureCodeVersion;
+  for (const std::string& key : stage_->parameters) {
+    const config::Field* f = config::find_field("features." + key);
+    MGR_CHECK(f != nullptr, "feature stage " << cfg_.type << " lists unknown parameter " << key);
+    j[key] = f->yaml(ec);
+  }
+  return j;
+}
+
+Tensor concat(const std::vector<Tensor>& parts, int dim) {
+  MGR_CHECK(!parts.empty(), "concat: nothing to concatenate");
+  const Tensor& first = parts.front();
+  const int nd = first.ndim();
+  if (dim < 0) dim += nd;
+  MGR_CHECK(dim >= 0 && dim < nd, "concat: dim out of range for " << first.str());
+  Shape out_shape = first.shape();
+  out_shape[dim] = 0;
+  for (const Tensor& t : parts) {
+    MGR_CHECK(t.ndim() == nd && t.device() == first.device() && t.dtype() == first.dtype(),
+              "concat: " << t.str() << " does not match " << first.str());
+    for (int i = 0; i < nd; ++i)
+      MGR_CHECK(i == dim || t.dim(i) == first.dim(i),
+                "concat: " << t.str() << " does not match " << first.str() << " off dim " << dim);
+    out_shape[dim] += t.dim(dim);
+  }
+  // Move `dim` to the front (a swap, its own inverse), stack rows, move it back.
+  std::vector<int> swap(nd);
+  for (int i = 0; i < nd; ++i) swap[i] = i;
+  std::swap(swap[0], swap[dim]);
+  NoGradGuard no_grad;
+  Shape front = out_shape;
+  std::swap(front[0], front[dim]);
+  Tensor stacked = Tensor::empty(front, first.dtype(), first.device());
+  int64_t row = 0;
+  for (const Tensor& t : parts) {
+    const Tensor moved = dim == 0 ? t : ops::permute(Var(t), swap).value();
+    copy_rows(stacked, row, moved);
+    row += t.dim(dim);
+  }
+  return dim == 0 ? stacked : ops::permute(Var(stacked), swap).value();
+}
+
+}  // namespace mgr::features
