@@ -4,6 +4,5 @@
 // (their feature module has not landed); when one is renamed to .cpp, add its X(name) here.
 #pragma once
 
-#define MGR_FEATURE_STAGE_FILES(X) X(log_mel)
-
-// Pending (in order of dependency): X(stft) X(mfcc) X(rhythm) X(chroma) X(spectral) X(normalise)
+#define MGR_FEATURE_STAGE_FILES(X) \
+  X(log_mel) X(stft) X(mfcc) X(rhythm) X(chroma) X(spectral) X(normalise)
