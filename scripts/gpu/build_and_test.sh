@@ -42,5 +42,7 @@ if [[ "${MGR_GPU_BENCH:-1}" == 1 ]]; then
     python3 scripts/bench/torch_logmel.py --threads 16 || true
     build-gpu/bin/bench_crnn --steps 3
     python3 scripts/bench/torch_crnn.py --threads 16 --steps 3 || true
+    build-gpu/bin/bench_features --device cuda --clips 1000
+    python3 scripts/bench/torch_features.py --device cuda --clips 1000 --batch 64 || true
   } 2>&1 | tee "$out/bench.log"
 fi
