@@ -3,33 +3,15 @@
 #include <cmath>
 #include <string>
 
+#include "framework/nn/init.h"
+
 namespace mgr::nn {
 
 namespace {
 
-// splitmix64: a tiny, well-mixed generator, enough for deterministic initialisation.
-class SplitMix64 {
- public:
-  explicit SplitMix64(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [lo, hi): the top 24 bits give every float in [0, 1) on a 2^-24 grid.
-  float uniform(float lo, float hi) {
-    const float u = static_cast<float>(next() >> 40) * (1.f / 16777216.f);
-    return lo + (hi - lo) * u;
-  }
-
- private:
-  uint64_t state_;
-};
-
 Tensor uniform_tensor(const Shape& shape, float bound, SplitMix64& rng) {
   std::vector<float> v(static_cast<size_t>(shape_numel(shape)));
-  for (float& x : v) x = rng.uniform(-bound, bound);
+  for (float& x : v) x = -bound + 2.f * bound * rng.uniform01();  // one stream for all weights
   return Tensor::from_vector(v, shape);
 }
 
