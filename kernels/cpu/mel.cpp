@@ -1,5 +1,7 @@
 #include "kernels/cpu/mel.h"
 
+#include "kernels/cpu/power_chunks.h"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -72,46 +74,11 @@ void power_to_db(float* x, int64_t clips, int64_t per_clip, float amin, float to
 void mel_spectrogram(float* mel, const float* audio, int64_t batch, int64_t num_samples,
                      int num_frames, int hop, const float* window, bool center, bool reflect,
                      float power, const RealFft& fft, const SparseMel& fb) {
-  // 32 frames of n_fft 2048: 256 KiB of input + 262 KiB of spectrum, which fits in L2.
-  constexpr int kChunk = 32;
-  const int n_fft = fft.n();
-  const int bins = fft.bins();
-  const int64_t chunks_per_clip = (num_frames + kChunk - 1) / kChunk;
-  const int64_t items = batch * chunks_per_clip;
-  // Scratch per thread, allocated before the parallel region so that an allocation failure
-  // throws here rather than inside OpenMP (where an exception would terminate the program).
-  struct Scratch {
-    float* frames = nullptr;
-    float* spec = nullptr;
-    float* pw = nullptr;
-    Scratch() = default;
-    Scratch(const Scratch&) = delete;
-    Scratch& operator=(const Scratch&) = delete;
-    ~Scratch() {
-      RealFft::free(frames);
-      RealFft::free(spec);
-      RealFft::free(pw);
-    }
-  };
-  const int threads = int(std::min<int64_t>(omp_get_max_threads(), std::max<int64_t>(items, 1)));
-  std::vector<Scratch> scratch(threads);
-  for (Scratch& s : scratch) {
-    s.frames = RealFft::alloc(int64_t(kChunk) * n_fft);
-    s.spec = RealFft::alloc(int64_t(kChunk) * bins * 2);
-    s.pw = RealFft::alloc(int64_t(kChunk) * bins);
-  }
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (int64_t item = 0; item < items; ++item) {
-    Scratch& s = scratch[omp_get_thread_num()];
-    const int64_t b = item / chunks_per_clip;
-    const int t0 = int((item % chunks_per_clip) * kChunk);
-    const int count = std::min(kChunk, num_frames - t0);
-    frame_rows(s.frames, audio + b * num_samples, num_samples, t0, count, n_fft, hop, window,
-               center, reflect);
-    fft.forward(s.frames, s.spec, count);
-    power_spectrum(s.pw, s.spec, int64_t(count) * bins, power);
-    mel_project(mel + b * fb.n_mels * int64_t(num_frames), num_frames, t0, count, s.pw, fb);
-  }
+  for_each_power_chunk(audio, batch, num_samples, num_frames, hop, window, center, reflect, power,
+                       fft, [&](int64_t b, int t0, int count, const float* pw) {
+                         mel_project(mel + b * fb.n_mels * int64_t(num_frames), num_frames, t0,
+                                     count, pw, fb);
+                       });
 }
 
 }  // namespace mgr::kernels::cpu

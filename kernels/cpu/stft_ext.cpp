@@ -1,58 +1,22 @@
 #include "kernels/cpu/stft_ext.h"
 
-#include <omp.h>
-
-#include <algorithm>
-#include <vector>
+#include "kernels/cpu/power_chunks.h"
 
 namespace mgr::kernels::cpu {
 
 void stft_spectrogram(float* out, const float* audio, int64_t batch, int64_t num_samples,
                       int num_frames, int hop, const float* window, bool center, bool reflect,
                       float power, const RealFft& fft) {
-  constexpr int kChunk = 32;  // 32 frames of n_fft 2048: ~0.5 MiB of frames + spectrum (L2)
-  const int n_fft = fft.n();
   const int bins = fft.bins();
-  const int64_t chunks_per_clip = (num_frames + kChunk - 1) / kChunk;
-  const int64_t items = batch * chunks_per_clip;
-  struct Scratch {
-    float* frames = nullptr;
-    float* spec = nullptr;
-    float* pw = nullptr;
-    Scratch() = default;
-    Scratch(const Scratch&) = delete;
-    Scratch& operator=(const Scratch&) = delete;
-    ~Scratch() {
-      RealFft::free(frames);
-      RealFft::free(spec);
-      RealFft::free(pw);
-    }
-  };
-  // Allocated before the parallel region: an allocation failure throws here, not inside OpenMP.
-  const int threads = int(std::min<int64_t>(omp_get_max_threads(), std::max<int64_t>(items, 1)));
-  std::vector<Scratch> scratch(threads);
-  for (Scratch& s : scratch) {
-    s.frames = RealFft::alloc(int64_t(kChunk) * n_fft);
-    s.spec = RealFft::alloc(int64_t(kChunk) * bins * 2);
-    s.pw = RealFft::alloc(int64_t(kChunk) * bins);
-  }
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (int64_t item = 0; item < items; ++item) {
-    Scratch& s = scratch[omp_get_thread_num()];
-    const int64_t b = item / chunks_per_clip;
-    const int t0 = int((item % chunks_per_clip) * kChunk);
-    const int count = std::min(kChunk, num_frames - t0);
-    frame_rows(s.frames, audio + b * num_samples, num_samples, t0, count, n_fft, hop, window,
-               center, reflect);
-    fft.forward(s.frames, s.spec, count);
-    power_spectrum(s.pw, s.spec, int64_t(count) * bins, power);
-    // [count, bins] -> columns t0 .. t0 + count of the clip's [bins, num_frames].
-    float* clip_out = out + b * int64_t(bins) * num_frames + t0;
-    for (int k = 0; k < bins; ++k) {
-      float* row = clip_out + int64_t(k) * num_frames;
-      for (int c = 0; c < count; ++c) row[c] = s.pw[int64_t(c) * bins + k];
-    }
-  }
+  for_each_power_chunk(audio, batch, num_samples, num_frames, hop, window, center, reflect, power,
+                       fft, [&](int64_t b, int t0, int count, const float* pw) {
+                         // [count, bins] -> columns t0 .. t0 + count of the clip's [bins, T].
+                         float* clip_out = out + b * int64_t(bins) * num_frames + t0;
+                         for (int k = 0; k < bins; ++k) {
+                           float* row = clip_out + int64_t(k) * num_frames;
+                           for (int c = 0; c < count; ++c) row[c] = pw[int64_t(c) * bins + k];
+                         }
+                       });
 }
 
 }  // namespace mgr::kernels::cpu
