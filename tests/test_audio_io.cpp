@@ -2,7 +2,6 @@
 // errors for unreadable and truncated files.
 #include <gtest/gtest.h>
 #include <sndfile.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -12,6 +11,7 @@
 
 #include "framework/data/audio_io.h"
 #include "kernels/error.h"
+#include "tests/temp_dir.h"
 
 namespace mgr::data {
 namespace {
@@ -19,16 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr double kPi = 3.14159265358979323846;
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("mgr_test_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& f) const { return (path / f).string(); }
-};
+using test::TempDir;
 
 std::vector<float> sine(double hz, int sr, int64_t n, float amp = 0.5f) {
   std::vector<float> x(static_cast<size_t>(n));
@@ -45,13 +36,6 @@ double bin_power(const std::vector<float>& x, double hz, int sr) {
     im -= x[i] * std::sin(2 * kPi * hz * static_cast<double>(i) / sr);
   }
   return (re * re + im * im) / static_cast<double>(x.size() * x.size());
-}
-
-void truncate_file(const std::string& from, const std::string& to, double keep) {
-  std::ifstream in(from, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::ofstream out(to, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(static_cast<double>(bytes.size()) * keep));
 }
 
 TEST(AudioIo, WavRoundTripWithin16BitQuantisation) {
@@ -163,7 +147,7 @@ TEST(AudioIo, TruncatedFilesAreDetected) {
   for (const char* name : {"t.wav", "t.au", "t.flac", "t.aiff"}) {
     write_wav(dir.file(name), x, 22050);
     const std::string cut = dir.file(std::string("cut_") + name);
-    truncate_file(dir.file(name), cut, 0.6);
+    test::truncate_file(dir.file(name), cut, 0.6);
     try {
       load_audio(cut, 22050);
       FAIL() << name << ": truncated file decoded without error";

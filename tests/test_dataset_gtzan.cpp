@@ -1,6 +1,5 @@
 // load_gtzan (scan, parallel decode, skipping bad files, errors), segment_clips, gather_clips.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -12,32 +11,19 @@
 #include "framework/data/audio_io.h"
 #include "framework/data/dataset.h"
 #include "kernels/error.h"
+#include "tests/temp_dir.h"
 
 namespace mgr::data {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("mgr_test_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using test::TempDir;
 
 // A track whose samples encode (genre, index) so the test can tell which file landed where.
 std::vector<float> tagged(int genre, int index, int n) {
   return std::vector<float>(static_cast<size_t>(n),
                             0.01f * static_cast<float>(genre * 10 + index + 1));
-}
-
-void truncate_copy(const fs::path& from, const fs::path& to) {
-  std::ifstream in(from, std::ios::binary);
-  std::vector<char> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::ofstream(to, std::ios::binary).write(b.data(), static_cast<std::streamsize>(b.size() / 2));
 }
 
 size_t count_lines(const std::string& s, const std::string& needle) {
@@ -65,7 +51,7 @@ struct SmallGtzan {
     }
     { std::ofstream(dir.path / "jazz" / "jazz.00054.wav") << "RIFF garbage, not a wave file"; }
     write_wav((dir.path / "rock" / "full.wav").string(), tagged(2, 9, 8000), 8000);
-    truncate_copy(dir.path / "rock" / "full.wav", dir.path / "rock" / "rock.00007.wav");
+    test::truncate_file(dir.path / "rock" / "full.wav", dir.path / "rock" / "rock.00007.wav", 0.5);
     fs::remove(dir.path / "rock" / "full.wav");
     { std::ofstream(dir.path / "blues" / "README.txt") << "not a track"; }
   }

@@ -4,7 +4,6 @@
 // rebuilt, never trusted; normalisation statistics round-trip per split and seed.
 #include <gtest/gtest.h>
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -14,6 +13,7 @@
 #include "framework/data/sha256.h"
 #include "framework/features/pipeline.h"
 #include "framework/train/feature_table.h"
+#include "tests/temp_dir.h"
 #include "tests/test_util.h"
 
 namespace mgr {
@@ -82,13 +82,12 @@ TEST(CacheKey, ChangesWithEveryInput) {
 
 // A temp folder with a small dataset whose tracks exist as files (the key reads their sizes).
 struct Fixture {
+  test::TempDir tmp;
   fs::path dir;
   data::Dataset ds;
   config::ExperimentConfig cfg;
 
-  explicit Fixture(const std::string& name) {
-    dir = fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir);
+  explicit Fixture(const std::string& name) : tmp(name), dir(tmp.path) {
     fs::create_directories(dir / "audio");
     const int sr = 8000;
     ds.sample_rate = sr;
@@ -111,7 +110,6 @@ struct Fixture {
     cfg.features.n_mels = 20;
     cfg.features.cache_dir = (dir / "cache").string();
   }
-  ~Fixture() { fs::remove_all(dir); }
 
   // feature_table() with a fresh pipeline; returns the table and what was logged.
   train::FeatureTable run(std::string* log_text = nullptr, int64_t* batches = nullptr) {
@@ -129,7 +127,7 @@ struct Fixture {
 int count_lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
 
 TEST(FeatureCache, SecondRunReadsWithoutComputing) {
-  Fixture fx("mgr_cache_hit");
+  Fixture fx("cache_hit");
   std::string log;
   int64_t batches = 0;
   const train::FeatureTable a = fx.run(&log, &batches);
@@ -153,7 +151,7 @@ TEST(FeatureCache, SecondRunReadsWithoutComputing) {
 }
 
 TEST(FeatureCache, AnyKeyChangeRecomputes) {
-  Fixture fx("mgr_cache_miss");
+  Fixture fx("cache_miss");
   const std::string first = fx.run().cache_path;
   std::vector<std::function<void(Fixture&)>> changes = {
       [](Fixture& f) { std::ofstream(f.ds.tracks[2].path, std::ios::app) << "more"; },
@@ -205,7 +203,7 @@ void write_file(const std::string& p, const std::string& s) {
 }
 
 TEST(FeatureCache, StoresEverythingAndReadsItBack) {
-  Fixture fx("mgr_cache_roundtrip");
+  Fixture fx("cache_roundtrip");
   const std::string path = (fx.dir / "c.h5").string();
   const data::FeatureCache cache(path, "k1", {{"type", "log_mel"}, {"n_fft", "2048"}});
   const data::CachedFeatures c = known_contents(5);
@@ -244,7 +242,7 @@ void expect_rebuilt(const data::FeatureCache& cache, const Shape& clip_shape,
 }
 
 TEST(FeatureCache, DamagedFilesAreReportedInOneLineAndNeverTrusted) {
-  Fixture fx("mgr_cache_damage");
+  Fixture fx("cache_damage");
   const std::string path = (fx.dir / "c.h5").string();
   const data::FeatureCache cache(path, "k1", {{"type", "log_mel"}});
   const data::CachedFeatures c = known_contents(40);
@@ -282,7 +280,7 @@ TEST(FeatureCache, DamagedFilesAreReportedInOneLineAndNeverTrusted) {
 }
 
 TEST(FeatureCache, CorruptCacheIsRebuiltByFeatureTable) {
-  Fixture fx("mgr_cache_rebuild");
+  Fixture fx("cache_rebuild");
   const train::FeatureTable a = fx.run();
   std::string bytes = read_file(a.cache_path);
   write_file(a.cache_path, bytes.substr(0, bytes.size() - 1000));
@@ -298,7 +296,7 @@ TEST(FeatureCache, CorruptCacheIsRebuiltByFeatureTable) {
 }
 
 TEST(FeatureCache, InterruptedWriteIsNeverTrustedAndLeftoversAreCleaned) {
-  Fixture fx("mgr_cache_crash");
+  Fixture fx("cache_crash");
   const std::string path = (fx.dir / "c.h5").string();
   const data::FeatureCache cache(path, "k1", {});
   // A dead writer's leftover (the pid cannot exist: above any pid_max).
@@ -332,7 +330,7 @@ TEST(FeatureCache, InterruptedWriteIsNeverTrustedAndLeftoversAreCleaned) {
 }
 
 TEST(FeatureCache, NormalisationStatisticsPerSplitSeed) {
-  Fixture fx("mgr_cache_norm");
+  Fixture fx("cache_norm");
   const std::string path = (fx.dir / "c.h5").string();
   const data::FeatureCache cache(path, "k1", {});
   cache.store(known_contents(4), 0);

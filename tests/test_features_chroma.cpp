@@ -4,57 +4,24 @@
 // Tolerances are the ones docs/features.md ("Chroma") states.
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 
 #include "framework/features/chroma.h"
 #include "framework/features/rhythm.h"
+#include "tests/golden.h"
 #include "tests/test_util.h"
 
 namespace mgr {
 namespace {
 
 using features::ChromaParams;
-using json = nlohmann::json;
+using test::as_batch;
+using test::Golden;
+using test::json;
+using test::max_abs_error;
 
-const std::string kDir = std::string(MGR_SOURCE_DIR) + "/tests/data/librosa/chroma_rhythm/";
-
-const json& manifest() {
-  static const json m = [] {
-    std::ifstream f(kDir + "manifest.json");
-    if (!f) throw Error("cannot open " + kDir + "manifest.json");
-    return json::parse(f);
-  }();
-  return m;
-}
-
-struct Golden {
-  std::vector<float> data;
-  Shape shape;
-  json meta;
-  Tensor tensor(Shape s = {}) const { return Tensor::from_vector(data, s.empty() ? shape : s); }
-};
-
-Golden load(const std::string& name) {
-  const json& a = manifest().at("arrays").at(name);
-  Golden g;
-  g.meta = a;
-  for (int64_t d : a.at("shape")) g.shape.push_back(d);
-  g.data.resize(size_t(shape_numel(g.shape)));
-  std::ifstream f(kDir + a.at("file").get<std::string>(), std::ios::binary);
-  if (!f) throw Error("cannot open golden file for " + name);
-  f.read(reinterpret_cast<char*>(g.data.data()), std::streamsize(g.data.size() * sizeof(float)));
-  if (!f) throw Error("golden file for " + name + " is shorter than its shape");
-  return g;
-}
-
-double max_abs_error(const std::vector<float>& a, const std::vector<float>& b) {
-  double worst = 0;
-  for (size_t i = 0; i < b.size(); ++i) worst = std::max(worst, std::abs(double(a[i]) - b[i]));
-  return worst;
-}
+const test::GoldenSet kGolden("chroma_rhythm");
 
 // Largest |a - b| / |b| over entries with |b| >= floor; smaller entries must match to floor.
 double max_rel_error(const std::vector<float>& a, const std::vector<float>& b, double floor) {
@@ -68,7 +35,7 @@ double max_rel_error(const std::vector<float>& a, const std::vector<float>& b, d
 
 ChromaParams params_of(const json& j) {
   ChromaParams p;
-  p.sample_rate = manifest().at("sample_rate");
+  p.sample_rate = kGolden.manifest().at("sample_rate");
   p.n_fft = j.value("n_fft", p.n_fft);
   p.n_chroma = j.value("n_chroma", p.n_chroma);
   p.tuning = j.value("tuning", p.tuning);
@@ -83,7 +50,7 @@ ChromaParams params_of(const json& j) {
 TEST(Chroma, FilterbankMatchesLibrosa) {
   for (const char* name : {"chroma_fb_default", "chroma_fb_1024_24_tuned", "chroma_fb_512_flat"}) {
     SCOPED_TRACE(name);
-    const Golden g = load(name);
+    const Golden g = kGolden.load(name);
     const ChromaParams p = params_of(g.meta.at("params"));
     const std::vector<float> fb = features::chroma_filterbank(p);
     ASSERT_EQ(int64_t(fb.size()), shape_numel(g.shape));
@@ -96,11 +63,10 @@ TEST(Chroma, FilterbankMatchesLibrosa) {
 TEST(Chroma, ChromaStftMatchesLibrosa) {
   for (const char* name : {"default", "1024_l2_tuned"}) {
     SCOPED_TRACE(name);
-    const Golden power = load(std::string("power_") + name);
-    const Golden want = load(std::string("chroma_") + name);
+    const Golden power = kGolden.load(std::string("power_") + name);
+    const Golden want = kGolden.load(std::string("chroma_") + name);
     const ChromaParams p = params_of(want.meta.at("params"));
-    Tensor got =
-        features::chroma_from_power(power.tensor(Shape{1, power.shape[0], power.shape[1]}), p);
+    Tensor got = features::chroma_from_power(as_batch(power), p);
     ASSERT_EQ(got.shape(), (Shape{1, p.n_chroma, want.shape[1]}));
     EXPECT_LE(max_abs_error(got.to_vector(), want.data), 2e-6);
     if (std::isinf(p.norm)) {  // every frame's largest chroma bin is exactly 1
@@ -115,12 +81,12 @@ TEST(Chroma, ChromaStftMatchesLibrosa) {
 }
 
 TEST(Chroma, SilentFramesStayZeroLikeLibrosa) {
-  Golden power = load("power_default");
+  Golden power = kGolden.load("power_default");
   const int64_t bins = power.shape[0], frames = power.shape[1];
   for (int64_t k = 0; k < bins; ++k)
     for (int64_t t = 10; t < 13; ++t) power.data[k * frames + t] = 0.f;
-  const Golden want = load("chroma_silent");
-  Tensor got = features::chroma_from_power(power.tensor(Shape{1, bins, frames}), ChromaParams{});
+  const Golden want = kGolden.load("chroma_silent");
+  Tensor got = features::chroma_from_power(as_batch(power), ChromaParams{});
   const std::vector<float> v = got.to_vector();
   EXPECT_LE(max_abs_error(v, want.data), 1e-5);
   for (int c = 0; c < 12; ++c)
@@ -128,12 +94,12 @@ TEST(Chroma, SilentFramesStayZeroLikeLibrosa) {
 }
 
 TEST(Chroma, BatchedClipsAreIndependent) {
-  const Golden power = load("power_default");
+  const Golden power = kGolden.load("power_default");
   const int64_t bins = power.shape[0], frames = power.shape[1];
   std::vector<float> two(power.data);
   for (float x : power.data) two.push_back(1e-6f * x);  // a much quieter second clip
   Tensor both = features::chroma_from_power(Tensor::from_vector(two, {2, bins, frames}), {});
-  Tensor one = features::chroma_from_power(power.tensor(Shape{1, bins, frames}), {});
+  Tensor one = features::chroma_from_power(as_batch(power), {});
   const std::vector<float> vb = both.to_vector(), v1 = one.to_vector();
   for (size_t i = 0; i < v1.size(); ++i) ASSERT_EQ(vb[i], v1[i]);
   for (size_t i = 0; i < v1.size(); ++i) ASSERT_NEAR(vb[v1.size() + i], v1[i], 1e-5);
@@ -229,7 +195,7 @@ TEST(Chroma, BeatSyncChromaBatchAndShapeChecks) {
 
 TEST(ChromaCuda, MatchesCpu) {
   MGR_REQUIRE_CUDA();
-  const Golden power = load("power_default");
+  const Golden power = kGolden.load("power_default");
   const int64_t bins = power.shape[0], frames = power.shape[1];
   std::vector<float> three(power.data);
   for (float x : power.data) three.push_back(0.5f * x);

@@ -3,12 +3,11 @@
 // docs/features.md reports: filterbank and mel power relative 1e-4, dB absolute 1e-3 dB.
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "framework/features/log_mel.h"
 #include "kernels/cpu/stft.h"
+#include "tests/golden.h"
 #include "tests/test_util.h"
 
 namespace mgr {
@@ -16,48 +15,15 @@ namespace {
 
 using features::LogMelExtractor;
 using features::LogMelParams;
-using json = nlohmann::json;
+using test::Golden;
+using test::json;
+using test::max_abs_error;
 
-const std::string kDir = std::string(MGR_SOURCE_DIR) + "/tests/data/librosa/";
-
-const json& manifest() {
-  static const json m = [] {
-    std::ifstream f(kDir + "manifest.json");
-    if (!f) throw Error("cannot open " + kDir + "manifest.json");
-    return json::parse(f);
-  }();
-  return m;
-}
-
-struct Golden {
-  std::vector<float> data;
-  Shape shape;
-  json meta;
-};
-
-Golden load(const std::string& name) {
-  const json& a = manifest().at("arrays").at(name);
-  Golden g;
-  g.meta = a;
-  for (int64_t d : a.at("shape")) g.shape.push_back(d);
-  g.data.resize(size_t(shape_numel(g.shape)));
-  std::ifstream f(kDir + a.at("file").get<std::string>(), std::ios::binary);
-  if (!f) throw Error("cannot open golden file for " + name);
-  f.read(reinterpret_cast<char*>(g.data.data()), std::streamsize(g.data.size() * sizeof(float)));
-  if (!f) throw Error("golden file for " + name + " is shorter than its shape");
-  return g;
-}
+const test::GoldenSet kGolden("");
 
 // LogMelParams from a manifest entry's "params" (fields not named keep librosa's defaults).
 LogMelParams params_of(const json& j) {
-  LogMelParams p;
-  p.sample_rate = manifest().at("sample_rate");
-  p.n_fft = j.value("n_fft", p.n_fft);
-  p.hop_length = j.value("hop_length", p.hop_length);
-  p.win_length = j.value("win_length", p.win_length);
-  p.window = j.value("window", p.window);
-  p.center = j.value("center", p.center);
-  p.pad_mode = j.value("pad_mode", p.pad_mode);
+  LogMelParams p = test::frame_params<LogMelParams>(j, kGolden.manifest().at("sample_rate"));
   p.n_mels = j.value("n_mels", p.n_mels);
   p.fmin = j.value("fmin", p.fmin);
   p.fmax = j.value("fmax", p.fmax);
@@ -81,17 +47,11 @@ double max_rel_error(const std::vector<float>& a, const std::vector<float>& b) {
   return worst;
 }
 
-double max_abs_error(const std::vector<float>& a, const std::vector<float>& b) {
-  double worst = 0;
-  for (size_t i = 0; i < b.size(); ++i) worst = std::max(worst, std::abs(double(a[i]) - b[i]));
-  return worst;
-}
-
 TEST(FeaturesLibrosa, FilterbankMatchesLibrosa) {
   int checked = 0;
-  for (const auto& [name, a] : manifest().at("arrays").items()) {
+  for (const auto& [name, a] : kGolden.manifest().at("arrays").items()) {
     if (a.at("kind") != "filterbank") continue;
-    const Golden g = load(name);
+    const Golden g = kGolden.load(name);
     const std::vector<float> ours = features::mel_filterbank(params_of(a.at("params")));
     ASSERT_EQ(ours.size(), g.data.size()) << name;
     const double rel = max_rel_error(ours, g.data);
@@ -104,14 +64,14 @@ TEST(FeaturesLibrosa, FilterbankMatchesLibrosa) {
 
 TEST(FeaturesLibrosa, MelPowerAndDbMatchLibrosa) {
   int checked = 0;
-  for (const auto& [name, a] : manifest().at("arrays").items()) {
+  for (const auto& [name, a] : kGolden.manifest().at("arrays").items()) {
     if (a.at("kind") != "mel_power") continue;
     const std::string db_name = "db_" + name.substr(4);
-    const Golden mel_ref = load(name);
-    const Golden db_ref = load(db_name);
-    const Golden audio = load(a.at("signal"));
+    const Golden mel_ref = kGolden.load(name);
+    const Golden db_ref = kGolden.load(db_name);
+    const Golden audio = kGolden.load(a.at("signal"));
     const LogMelParams p = params_of(a.at("params"));
-    Tensor x = Tensor::from_vector(audio.data, {1, audio.shape[0]});
+    Tensor x = test::as_batch(audio);
     LogMelExtractor ex(p, Device::cpu());
     Tensor mel = ex.mel_spectrogram(x);
     ASSERT_EQ(mel.shape(), (Shape{1, mel_ref.shape[0], mel_ref.shape[1]})) << name;

@@ -9,20 +9,22 @@
 #include "framework/features/deltas.h"
 #include "framework/features/mfcc.h"
 #include "kernels/cpu/delta.h"
-#include "tests/test_features_stft_golden.h"
+#include "tests/golden.h"
 #include "tests/test_util.h"
 
 namespace mgr {
 namespace {
 
-using namespace test::stft_golden;
+using namespace test;  // Golden, as_batch, max_abs_error, ...
+
+const test::GoldenSet kGolden("stft_mfcc");
 
 TEST(FeaturesMfccLibrosa, MfccMatchesLibrosa) {
   int checked = 0;
-  for (const auto& [name, a] : manifest().at("arrays").items()) {
+  for (const auto& [name, a] : kGolden.manifest().at("arrays").items()) {
     if (a.at("kind") != "mfcc") continue;
-    const Golden ref = load(name);
-    const Golden mel = load(a.at("input"));
+    const Golden ref = kGolden.load(name);
+    const Golden mel = kGolden.load(a.at("input"));
     features::MfccParams p;
     p.n_mfcc = a.at("n_mfcc");
     p.lifter = a.at("lifter");
@@ -77,10 +79,10 @@ TEST(FeaturesMfcc, DctIsOrthonormal) {
 
 TEST(FeaturesDeltaLibrosa, DeltaMatchesLibrosa) {
   int checked = 0;
-  for (const auto& [name, a] : manifest().at("arrays").items()) {
+  for (const auto& [name, a] : kGolden.manifest().at("arrays").items()) {
     if (a.at("kind") != "delta") continue;
-    const Golden ref = load(name);
-    const Golden in = load(a.at("input"));
+    const Golden ref = kGolden.load(name);
+    const Golden in = kGolden.load(a.at("input"));
     Tensor d = features::delta(as_batch(in), a.at("width"), a.at("order"));
     ASSERT_EQ(d.shape(), (Shape{1, ref.shape[0], ref.shape[1]})) << name;
     const double rel = max_abs_error(d.to_vector(), ref.data) / max_abs(ref.data);
@@ -93,8 +95,8 @@ TEST(FeaturesDeltaLibrosa, DeltaMatchesLibrosa) {
 
 TEST(FeaturesDeltaLibrosa, ErrorsMatchLibrosa) {
   int checked = 0;
-  for (const json& e : manifest().at("delta_errors")) {
-    const Golden in = load(e.at("input"));
+  for (const json& e : kGolden.manifest().at("delta_errors")) {
+    const Golden in = kGolden.load(e.at("input"));
     const int width = e.at("width");
     const int order = e.at("order");
     try {

@@ -4,8 +4,6 @@
 // (skips without GPU). Tolerances are the ones docs/features.md ("Rhythm") states.
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <numbers>
 #include <random>
 #include <string>
@@ -13,62 +11,30 @@
 
 #include "framework/features/log_mel.h"
 #include "framework/features/rhythm.h"
+#include "tests/golden.h"
 #include "tests/test_util.h"
 
 namespace mgr {
 namespace {
 
 using features::OnsetParams;
-using json = nlohmann::json;
+using test::as_batch;
+using test::Golden;
+using test::json;
+using test::max_abs_error;
 
-const std::string kDir = std::string(MGR_SOURCE_DIR) + "/tests/data/librosa/chroma_rhythm/";
+const test::GoldenSet kGolden("chroma_rhythm");
 constexpr int kSr = 22050;
 constexpr int kHop = 512;
-
-const json& manifest() {
-  static const json m = [] {
-    std::ifstream f(kDir + "manifest.json");
-    if (!f) throw Error("cannot open " + kDir + "manifest.json");
-    return json::parse(f);
-  }();
-  return m;
-}
-
-struct Golden {
-  std::vector<float> data;
-  Shape shape;
-  json meta;
-};
-
-Golden load(const std::string& name) {
-  const json& a = manifest().at("arrays").at(name);
-  Golden g;
-  g.meta = a;
-  for (int64_t d : a.at("shape")) g.shape.push_back(d);
-  g.data.resize(size_t(shape_numel(g.shape)));
-  std::ifstream f(kDir + a.at("file").get<std::string>(), std::ios::binary);
-  if (!f) throw Error("cannot open golden file for " + name);
-  f.read(reinterpret_cast<char*>(g.data.data()), std::streamsize(g.data.size() * sizeof(float)));
-  if (!f) throw Error("golden file for " + name + " is shorter than its shape");
-  return g;
-}
-
-double max_abs_error(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  double worst = 0;
-  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-    worst = std::max(worst, std::abs(double(a[i]) - b[i]));
-  return worst;
-}
 
 double max_of(const std::vector<float>& v) { return *std::max_element(v.begin(), v.end()); }
 
 TEST(Rhythm, OnsetStrengthMatchesLibrosa) {
-  const Golden mel = load("mel_db_a");
-  Tensor S = Tensor::from_vector(mel.data, {1, mel.shape[0], mel.shape[1]});
+  const Golden mel = kGolden.load("mel_db_a");
+  Tensor S = as_batch(mel);
   for (const char* name : {"default", "lag2_max3", "nocenter_max4", "hop256_nfft4096"}) {
     SCOPED_TRACE(name);
-    const Golden want = load(std::string("onset_") + name);
+    const Golden want = kGolden.load(std::string("onset_") + name);
     const json& kw = want.meta.at("params");
     OnsetParams p;
     p.lag = kw.value("lag", 1);
@@ -86,22 +52,22 @@ TEST(Rhythm, OnsetStrengthMatchesLibrosa) {
 
 TEST(Rhythm, OnsetStrengthFromAudioMatchesLibrosa) {
   // librosa.onset.onset_strength(y): mel power (defaults), power_to_db(ref=1.0), flux.
-  const Golden audio = load("audio_a");
-  const Golden want = load("onset_audio_a");
+  const Golden audio = kGolden.load("audio_a");
+  const Golden want = kGolden.load("onset_audio_a");
   features::LogMelParams lp;
   lp.ref = "one";
   features::LogMelExtractor ex(lp, Device::cpu());
-  Tensor db = ex(Tensor::from_vector(audio.data, {1, audio.shape[0]}));
+  Tensor db = ex(as_batch(audio));
   Tensor got = features::onset_strength(db, OnsetParams{});
   EXPECT_LE(max_abs_error(got.to_vector(), want.data), 1e-5 * max_of(want.data));
 }
 
 TEST(Rhythm, TempogramMatchesLibrosa) {
-  const Golden env = load("onset_b");
-  Tensor e = Tensor::from_vector(env.data, {1, env.shape[0]});
+  const Golden env = kGolden.load("onset_b");
+  Tensor e = as_batch(env);
   for (int win : {384, 95}) {
     SCOPED_TRACE(win);
-    const Golden want = load("tempogram_b_" + std::to_string(win));
+    const Golden want = kGolden.load("tempogram_b_" + std::to_string(win));
     Tensor got = features::tempogram(e, win);
     ASSERT_EQ(got.shape(), (Shape{1, win, env.shape[0]}));
     EXPECT_LE(max_abs_error(got.to_vector(), want.data), 5e-6);

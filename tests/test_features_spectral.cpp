@@ -4,42 +4,23 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "framework/features/spectral.h"
+#include "tests/golden.h"
 #include "tests/test_util.h"
 
 namespace mgr {
 namespace {
 
-using json = nlohmann::json;
-
-const std::string kDir = std::string(MGR_SOURCE_DIR) + "/tests/data/librosa/spectral/";
-
-const json& manifest() {
-  static const json m = [] {
-    std::ifstream f(kDir + "manifest.json");
-    if (!f) throw Error("cannot open " + kDir + "manifest.json");
-    return json::parse(f);
-  }();
-  return m;
-}
+const test::GoldenSet kGolden("spectral");
 
 // Golden array `name` as a tensor of `shape` (defaults to the stored shape).
 Tensor load(const std::string& name, Shape shape = {}) {
-  const json& a = manifest().at("arrays").at(name);
-  Shape stored;
-  for (int64_t d : a.at("shape")) stored.push_back(d);
-  if (shape.empty()) shape = stored;
-  EXPECT_EQ(shape_numel(shape), shape_numel(stored)) << name;
-  std::vector<float> v(size_t(shape_numel(stored)));
-  std::ifstream f(kDir + a.at("file").get<std::string>(), std::ios::binary);
-  if (!f) throw Error("cannot open golden file for " + name);
-  f.read(reinterpret_cast<char*>(v.data()), std::streamsize(v.size() * sizeof(float)));
-  if (!f) throw Error("golden file for " + name + " is shorter than its shape");
-  return Tensor::from_vector(v, shape);
+  const test::Golden g = kGolden.load(name);
+  if (shape.empty()) shape = g.shape;
+  EXPECT_EQ(shape_numel(shape), shape_numel(g.shape)) << name;
+  return g.tensor(shape);
 }
 
 // Largest |a - b| / (|b| + floor); sizes must match.
@@ -57,9 +38,9 @@ double max_err(const Tensor& a, const Tensor& b, double floor) {
 Tensor row(const Tensor& t) { return t.reshape({-1}); }
 
 TEST(SpectralLibrosa, DescriptorsMatchLibrosa) {
-  const int sr = manifest().at("sample_rate");
+  const int sr = kGolden.manifest().at("sample_rate");
   int checked = 0;
-  for (const auto& [name, a] : manifest().at("arrays").items()) {
+  for (const auto& [name, a] : kGolden.manifest().at("arrays").items()) {
     if (a.at("kind") != "magnitude") continue;
     SCOPED_TRACE(name);
     const std::string base = name.substr(4);  // strip "mag_"
@@ -93,7 +74,7 @@ TEST(SpectralLibrosa, DescriptorsMatchLibrosa) {
 // Hand-made frames: all zero, subnormal only (below librosa's float32 normalisation threshold:
 // left unnormalised), one bin, constant, random, zero after loud.
 TEST(SpectralLibrosa, EdgeFramesMatchLibrosa) {
-  const int sr = manifest().at("sample_rate");
+  const int sr = kGolden.manifest().at("sample_rate");
   Tensor mag = load("mag_edge", {1, 513, 6});
   const std::vector<float> c = features::spectral_centroid(mag, sr, 1024).to_vector();
   const std::vector<float> b = features::spectral_bandwidth(mag, sr, 1024).to_vector();
@@ -123,7 +104,7 @@ TEST(SpectralLibrosa, EdgeFramesMatchLibrosa) {
 TEST(SpectralLibrosa, ZcrAndRmsMatchLibrosa) {
   int checked = 0;
   double worst_rms = 0;
-  for (const auto& [name, a] : manifest().at("arrays").items()) {
+  for (const auto& [name, a] : kGolden.manifest().at("arrays").items()) {
     if (a.at("kind") != "zcr") continue;
     SCOPED_TRACE(name);
     const std::string base = name.substr(4);

@@ -6,7 +6,7 @@
 
 #include "framework/features/compress.h"
 #include "framework/features/stft.h"
-#include "tests/test_features_stft_golden.h"
+#include "tests/golden.h"
 #include "tests/test_util.h"
 
 namespace mgr {
@@ -15,18 +15,12 @@ namespace {
 using features::StftExtractor;
 using features::StftOutput;
 using features::StftParams;
-using namespace test::stft_golden;
+using namespace test;  // Golden, as_batch, max_abs_error, ...
+
+const test::GoldenSet kGolden("stft_mfcc");
 
 StftParams params_of(const json& j) {
-  StftParams p;
-  p.sample_rate = manifest().at("sample_rate");
-  p.n_fft = j.value("n_fft", p.n_fft);
-  p.hop_length = j.value("hop_length", p.hop_length);
-  p.win_length = j.value("win_length", p.win_length);
-  p.window = j.value("window", p.window);
-  p.center = j.value("center", p.center);
-  p.pad_mode = j.value("pad_mode", p.pad_mode);
-  return p;
+  return test::frame_params<StftParams>(j, kGolden.manifest().at("sample_rate"));
 }
 
 StftOutput output_of(const std::string& s) {
@@ -47,14 +41,14 @@ std::vector<float> strided_frames(const std::vector<float>& full, int bins, int 
 
 TEST(FeaturesStftLibrosa, MagnitudePowerLogPowerMatchLibrosa) {
   int checked = 0;
-  for (const auto& [name, a] : manifest().at("arrays").items()) {
+  for (const auto& [name, a] : kGolden.manifest().at("arrays").items()) {
     if (a.at("kind") != "stft") continue;
-    const Golden ref = load(name);
-    const Golden audio = load(a.at("signal"));
+    const Golden ref = kGolden.load(name);
+    const Golden audio = kGolden.load(a.at("signal"));
     const StftParams p = params_of(a.at("params"));
     const std::string kind = a.at("output");
     StftExtractor ex(p, Device::cpu());
-    Tensor x = Tensor::from_vector(audio.data, {1, audio.shape[0]});
+    Tensor x = as_batch(audio);
     Tensor s = ex(x, output_of(kind), a.value("amin", 1e-10), a.value("top_db", 80.0),
                   a.value("ref_max", true));
     const int frames = a.at("frames");
@@ -79,10 +73,10 @@ TEST(FeaturesStftLibrosa, MagnitudePowerLogPowerMatchLibrosa) {
 }
 
 TEST(FeaturesStftLibrosa, CompressOctavesMatchesIndependentReference) {
-  const Golden ref = load("compress_p003_power");
-  const Golden audio = load(ref.meta.at("signal"));
+  const Golden ref = kGolden.load("compress_p003_power");
+  const Golden audio = kGolden.load(ref.meta.at("signal"));
   StftExtractor ex(params_of(ref.meta.at("params")), Device::cpu());
-  Tensor power = ex(Tensor::from_vector(audio.data, {1, audio.shape[0]}), StftOutput::Power);
+  Tensor power = ex(as_batch(audio), StftOutput::Power);
   // The reference was computed (in float64) from librosa's power rounded to float32; our own
   // power differs from librosa's by the FFT error above, so compare our compression of our
   // power with a tolerance of that order, and compare exactly on a synthetic input below.

@@ -2,7 +2,6 @@
 // GTZAN, and a separability check that is neither trivial nor hopeless.
 #include <fftw3.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,20 +12,14 @@
 #include "framework/data/dataset.h"
 #include "framework/data/synthetic.h"
 #include "kernels/error.h"
+#include "tests/temp_dir.h"
 
 namespace mgr::data {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("mgr_test_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using test::TempDir;
 
 SyntheticOptions small(double seconds, uint64_t seed = 1) {
   SyntheticOptions o;
@@ -71,7 +64,7 @@ TEST(SyntheticCorpus, EveryGenreGivesSaneAudio) {
 }
 
 TEST(SyntheticCorpus, ManifestSkipsCompleteCorpusAndRegeneratesOnChange) {
-  TempDir dir("synth_manifest");
+  TempDir dir("synth_manifest", /*create=*/false);
   SyntheticOptions o = small(1.0);
   o.root = dir.path.string();
   o.tracks_per_genre = 2;
