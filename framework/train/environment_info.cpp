@@ -1,5 +1,7 @@
 #include "framework/train/environment_info.h"
 
+#include "mgr_git_commit.h"  // generated at build time (cmake/git_commit.cmake)
+
 #include <omp.h>
 #include <unistd.h>
 
