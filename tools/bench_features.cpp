@@ -77,7 +77,7 @@ double seconds_since(Clock::time_point t) {
 struct Cost {
   double bytes = 0, flops = 0;
 };
-Cost cost(const std::string& type, int64_t clips, int64_t samples, int64_t frames,
+[[maybe_unused]] Cost cost(const std::string& type, int64_t clips, int64_t samples, int64_t frames,
           const config::FeatureConfig& f, int sr) {
   const double r = double(clips) * double(frames);  // frames in all
   const double n = f.n_fft, bins = f.n_fft / 2 + 1;

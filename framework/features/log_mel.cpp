@@ -53,7 +53,10 @@ void check_audio(const Tensor& audio, Device d) {
 }
 
 // Frames per cuFFT pass: bounds the frame and spectrum buffers (~64 MiB each at n_fft 2048).
-int64_t frames_per_pass(int n_fft) { return std::max<int64_t>(1, (int64_t(1) << 24) / n_fft); }
+// Used by the CUDA path only.
+[[maybe_unused]] int64_t frames_per_pass(int n_fft) {
+  return std::max<int64_t>(1, (int64_t(1) << 24) / n_fft);
+}
 
 }  // namespace
 
