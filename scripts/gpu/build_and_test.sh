@@ -10,14 +10,16 @@ out=${OUT:-$repo/gpu-out}
 mkdir -p "$out" "$root"
 if [[ ! -f $root/.unpacked ]]; then
   for f in .gpu-deps/debs/*.deb; do dpkg -x "$f" "$root"; done
-  # Debian's CMake configs and .pc files name /usr; point them at the unpacked tree.
-  grep -rlZ --include='*.cmake' --include='*.pc' -e '/usr' "$root/usr/lib" "$root/usr/share" 2>/dev/null |
-    xargs -0 -r sed -i -e "s#\([ \"=;:]\)/usr/#\1$root/usr/#g" -e "s#^prefix=/usr#prefix=$root/usr#"
+  # Debian's CMake package configs name /usr; point them at the unpacked tree. (pkg-config
+  # files are relocated by PKG_CONFIG_SYSROOT_DIR below instead.)
+  grep -rlZ --include='*.cmake' -e '/usr' "$root/usr/lib" "$root/usr/share" 2>/dev/null |
+    xargs -0 -r sed -i -e "s#\([ \"=;:(]\)/usr/#\1$root/usr/#g"
   touch "$root/.unpacked"
 fi
 lib=$root/usr/lib/x86_64-linux-gnu
 export PATH=$root/usr/bin:/usr/local/cuda/bin:$PATH
-export PKG_CONFIG_PATH=$lib/pkgconfig:$root/usr/share/pkgconfig
+export PKG_CONFIG_PATH=$lib/pkgconfig:$lib/openblas-pthread/pkgconfig:$root/usr/share/pkgconfig
+export PKG_CONFIG_SYSROOT_DIR=$root
 export LD_LIBRARY_PATH=$lib:$lib/openblas-pthread:${LD_LIBRARY_PATH:-}
 # cuDNN: the toolkit's, else the one PyTorch's pip wheel ships.
 cudnn_args=()
@@ -31,7 +33,7 @@ fi
 {
   nvidia-smi || true
   cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
-    -DCMAKE_PREFIX_PATH="$root/usr" -DHDF5_ROOT="$root/usr" "${cudnn_args[@]}" &&
+    -DCMAKE_PREFIX_PATH="$root/usr" "${cudnn_args[@]}" &&
   cmake --build build-gpu -j16
 } 2>&1 | tee "$out/build.log" | tail -n 40
 [[ -x build-gpu/bin/mgr_tests ]] || { echo "build failed; see $out/build.log"; exit 1; }
