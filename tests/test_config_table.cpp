@@ -116,6 +116,7 @@ ExperimentConfig everything_changed() {
   c.features.roll_percent = 0.95;
   c.features.tempogram_win = 200;
   c.features.beat_histogram_bins = 100;
+  c.features.low_energy_frames = 100;
   c.features.normalize = "per_band";
   c.features.upload = "int16";
   c.features.batch_clips = 32;

@@ -141,6 +141,8 @@ config::FeatureConfig changed(const config::FeatureConfig& base, const std::stri
     f.tempogram_win = 100;
   else if (key == "beat_histogram_bins")
     f.beat_histogram_bins = 40;
+  else if (key == "low_energy_frames")
+    f.low_energy_frames = 3;
   else if (key == "normalize")
     f.normalize = "per_band";
   else if (key == "upload")

@@ -225,6 +225,33 @@ TEST(Spectral, LowEnergyFractionMatchesDirectFormula) {
   }
 }
 
+TEST(Spectral, LowEnergyFractionAgainstFirstFrames) {
+  // Paper 000's variant: the reference is the mean of the first n frames only.
+  Tensor hand = Tensor::from_vector(std::vector<float>{1, 2, 3, 4, 10, 0.5f}, {1, 1, 6});
+  // First 2 frames: mean 1.5; below it: 1 and 0.5 -> 2 of 6.
+  EXPECT_FLOAT_EQ(features::low_energy_fraction(hand, 2).to_vector()[0], 2.f / 6);
+  // First frame: mean 1; below it: 0.5 only.
+  EXPECT_FLOAT_EQ(features::low_energy_fraction(hand, 1).to_vector()[0], 1.f / 6);
+  // n >= T and n = 0 both mean the whole clip (mean 3.416..: 1, 2, 3, 0.5 below).
+  EXPECT_EQ(features::low_energy_fraction(hand, 6).to_vector(),
+            features::low_energy_fraction(hand, 0).to_vector());
+  EXPECT_EQ(features::low_energy_fraction(hand, 100).to_vector(),
+            features::low_energy_fraction(hand).to_vector());
+  EXPECT_FLOAT_EQ(features::low_energy_fraction(hand).to_vector()[0], 4.f / 6);
+  EXPECT_THROW(features::low_energy_fraction(hand, -1), Error);
+  const int64_t B = 2, T = 300, n = 100;
+  Tensor r = test::random_tensor({B, 1, T}, 17, 0.f, 1.f);
+  const std::vector<float> v = r.to_vector();
+  const std::vector<float> f = features::low_energy_fraction(r, n).to_vector();
+  for (int64_t b = 0; b < B; ++b) {
+    double s = 0;
+    for (int64_t t = 0; t < n; ++t) s += v[size_t(b * T + t)];
+    int below = 0;
+    for (int64_t t = 0; t < T; ++t) below += v[size_t(b * T + t)] < s / n;
+    EXPECT_FLOAT_EQ(f[size_t(b)], float(below) / T);
+  }
+}
+
 TEST(Spectral, RejectsBadArguments) {
   Tensor mag = Tensor::zeros({1, 513, 4});
   EXPECT_THROW(features::spectral_centroid(mag, 22050, 2048), Error);  // needs 1025 bins

@@ -99,6 +99,9 @@ TEST(SpectralCuda, AudioDescriptorsMatchCpu) {
     EXPECT_EQ(rg.cpu().to_vector(), rc.to_vector());
     EXPECT_EQ(features::low_energy_fraction(rg).cpu().to_vector(),
               features::low_energy_fraction(rc).to_vector());
+    for (int64_t n : {int64_t(1), int64_t(7), int64_t(100)})
+      EXPECT_EQ(features::low_energy_fraction(rg, n).cpu().to_vector(),
+                features::low_energy_fraction(rc, n).to_vector());
   }
 }
 

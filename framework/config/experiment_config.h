@@ -57,6 +57,7 @@ struct FeatureConfig {
   double roll_percent = 0.85;    // spectral rolloff
   int tempogram_win = 384;       // autocorrelation window (frames) of the onset envelope
   int beat_histogram_bins = 161; // rhythm: BPM bins from 40 to 200
+  int low_energy_frames = 0;     // spectral: low-energy reference frames (0: whole clip)
   std::string normalize = "global";  // none | global (one mean/std) | per_band (train split)
   std::string upload = "float32";    // audio sent to the device as float32 | int16
   int batch_clips = 256;         // clips per device batch when computing features

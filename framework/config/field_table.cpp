@@ -412,6 +412,10 @@ std::vector<Field> build_fields() {
             in_closed(1, 65536)),
       field(KEY(features.beat_histogram_bins), "rhythm: BPM bins of the beat histogram (40..200)",
             in_closed(2, 4096)),
+      field(KEY(features.low_energy_frames),
+            "spectral: the low-energy fraction counts frames whose RMS is below the mean RMS of "
+            "the clip's first N frames (paper 000: 100); 0 takes the whole clip",
+            in_closed(0, 1000000)),
       field(KEY(features.normalize),
             "standardisation with training-split statistics: none, global (one mean and std) or "
             "per_band (one per feature row)",

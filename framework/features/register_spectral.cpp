@@ -21,9 +21,10 @@ void register_spectral_stages() {
          spectral_rolloff(mag, sr, f.n_fft, f.roll_percent), spectral_flatness(mag),
          spectral_flux(mag), zero_crossing_rate(ctx.audio(), f.n_fft, f.hop_length, f.center), r},
         1);                                                                  // [B, 7, T]
-    return concat({mean_var_over_time(frames), low_energy_fraction(r)}, 1);  // [B, 15]
+    return concat({mean_var_over_time(frames), low_energy_fraction(r, f.low_energy_frames)},
+                  1);  // [B, 15]
   };
-  spectral.parameters = join(framing_parameters(), {"roll_percent"});
+  spectral.parameters = join(framing_parameters(), {"roll_percent", "low_energy_frames"});
   spectral.consumers =
       "the clip-vector classifiers of paper 000 (issue 4: SVM / MLP on "
       "clip-level descriptors)";

@@ -1,5 +1,6 @@
 #include "framework/features/spectral.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/cpu/framewise.h"
@@ -230,21 +231,24 @@ Tensor mean_var_over_time(const Tensor& x) {
   return out;
 }
 
-Tensor low_energy_fraction(const Tensor& rms_frames) {
+Tensor low_energy_fraction(const Tensor& rms_frames, int64_t reference_frames) {
   const Tensor& x = rms_frames;
   MGR_CHECK(x.defined() && x.dtype() == DType::F32 && x.ndim() == 3 && x.dim(1) == 1,
             "low_energy_fraction: RMS f32 [B, 1, T] expected, got "
                 << (x.defined() ? x.str() : std::string("an undefined tensor")));
   const int64_t B = x.dim(0), T = x.dim(2);
   MGR_CHECK(T >= 1, "low_energy_fraction: no frames in " << x.str());
+  MGR_CHECK(reference_frames >= 0,
+            "low_energy_fraction: reference_frames = " << reference_frames << " must be >= 0");
+  const int64_t ref = reference_frames == 0 ? T : std::min(reference_frames, T);
   Tensor out = Tensor::empty({B, 1}, DType::F32, x.device());
   if (x.is_cuda()) {
 #if MGR_WITH_CUDA
     cuda::DeviceGuard g(x.device().index);
-    kernels::cuda::low_energy_rows(out.f32(), x.f32(), B, T, stream_of(x));
+    kernels::cuda::low_energy_rows(out.f32(), x.f32(), B, T, ref, stream_of(x));
 #endif
   } else {
-    kcpu::low_energy_rows(out.f32(), x.f32(), B, T);
+    kcpu::low_energy_rows(out.f32(), x.f32(), B, T, ref);
   }
   return out;
 }

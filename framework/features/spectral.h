@@ -42,8 +42,10 @@ Tensor rms(const Tensor& audio, int frame_length = 2048, int hop_length = 512, b
 // Clip level: per-row mean and population variance over frames, [B, D, T] -> [B, 2 D]
 // (the D means, then the D variances), computed in double (two passes).
 Tensor mean_var_over_time(const Tensor& x);
-// Paper 000 (section III): the fraction of frames whose RMS is strictly below the clip's mean
-// RMS, the whole clip taken as one texture window. [B, 1, T] -> [B, 1].
-Tensor low_energy_fraction(const Tensor& rms);
+// Paper 000 (section III): the fraction of frames whose RMS is strictly below a reference mean
+// RMS: the mean of the clip's first `reference_frames` frames (the paper's "first n windows",
+// n = 100), or of the whole clip when reference_frames is 0 or at least T (Tzanetakis & Cook's
+// texture window). [B, 1, T] -> [B, 1].
+Tensor low_energy_fraction(const Tensor& rms, int64_t reference_frames = 0);
 
 }  // namespace mgr::features

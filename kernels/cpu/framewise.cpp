@@ -71,10 +71,11 @@ void mean_var_rows(float* out, const float* x, int64_t clips, int64_t rows, int6
   }
 }
 
-void low_energy_rows(float* out, const float* x, int64_t rows, int64_t cols) {
+void low_energy_rows(float* out, const float* x, int64_t rows, int64_t cols, int64_t ref_cols) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* p = x + r * cols;
-    const double mean = ordered_sum(cols, [p](int64_t i) { return double(p[i]); }) / cols;
+    const double mean =
+        ordered_sum(ref_cols, [p](int64_t i) { return double(p[i]); }) / double(ref_cols);
     int64_t below = 0;
     for (int64_t i = 0; i < cols; ++i) below += double(p[i]) < mean;
     out[r] = static_cast<float>(double(below) / cols);

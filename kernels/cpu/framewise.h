@@ -30,7 +30,8 @@ void rms(float* out, const float* x, int64_t clips, int64_t n, int64_t frames, i
 // variance of each row (two passes, both in the fixed order).
 void mean_var_rows(float* out, const float* x, int64_t clips, int64_t rows, int64_t cols);
 
-// x [rows, cols] -> out [rows]: the fraction of entries strictly below the row's mean.
-void low_energy_rows(float* out, const float* x, int64_t rows, int64_t cols);
+// x [rows, cols] -> out [rows]: the fraction of the row's entries strictly below the mean of
+// its first ref_cols entries (1 <= ref_cols <= cols; cols: the whole row).
+void low_energy_rows(float* out, const float* x, int64_t rows, int64_t cols, int64_t ref_cols);
 
 }  // namespace mgr::kernels::cpu

@@ -72,12 +72,13 @@ __global__ void mean_var_kernel(float* out, const float* x, int64_t clips, int64
   }
 }
 
-__global__ void low_energy_kernel(float* out, const float* x, int64_t rows, int64_t cols) {
+__global__ void low_energy_kernel(float* out, const float* x, int64_t rows, int64_t cols,
+                                  int64_t ref_cols) {
   __shared__ double sh[kLanes];
   __shared__ int shi[kLanes];
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const float* p = x + r * cols;
-    const double mean = row_mean(p, cols, sh);
+    const double mean = row_mean(p, ref_cols, sh);
     int below = 0;
     for (int64_t i = threadIdx.x; i < cols; i += kLanes) below += double(p[i]) < mean;
     below = sum_block_int(below, shi);
@@ -119,9 +120,10 @@ void mean_var_rows(float* out, const float* x, int64_t clips, int64_t rows, int6
   MGR_CUDA_LAUNCH_CHECK("mean_var_kernel");
 }
 
-void low_energy_rows(float* out, const float* x, int64_t rows, int64_t cols, cudaStream_t stream) {
+void low_energy_rows(float* out, const float* x, int64_t rows, int64_t cols, int64_t ref_cols,
+                     cudaStream_t stream) {
   if (rows == 0) return;
-  low_energy_kernel<<<grid_x(rows), kLanes, 0, stream>>>(out, x, rows, cols);
+  low_energy_kernel<<<grid_x(rows), kLanes, 0, stream>>>(out, x, rows, cols, ref_cols);
   MGR_CUDA_LAUNCH_CHECK("low_energy_kernel");
 }
 

@@ -17,6 +17,7 @@ void rms(float* out, const float* x, int64_t clips, int64_t n, int64_t frames, i
          int hop, bool center, ::mgr::kernels::cpu::PadMode mode, cudaStream_t stream);
 void mean_var_rows(float* out, const float* x, int64_t clips, int64_t rows, int64_t cols,
                    cudaStream_t stream);
-void low_energy_rows(float* out, const float* x, int64_t rows, int64_t cols, cudaStream_t stream);
+void low_energy_rows(float* out, const float* x, int64_t rows, int64_t cols, int64_t ref_cols,
+                     cudaStream_t stream);
 
 }  // namespace mgr::kernels::cuda
