@@ -16,6 +16,12 @@
 #include "kernels/cpu/audio_convert.h"
 #include "tests/test_util.h"
 
+#if MGR_WITH_CUDA
+#include "framework/tensor/cuda_context.h"
+#include "kernels/cuda/audio_convert.h"
+#include "kernels/cuda/check.h"
+#endif
+
 namespace mgr {
 namespace {
 
@@ -349,6 +355,26 @@ TEST(AudioConvert, Int16RoundTripIsExactOn16BitValuesAndClamps) {
   EXPECT_EQ(back[3], x[3]);
   EXPECT_EQ(back[6], x[6]);
 }
+
+#if MGR_WITH_CUDA
+// The kernel converts sample pairs; odd counts leave a tail sample for one thread.
+TEST(AudioConvertCuda, Int16ToFloatMatchesCpuForOddCounts) {
+  MGR_REQUIRE_CUDA();
+  for (int64_t n : {int64_t(1), int64_t(7), int64_t(4097)}) {
+    std::vector<int16_t> q(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) q[size_t(i)] = int16_t((i * 7919) % 65536 - 32768);
+    std::vector<float> ref(static_cast<size_t>(n));
+    kernels::cpu::int16_to_float(ref.data(), q.data(), n);
+    Tensor raw = Tensor::empty({(n + 1) / 2}, DType::I32, Device::cuda(0));  // 4-byte aligned
+    MGR_CUDA_CHECK(cudaMemcpyAsync(raw.raw(), q.data(), sizeof(int16_t) * size_t(n),
+                                   cudaMemcpyHostToDevice, cuda::stream(0)));
+    Tensor out = Tensor::full({n}, -7.f, Device::cuda(0));  // poisoned: every element written
+    kernels::cuda::int16_to_float(out.f32(), static_cast<const int16_t*>(raw.raw()), n,
+                                  cuda::stream(0));
+    EXPECT_EQ(out.cpu().to_vector(), ref) << n;
+  }
+}
+#endif
 
 // The overlapped CUDA path (copy stream + events, float32 and int16 upload) against the CPU path.
 TEST(DevicePipelineCuda, OverlappedUploadMatchesCpu) {

@@ -65,6 +65,23 @@ std::vector<Case> cases() {
   v.top_db = 0;  // clamp off
   v.power = 1.5;
   cs.push_back({"power1.5_no_top_db_b2", 2, 12345, v});
+  LogMelParams w;  // 2049 bins: 5 frames per mel block (a partial last group), not 8
+  w.n_fft = 4096;
+  w.hop_length = 1024;
+  cs.push_back({"4096_group5_b2", 2, 30001, w});
+  LogMelParams x;  // 8193 bins: one frame per mel block
+  x.n_fft = 16384;
+  x.hop_length = 4096;
+  x.n_mels = 256;
+  cs.push_back({"16384_group1_b1", 1, 70001, x});
+  LogMelParams y;  // odd n_fft through the extractor
+  y.n_fft = 777;
+  y.hop_length = 200;
+  y.n_mels = 40;
+  cs.push_back({"odd_nfft_b2", 2, 9001, y});
+  LogMelParams z;  // reflect padding longer than the clip
+  z.pad_mode = "reflect";
+  cs.push_back({"reflect_shorter_than_nfft_b2", 2, 700, z});
   return cs;
 }
 

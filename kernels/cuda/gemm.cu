@@ -20,17 +20,18 @@ constexpr int kColTile = 32;
 constexpr int kRowPhases = 8;
 
 __global__ void sum_rows_accumulate_kernel(float* db, const float* dy, int64_t rows, int64_t cols) {
-  __shared__ float partial[kRowPhases][kColTile];
+  // Double, like the CPU twin, so large row counts do not drift from it.
+  __shared__ double partial[kRowPhases][kColTile];
   const int64_t col = blockIdx.x * int64_t(kColTile) + threadIdx.x;
-  float acc = 0.f;
+  double acc = 0.0;
   if (col < cols)
-    for (int64_t r = threadIdx.y; r < rows; r += kRowPhases) acc += dy[r * cols + col];
+    for (int64_t r = threadIdx.y; r < rows; r += kRowPhases) acc += double(dy[r * cols + col]);
   partial[threadIdx.y][threadIdx.x] = acc;
   __syncthreads();
   if (threadIdx.y == 0 && col < cols) {
-    float s = 0.f;
+    double s = 0.0;
     for (int k = 0; k < kRowPhases; ++k) s += partial[k][threadIdx.x];
-    db[col] += s;
+    db[col] += static_cast<float>(s);
   }
 }
 

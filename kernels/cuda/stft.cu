@@ -82,11 +82,17 @@ CufftR2C::CufftR2C(int n, int count) : n_(n), count_(count) {
 }
 
 CufftR2C::~CufftR2C() {
-  if (plan_) cufftDestroy(plan_);  // no throw from a destructor; nothing to do on failure
+  if (!plan_) return;
+  // cuFFT does not promise that cufftDestroy waits for queued transforms that may still read
+  // the plan's own device data (twiddles), so wait for them. No throw from a destructor: a
+  // failure here surfaces at the next checked call anyway.
+  if (last_stream_) cudaStreamSynchronize(last_stream_);
+  cufftDestroy(plan_);
 }
 
 void CufftR2C::forward(const float* in, float* out, void* workspace, cudaStream_t stream) {
   MGR_CUFFT_CHECK(cufftSetStream(plan_, stream));
+  last_stream_ = stream;
   if (workspace_bytes_ > 0) {
     MGR_CHECK(workspace != nullptr,
               "CufftR2C::forward: needs a work area of " << workspace_bytes_ << " bytes");

@@ -38,6 +38,7 @@ class CufftR2C {
 
  private:
   cufftHandle plan_ = 0;
+  cudaStream_t last_stream_ = nullptr;  // where the last transform was queued
   int n_;
   int count_;
   size_t workspace_bytes_ = 0;
