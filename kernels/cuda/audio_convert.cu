@@ -25,9 +25,9 @@ __global__ void int16_to_float_kernel(float* out, const int16_t* in, int64_t n) 
 void int16_to_float(float* out, const int16_t* in, int64_t n, cudaStream_t stream) {
   if (n <= 0) return;
   // The kernel reads sample pairs (short2).
-  MGR_CHECK(reinterpret_cast<uintptr_t>(in) % alignof(short2) == 0,
-            "int16_to_float (CUDA): the int16 source must be " << alignof(short2)
-                                                               << "-byte aligned");
+  MGR_CHECK(
+      reinterpret_cast<uintptr_t>(in) % alignof(short2) == 0,
+      "int16_to_float (CUDA): the int16 source must be " << alignof(short2) << "-byte aligned");
   int16_to_float_kernel<<<grid_for((n + 1) / 2), 256, 0, stream>>>(out, in, n);
   MGR_CUDA_LAUNCH_CHECK("int16_to_float_kernel");
 }
