@@ -23,15 +23,16 @@ Tensor random_tensor(const Shape& shape, uint32_t seed, float lo, float hi, Devi
   for (size_t i = 0; i < va.size(); ++i) {
     if (!std::isfinite(va[i]) || !std::isfinite(vb[i])) {
       if (va[i] == vb[i]) continue;  // both the same infinity
-      return ::testing::AssertionFailure() << "non-finite at " << i << ": " << va[i] << " vs " << vb[i];
+      return ::testing::AssertionFailure()
+             << "non-finite at " << i << ": " << va[i] << " vs " << vb[i];
     }
     const double r = std::abs(double(va[i]) - vb[i]) / (atol + rtol * std::abs(double(vb[i])));
     if (r > worst) worst = r, worst_i = i;
   }
   if (worst <= 1.0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "mismatch at flat index " << worst_i << ": " << va[worst_i]
-                                       << " vs reference " << vb[worst_i] << " (ratio " << worst
-                                       << " to rtol " << rtol << ", atol " << atol << ")";
+  return ::testing::AssertionFailure()
+         << "mismatch at flat index " << worst_i << ": " << va[worst_i] << " vs reference "
+         << vb[worst_i] << " (ratio " << worst << " to rtol " << rtol << ", atol " << atol << ")";
 }
 
 namespace {
@@ -79,10 +80,12 @@ double weighted_sum(const Tensor& out, const std::vector<float>& r) {
       const double numeric = (eval_at(opt.eps) - eval_at(-opt.eps)) / (2.0 * opt.eps);
       x.copy_from(Tensor::from_vector(base, x.shape(), Device::cpu()));
       const double a = analytic[i];
-      const double tol = opt.atol * std::max(1.f, scale) + opt.rtol * std::max(std::abs(a), std::abs(numeric));
+      const double tol =
+          opt.atol * std::max(1.f, scale) + opt.rtol * std::max(std::abs(a), std::abs(numeric));
       if (std::abs(a - numeric) > tol)
-        return ::testing::AssertionFailure() << "input " << k << " element " << i << ": analytic " << a
-                                             << " vs numeric " << numeric << " (tol " << tol << ")";
+        return ::testing::AssertionFailure()
+               << "input " << k << " element " << i << ": analytic " << a << " vs numeric "
+               << numeric << " (tol " << tol << ")";
     }
   }
   return ::testing::AssertionSuccess();
@@ -97,6 +100,9 @@ double weighted_sum(const Tensor& out, const std::vector<float>& r) {
   }
   Var out_c = f(cpu_inputs);
   Var out_g = f(gpu_inputs);
+  if (!out_g.value().is_cuda())
+    return ::testing::AssertionFailure() << "the op returned " << out_g.value().str()
+                                         << " for CUDA inputs: its CUDA path did not run";
   auto res = all_close(out_g.value(), out_c.value(), rtol, atol);
   if (!res) return ::testing::AssertionFailure() << "forward: " << res.message();
   if (!out_c.requires_grad()) return ::testing::AssertionSuccess();
@@ -105,8 +111,12 @@ double weighted_sum(const Tensor& out, const std::vector<float>& r) {
   out_g.backward(seed.to(Device::cuda(0)));
   for (size_t k = 0; k < cpu_inputs.size(); ++k) {
     if (!cpu_inputs[k].requires_grad()) continue;
+    if (!gpu_inputs[k].grad().defined() || !gpu_inputs[k].grad().is_cuda())
+      return ::testing::AssertionFailure()
+             << "gradient of input " << k << " missing or not on CUDA";
     auto g = all_close(gpu_inputs[k].grad(), cpu_inputs[k].grad(), rtol, atol);
-    if (!g) return ::testing::AssertionFailure() << "gradient of input " << k << ": " << g.message();
+    if (!g)
+      return ::testing::AssertionFailure() << "gradient of input " << k << ": " << g.message();
   }
   return ::testing::AssertionSuccess();
 }

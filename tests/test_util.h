@@ -4,15 +4,21 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <functional>
 #include <random>
 #include <vector>
 
 #include "framework/autograd/var.h"
 
-#define MGR_REQUIRE_CUDA()                                                   \
-  do {                                                                       \
-    if (!::mgr::cuda_available()) GTEST_SKIP() << "no CUDA device present";  \
+// With MGR_EXPECT_CUDA set (the GPU machine's script sets it), a missing GPU fails instead of
+// skipping, so a broken driver/runtime cannot turn every CUDA case into a silent skip.
+#define MGR_REQUIRE_CUDA()                                                                    \
+  do {                                                                                        \
+    if (!::mgr::cuda_available()) {                                                           \
+      if (std::getenv("MGR_EXPECT_CUDA")) FAIL() << "MGR_EXPECT_CUDA set, but no usable GPU"; \
+      GTEST_SKIP() << "no CUDA device present";                                               \
+    }                                                                                         \
   } while (0)
 
 namespace mgr::test {
@@ -27,9 +33,9 @@ Tensor random_tensor(const Shape& shape, uint32_t seed, float lo = -1.f, float h
 using OpFn = std::function<Var(const std::vector<Var>&)>;
 
 struct GradCheckOptions {
-  float eps = 1e-2f;   // central-difference step
-  float rtol = 2e-2f;  // relative tolerance (of max(|analytic|, |numeric|))
-  float atol = 2e-3f;  // absolute floor, scaled by the largest gradient magnitude seen
+  float eps = 1e-2f;               // central-difference step
+  float rtol = 2e-2f;              // relative tolerance (of max(|analytic|, |numeric|))
+  float atol = 2e-3f;              // absolute floor, scaled by the largest gradient magnitude seen
   int max_checks_per_input = 200;  // elements sampled per input (all when fewer)
 };
 

@@ -88,8 +88,9 @@ Tensor& grad_buffer(const Var& v) {
 void accumulate_grad(const Var& v, const Tensor& g) {
   if (!v.requires_grad()) return;
   VarNode& n = *v.node();
-  MGR_CHECK(g.shape() == n.value.shape(), "gradient " << g.str() << " for " << n.value.str()
-                                                      << " (op " << n.op << ")");
+  MGR_CHECK(g.shape() == n.value.shape() && g.device() == n.value.device() &&
+                g.dtype() == n.value.dtype(),
+            "gradient " << g.str() << " for " << n.value.str() << " (op " << n.op << ")");
   if (!n.grad.defined()) {
     n.grad = g.clone();
     return;
@@ -113,7 +114,8 @@ void Var::backward() const {
 void Var::backward(const Tensor& seed) const {
   MGR_CHECK(requires_grad(), "backward() on a Var that does not require a gradient (op "
                                  << op() << "); did any input require one?");
-  MGR_CHECK(seed.shape() == value().shape(), "backward seed " << seed.str() << " for " << value().str());
+  MGR_CHECK(seed.shape() == value().shape(),
+            "backward seed " << seed.str() << " for " << value().str());
   // Iterative post-order DFS: `order` ends up with every input after all of its consumers
   // when reversed.
   std::vector<VarNode*> order;

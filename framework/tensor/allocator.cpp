@@ -1,6 +1,7 @@
 #include "framework/tensor/allocator.h"
 
 #include <cstdlib>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -34,6 +35,16 @@ struct HostCache {
   static constexpr size_t kCap = size_t(2) << 30;
 };
 
+// Most recently freed block of exactly `size` bytes (LIFO), or end(). LIFO keeps reuse
+// deterministic (a block freed just now is the next one handed out) and warm in caches/TLBs;
+// std::multimap::find returns the OLDEST of equal keys (emplace appends to the equal range).
+std::multimap<size_t, void*>::iterator newest(std::multimap<size_t, void*>& m, size_t size) {
+  auto hi = m.upper_bound(size);
+  if (hi == m.begin()) return m.end();
+  auto it = std::prev(hi);
+  return it->first == size ? it : m.end();
+}
+
 HostCache& host_cache() {
   static HostCache* c = new HostCache;  // never destroyed: tensors may outlive static teardown
   return *c;
@@ -45,7 +56,7 @@ std::shared_ptr<void> allocate_cpu(size_t bytes) {
   void* p = nullptr;
   {
     std::lock_guard<std::mutex> lock(c.mu);
-    auto it = c.free_blocks.find(size);
+    auto it = newest(c.free_blocks, size);
     if (it != c.free_blocks.end()) {
       p = it->second;
       c.free_blocks.erase(it);
@@ -78,13 +89,18 @@ struct DeviceCache {
 
 constexpr int kMaxDevices = 64;
 DeviceCache& cache(int device) {
-  static DeviceCache caches[kMaxDevices];
+  // Never destroyed, like the host cache: CUDA tensors held by function-local statics (e.g. the
+  // chroma filterbank cache) are released during static teardown, possibly after this array.
+  static DeviceCache* caches = new DeviceCache[kMaxDevices];
   MGR_CHECK(device >= 0 && device < kMaxDevices, "bad CUDA device index " << device);
   return caches[device];
 }
 
 void release_cached_locked(DeviceCache& c, int device) {
   cuda::DeviceGuard guard(device);
+  // Cached blocks may still be read or written by queued work (they were freed on the host in
+  // stream order); wait for the device before handing them back to the driver.
+  cudaDeviceSynchronize();
   for (auto& [size, p] : c.free_blocks) {
     cudaFree(p);
     c.stats.bytes_cached -= size;
@@ -92,12 +108,35 @@ void release_cached_locked(DeviceCache& c, int device) {
   c.free_blocks.clear();
 }
 
+// MGR_CUDA_NO_CACHE=1: one exact-size cudaMalloc per tensor, cudaFree on release, so that
+// compute-sanitizer memcheck sees each tensor's true bounds (size classes round up to 512 B /
+// 2 MiB, and block reuse hides use-after-free). Slow: for sanitizer runs only.
+bool cuda_cache_disabled() {
+  static const bool off = std::getenv("MGR_CUDA_NO_CACHE") != nullptr;
+  return off;
+}
+
+std::shared_ptr<void> allocate_cuda_uncached(int device, size_t bytes) {
+  cuda::DeviceGuard guard(device);
+  void* p = nullptr;
+  MGR_CUDA_CHECK(cudaMalloc(&p, bytes ? bytes : 1));
+  return std::shared_ptr<void>(p, [device](void* q) {  // a deleter must not throw: no checks
+    int previous = device;
+    cudaGetDevice(&previous);
+    cudaSetDevice(device);
+    cudaDeviceSynchronize();  // queued work on the stream may still use the block
+    cudaFree(q);
+    cudaSetDevice(previous);
+  });
+}
+
 std::shared_ptr<void> allocate_cuda(int device, size_t bytes) {
+  if (cuda_cache_disabled()) return allocate_cuda_uncached(device, bytes);
   const size_t size = size_class(bytes);
   DeviceCache& c = cache(device);
   std::lock_guard<std::mutex> lock(c.mu);
   void* p = nullptr;
-  auto it = c.free_blocks.find(size);
+  auto it = newest(c.free_blocks, size);
   if (it != c.free_blocks.end()) {
     p = it->second;
     c.free_blocks.erase(it);
@@ -116,13 +155,14 @@ std::shared_ptr<void> allocate_cuda(int device, size_t bytes) {
       cudaMemGetInfo(&free_b, &total_b);
       MGR_FAIL("cudaMalloc of " << size << " bytes on cuda:" << device
                                 << " failed: " << cudaGetErrorString(e) << " (in use by mgr "
-                                << c.stats.bytes_in_use << " B, free on device " << free_b
-                                << " of " << total_b << " B)");
+                                << c.stats.bytes_in_use << " B, free on device " << free_b << " of "
+                                << total_b << " B)");
     }
     ++c.stats.device_mallocs;
   }
   c.stats.bytes_in_use += size;
-  if (c.stats.bytes_in_use > c.stats.peak_bytes_in_use) c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
+  if (c.stats.bytes_in_use > c.stats.peak_bytes_in_use)
+    c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
   return std::shared_ptr<void>(p, [device, size](void* q) {
     DeviceCache& dc = cache(device);
     std::lock_guard<std::mutex> l(dc.mu);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 
+#include "framework/tensor/allocator.h"
 #include "framework/tensor/cuda_context.h"
 #include "kernels/cuda/check.h"
 
@@ -72,8 +73,18 @@ void* workspace(int device, size_t bytes) {
     if (c.workspace) {
       MGR_CUDA_CHECK(cudaStreamSynchronize(c.stream));  // the old block may still be in use
       MGR_CUDA_CHECK(cudaFree(c.workspace));
+      c.workspace = nullptr;  // never hand out the freed block if the allocation below fails
+      c.workspace_bytes = 0;
     }
-    MGR_CUDA_CHECK(cudaMalloc(&c.workspace, bytes));
+    void* p = nullptr;
+    cudaError_t e = cudaMalloc(&p, bytes);
+    if (e == cudaErrorMemoryAllocation) {  // the tensor cache may hold the memory we need
+      cudaGetLastError();
+      cuda_empty_cache();
+      e = cudaMalloc(&p, bytes);
+    }
+    MGR_CUDA_CHECK(e);
+    c.workspace = p;
     c.workspace_bytes = bytes;
   }
   return c.workspace;

@@ -43,8 +43,12 @@ const char* cufft_status_name(cufftResult s);
 #define MGR_CUDNN_CHECK(call)                                                               \
   do {                                                                                      \
     cudnnStatus_t mgr_s_ = (call);                                                          \
-    if (mgr_s_ != CUDNN_STATUS_SUCCESS)                                                     \
-      MGR_FAIL(#call << " failed: " << cudnnGetErrorString(mgr_s_));                        \
+    if (mgr_s_ != CUDNN_STATUS_SUCCESS) {                                                   \
+      char mgr_detail_[512] = {0}; /* cuDNN 9: which parameter / sub-library, and why */    \
+      cudnnGetLastErrorString(mgr_detail_, sizeof(mgr_detail_));                           \
+      MGR_FAIL(#call << " failed: " << cudnnGetErrorString(mgr_s_) << " [" << mgr_detail_   \
+                     << "]");                                                               \
+    }                                                                                       \
   } while (0)
 
 #define MGR_CUFFT_CHECK(call)                                                               \
