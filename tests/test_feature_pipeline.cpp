@@ -380,20 +380,22 @@ TEST(AudioConvertCuda, Int16ToFloatMatchesCpuForOddCounts) {
 TEST(DevicePipelineCuda, OverlappedUploadMatchesCpu) {
   MGR_REQUIRE_CUDA();
   const int sr = 8000;
-  const data::Dataset ds = memory_dataset(5, 9000, 2000, sr);
-  std::vector<int> clips;
-  for (int i = 19; i >= 0; --i) clips.push_back(i);
-  for (const char* upload : {"float32", "int16"}) {
-    SCOPED_TRACE(upload);
-    config::FeatureConfig f = small_features("log_mel");
-    f.upload = upload;
-    train::ComputeOptions opt;
-    opt.batch_clips = 3;  // 7 batches: both slots reused, and a short last batch
-    FeaturePipeline cpu(f, sr, Device::cpu()), gpu(f, sr, Device::cuda(0));
-    const Tensor a = train::compute_features(ds, clips, cpu, opt);
-    const Tensor b = train::compute_features(ds, clips, gpu, opt);
-    ASSERT_TRUE(b.is_cuda());
-    EXPECT_TRUE(test::all_close(b.cpu(), a, 1e-3f, 2e-2f));  // dB, as the log-mel CUDA tests
+  for (int64_t clip_samples : {int64_t(2000), int64_t(2001)}) {  // odd: int16 batches of odd size
+    const data::Dataset ds = memory_dataset(5, 9000, clip_samples, sr);
+    std::vector<int> clips;
+    for (int i = 19; i >= 0; --i) clips.push_back(i);
+    for (const char* upload : {"float32", "int16"}) {
+      SCOPED_TRACE(std::string(upload) + " " + std::to_string(clip_samples));
+      config::FeatureConfig f = small_features("log_mel");
+      f.upload = upload;
+      train::ComputeOptions opt;
+      opt.batch_clips = 3;  // 7 batches: both slots reused, and a short last batch
+      FeaturePipeline cpu(f, sr, Device::cpu()), gpu(f, sr, Device::cuda(0));
+      const Tensor a = train::compute_features(ds, clips, cpu, opt);
+      const Tensor b = train::compute_features(ds, clips, gpu, opt);
+      ASSERT_TRUE(b.is_cuda());
+      EXPECT_TRUE(test::all_close(b.cpu(), a, 1e-3f, 2e-2f));  // dB, as the log-mel CUDA tests
+    }
   }
 }
 

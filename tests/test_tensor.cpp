@@ -27,11 +27,23 @@ TEST(Tensor, DeviceParsing) {
   Device d = resolve_device("auto", log);
   if (cuda_available()) {
     EXPECT_TRUE(d.is_cuda());
+    EXPECT_TRUE(resolve_device("cuda:0", log).is_cuda());
+    EXPECT_THROW(resolve_device("cuda:" + std::to_string(cuda_device_count()), log), Error);
   } else {
     EXPECT_TRUE(d.is_cpu());
     EXPECT_NE(log.str().find("running on CPU"), std::string::npos);
     EXPECT_THROW(resolve_device("cuda:0", log), Error);
   }
+}
+
+TEST(Tensor, CudaEmptyTensor) {
+  MGR_REQUIRE_CUDA();
+  Tensor e = Tensor::empty({0}, DType::F32, Device::cuda(0));
+  EXPECT_TRUE(e.is_cuda());
+  EXPECT_TRUE(e.to_vector().empty());
+  e.zero_();
+  EXPECT_EQ(e.clone().numel(), 0);
+  EXPECT_EQ(Tensor::empty({3, 0}).to(Device::cuda(0)).cpu().shape(), (Shape{3, 0}));
 }
 
 TEST(Tensor, CudaRoundTripAndCachingAllocator) {
