@@ -119,6 +119,7 @@ ExperimentConfig everything_changed() {
   c.features.low_energy_frames = 100;
   c.features.normalize = "per_band";
   c.features.upload = "int16";
+  c.features.mode = "on_the_fly";
   c.features.batch_clips = 32;
   c.features.cache = "off";
   c.features.cache_dir = "/tmp/feature cache: a";

@@ -63,12 +63,13 @@ TEST(EndToEnd, CrnnLearnsSyntheticGenresAndIsDeterministic) {
   EXPECT_EQ(a.metrics["test"], b.metrics["test"]) << "same seed, same metrics";
   EXPECT_EQ(a.metrics["history"], b.metrics["history"]);
 
-  for (const char* f : {"config.yaml", "environment.json", "history.csv", "metrics.json",
-                        "best_model.h5", "table_row.md", "learning_curves.svg",
-                        "confusion_clip.svg", "confusion_track.csv"})
+  for (const char* f :
+       {"config.yaml", "environment.json", "history.csv", "metrics.json", "best_model.h5",
+        "table_row.md", "learning_curves.svg", "confusion_clip.svg", "confusion_track.csv"})
     EXPECT_TRUE(fs::exists(tmp / "run1" / f)) << f;
   // The resolved config written into the run directory reads back to the same experiment.
-  const config::ExperimentConfig back = config::load_experiment((tmp / "run1" / "config.yaml").string());
+  const config::ExperimentConfig back =
+      config::load_experiment((tmp / "run1" / "config.yaml").string());
   EXPECT_EQ(config::to_yaml(back), config::to_yaml(cfg));
   std::ifstream row(tmp / "run1" / "table_row.md");
   std::string all((std::istreambuf_iterator<char>(row)), {});
@@ -81,6 +82,31 @@ TEST(EndToEnd, CrnnLearnsSyntheticGenresAndIsDeterministic) {
 
 namespace mgr {
 namespace {
+
+// features.mode on_the_fly computes every batch through the device pipeline instead of gathering
+// rows of a table: same features, same statistics (one streamed chunk), so the same run.
+TEST(EndToEnd, OnTheFlyFeaturesTrainExactlyLikePrecomputed) {
+  const fs::path tmp = fs::temp_directory_path() / "mgr_e2e_otf_test";
+  fs::remove_all(tmp);
+  config::ExperimentConfig cfg = small_config((tmp / "corpus").string());
+  cfg.data.synthetic.tracks_per_genre = 3;
+  cfg.train.epochs = 2;
+  cfg.features.cache = "off";
+  train::RunOptions opt;
+  opt.quiet = true;
+  opt.out_dir = (tmp / "pre").string();
+  const train::RunResult a = train::run_experiment(cfg, opt);
+  cfg.features.mode = "on_the_fly";
+  opt.out_dir = (tmp / "otf").string();
+  const train::RunResult b = train::run_experiment(cfg, opt);
+  EXPECT_EQ(b.metrics["data"]["feature_cache"], "off (on_the_fly)");
+  EXPECT_EQ(b.metrics["data"]["feature_mode"], "on_the_fly");
+  EXPECT_EQ(a.metrics["data"]["feature_shape"], b.metrics["data"]["feature_shape"]);
+  EXPECT_EQ(a.metrics["data"]["standardisation"], b.metrics["data"]["standardisation"]);
+  EXPECT_EQ(a.metrics["history"], b.metrics["history"]);
+  EXPECT_EQ(a.metrics["test"], b.metrics["test"]);
+  fs::remove_all(tmp);
+}
 
 TEST(EndToEnd, NonFiniteLossStopsTheRunWithAMessage) {
   const fs::path tmp = fs::temp_directory_path() / "mgr_e2e_nan_test";
@@ -97,7 +123,8 @@ TEST(EndToEnd, NonFiniteLossStopsTheRunWithAMessage) {
     train::run_experiment(cfg, opt);
     FAIL() << "expected the run to stop";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("training stopped: the loss became"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("training stopped: the loss became"), std::string::npos)
+        << e.what();
   }
   fs::remove_all(tmp);
 }

@@ -12,6 +12,7 @@
 #include "framework/features/mel_project.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/standardise.h"
+#include "framework/train/feature_source.h"
 #include "framework/train/feature_table.h"
 #include "kernels/cpu/audio_convert.h"
 #include "tests/test_util.h"
@@ -155,6 +156,8 @@ config::FeatureConfig changed(const config::FeatureConfig& base, const std::stri
     f.upload = "int16";
   else if (key == "batch_clips")
     f.batch_clips = 7;
+  else if (key == "mode")
+    f.mode = "on_the_fly";
   else if (key == "cache")
     f.cache = "off";
   else if (key == "cache_dir")
@@ -342,6 +345,49 @@ TEST(DevicePipeline, CpuPathEqualsDirectExtraction) {
   kernels::cpu::int16_to_float(audio.f32(), pcm.data(), audio.numel());
   EXPECT_EQ(table16.to_vector(), ex(audio).to_vector());
   EXPECT_NE(table16.to_vector(), table.to_vector());
+}
+
+// features.mode on_the_fly: statistics streamed in chunks equal those of the whole table (global:
+// exactly; per_band: exactly for one chunk, within float rounding for several), and a batch equals
+// the standardised table's rows.
+TEST(FeatureSource, StreamedStatisticsAndOnTheFlyBatchesMatchTheTable) {
+  const int sr = 8000;
+  const data::Dataset ds = memory_dataset(5, 9000, 2000, sr);  // 20 clips
+  const std::vector<int> train = {13, 2, 7, 19, 0, 5, 11, 16, 8};
+  for (const char* type : {"log_mel", "mfcc", "spectral"}) {
+    FeaturePipeline p(small_features(type), sr, Device::cpu());
+    std::vector<int> all(ds.clips.size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = int(i);
+    const Tensor table = train::compute_features(ds, all, p);
+    for (const char* mode : {"global", "per_band", "none"}) {
+      SCOPED_TRACE(std::string(type) + " " + mode);
+      const features::NormalisationStats ref =
+          features::normalisation_statistics(table, train, mode);
+      for (int chunk : {100, 4, 1}) {
+        const features::NormalisationStats s =
+            train::streamed_normalisation_statistics(ds, train, p, mode, chunk);
+        EXPECT_EQ(s.mode, ref.mode);
+        ASSERT_EQ(s.mean.size(), ref.mean.size());
+        ASSERT_EQ(s.stddev.size(), ref.stddev.size());
+        if (std::string(mode) == "global" || chunk == 100) {
+          EXPECT_EQ(s.mean, ref.mean) << chunk;
+          EXPECT_EQ(s.stddev, ref.stddev) << chunk;
+        } else {
+          for (size_t d = 0; d < s.mean.size(); ++d) {
+            EXPECT_NEAR(s.mean[d], ref.mean[d], 1e-5 * (1 + std::abs(ref.mean[d]))) << chunk;
+            EXPECT_NEAR(s.stddev[d], ref.stddev[d], 1e-5 * (1 + ref.stddev[d])) << chunk;
+          }
+        }
+      }
+      Tensor normed = table.clone();
+      features::apply_normalisation_(normed, ref);
+      auto source = train::on_the_fly_source(ds, p, ref);
+      auto pre = train::precomputed_source(normed);
+      EXPECT_EQ(source->clip_shape(), pre->clip_shape());
+      const std::vector<int> idx = {19, 3, 3, 8};
+      EXPECT_EQ(source->batch(idx).to_vector(), pre->batch(idx).to_vector());
+    }
+  }
 }
 
 TEST(AudioConvert, Int16RoundTripIsExactOn16BitValuesAndClamps) {

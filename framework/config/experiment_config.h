@@ -60,6 +60,7 @@ struct FeatureConfig {
   int low_energy_frames = 0;     // spectral: low-energy reference frames (0: whole clip)
   std::string normalize = "global";  // none | global (one mean/std) | per_band (train split)
   std::string upload = "float32";    // audio sent to the device as float32 | int16
+  std::string mode = "precomputed";  // precomputed (table + cache) | on_the_fly (per batch)
   int batch_clips = 256;         // clips per device batch when computing features
   std::string cache = "auto";    // auto (HDF5 feature cache) | off
   std::string cache_dir = "cache";

@@ -424,6 +424,12 @@ std::vector<Field> build_fields() {
             "audio sent to the device as float32, or int16 (half the bytes; exact for 16-bit "
             "sources at their native rate, otherwise quantised to 16 bits)",
             one_of({"float32", "int16"})),
+      field(KEY(features.mode),
+            "precomputed: every clip's features computed once (and cached), batches gathered "
+            "from the table; on_the_fly: each training and evaluation batch computed when "
+            "needed by the same device pipeline (no table, no cache; the path augmentation "
+            "takes), standardised with statistics streamed over the training clips",
+            one_of({"precomputed", "on_the_fly"})),
       field(KEY(features.batch_clips), "clips per batch when computing features on the device",
             in_closed(1, 65536)),
       field(KEY(features.cache),

@@ -26,6 +26,7 @@
 #include "framework/tensor/index.h"
 #include "framework/train/checkpoint.h"
 #include "framework/train/environment_info.h"
+#include "framework/train/feature_source.h"
 #include "framework/train/feature_table.h"
 #include "framework/train/metrics.h"
 #include "framework/train/progress.h"
@@ -57,12 +58,6 @@ struct EvalResult {
   std::vector<float> probs;
 };
 
-// Features of the clips in `idx` as a [B, C, D, T] batch.
-Tensor make_batch(const Tensor& table, const std::vector<int>& idx) {
-  std::vector<int32_t> rows(idx.begin(), idx.end());
-  return gather_rows(table, rows);
-}
-
 Tensor make_labels(const data::Dataset& ds, const std::vector<int>& idx, Device device) {
   std::vector<int32_t> y;
   y.reserve(idx.size());
@@ -70,8 +65,8 @@ Tensor make_labels(const data::Dataset& ds, const std::vector<int>& idx, Device 
   return Tensor::from_vector(y, {static_cast<int64_t>(y.size())}, device);
 }
 
-EvalResult evaluate(models::Crnn& model, const Tensor& table, const data::Dataset& ds,
-                    const std::vector<int>& clips, int batch_size, int num_classes) {
+EvalResult evaluate(models::Crnn& model, FeatureSource& source, const data::Dataset& ds,
+                    const std::vector<int>& clips, int batch_size, int num_classes, Device device) {
   EvalResult r;
   model.eval();
   NoGradGuard no_grad;
@@ -79,8 +74,8 @@ EvalResult evaluate(models::Crnn& model, const Tensor& table, const data::Datase
   for (size_t start = 0; start < clips.size(); start += batch_size) {
     const size_t end = std::min(clips.size(), start + batch_size);
     std::vector<int> idx(clips.begin() + start, clips.begin() + end);
-    Var logits = model.forward(Var(make_batch(table, idx)));
-    Tensor y = make_labels(ds, idx, table.device());
+    Var logits = model.forward(Var(source.batch(idx)));
+    Tensor y = make_labels(ds, idx, device);
     loss_sum += double(ops::softmax_cross_entropy(logits, y).value().item()) * idx.size();
     std::vector<float> p = ops::softmax(logits.value()).to_vector();
     r.probs.insert(r.probs.end(), p.begin(), p.end());
@@ -131,9 +126,9 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
   const fs::path dir(result.run_dir);
   say(fmt::format("run {}: writing to {}", cfg.name, result.run_dir));
   {
-    std::ofstream(dir / "config.yaml") << "# resolved configuration of this run (source: "
-                                       << opt.config_source << ")\n"
-                                       << config::to_yaml(cfg);
+    std::ofstream(dir / "config.yaml")
+        << "# resolved configuration of this run (source: " << opt.config_source << ")\n"
+        << config::to_yaml(cfg);
     nlohmann::json env = environment_info(device);
     env["config_source"] = opt.config_source;
     env["overrides"] = opt.overrides;
@@ -153,9 +148,10 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
             "the split left a part empty (train " << split.train.size() << ", validation "
                                                   << split.validation.size() << ", test "
                                                   << split.test.size() << " clips): use more data");
-  say(fmt::format("data: {} tracks ({} skipped), {} clips of {:.2f} s; split {}: {} / {} / {} clips",
-                  ds.tracks.size(), load_report.skipped, ds.clips.size(), cfg.data.clip_seconds,
-                  cfg.data.split, split.train.size(), split.validation.size(), split.test.size()));
+  say(fmt::format(
+      "data: {} tracks ({} skipped), {} clips of {:.2f} s; split {}: {} / {} / {} clips",
+      ds.tracks.size(), load_report.skipped, ds.clips.size(), cfg.data.clip_seconds, cfg.data.split,
+      split.train.size(), split.validation.size(), split.test.size()));
   if (split_kind == data::SplitKind::RandomClips)
     say("data: note: random_clips puts clips of one track on both sides of the split (the "
         "paper's protocol); its accuracies are optimistic and are labelled leaky");
@@ -173,35 +169,59 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
                               << "; extract_features computes and caches them today");
   std::ostringstream discard;
   std::ostream& feature_log = opt.quiet ? static_cast<std::ostream&>(discard) : std::cerr;
-  FeatureTableOptions fto;
-  fto.corpus_root = root;
-  fto.quiet = opt.quiet;
-  FeatureTable ft = feature_table(cfg, ds, pipeline, feature_log, fto);
-  Tensor table = ft.features;  // [clips, C, D, T]
+  const bool on_the_fly = cfg.features.mode == "on_the_fly";
   // Standardise with statistics of the training split only (features.normalize), so the first
-  // convolution sees unit-scale inputs whatever the dB range. A later run with the same split
-  // and seed reads them from the cache.
-  const std::string norm_group = fmt::format("{}-{}", cfg.data.split, cfg.seed);
-  const std::string norm_tag = fmt::format("{} fractions {}", cfg.features.normalize,
-                                           fmt::join(cfg.data.split_fractions, ","));
+  // convolution sees unit-scale inputs whatever the dB range.
   std::optional<features::NormalisationStats> norm;
-  if (ft.cache) norm = ft.cache->load_normalisation(norm_group, norm_tag);
-  if (!norm) {
-    norm = features::normalisation_statistics(table, split.train, cfg.features.normalize);
-    if (ft.cache) {
-      try {
-        ft.cache->store_normalisation(norm_group, norm_tag, *norm);
-      } catch (const Error& e) {
-        feature_log << "features: normalisation statistics not cached (" << e.what() << ")\n";
+  std::unique_ptr<FeatureSource> source;
+  FeatureTable ft;
+  if (on_the_fly) {
+    // No table and no cache: each batch is computed when it is needed (the path augmentation
+    // takes). The statistics come from one streamed pass over the training clips.
+    Progress stats_progress;
+    norm = streamed_normalisation_statistics(
+        ds, split.train, pipeline, cfg.features.normalize, cfg.features.batch_clips,
+        [&](int64_t done, int64_t total) {
+          if (!opt.quiet)
+            stats_progress.update(
+                fmt::format("features: on the fly; training statistics {}/{} clips", done, total));
+        });
+    if (!opt.quiet)
+      stats_progress.finish(
+          fmt::format("features: on the fly ({} on {}); training statistics "
+                      "from {} clips",
+                      cfg.features.type, device.str(), split.train.size()));
+    source = on_the_fly_source(ds, pipeline, *norm);
+  } else {
+    FeatureTableOptions fto;
+    fto.corpus_root = root;
+    fto.quiet = opt.quiet;
+    ft = feature_table(cfg, ds, pipeline, feature_log, fto);
+    Tensor table = ft.features;  // [clips, C, D, T]
+    // A later run with the same split and seed reads the statistics from the cache.
+    const std::string norm_group = fmt::format("{}-{}", cfg.data.split, cfg.seed);
+    const std::string norm_tag = fmt::format("{} fractions {}", cfg.features.normalize,
+                                             fmt::join(cfg.data.split_fractions, ","));
+    if (ft.cache) norm = ft.cache->load_normalisation(norm_group, norm_tag);
+    if (!norm) {
+      norm = features::normalisation_statistics(table, split.train, cfg.features.normalize);
+      if (ft.cache) {
+        try {
+          ft.cache->store_normalisation(norm_group, norm_tag, *norm);
+        } catch (const Error& e) {
+          feature_log << "features: normalisation statistics not cached (" << e.what() << ")\n";
+        }
       }
     }
+    features::apply_normalisation_(table, *norm);
+    source = precomputed_source(table);
   }
-  features::apply_normalisation_(table, *norm);
+  const Shape clip_shape = source->clip_shape();  // [C, D, T]
   const double feature_seconds = seconds_since(t_feat);
 
   // ---- model -------------------------------------------------------------------------------
-  models::Crnn model(cfg.model, static_cast<int>(table.dim(2)), static_cast<int>(table.dim(3)),
-                     num_classes, cfg.seed, static_cast<int>(table.dim(1)));
+  models::Crnn model(cfg.model, static_cast<int>(clip_shape[1]), static_cast<int>(clip_shape[2]),
+                     num_classes, cfg.seed, static_cast<int>(clip_shape[0]));
   model.to(device);
   optim::AdamOptions ao;
   ao.lr = static_cast<float>(cfg.train.lr);
@@ -212,8 +232,8 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
   optim::Adam adam(model.parameters(), ao);
   const auto cs = model.conv_output_shape();
   say(fmt::format("model: CRNN {} parameters; input {}x{}x{}, after conv {}x{}x{}, {} {}",
-                  model.num_parameters(), table.dim(1), table.dim(2), table.dim(3), cs[0], cs[1], cs[2],
-                  cfg.model.rnn, cfg.model.rnn_hidden));
+                  model.num_parameters(), clip_shape[0], clip_shape[1], clip_shape[2], cs[0], cs[1],
+                  cs[2], cfg.model.rnn, cfg.model.rnn_hidden));
 
   // ---- training ----------------------------------------------------------------------------
   std::ofstream history(dir / "history.csv");
@@ -240,7 +260,7 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
       const size_t end = std::min(order.size(), start + bs);
       if (end - start < 2) continue;  // batch norm needs two samples for a variance
       std::vector<int> idx(order.begin() + start, order.begin() + end);
-      Var logits = model.forward(Var(make_batch(table, idx)));
+      Var logits = model.forward(Var(source->batch(idx)));
       Tensor y = make_labels(ds, idx, device);
       Var loss = ops::softmax_cross_entropy(logits, y);
       const float l = loss.value().item();
@@ -263,31 +283,37 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
                                     seen / seconds_since(t_epoch)));
     }
     const double train_secs = seconds_since(t_epoch);
-    EvalResult val = evaluate(model, table, ds, split.validation, bs, num_classes);
+    EvalResult val = evaluate(model, *source, ds, split.validation, bs, num_classes, device);
     const double val_acc = classify_report(val.truth, val.pred, num_classes).accuracy;
     const double epoch_secs = seconds_since(t_epoch);
-    const double train_loss = seen ? loss_sum / seen : 0.0, train_acc = seen ? double(correct) / seen : 0.0;
+    const double train_loss = seen ? loss_sum / seen : 0.0,
+                 train_acc = seen ? double(correct) / seen : 0.0;
     history << fmt::format("{},{:.6f},{:.6f},{:.6f},{:.6f},{:.3f},{:.2f}\n", epoch, train_loss,
                            train_acc, val.loss, val_acc, epoch_secs, seen / train_secs);
     history.flush();
-    epochs_json.push_back({{"epoch", epoch}, {"train_loss", train_loss}, {"train_accuracy", train_acc},
-                           {"validation_loss", val.loss}, {"validation_accuracy", val_acc}});
-    const bool best = val_acc > best_val_acc || (val_acc == best_val_acc && val.loss < best_val_loss);
+    epochs_json.push_back({{"epoch", epoch},
+                           {"train_loss", train_loss},
+                           {"train_accuracy", train_acc},
+                           {"validation_loss", val.loss},
+                           {"validation_accuracy", val_acc}});
+    const bool best =
+        val_acc > best_val_acc || (val_acc == best_val_acc && val.loss < best_val_loss);
     if (best) {
       best_epoch = epoch, best_val_acc = val_acc, best_val_loss = val.loss;
       save_checkpoint(ckpt, model, {epoch, val_acc});
     }
     if (!opt.quiet)
-      progress.finish(fmt::format("epoch {}/{}: train loss {:.4f} acc {:.3f} | val loss {:.4f} acc "
-                                  "{:.3f}{} | {:.1f} s, {:.1f} clips/s",
-                                  epoch, cfg.train.epochs, train_loss, train_acc, val.loss, val_acc,
-                                  best ? " (best)" : "", epoch_secs, seen / train_secs));
+      progress.finish(
+          fmt::format("epoch {}/{}: train loss {:.4f} acc {:.3f} | val loss {:.4f} acc "
+                      "{:.3f}{} | {:.1f} s, {:.1f} clips/s",
+                      epoch, cfg.train.epochs, train_loss, train_acc, val.loss, val_acc,
+                      best ? " (best)" : "", epoch_secs, seen / train_secs));
   }
   const double train_seconds = seconds_since(t_train);
 
   // ---- test --------------------------------------------------------------------------------
   load_checkpoint(ckpt, model);
-  EvalResult test = evaluate(model, table, ds, split.test, bs, num_classes);
+  EvalResult test = evaluate(model, *source, ds, split.test, bs, num_classes, device);
   const ClassificationReport clip_report = classify_report(test.truth, test.pred, num_classes);
   const TrackVote vote = vote_by_track(test.tracks, test.truth, test.probs, num_classes);
   const ClassificationReport track_report = classify_report(vote.truth, vote.pred, num_classes);
@@ -299,19 +325,22 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
   m["device"] = device.str();
   m["split"] = cfg.data.split;
   m["leaky"] = split_kind == data::SplitKind::RandomClips;
-  m["data"] = {{"source", cfg.data.source},
-               {"root", root},
-               {"tracks", ds.tracks.size()},
-               {"tracks_skipped", load_report.skipped},
-               {"clips", ds.clips.size()},
-               {"train_clips", split.train.size()},
-               {"validation_clips", split.validation.size()},
-               {"test_clips", split.test.size()},
-               {"feature_type", cfg.features.type},
-               {"feature_shape", Shape(table.shape().begin() + 1, table.shape().end())},
-               {"feature_cache", ft.cache_path.empty() ? "off" : (ft.cache_hit ? "hit" : "miss")},
-               {"standardisation",
-                {{"mode", norm->mode}, {"mean", norm->mean}, {"std", norm->stddev}}}};
+  m["data"] = {
+      {"source", cfg.data.source},
+      {"root", root},
+      {"tracks", ds.tracks.size()},
+      {"tracks_skipped", load_report.skipped},
+      {"clips", ds.clips.size()},
+      {"train_clips", split.train.size()},
+      {"validation_clips", split.validation.size()},
+      {"test_clips", split.test.size()},
+      {"feature_type", cfg.features.type},
+      {"feature_shape", clip_shape},
+      {"feature_mode", cfg.features.mode},
+      {"feature_cache", on_the_fly              ? "off (on_the_fly)"
+                        : ft.cache_path.empty() ? "off"
+                                                : (ft.cache_hit ? "hit" : "miss")},
+      {"standardisation", {{"mode", norm->mode}, {"mean", norm->mean}, {"std", norm->stddev}}}};
   m["class_names"] = ds.genres;
   m["model_parameters"] = model.num_parameters();
   m["best_epoch"] = best_epoch;
