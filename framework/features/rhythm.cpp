@@ -1,5 +1,7 @@
-// Rhythm features: argument checks and device dispatch to kernels/cpu/{onset,tempogram,beat}
-// and kernels/cuda/{onset,tempogram,beat}. A CUDA tensor never falls back to the CPU.
+// Rhythm features: argument checks and device dispatch to
+// kernels/cpu/{onset,tempogram,beat,beat_track} and kernels/cuda/{onset,tempogram,beat,beat_track}.
+// The tempo / beat tracker tables are built on the host once per (sr, hop, tempo parameters) and
+// cached per device. A CUDA tensor never falls back to the CPU.
 #include "framework/features/rhythm.h"
 
 #include <algorithm>
