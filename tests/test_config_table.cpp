@@ -113,6 +113,7 @@ ExperimentConfig everything_changed() {
   c.features.delta_width = 5;
   c.features.n_chroma = 24;
   c.features.beat_chroma_beats = 10;
+  c.features.beat_tracker = "grid";
   c.features.roll_percent = 0.95;
   c.features.tempogram_win = 200;
   c.features.beat_histogram_bins = 100;

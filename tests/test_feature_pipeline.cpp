@@ -142,6 +142,8 @@ config::FeatureConfig changed(const config::FeatureConfig& base, const std::stri
     f.n_chroma = 24;
   else if (key == "beat_chroma_beats")
     f.beat_chroma_beats = 3;
+  else if (key == "beat_tracker")
+    f.beat_tracker = "grid";
   else if (key == "roll_percent")
     f.roll_percent = 0.5;
   else if (key == "tempogram_win")

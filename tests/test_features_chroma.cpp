@@ -140,14 +140,15 @@ Tensor spike_env(int frames, double period, double first, uint32_t seed) {
   return Tensor::from_vector(e, {1, frames});
 }
 
-TEST(Chroma, BeatSyncChromaMeansBeatIntervalsAndRepeatsTheLast) {
+TEST(Chroma, GridBeatSyncChromaMeansBeatIntervalsAndRepeatsTheLast) {
   const int frames = 200;  // ~4.6 s: 120 BPM gives ~9 beats, fewer than 30
   Tensor env = spike_env(frames, 21.533, 7.0, 5);
   std::vector<float> c(12 * frames);
   for (int k = 0; k < 12; ++k)
     for (int t = 0; t < frames; ++t) c[k * frames + t] = float(std::sin(0.1 * t + k));
   Tensor chroma = Tensor::from_vector(c, {1, 12, frames});
-  Tensor out = features::beat_sync_chroma(chroma, env, 30, 512, 22050);
+  Tensor out =
+      features::beat_sync_chroma(chroma, env, 30, 512, 22050, features::BeatTracker::kGrid);
   ASSERT_EQ(out.shape(), (Shape{1, 360}));
   const std::vector<int32_t> beats = features::beat_frames(env).to_vector_i32();
   std::vector<int> edge;
@@ -180,17 +181,21 @@ TEST(Chroma, BeatSyncChromaBatchAndShapeChecks) {
   ev.insert(ev.end(), ev2.begin(), ev2.end());
   Tensor env = Tensor::from_vector(ev, {2, frames});
   Tensor chroma = test::random_tensor({2, 12, frames}, 9, 0.f, 1.f);
-  Tensor out = features::beat_sync_chroma(chroma, env, 30);
-  ASSERT_EQ(out.shape(), (Shape{2, 360}));
-  // Each clip alone gives the same row.
-  std::vector<float> cv = chroma.to_vector();
-  Tensor c2 =
-      Tensor::from_vector(std::vector<float>(cv.begin() + 12 * frames, cv.end()), {1, 12, frames});
-  Tensor alone = features::beat_sync_chroma(c2, e2, 30);
-  const std::vector<float> vo = out.to_vector(), va = alone.to_vector();
-  for (int i = 0; i < 360; ++i) ASSERT_EQ(vo[360 + i], va[i]);
-  EXPECT_THROW(features::beat_sync_chroma(chroma, e1, 30), Error);  // batch mismatch
-  EXPECT_THROW(features::beat_sync_chroma(chroma, env, 0), Error);
+  for (auto tracker : {features::BeatTracker::kDp, features::BeatTracker::kGrid}) {
+    SCOPED_TRACE(tracker == features::BeatTracker::kDp ? "dp" : "grid");
+    Tensor out = features::beat_sync_chroma(chroma, env, 30, 512, 22050, tracker);
+    ASSERT_EQ(out.shape(), (Shape{2, 360}));
+    // Each clip alone gives the same row.
+    std::vector<float> cv = chroma.to_vector();
+    Tensor c2 = Tensor::from_vector(std::vector<float>(cv.begin() + 12 * frames, cv.end()),
+                                    {1, 12, frames});
+    Tensor alone = features::beat_sync_chroma(c2, e2, 30, 512, 22050, tracker);
+    const std::vector<float> vo = out.to_vector(), va = alone.to_vector();
+    for (int i = 0; i < 360; ++i) ASSERT_EQ(vo[360 + i], va[i]);
+    EXPECT_THROW(features::beat_sync_chroma(chroma, e1, 30, 512, 22050, tracker),
+                 Error);  // batch mismatch
+    EXPECT_THROW(features::beat_sync_chroma(chroma, env, 0, 512, 22050, tracker), Error);
+  }
 }
 
 TEST(ChromaCuda, MatchesCpu) {
@@ -216,7 +221,7 @@ TEST(ChromaCuda, MatchesCpu) {
   Tensor small = test::random_tensor({2, 513, 50}, 4, 0.f, 1.f);
   EXPECT_TRUE(test::all_close(features::chroma_from_power(small.to(Device::cuda(0)), p24).cpu(),
                               features::chroma_from_power(small, p24), 1e-5f, 1e-6f));
-  // Beat-synchronous chroma: the grid is found on the device; the interval means match.
+  // Beat-synchronous chroma (both trackers): beats are found on the device; the means match.
   const int t = 300;
   Tensor env = Tensor::from_vector(
       [&] {
@@ -227,10 +232,13 @@ TEST(ChromaCuda, MatchesCpu) {
       }(),
       {2, t});
   Tensor chroma = test::random_tensor({2, 12, t}, 8, 0.f, 1.f);
-  Tensor want = features::beat_sync_chroma(chroma, env, 30);
-  Tensor got = features::beat_sync_chroma(chroma.to(Device::cuda(0)), env.to(Device::cuda(0)), 30);
-  EXPECT_TRUE(got.is_cuda());
-  EXPECT_TRUE(test::all_close(got.cpu(), want, 1e-6f, 1e-7f));
+  for (auto tracker : {features::BeatTracker::kDp, features::BeatTracker::kGrid}) {
+    Tensor want = features::beat_sync_chroma(chroma, env, 30, 512, 22050, tracker);
+    Tensor got = features::beat_sync_chroma(chroma.to(Device::cuda(0)), env.to(Device::cuda(0)), 30,
+                                            512, 22050, tracker);
+    EXPECT_TRUE(got.is_cuda());
+    EXPECT_TRUE(test::all_close(got.cpu(), want, 1e-6f, 1e-7f));
+  }
 }
 
 }  // namespace

@@ -54,6 +54,7 @@ struct FeatureConfig {
   int delta_width = 9;
   int n_chroma = 12;
   int beat_chroma_beats = 30;    // beat_chroma: beat vectors concatenated (12 * 30 = 360 values)
+  std::string beat_tracker = "dp";  // beat_chroma: dp (librosa beat_track) | grid (tempo grid)
   double roll_percent = 0.85;    // spectral rolloff
   int tempogram_win = 384;       // autocorrelation window (frames) of the onset envelope
   int beat_histogram_bins = 161; // rhythm: BPM bins from 40 to 200

@@ -404,6 +404,10 @@ std::vector<Field> build_fields() {
       field(KEY(features.beat_chroma_beats),
             "beat_chroma: beat-synchronous chroma vectors concatenated into one clip vector",
             in_closed(1, 1000)),
+      field(KEY(features.beat_tracker),
+            "beat_chroma: dp (Ellis' dynamic programme, librosa.beat.beat_track parity, on the "
+            "median onset envelope) or grid (rigid tempo grid on the mean onset envelope)",
+            one_of({"dp", "grid"})),
       field(KEY(features.roll_percent), "spectral rolloff: fraction of the spectral energy",
             rule<double>("in (0, 1)", [](const double& v) { return v > 0 && v < 1; })),
       field(KEY(features.tempogram_win),

@@ -1,5 +1,6 @@
 // Chroma: the librosa filterbank (double, then float32), the projection + per-frame norm on
-// either device, and beat-synchronous chroma from the tempo grid (framework/features/rhythm.h).
+// either device, and beat-synchronous chroma from librosa's beat tracker or the tempo grid
+// (framework/features/rhythm.h).
 #include "framework/features/chroma.h"
 
 #include <cmath>
@@ -148,8 +149,39 @@ Tensor chroma_from_power(const Tensor& power, const ChromaParams& p) {
   return out;
 }
 
+Tensor beat_sync(const Tensor& x, const Tensor& beats, int n_beats) {
+  MGR_CHECK(x.defined() && x.dtype() == DType::F32 && x.ndim() == 3,
+            "beat_sync: x must be f32 [B, C, T], got " << (x.defined() ? x.str() : "undefined"));
+  MGR_CHECK(beats.defined() && beats.dtype() == DType::I32 && beats.ndim() == 2 &&
+                beats.dim(0) == x.dim(0),
+            "beat_sync: beats must be i32 [B, M] with B = "
+                << x.dim(0) << ", got " << (beats.defined() ? beats.str() : "undefined"));
+  MGR_CHECK(n_beats >= 1 && n_beats <= 100000,
+            "beat_sync: n_beats = " << n_beats << " must be in [1, 100000]");
+  check_same_device({&x, &beats}, "beat_sync");
+  const int64_t batch = x.dim(0);
+  const int rows = static_cast<int>(x.dim(1));
+  const int frames = static_cast<int>(x.dim(2));
+  const int max_beats = static_cast<int>(beats.dim(1));
+  MGR_CHECK(frames >= 1, "beat_sync: needs at least one frame");
+  Tensor out = Tensor::empty({batch, int64_t(rows) * n_beats}, DType::F32, x.device());
+  if (out.numel() == 0) return out;
+  if (x.is_cuda()) {
+#if MGR_WITH_CUDA
+    const int dev = x.device().index;
+    cuda::DeviceGuard g(dev);
+    kernels::cuda::beat_sync_frames_mean(out.f32(), x.f32(), beats.i32(), batch, rows, frames,
+                                         max_beats, n_beats, cuda::stream(dev));
+#endif
+  } else {
+    kernels::cpu::beat_sync_frames_mean(out.f32(), x.f32(), beats.i32(), batch, rows, frames,
+                                        max_beats, n_beats);
+  }
+  return out;
+}
+
 Tensor beat_sync_chroma(const Tensor& chroma, const Tensor& onset_env, int n_beats, int hop_length,
-                        int sample_rate) {
+                        int sample_rate, BeatTracker tracker) {
   MGR_CHECK(chroma.defined() && chroma.dtype() == DType::F32 && chroma.ndim() == 3,
             "beat_sync_chroma: chroma must be f32 [B, C, T], got "
                 << (chroma.defined() ? chroma.str() : "undefined"));
@@ -165,6 +197,8 @@ Tensor beat_sync_chroma(const Tensor& chroma, const Tensor& onset_env, int n_bea
   const int rows = static_cast<int>(chroma.dim(1));
   const int frames = static_cast<int>(chroma.dim(2));
   MGR_CHECK(frames >= 1, "beat_sync_chroma: needs at least one frame");
+  if (tracker == BeatTracker::kDp)
+    return beat_sync(chroma, beat_track(onset_env, hop_length, sample_rate).beats, n_beats);
   Tensor grid = beat_grid(onset_env, hop_length, sample_rate);
   Tensor out = Tensor::empty({batch, int64_t(rows) * n_beats}, DType::F32, chroma.device());
   if (out.numel() == 0) return out;

@@ -32,13 +32,34 @@ std::vector<float> chroma_filterbank(const ChromaParams& p);
 // with threshold FLT_MIN and fill=None: frames whose norm is below FLT_MIN are left unscaled).
 Tensor chroma_from_power(const Tensor& power, const ChromaParams& p);
 
-// Paper 000's beat-synchronous chroma. Beats come from beat_grid() (framework/features/rhythm.h,
-// bpm 40..200) on onset_env [B, T]; chroma [B, C, T] is averaged over each beat interval
-// [beat m, beat m+1) (the last interval ends at T; frames before the first beat are dropped; a
-// clip with no beat inside is one interval), and the first n_beats interval vectors are
-// concatenated beat-major: out[b, m * C + c]. Clips with fewer intervals repeat the last one.
-// Returns f32 [B, C * n_beats] on the input's device (no host round trip on CUDA).
+// Which beat tracker places paper 000's beats.
+enum class BeatTracker {
+  kDp,    // Ellis' dynamic programme, librosa.beat.beat_track parity (rhythm.h beat_track)
+  kGrid,  // our rigid tempo grid (rhythm.h beat_grid), no librosa counterpart
+};
+
+// librosa.util.sync(x, beats, aggregate=np.mean) per clip, first n_beats segments. x f32
+// [B, C, T]; beats i32 [B, M] as beat_track returns them (ascending frames in [0, T), then -1;
+// a row is read up to its first entry that breaks that). Segments are [0, b0), [b0, b1), ...,
+// [b_last, T) (librosa's fix_frames: the sorted unique [0, beats..., T]); each segment's mean
+// (double) of every row; the first n_beats segment vectors concatenated beat-major:
+// out[b, m * C + c]. A clip with fewer segments repeats its last one. f32 [B, C * n_beats] on the
+// input's device.
+Tensor beat_sync(const Tensor& x, const Tensor& beats, int n_beats);
+
+// Paper 000's beat-synchronous chroma: chroma [B, C, T] averaged over beat intervals and the
+// first n_beats interval vectors concatenated beat-major (out[b, m * C + c]); clips with fewer
+// intervals repeat the last one. Returns f32 [B, C * n_beats] on the input's device (no host
+// round trip on CUDA).
+// - kDp (default): beats = beat_track(onset_env, hop_length, sample_rate).beats, then
+//   beat_sync(chroma, beats, n_beats): librosa's intervals, including [0, first beat). For
+//   librosa parity onset_env is the MEDIAN onset envelope (OnsetAggregate::kMedian). A clip
+//   without beats is one interval.
+// - kGrid: beats from beat_grid() (bpm 40..200) on onset_env; intervals [beat m, beat m+1), the
+//   last ending at T; frames before the first beat are dropped; a clip with no beat inside is one
+//   interval.
 Tensor beat_sync_chroma(const Tensor& chroma, const Tensor& onset_env, int n_beats = 30,
-                        int hop_length = 512, int sample_rate = 22050);
+                        int hop_length = 512, int sample_rate = 22050,
+                        BeatTracker tracker = BeatTracker::kDp);
 
 }  // namespace mgr::features

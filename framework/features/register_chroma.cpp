@@ -1,6 +1,7 @@
 // The chroma module's stages (helper "chroma-rhythm": chroma.h, rhythm.h): chroma from the STFT
 // power spectrogram, and paper 000's beat-synchronous chroma vector. Reads the stft_power
-// intermediate (register_stft.cpp) and onset_env (register_rhythm.cpp).
+// intermediate (register_stft.cpp) and onset_env_median (dp tracker) or onset_env (grid tracker)
+// (register_rhythm.cpp).
 #include "framework/features/chroma.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/rhythm.h"
@@ -43,11 +44,13 @@ void register_chroma_stages() {
     // Chroma first: its power spectrogram then feeds the mel projection behind the onset
     // envelope (when features.power is 2), so the batch runs one STFT.
     const Tensor& c = ctx.get("chroma");
-    const Tensor& onset = ctx.get("onset_env");
+    const bool dp = ctx.config().beat_tracker == "dp";
+    const Tensor& onset = ctx.get(dp ? "onset_env_median" : "onset_env");
     return beat_sync_chroma(c, onset, ctx.config().beat_chroma_beats, ctx.config().hop_length,
-                            ctx.sample_rate());
+                            ctx.sample_rate(), dp ? BeatTracker::kDp : BeatTracker::kGrid);
   };
-  beat.parameters = join(with_db(mel_parameters()), {"n_chroma", "beat_chroma_beats"});
+  beat.parameters =
+      join(with_db(mel_parameters()), {"n_chroma", "beat_chroma_beats", "beat_tracker"});
   beat.consumers =
       "the clip-vector classifiers of paper 000 (issue 4: SVM / MLP on "
       "clip-level descriptors)";

@@ -1,21 +1,35 @@
-// The rhythm module's stage (helper "chroma-rhythm": rhythm.h): the onset strength envelope of
-// the dB mel spectrogram (an intermediate beat_chroma reads too) and the clip-level beat
-// histogram of its autocorrelation (paper 000, section III).
+// The rhythm module's stage (helper "chroma-rhythm": rhythm.h): the onset strength envelopes of
+// the dB mel spectrogram (intermediates: "onset_env" with librosa's default mean over bands, read
+// by rhythm and by beat_chroma's grid tracker; "onset_env_median", what librosa.beat.beat_track
+// reads, for beat_chroma's dp tracker) and the clip-level beat histogram of the mean envelope's
+// autocorrelation (paper 000, section III).
 #include "framework/features/pipeline.h"
 #include "framework/features/rhythm.h"
 #include "framework/features/stage_util.h"
 
 namespace mgr::features {
 
+namespace {
+
+OnsetParams onset_params(const FeatureContext& ctx, OnsetAggregate aggregate) {
+  const config::FeatureConfig& f = ctx.config();
+  OnsetParams p;
+  p.sample_rate = ctx.sample_rate();
+  p.hop_length = f.hop_length;
+  p.n_mels = f.n_mels;
+  p.aggregate = aggregate;
+  p.validate();
+  return p;
+}
+
+}  // namespace
+
 void register_rhythm_stages() {
   register_intermediate("onset_env", [](FeatureContext& ctx) {
-    const config::FeatureConfig& f = ctx.config();
-    OnsetParams p;
-    p.sample_rate = ctx.sample_rate();
-    p.hop_length = f.hop_length;
-    p.n_mels = f.n_mels;
-    p.validate();
-    return onset_strength(ctx.get("mel_db"), p);  // [B, T]
+    return onset_strength(ctx.get("mel_db"), onset_params(ctx, OnsetAggregate::kMean));  // [B, T]
+  });
+  register_intermediate("onset_env_median", [](FeatureContext& ctx) {
+    return onset_strength(ctx.get("mel_db"), onset_params(ctx, OnsetAggregate::kMedian));
   });
 
   FeatureStage rhythm;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/cpu/beat.h"
+#include "kernels/cpu/beat_dp.h"
 
 namespace mgr::kernels::cpu {
 
@@ -63,6 +64,27 @@ void beat_sync_mean(float* out, const float* x, const float* grid, int64_t clips
     for (int m = 0; m < n_beats; ++m) {
       const int s = std::min(m, segments - 1);
       const int lo = edge[s], hi = edge[s + 1];
+      for (int r = 0; r < rows; ++r) {
+        const float* row = c + int64_t(r) * frames;
+        double acc = 0;
+        for (int t = lo; t < hi; ++t) acc += row[t];
+        o[int64_t(m) * rows + r] = static_cast<float>(acc / (hi - lo));
+      }
+    }
+  }
+}
+
+void beat_sync_frames_mean(float* out, const float* x, const int32_t* beats, int64_t clips,
+                           int rows, int frames, int max_beats, int n_beats) {
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < clips; ++b) {
+    const int32_t* row_beats = beats + b * max_beats;
+    const int n = beat_dp::valid_beats(row_beats, max_beats, frames);
+    const float* c = x + b * int64_t(rows) * frames;
+    float* o = out + b * int64_t(n_beats) * rows;
+    for (int m = 0; m < n_beats; ++m) {
+      int lo = 0, hi = 0;
+      beat_dp::sync_segment(row_beats, n, frames, m, &lo, &hi);
       for (int r = 0; r < rows; ++r) {
         const float* row = c + int64_t(r) * frames;
         double acc = 0;

@@ -27,4 +27,12 @@ void normalize_columns(float* x, int64_t clips, int rows, int frames, double nor
 void beat_sync_mean(float* out, const float* x, const float* grid, int64_t clips, int rows,
                     int frames, int n_beats);
 
+// librosa.util.sync(x, beats, aggregate=np.mean) per clip. beats [clips, max_beats] holds each
+// clip's beat frames ascending, then -1 (beat_dp::valid_beats reads them). Segments are
+// beat_dp::sync_segment's: [0, b0), [b0, b1), ..., [b_last, frames) (the sorted unique
+// [0, beats..., frames]). out [clips, n_beats * rows]: out[m * rows + r] is the mean (double) of
+// x[r, segment m]; m past the last segment repeats the last segment's vector.
+void beat_sync_frames_mean(float* out, const float* x, const int32_t* beats, int64_t clips,
+                           int rows, int frames, int max_beats, int n_beats);
+
 }  // namespace mgr::kernels::cpu

@@ -1,5 +1,6 @@
 #include <cfloat>
 
+#include "kernels/cpu/beat_dp.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/chroma.h"
 
@@ -66,6 +67,29 @@ __global__ void beat_sync_kernel(float* __restrict__ out, const float* __restric
   }
 }
 
+// One thread per (clip, output segment m): the clip's beats through beat_dp's shared helpers, then
+// each row's mean over the segment in the CPU's order (double).
+__global__ void beat_sync_frames_kernel(float* __restrict__ out, const float* __restrict__ x,
+                                        const int32_t* __restrict__ beats, int64_t clips, int rows,
+                                        int frames, int max_beats, int n_beats) {
+  const int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (i >= clips * n_beats) return;
+  const int64_t b = i / n_beats;
+  const int m = static_cast<int>(i - b * n_beats);
+  const int32_t* row_beats = beats + b * max_beats;
+  const int n = beat_dp::valid_beats(row_beats, max_beats, frames);
+  int lo = 0, hi = 0;
+  beat_dp::sync_segment(row_beats, n, frames, m, &lo, &hi);
+  const float* c = x + b * int64_t(rows) * frames;
+  float* o = out + b * int64_t(n_beats) * rows + int64_t(m) * rows;
+  for (int r = 0; r < rows; ++r) {
+    const float* row = c + int64_t(r) * frames;
+    double acc = 0;
+    for (int t = lo; t < hi; ++t) acc = __dadd_rn(acc, double(row[t]));
+    o[r] = static_cast<float>(acc / (hi - lo));
+  }
+}
+
 }  // namespace
 
 void chroma_project(cublasHandle_t handle, float* out, const float* power, const float* fb,
@@ -99,6 +123,14 @@ void beat_sync_mean(float* out, const float* x, const float* grid, int64_t clips
   beat_sync_kernel<<<blocks_for(clips * n_beats), kThreads, 0, stream>>>(out, x, grid, clips, rows,
                                                                          frames, n_beats);
   MGR_CUDA_LAUNCH_CHECK("beat_sync_kernel");
+}
+
+void beat_sync_frames_mean(float* out, const float* x, const int32_t* beats, int64_t clips,
+                           int rows, int frames, int max_beats, int n_beats, cudaStream_t stream) {
+  if (clips * n_beats == 0) return;
+  beat_sync_frames_kernel<<<blocks_for(clips * n_beats), kThreads, 0, stream>>>(
+      out, x, beats, clips, rows, frames, max_beats, n_beats);
+  MGR_CUDA_LAUNCH_CHECK("beat_sync_frames_kernel");
 }
 
 }  // namespace mgr::kernels::cuda

@@ -22,4 +22,9 @@ void normalize_columns(float* x, int64_t clips, int rows, int frames, double nor
 void beat_sync_mean(float* out, const float* x, const float* grid, int64_t clips, int rows,
                     int frames, int n_beats, cudaStream_t stream);
 
+// librosa.util.sync means from device beat frames [clips, max_beats]
+// (kernels::cpu::beat_sync_frames_mean): one thread per (clip, output segment).
+void beat_sync_frames_mean(float* out, const float* x, const int32_t* beats, int64_t clips,
+                           int rows, int frames, int max_beats, int n_beats, cudaStream_t stream);
+
 }  // namespace mgr::kernels::cuda

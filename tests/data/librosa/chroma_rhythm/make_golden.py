@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the librosa golden files for tests/test_features_chroma.cpp and
-tests/test_features_rhythm.cpp (chroma filterbank, chroma_stft, onset_strength, tempogram).
+"""Writes the librosa golden files for tests/test_features_chroma.cpp,
+tests/test_features_rhythm.cpp and tests/test_features_beat_track.cpp (chroma filterbank,
+chroma_stft, onset_strength with mean and median aggregation, tempogram, beat_track, util.sync).
 
 Run with librosa 0.11 and numpy:  python3 tests/data/librosa/chroma_rhythm/make_golden.py
 Every array is raw little-endian float32 (C order); manifest.json names each file with its shape
@@ -116,6 +117,68 @@ def main():
                                        win_length=win, center=True, window="hann", norm=np.inf)
         write(f"tempogram_b_{win}", tg, arrays, kind="tempogram", params=dict(win_length=win),
               input="onset_b")
+
+    # Median onset envelopes (librosa.beat.beat_track's aggregate=np.median), from the stored dB
+    # mel and end to end from audio.
+    for name, kw in (("default", dict(lag=1, max_size=1, center=True)),
+                     ("lag2_max3", dict(lag=2, max_size=3, center=True))):
+        env = librosa.onset.onset_strength(S=mel_db, sr=SR, aggregate=np.median, **kw)
+        write(f"onset_median_{name}", env, arrays, kind="onset", params=dict(kw, aggregate="median"),
+              input="mel_db_a")
+    env = librosa.onset.onset_strength(y=a.astype(np.float64), sr=SR, aggregate=np.median)
+    write("onset_median_audio_a", env, arrays, kind="onset_from_audio",
+          params=dict(aggregate="median"), input="audio_a")
+
+    # Beat tracking: librosa.beat.beat_track(onset_envelope=<the stored float32 median
+    # envelope>), so the comparison measures the tempo estimate and the dynamic programme only.
+    # Beat frames are stored as float32 (exact integers); the tempo is in the manifest.
+    lead = music(int(20.0 * SR), 42, 95.0)
+    lead[: int(4.0 * SR)] = 0  # silent lead-in: the trimming of weak leading beats matters
+    rng = np.random.default_rng(45)
+    signals = {
+        "m120": ("music() at 120 BPM, 20 s", music(int(20.0 * SR), 41, 120.0)),
+        "m95_lead": ("music() at 95 BPM, 20 s, first 4 s silent", lead),
+        "tempo_change": ("music() 8 s at 100 BPM then 8 s at 140 BPM",
+                         np.concatenate([music(int(8.0 * SR), 43, 100.0),
+                                         music(int(8.0 * SR), 44, 140.0)])),
+        "noise": ("12 s of white noise (no beat)",
+                  (0.1 * rng.standard_normal(int(12.0 * SR))).astype(np.float32)),
+    }
+    def track(name, env, env_name, **kw):
+        bpm, beats = librosa.beat.beat_track(onset_envelope=env, sr=SR, hop_length=512, **kw)
+        params = dict(hop_length=512, start_bpm=120.0, tightness=100.0, trim=True)
+        params.update(kw)
+        # std: np.std(env, ddof=1), the float32 normaliser of librosa's __normalize_onsets.
+        write(name, beats.astype(np.float32), arrays, kind="beat_track", params=params,
+              input=env_name, bpm=float(np.atleast_1d(bpm)[0]), std=float(env.std(ddof=1)))
+
+    for name, (what, y) in signals.items():
+        env = librosa.onset.onset_strength(y=y.astype(np.float64), sr=SR,
+                                           aggregate=np.median).astype(np.float32)
+        write(f"beat_env_{name}", env, arrays, kind="onset", params=dict(aggregate="median"),
+              input=what)
+        track(f"beat_frames_{name}", env, f"beat_env_{name}")
+        if name == "m95_lead":
+            track("beat_frames_m95_lead_notrim", env, "beat_env_m95_lead", trim=False)
+        if name == "tempo_change":
+            track("beat_frames_tempo_change_tight400", env, "beat_env_tempo_change",
+                  tightness=400.0)
+        if name == "m120":
+            # Short clips cut from this envelope: shorter than the tempogram window (344), than
+            # two beats, than one beat (~22 frames), and 2 frames.
+            for t in (150, 30, 10, 2):
+                short = np.ascontiguousarray(env[111 : 111 + t])
+                write(f"beat_env_short{t}", short, arrays, kind="onset", input="beat_env_m120",
+                      params=dict(first_frame=111))
+                track(f"beat_frames_short{t}", short, f"beat_env_short{t}")
+        if name == "m120":
+            bpm, beats = librosa.beat.beat_track(onset_envelope=env, sr=SR, hop_length=512)
+            chroma = librosa.feature.chroma_stft(y=y.astype(np.float64), sr=SR,
+                                                 tuning=0.0).astype(np.float32)
+            write("beat_chroma_m120", chroma, arrays, kind="chroma", input=what)
+            sync = librosa.util.sync(chroma, beats, aggregate=np.mean)
+            write("beat_sync_m120", sync, arrays, kind="sync", input="beat_chroma_m120",
+                  beats="beat_frames_m120")
 
     with open(os.path.join(HERE, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
