@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "framework/features/fft_pass.h"
 #include "framework/features/log_mel.h"
 #include "framework/features/sparse_mel.h"
 #include "kernels/cpu/mel.h"
@@ -132,6 +133,22 @@ TEST(FeaturesCuda, MultiPassBatchMatchesCpu) {
   Tensor xd = x.to(Device::cuda(0));
   for (int rep = 0; rep < 2; ++rep)
     EXPECT_TRUE(test::all_close(gpu(xd).cpu(), ref, 0.f, 1e-3f)) << "repeat " << rep;
+}
+
+// The pass-size knob (fft_pass.h) changes how many clips share a cuFFT pass, not the result.
+TEST(FeaturesCuda, PassSizeDoesNotChangeTheResult) {
+  MGR_REQUIRE_CUDA();
+  Case c{"passes", 5, 30001, LogMelParams{}};
+  Tensor x = audio_for(c, 11);
+  LogMelExtractor cpu(c.p, Device::cpu());
+  const Tensor ref = cpu(x);
+  Tensor xd = x.to(Device::cuda(0));
+  for (int64_t pf : {int64_t(1), int64_t(2 * 59), int64_t(0)}) {  // 1 clip, 2 clips, default
+    features::set_cuda_pass_frames(pf);
+    LogMelExtractor gpu(c.p, Device::cuda(0));
+    EXPECT_TRUE(test::all_close(gpu(xd).cpu(), ref, 0.f, 1e-3f)) << "pass frames " << pf;
+  }
+  features::set_cuda_pass_frames(0);
 }
 
 TEST(FeaturesCuda, ExtractorRejectsAudioOnAnotherDevice) {

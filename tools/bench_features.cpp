@@ -8,6 +8,7 @@
 // host memory (compute_features: pinned staging, copy stream overlapped with compute), float32 and
 // int16 upload.
 //   bench_features [--clips 1000] [--seconds 30] [--cpu-clips 40] [--device all|cpu|cuda]
+//                  [--pass-frames 0,1292,2584]
 // Compare with scripts/bench/torch_features.py (the same workload in torchaudio).
 #include <omp.h>
 
@@ -19,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/features/fft_pass.h"
 #include "framework/features/log_mel.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/sparse_mel.h"
@@ -131,7 +133,8 @@ void run_cpu(const data::Dataset& ds, const std::vector<std::string>& types, int
 }
 
 #if MGR_WITH_CUDA
-void run_cuda(const data::Dataset& ds, const std::vector<std::string>& types, int repeat) {
+void run_cuda(const data::Dataset& ds, const std::vector<std::string>& types, int repeat,
+              const std::vector<int64_t>& pass_frames) {
   const Device dev = Device::cuda(0);
   cuda::DeviceGuard g(0);
   cudaDeviceProp prop{};
@@ -181,31 +184,36 @@ void run_cuda(const data::Dataset& ds, const std::vector<std::string>& types, in
       std::printf("gpu    %-8s not built into this binary\n", type.c_str());
       continue;
     }
-    features::FeaturePipeline p(feature(type), ds.sample_rate, dev);
-    for (const Tensor& b : batches) p(b);  // warm-up: plans, workspaces, allocator
-    cuda::synchronize(0);
-    double best = 1e30;
-    for (int k = 0; k < repeat; ++k) {
-      const auto t0 = Clock::now();
-      for (const Tensor& b : batches) p(b);
+    // One timing per cuFFT pass size (fft_pass.h): whole-batch passes vs L2-sized ones.
+    for (const int64_t pf : pass_frames) {
+      features::set_cuda_pass_frames(pf);
+      features::FeaturePipeline p(feature(type), ds.sample_rate, dev);
+      for (const Tensor& b : batches) p(b);  // warm-up: plans, workspaces, allocator
       cuda::synchronize(0);
-      best = std::min(best, seconds_since(t0));
+      double best = 1e30;
+      for (int k = 0; k < repeat; ++k) {
+        const auto t0 = Clock::now();
+        for (const Tensor& b : batches) p(b);
+        cuda::synchronize(0);
+        best = std::min(best, seconds_since(t0));
+      }
+      const int64_t frames = p.output_shape(s).back();
+      const Cost c = cost(type, n, s, frames, p.config(), ds.sample_rate);
+      // Two floors: the (each input read once, each output written once; FFT and mel
+      // FLOPs at peak FP32) and our chain's (every intermediate it materialises moved once).
+      const double floor = std::max(c.min_bytes / copy_bw, c.flops / peak);
+      const double chain_floor = std::max(c.bytes / copy_bw, c.flops / peak);
+      std::printf(
+          "gpu    %-8s %10.1f audio-s/s  device-resident, pass %lld frames: %.4f s, %.0f GB/s of "
+          "chain traffic (%.0f%% of copy), %.1f GFLOP/s\n"
+          "gpu    %-8s floor %.4f s (%s-bound: %.2f GB, %.1f GFLOP), time/floor %.2f; chain "
+          "floor %.4f s (%.2f GB), time/chain floor %.2f\n",
+          type.c_str(), audio_s / best, (long long)features::cuda_pass_frames(2048), best,
+          c.bytes / best / 1e9, 100 * c.bytes / best / copy_bw, c.flops / best / 1e9, type.c_str(),
+          floor, c.min_bytes / copy_bw > c.flops / peak ? "memory" : "compute", c.min_bytes / 1e9,
+          c.flops / 1e9, best / floor, chain_floor, c.bytes / 1e9, best / chain_floor);
     }
-    const int64_t frames = p.output_shape(s).back();
-    const Cost c = cost(type, n, s, frames, p.config(), ds.sample_rate);
-    // Two floors: the (each input read once, each output written once; FFT and mel
-    // FLOPs at peak FP32) and our chain's (every intermediate it materialises moved once).
-    const double floor = std::max(c.min_bytes / copy_bw, c.flops / peak);
-    const double chain_floor = std::max(c.bytes / copy_bw, c.flops / peak);
-    std::printf(
-        "gpu    %-8s %10.1f audio-s/s  device-resident: %.4f s, %.0f GB/s of chain traffic "
-        "(%.0f%% of copy), %.1f GFLOP/s\n"
-        "gpu    %-8s floor %.4f s (%s-bound: %.2f GB, %.1f GFLOP), time/floor %.2f; chain floor "
-        "%.4f s (%.2f GB), time/chain floor %.2f\n",
-        type.c_str(), audio_s / best, best, c.bytes / best / 1e9, 100 * c.bytes / best / copy_bw,
-        c.flops / best / 1e9, type.c_str(), floor,
-        c.min_bytes / copy_bw > c.flops / peak ? "memory" : "compute", c.min_bytes / 1e9,
-        c.flops / 1e9, best / floor, chain_floor, c.bytes / 1e9, best / chain_floor);
+    features::set_cuda_pass_frames(0);
     for (const char* upload : {"float32", "int16"}) {
       config::FeatureConfig f = feature(type);
       f.upload = upload;
@@ -235,11 +243,16 @@ int main(int argc, char** argv) {
   double seconds = 30;
   int repeat = 3;
   std::string device = "all";
+  std::vector<int64_t> pass_frames = {0};
   app.add_option("--clips", clips, "clips on the GPU (1000 in the issue's workload)");
   app.add_option("--cpu-clips", cpu_clips, "clips on the CPU (the rate is per clip)");
   app.add_option("--seconds", seconds, "clip length (s)");
   app.add_option("--repeat", repeat, "timed repetitions (best is reported)");
   app.add_option("--device", device, "all | cpu | cuda");
+  app.add_option("--pass-frames", pass_frames,
+                 "GPU: frames per cuFFT pass to time, e.g. 0 1292 2584 (0: the default, 8192 at "
+                 "n_fft 2048); rounded down to whole clips")
+      ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
   try {
     const int sr = 22050;
@@ -251,7 +264,7 @@ int main(int argc, char** argv) {
       run_cpu(synth_dataset(cpu_clips, samples, sr), types, repeat);
 #if MGR_WITH_CUDA
     if ((device == "all" || device == "cuda") && cuda_device_count() > 0)
-      run_cuda(synth_dataset(clips, samples, sr), types, repeat);
+      run_cuda(synth_dataset(clips, samples, sr), types, repeat, pass_frames);
     else if (device == "cuda")
       std::printf("gpu    no CUDA device\n");
 #endif

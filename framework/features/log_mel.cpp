@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "framework/features/fft_pass.h"
 #include "framework/features/sparse_mel.h"
 #include "kernels/cpu/mel.h"
 #include "kernels/cpu/stft.h"
@@ -50,12 +51,6 @@ void check_audio(const Tensor& audio, Device d) {
       "log_mel: audio must be f32 [B, N], got " << (audio.defined() ? audio.str() : "undefined"));
   MGR_CHECK(audio.device() == d, "log_mel: audio is on " << audio.device().str()
                                                          << " but the extractor is on " << d.str());
-}
-
-// Frames per cuFFT pass: bounds the frame and spectrum buffers (~64 MiB each at n_fft 2048).
-// Used by the CUDA path only.
-[[maybe_unused]] int64_t frames_per_pass(int n_fft) {
-  return std::max<int64_t>(1, (int64_t(1) << 24) / n_fft);
 }
 
 }  // namespace
@@ -103,7 +98,7 @@ Tensor LogMelExtractor::mel_spectrogram(const Tensor& audio) {
     cuda::DeviceGuard g(dev);
     cudaStream_t st = cuda::stream(dev);
     const int64_t clips_per_pass =
-        std::min<int64_t>({batch, 65535, std::max<int64_t>(1, frames_per_pass(p.n_fft) / frames)});
+        std::min<int64_t>({batch, 65535, std::max<int64_t>(1, cuda_pass_frames(p.n_fft) / frames)});
     const int64_t rows = clips_per_pass * frames;
     Tensor frame_buf = Tensor::empty({rows, p.n_fft}, DType::F32, s.device);
     Tensor spec_buf = Tensor::empty({rows, 2 * int64_t(p.bins())}, DType::F32, s.device);

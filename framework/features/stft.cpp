@@ -13,6 +13,7 @@
 #include "kernels/cpu/stft_ext.h"
 
 #if MGR_WITH_CUDA
+#include "framework/features/fft_pass.h"
 #include "framework/tensor/cuda_context.h"
 #include "kernels/cuda/mel.h"
 #include "kernels/cuda/stft.h"
@@ -139,8 +140,8 @@ Tensor StftExtractor::operator()(const Tensor& audio, StftOutput out, double ami
     const int dev = s.device.index;
     cuda::DeviceGuard g(dev);
     cudaStream_t st = cuda::stream(dev);
-    // Frames per cuFFT pass bound the frame and spectrum buffers (~64 MiB each at n_fft 2048).
-    const int64_t pass_frames = std::max<int64_t>(1, (int64_t(1) << 24) / p.n_fft);
+    // Frames per cuFFT pass bound the frame and spectrum buffers (fft_pass.h).
+    const int64_t pass_frames = cuda_pass_frames(p.n_fft);
     const int64_t clips_per_pass =
         std::min<int64_t>({batch, 65535, std::max<int64_t>(1, pass_frames / frames)});
     const int64_t rows = clips_per_pass * frames;
