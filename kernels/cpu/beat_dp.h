@@ -13,92 +13,22 @@
 #include <cmath>
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define MGR_HOST_DEVICE __host__ __device__
-#else
-#define MGR_HOST_DEVICE
-#endif
+#include "kernels/host_device.h"
 
 namespace mgr::kernels::beat_dp {
 
-// ---- IEEE round-to-nearest arithmetic, never contracted --------------------------------------
-MGR_HOST_DEVICE inline double dadd(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dadd_rn(a, b);
-#else
-  return a + b;
-#endif
-}
-MGR_HOST_DEVICE inline double dsub(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dsub_rn(a, b);
-#else
-  return a - b;
-#endif
-}
-MGR_HOST_DEVICE inline double dmul(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-MGR_HOST_DEVICE inline double ddiv(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __ddiv_rn(a, b);
-#else
-  return a / b;
-#endif
-}
-MGR_HOST_DEVICE inline double dsqrt(double a) {
-#if defined(__CUDA_ARCH__)
-  return __dsqrt_rn(a);
-#else
-  return std::sqrt(a);
-#endif
-}
-MGR_HOST_DEVICE inline float fadd(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fadd_rn(a, b);
-#else
-  return a + b;
-#endif
-}
-MGR_HOST_DEVICE inline float fsub(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fsub_rn(a, b);
-#else
-  return a - b;
-#endif
-}
-MGR_HOST_DEVICE inline float fmul(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-MGR_HOST_DEVICE inline float fdiv(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fdiv_rn(a, b);
-#else
-  return a / b;
-#endif
-}
-MGR_HOST_DEVICE inline float fsqrt(float a) {
-#if defined(__CUDA_ARCH__)
-  return __fsqrt_rn(a);
-#else
-  return std::sqrt(a);
-#endif
-}
-MGR_HOST_DEVICE inline float to_float(double a) {
-#if defined(__CUDA_ARCH__)
-  return __double2float_rn(a);
-#else
-  return static_cast<float>(a);
-#endif
-}
+// Round-to-nearest arithmetic shared with the other twins (kernels/host_device.h).
+using kernels::dadd;
+using kernels::ddiv;
+using kernels::dmul;
+using kernels::dsqrt;
+using kernels::dsub;
+using kernels::fadd;
+using kernels::fdiv;
+using kernels::fmul;
+using kernels::fsqrt;
+using kernels::fsub;
+using kernels::to_float;
 
 // ---- numpy's float32 summation and np.std ------------------------------------------------------
 

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "kernels/host_device.h"
+
 #ifdef __CUDACC__
 #define MGR_HD __host__ __device__ __forceinline__
 #else
@@ -15,22 +17,10 @@
 
 namespace mgr::kernels::cpu {
 
-// Double add and multiply that nvcc may not fuse into an FMA (the host compiler targets generic
-// x86-64, which has none), so that both devices round every step the same way.
-MGR_HD double dadd(double a, double b) {
-#ifdef __CUDA_ARCH__
-  return __dadd_rn(a, b);
-#else
-  return a + b;
-#endif
-}
-MGR_HD double dmul(double a, double b) {
-#ifdef __CUDA_ARCH__
-  return __dmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
+// Double add and multiply that nvcc may not fuse into an FMA (kernels/host_device.h), so that
+// both devices round every step the same way.
+using kernels::dadd;
+using kernels::dmul;
 
 // numpy.pad modes used by librosa's centring (zcr: edge; rms: constant by default).
 enum class PadMode : int { Constant = 0, Edge = 1, Reflect = 2, Symmetric = 3 };

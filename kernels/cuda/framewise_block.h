@@ -10,8 +10,8 @@
 
 namespace mgr::kernels::cuda {
 
-using ::mgr::kernels::cpu::dadd;
-using ::mgr::kernels::cpu::dmul;
+using ::mgr::kernels::dadd;
+using ::mgr::kernels::dmul;
 using ::mgr::kernels::cpu::kLanes;
 using ::mgr::kernels::cpu::pad_index;
 using ::mgr::kernels::cpu::PadMode;
