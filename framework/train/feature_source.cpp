@@ -72,16 +72,15 @@ features::NormalisationStats streamed_normalisation_statistics(
   double sum = 0, sumsq = 0, count = 0;
   // per_band: merged count, mean and sum of squared deviations per band (double).
   double n = 0;
+  // A single chunk merges into (0, 0, 0) exactly: float mean x integer count and float std
+  // squared are exact in double, so its own statistics come back bit for bit.
   std::vector<double> mean, m2;
-  std::vector<float> single_mean, single_std;  // the only chunk's own statistics
-  int chunks = 0;
   for (int64_t c0 = 0; c0 < total; c0 += chunk_clips) {
     const int64_t c1 = std::min<int64_t>(total, c0 + chunk_clips);
     const std::vector<int> idx(train_clips.begin() + c0, train_clips.begin() + c1);
     ComputeOptions opt;
     opt.batch_clips = chunk_clips;
     const Tensor t = compute_features(ds, idx, pipeline, opt);
-    ++chunks;
     if (mode == "global") {
       std::vector<double> rs, rq;
       row_moments(t, rs, rq);
@@ -102,7 +101,6 @@ features::NormalisationStats streamed_normalisation_statistics(
         m2[d] += vb * nb + delta * delta * n * nb / merged;
       }
       n += nb;
-      single_mean = b.mean, single_std = b.stddev;
     }
     if (progress) progress(c1, total);
   }
@@ -110,8 +108,6 @@ features::NormalisationStats streamed_normalisation_statistics(
     const double m = sum / count;
     s.mean = {static_cast<float>(m)};
     s.stddev = {static_cast<float>(std::sqrt(std::max(sumsq / count - m * m, 1e-12)))};
-  } else if (chunks == 1) {
-    s.mean = single_mean, s.stddev = single_std;
   } else {
     for (size_t d = 0; d < mean.size(); ++d) {
       s.mean.push_back(static_cast<float>(mean[d]));
