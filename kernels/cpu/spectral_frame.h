@@ -17,7 +17,7 @@ struct CentroidSums {
   double centroid;  // sum_k f_k S_k / mass, or sum_k f_k S_k when mass < tiny (librosa)
 };
 
-MGR_HD CentroidSums centroid_frame(const float* s, int64_t stride, int bins, double bin_hz) {
+MGR_HOST_DEVICE inline CentroidSums centroid_frame(const float* s, int64_t stride, int bins, double bin_hz) {
   double mass = 0, moment = 0;
   for (int k = 0; k < bins; ++k) {
     const double v = s[k * stride];
@@ -28,7 +28,7 @@ MGR_HD CentroidSums centroid_frame(const float* s, int64_t stride, int bins, dou
   return {mass, mass < kTinyF32 ? moment : moment / mass};
 }
 
-MGR_HD double bandwidth_frame(const float* s, int64_t stride, int bins, double bin_hz, double p) {
+MGR_HOST_DEVICE inline double bandwidth_frame(const float* s, int64_t stride, int bins, double bin_hz, double p) {
   const CentroidSums c = centroid_frame(s, stride, bins, bin_hz);
   double acc = 0;
   for (int k = 0; k < bins; ++k) {
@@ -42,7 +42,7 @@ MGR_HD double bandwidth_frame(const float* s, int64_t stride, int bins, double b
 
 // The lowest bin frequency at which the running sum reaches roll_percent of the frame's total
 // (librosa: cumsum >= roll_percent * cumsum[-1]; an all-zero frame gives bin 0, 0 Hz).
-MGR_HD double rolloff_frame(const float* s, int64_t stride, int bins, double bin_hz,
+MGR_HOST_DEVICE inline double rolloff_frame(const float* s, int64_t stride, int bins, double bin_hz,
                             double roll_percent) {
   double total = 0;
   for (int k = 0; k < bins; ++k) total = dadd(total, double(s[k * stride]));
@@ -56,7 +56,7 @@ MGR_HD double rolloff_frame(const float* s, int64_t stride, int bins, double bin
 }
 
 // exp(mean log max(amin, S^power)) / mean max(amin, S^power); an all-zero frame gives 1.
-MGR_HD double flatness_frame(const float* s, int64_t stride, int bins, double amin, double power) {
+MGR_HOST_DEVICE inline double flatness_frame(const float* s, int64_t stride, int bins, double amin, double power) {
   double sum_log = 0, sum = 0;
   for (int k = 0; k < bins; ++k) {
     const double v = s[k * stride];
@@ -69,7 +69,7 @@ MGR_HD double flatness_frame(const float* s, int64_t stride, int bins, double am
 }
 
 // L2 norm of the half-wave rectified difference to the previous frame (`prev` = s - 1 element).
-MGR_HD double flux_frame(const float* s, const float* prev, int64_t stride, int bins) {
+MGR_HOST_DEVICE inline double flux_frame(const float* s, const float* prev, int64_t stride, int bins) {
   double acc = 0;
   for (int k = 0; k < bins; ++k) {
     const double d = double(s[k * stride]) - double(prev[k * stride]);

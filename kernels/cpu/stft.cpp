@@ -8,21 +8,11 @@
 #include <utility>
 
 #include "kernels/error.h"
+#include "kernels/pad_index.h"
 
 namespace mgr::kernels::cpu {
 
 namespace {
-
-// Index into a signal of length n after numpy-style padding: -1 for a zero (constant mode),
-// otherwise the mirrored index (reflect mode: period 2(n-1), the edge sample is not repeated).
-inline int64_t source_index(int64_t i, int64_t n, bool reflect) {
-  if (i >= 0 && i < n) return i;
-  if (!reflect) return -1;
-  const int64_t period = 2 * (n - 1);
-  int64_t j = i < 0 ? -i : i;
-  j %= period;
-  return j < n ? j : period - j;
-}
 
 // FFTW's planner is not thread-safe; plans are made once per (n, howmany) and kept for the
 // life of the process (there are only a handful of transform sizes in any run).
@@ -58,6 +48,7 @@ fftwf_plan cached_plan(int n, int howmany) {
 void frame_rows(float* out, const float* clip, int64_t num_samples, int first, int count, int n_fft,
                 int hop, const float* window, bool center, bool reflect) {
   const int64_t offset = center ? n_fft / 2 : 0;
+  const PadMode pad = reflect ? PadMode::Reflect : PadMode::Constant;
   for (int r = 0; r < count; ++r) {
     float* row = out + int64_t(r) * n_fft;
     const int64_t start = int64_t(first + r) * hop - offset;
@@ -66,7 +57,7 @@ void frame_rows(float* out, const float* clip, int64_t num_samples, int first, i
       for (int j = 0; j < n_fft; ++j) row[j] = src[j] * window[j];
     } else {
       for (int j = 0; j < n_fft; ++j) {
-        const int64_t s = source_index(start + j, num_samples, reflect);
+        const int64_t s = pad_index(start + j, num_samples, pad);
         row[j] = s < 0 ? 0.f : clip[s] * window[j];
       }
     }

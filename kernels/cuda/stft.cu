@@ -1,20 +1,11 @@
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/stft.h"
+#include "kernels/pad_index.h"
 
 namespace mgr::kernels::cuda {
 
 namespace {
-
-// Same mapping as the CPU twin (kernels/cpu/stft.cpp): -1 for a zero, else the source index.
-__device__ __forceinline__ int64_t source_index(int64_t i, int64_t n, bool reflect) {
-  if (i >= 0 && i < n) return i;
-  if (!reflect) return -1;
-  const int64_t period = 2 * (n - 1);
-  int64_t j = i < 0 ? -i : i;
-  j %= period;
-  return j < n ? j : period - j;
-}
 
 // One block per (frame, clip); threads stride over the frame's n_fft samples, so both the
 // audio reads and the frame writes are coalesced.
@@ -27,8 +18,9 @@ __global__ void frame_signal_kernel(float* __restrict__ frames, const float* __r
   const float* clip = audio + b * num_samples;
   float* row = frames + (b * num_frames + t) * int64_t(n_fft);
   const int64_t start = int64_t(t) * hop - offset;
+  const PadMode pad = reflect ? PadMode::Reflect : PadMode::Constant;
   for (int j = threadIdx.x; j < n_fft; j += blockDim.x) {
-    const int64_t s = source_index(start + j, num_samples, reflect);
+    const int64_t s = pad_index(start + j, num_samples, pad);
     row[j] = s < 0 ? 0.f : clip[s] * window[j];
   }
 }
