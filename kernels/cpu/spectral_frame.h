@@ -17,7 +17,8 @@ struct CentroidSums {
   double centroid;  // sum_k f_k S_k / mass, or sum_k f_k S_k when mass < tiny (librosa)
 };
 
-MGR_HOST_DEVICE inline CentroidSums centroid_frame(const float* s, int64_t stride, int bins, double bin_hz) {
+MGR_HOST_DEVICE inline CentroidSums centroid_frame(const float* s, int64_t stride, int bins,
+                                                   double bin_hz) {
   double mass = 0, moment = 0;
   for (int k = 0; k < bins; ++k) {
     const double v = s[k * stride];
@@ -28,7 +29,8 @@ MGR_HOST_DEVICE inline CentroidSums centroid_frame(const float* s, int64_t strid
   return {mass, mass < kTinyF32 ? moment : moment / mass};
 }
 
-MGR_HOST_DEVICE inline double bandwidth_frame(const float* s, int64_t stride, int bins, double bin_hz, double p) {
+MGR_HOST_DEVICE inline double bandwidth_frame(const float* s, int64_t stride, int bins,
+                                              double bin_hz, double p) {
   const CentroidSums c = centroid_frame(s, stride, bins, bin_hz);
   double acc = 0;
   for (int k = 0; k < bins; ++k) {
@@ -43,7 +45,7 @@ MGR_HOST_DEVICE inline double bandwidth_frame(const float* s, int64_t stride, in
 // The lowest bin frequency at which the running sum reaches roll_percent of the frame's total
 // (librosa: cumsum >= roll_percent * cumsum[-1]; an all-zero frame gives bin 0, 0 Hz).
 MGR_HOST_DEVICE inline double rolloff_frame(const float* s, int64_t stride, int bins, double bin_hz,
-                            double roll_percent) {
+                                            double roll_percent) {
   double total = 0;
   for (int k = 0; k < bins; ++k) total = dadd(total, double(s[k * stride]));
   const double threshold = dmul(roll_percent, total);
@@ -56,7 +58,8 @@ MGR_HOST_DEVICE inline double rolloff_frame(const float* s, int64_t stride, int 
 }
 
 // exp(mean log max(amin, S^power)) / mean max(amin, S^power); an all-zero frame gives 1.
-MGR_HOST_DEVICE inline double flatness_frame(const float* s, int64_t stride, int bins, double amin, double power) {
+MGR_HOST_DEVICE inline double flatness_frame(const float* s, int64_t stride, int bins, double amin,
+                                             double power) {
   double sum_log = 0, sum = 0;
   for (int k = 0; k < bins; ++k) {
     const double v = s[k * stride];
@@ -69,7 +72,8 @@ MGR_HOST_DEVICE inline double flatness_frame(const float* s, int64_t stride, int
 }
 
 // L2 norm of the half-wave rectified difference to the previous frame (`prev` = s - 1 element).
-MGR_HOST_DEVICE inline double flux_frame(const float* s, const float* prev, int64_t stride, int bins) {
+MGR_HOST_DEVICE inline double flux_frame(const float* s, const float* prev, int64_t stride,
+                                         int bins) {
   double acc = 0;
   for (int k = 0; k < bins; ++k) {
     const double d = double(s[k * stride]) - double(prev[k * stride]);
