@@ -64,8 +64,8 @@ TEST(Metrics, ReportAndTrackVote) {
   // by probability mass (class 2 heavier).
   std::vector<int> tracks = {7, 7, 7, 9, 9};
   std::vector<int> labels = {0, 0, 0, 2, 2};
-  std::vector<float> probs = {0.8f, 0.1f, 0.1f, 0.2f, 0.7f, 0.1f, 0.3f, 0.6f, 0.1f,
-                              0.5f, 0.1f, 0.4f, 0.0f, 0.1f, 0.9f};
+  std::vector<float> probs = {0.8f, 0.1f, 0.1f, 0.2f, 0.7f, 0.1f, 0.3f, 0.6f,
+                              0.1f, 0.5f, 0.1f, 0.4f, 0.0f, 0.1f, 0.9f};
   auto v = train::vote_by_track(tracks, labels, probs, 3);
   ASSERT_EQ(v.track_ids, (std::vector<int>{7, 9}));
   EXPECT_EQ(v.pred, (std::vector<int>{1, 2}));

@@ -2,9 +2,9 @@
 // experiments/crnn_gru.yaml on input [batch, 1, 128, 130], on CPU and, when present, on CUDA.
 // scripts/bench/torch_crnn.py runs the same model in PyTorch; scripts/bench/run_benchmarks.sh
 // runs both side by side.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <random>
 
@@ -57,8 +57,10 @@ double bench(Device device, int batch, int n_mels, int frames, int warmup, int s
   for (int i = 0; i < steps; ++i) last = step().value().item();  // item() syncs, as in training
   sync(device);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  fmt::print("mgr  crnn-train {:<7} batch {} input 1x{}x{}: {:.3f} s/step, {:.1f} clips/s (last loss {:.3f})\n",
-             device.str(), batch, n_mels, frames, secs / steps, batch * steps / secs, last);
+  fmt::print(
+      "mgr  crnn-train {:<7} batch {} input 1x{}x{}: {:.3f} s/step, {:.1f} clips/s (last loss "
+      "{:.3f})\n",
+      device.str(), batch, n_mels, frames, secs / steps, batch * steps / secs, last);
   return batch * steps / secs;
 }
 

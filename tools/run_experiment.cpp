@@ -1,7 +1,6 @@
 // run_experiment FILE.yaml [--set key=value ...] [--out DIR]
 // Trains and evaluates one experiment and writes its run directory (see README.md).
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "framework/config/yaml_config.h"
@@ -12,7 +11,8 @@ int main(int argc, char** argv) {
   std::string file, out, device;
   std::vector<std::string> overrides;
   app.add_option("config", file, "experiment YAML (e.g. experiments/crnn_gru.yaml)")->required();
-  app.add_option("--set", overrides, "override a config key, e.g. --set train.epochs=5 (repeatable)");
+  app.add_option("--set", overrides,
+                 "override a config key, e.g. --set train.epochs=5 (repeatable)");
   app.add_option("--out", out, "run directory (default: runs/<name>-<UTC time>)");
   app.add_option("--device", device, "auto | cpu | cuda | cuda:N (same as --set device=...)");
   CLI11_PARSE(app, argc, argv);

@@ -39,7 +39,7 @@ class Var {
 
   bool defined() const { return node_ != nullptr; }
   const Tensor& value() const;
-  Tensor& value_mut();  // for optimisers and loaders that update a leaf in place
+  Tensor& value_mut();         // for optimisers and loaders that update a leaf in place
   const Tensor& grad() const;  // undefined tensor if no gradient reached this Var
   bool requires_grad() const { return node_ && node_->requires_grad; }
   bool is_leaf() const { return node_ && !node_->backward; }

@@ -10,19 +10,19 @@
 namespace mgr::config {
 
 struct SyntheticConfig {
-  int tracks_per_genre = 30;   // GTZAN has 100; the default keeps a CPU run short
+  int tracks_per_genre = 30;  // GTZAN has 100; the default keeps a CPU run short
   double track_seconds = 30.0;
-  uint64_t seed = 1;           // corpus seed (independent of the experiment seed)
+  uint64_t seed = 1;  // corpus seed (independent of the experiment seed)
 };
 
 struct DataConfig {
-  std::string source = "synthetic";   // synthetic | gtzan
+  std::string source = "synthetic";           // synthetic | gtzan
   std::string root = "data/synthetic-gtzan";  // GTZAN layout: <root>/<genre>/<genre>.NNNNN.wav
-  std::vector<std::string> genres;    // empty: the ten GTZAN genres
-  int max_tracks_per_genre = 0;       // 0: all
+  std::vector<std::string> genres;            // empty: the ten GTZAN genres
+  int max_tracks_per_genre = 0;               // 0: all
   int sample_rate = 22050;
   double clip_seconds = 3.0;
-  double clip_hop_seconds = 3.0;      // hop between clip starts (== clip_seconds: no overlap)
+  double clip_hop_seconds = 3.0;           // hop between clip starts (== clip_seconds: no overlap)
   std::string split = "track_stratified";  // track_stratified | random_clips (leaky)
   std::vector<double> split_fractions = {0.8, 0.1, 0.1};  // train, validation, test
   SyntheticConfig synthetic;
@@ -34,50 +34,50 @@ struct FeatureConfig {
   std::string type = "log_mel";
   int n_fft = 2048;
   int hop_length = 512;
-  int win_length = 0;            // 0: n_fft
-  std::string window = "hann";   // hann | hamming
+  int win_length = 0;           // 0: n_fft
+  std::string window = "hann";  // hann | hamming
   bool center = true;
   std::string pad_mode = "constant";  // constant (librosa >= 0.10) | reflect (torch)
   int n_mels = 128;
   double fmin = 0.0;
-  double fmax = 0.0;             // 0: sample_rate / 2
+  double fmax = 0.0;                 // 0: sample_rate / 2
   std::string mel_scale = "slaney";  // slaney | htk
   std::string mel_norm = "slaney";   // slaney | none
   double power = 2.0;
   double amin = 1e-10;
-  double top_db = 80.0;          // <= 0 disables the clamp
-  std::string ref = "max";       // max (per clip) | one (ref = 1.0)
+  double top_db = 80.0;               // <= 0 disables the clamp
+  std::string ref = "max";            // max (per clip) | one (ref = 1.0)
   std::string stft_output = "power";  // magnitude | power | log_power (stft, stft_compressed)
   int n_mfcc = 20;
-  double lifter = 0.0;           // 0: none
-  int deltas = 0;                // mfcc: 1 appends delta, 2 delta and delta-delta as channels
+  double lifter = 0.0;  // 0: none
+  int deltas = 0;       // mfcc: 1 appends delta, 2 delta and delta-delta as channels
   int delta_width = 9;
   int n_chroma = 12;
-  int beat_chroma_beats = 30;    // beat_chroma: beat vectors concatenated (12 * 30 = 360 values)
+  int beat_chroma_beats = 30;       // beat_chroma: beat vectors concatenated (12 * 30 = 360 values)
   std::string beat_tracker = "dp";  // beat_chroma: dp (librosa beat_track) | grid (tempo grid)
-  double roll_percent = 0.85;    // spectral rolloff
-  int tempogram_win = 384;       // autocorrelation window (frames) of the onset envelope
-  int beat_histogram_bins = 161; // rhythm: BPM bins from 40 to 200
-  int low_energy_frames = 0;     // spectral: low-energy reference frames (0: whole clip)
+  double roll_percent = 0.85;       // spectral rolloff
+  int tempogram_win = 384;          // autocorrelation window (frames) of the onset envelope
+  int beat_histogram_bins = 161;    // rhythm: BPM bins from 40 to 200
+  int low_energy_frames = 0;        // spectral: low-energy reference frames (0: whole clip)
   std::string normalize = "global";  // none | global (one mean/std) | per_band (train split)
   std::string upload = "float32";    // audio sent to the device as float32 | int16
   std::string mode = "precomputed";  // precomputed (table + cache) | on_the_fly (per batch)
-  int batch_clips = 256;         // clips per device batch when computing features
-  std::string cache = "auto";    // auto (HDF5 feature cache) | off
+  int batch_clips = 256;             // clips per device batch when computing features
+  std::string cache = "auto";        // auto (HDF5 feature cache) | off
   std::string cache_dir = "cache";
-  int cache_compression = 0;     // gzip level of the cached features; 0: none
+  int cache_compression = 0;  // gzip level of the cached features; 0: none
 };
 
 struct ModelConfig {
-  std::string type = "crnn";           // crnn
+  std::string type = "crnn";  // crnn
   std::vector<int> conv_channels = {32, 64};
   int conv_kernel = 3;
-  std::vector<int> pool = {2, 2};      // max-pool size per block (square, stride = size)
-  std::string activation = "relu";     // relu | leaky_relu
-  std::string rnn = "gru";             // gru | lstm
+  std::vector<int> pool = {2, 2};   // max-pool size per block (square, stride = size)
+  std::string activation = "relu";  // relu | leaky_relu
+  std::string rnn = "gru";          // gru | lstm
   int rnn_hidden = 64;
   int rnn_layers = 1;
-  int dense = 64;                      // hidden dense layer before the classifier; 0: none
+  int dense = 64;  // hidden dense layer before the classifier; 0: none
   double dropout = 0.3;
 };
 
@@ -86,19 +86,19 @@ struct TrainConfig {
   double lr = 1e-3;
   double beta1 = 0.9;
   double beta2 = 0.999;
-  double eps = 1e-7;               // Keras' default, the papers' framework
+  double eps = 1e-7;  // Keras' default, the papers' framework
   double weight_decay = 0.0;
   int batch_size = 64;
   int epochs = 25;
-  int log_every = 20;              // steps between progress lines
+  int log_every = 20;  // steps between progress lines
 };
 
 struct ExperimentConfig {
   std::string name = "experiment";
-  std::string paper;               // free text: which paper/section this reproduces
-  double paper_test_accuracy = -1; // the number the paper reported (for the table row); <0: none
+  std::string paper;                // free text: which paper/section this reproduces
+  double paper_test_accuracy = -1;  // the number the paper reported (for the table row); <0: none
   uint64_t seed = 1;
-  std::string device = "auto";     // auto | cpu | cuda | cuda:N
+  std::string device = "auto";  // auto | cpu | cuda | cuda:N
   DataConfig data;
   FeatureConfig features;
   ModelConfig model;

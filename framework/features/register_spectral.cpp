@@ -20,7 +20,7 @@ void register_spectral_stages() {
         {spectral_centroid(mag, sr, f.n_fft), spectral_bandwidth(mag, sr, f.n_fft),
          spectral_rolloff(mag, sr, f.n_fft, f.roll_percent), spectral_flatness(mag),
          spectral_flux(mag), zero_crossing_rate(ctx.audio(), f.n_fft, f.hop_length, f.center), r},
-        1);                                                                  // [B, 7, T]
+        1);  // [B, 7, T]
     return concat({mean_var_over_time(frames), low_energy_fraction(r, f.low_energy_frames)},
                   1);  // [B, 15]
   };

@@ -5,7 +5,6 @@
 
 namespace mgr::nn {
 
-
 Linear::Linear(int in, int out, bool bias, uint64_t seed) : in_(in), out_(out) {
   MGR_CHECK(in > 0 && out > 0, "Linear(" << in << ", " << out << "): sizes must be positive");
   // Glorot uniform weights and zero bias: Keras' Dense defaults, the papers' framework.

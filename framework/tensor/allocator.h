@@ -14,10 +14,10 @@
 namespace mgr {
 
 struct AllocatorStats {
-  size_t bytes_in_use = 0;     // handed out to live tensors
-  size_t bytes_cached = 0;     // held in free lists
+  size_t bytes_in_use = 0;  // handed out to live tensors
+  size_t bytes_cached = 0;  // held in free lists
   size_t peak_bytes_in_use = 0;
-  size_t device_mallocs = 0;   // calls that reached cudaMalloc
+  size_t device_mallocs = 0;  // calls that reached cudaMalloc
 };
 
 // Returns memory of at least `bytes` on `device`; released by the shared_ptr's deleter.

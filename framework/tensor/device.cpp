@@ -64,10 +64,11 @@ Device resolve_device(const std::string& spec, std::ostream& log) {
         MGR_FAIL("bad device index in '" << spec << "'");
       }
     }
-    MGR_CHECK(cuda_available(), "device " << spec << " requested but " << cuda_unavailable_reason());
-    MGR_CHECK(index >= 0 && index < cuda_device_count(),
-              "device " << spec << " requested but only " << cuda_device_count()
-                        << " CUDA device(s) present");
+    MGR_CHECK(cuda_available(),
+              "device " << spec << " requested but " << cuda_unavailable_reason());
+    MGR_CHECK(index >= 0 && index < cuda_device_count(), "device " << spec << " requested but only "
+                                                                   << cuda_device_count()
+                                                                   << " CUDA device(s) present");
     return Device::cuda(index);
   }
   MGR_FAIL("bad device '" << spec << "': expected auto, cpu, cuda or cuda:N");

@@ -10,9 +10,11 @@
 namespace mgr {
 
 Tensor gather_rows(const Tensor& src, const std::vector<int32_t>& index) {
-  MGR_CHECK(src.ndim() >= 1 && src.dtype() == DType::F32, "gather_rows: f32 tensor expected, got " << src.str());
+  MGR_CHECK(src.ndim() >= 1 && src.dtype() == DType::F32,
+            "gather_rows: f32 tensor expected, got " << src.str());
   const int64_t rows = src.dim(0);
-  for (int32_t i : index) MGR_CHECK(i >= 0 && i < rows, "gather_rows: index " << i << " out of range for " << src.str());
+  for (int32_t i : index)
+    MGR_CHECK(i >= 0 && i < rows, "gather_rows: index " << i << " out of range for " << src.str());
   Shape shape = src.shape();
   shape[0] = static_cast<int64_t>(index.size());
   Tensor out = Tensor::empty(shape, DType::F32, src.device());
@@ -46,7 +48,8 @@ void copy_rows(Tensor& dst, int64_t row0, const Tensor& src) {
   MGR_CHECK(dst.device() == src.device() && dst.dtype() == src.dtype() && dst.ndim() == src.ndim(),
             "copy_rows: " << src.str() << " into " << dst.str());
   for (int i = 1; i < dst.ndim(); ++i)
-    MGR_CHECK(dst.dim(i) == src.dim(i), "copy_rows: trailing shapes differ: " << src.str() << " into " << dst.str());
+    MGR_CHECK(dst.dim(i) == src.dim(i),
+              "copy_rows: trailing shapes differ: " << src.str() << " into " << dst.str());
   MGR_CHECK(row0 >= 0 && row0 + src.dim(0) <= dst.dim(0), "copy_rows: rows out of range");
   const size_t row_bytes = dst.dim(0) ? dst.nbytes() / dst.dim(0) : 0;
   char* d = static_cast<char*>(dst.raw()) + row0 * row_bytes;
@@ -73,8 +76,10 @@ void row_moments(const Tensor& x, std::vector<double>& sum, std::vector<double>&
     auto buf = Tensor::empty({2 * rows * 2}, DType::F32, x.device());  // 2 * rows doubles
     double* dsum = static_cast<double*>(buf.raw());
     kernels::cuda::row_moments(dsum, dsum + rows, x.f32(), rows, cols, cuda::stream(dev));
-    MGR_CUDA_CHECK(cudaMemcpyAsync(sum.data(), dsum, rows * sizeof(double), cudaMemcpyDeviceToHost, cuda::stream(dev)));
-    MGR_CUDA_CHECK(cudaMemcpyAsync(sumsq.data(), dsum + rows, rows * sizeof(double), cudaMemcpyDeviceToHost, cuda::stream(dev)));
+    MGR_CUDA_CHECK(cudaMemcpyAsync(sum.data(), dsum, rows * sizeof(double), cudaMemcpyDeviceToHost,
+                                   cuda::stream(dev)));
+    MGR_CUDA_CHECK(cudaMemcpyAsync(sumsq.data(), dsum + rows, rows * sizeof(double),
+                                   cudaMemcpyDeviceToHost, cuda::stream(dev)));
     MGR_CUDA_CHECK(cudaStreamSynchronize(cuda::stream(dev)));
 #endif
   } else {

@@ -16,7 +16,9 @@ PinnedBuffer::PinnedBuffer(size_t bytes) { reserve(bytes); }
 PinnedBuffer::~PinnedBuffer() { release(); }
 
 PinnedBuffer::PinnedBuffer(PinnedBuffer&& o) noexcept
-    : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(std::exchange(o.bytes_, 0)), pinned_(o.pinned_) {}
+    : ptr_(std::exchange(o.ptr_, nullptr)),
+      bytes_(std::exchange(o.bytes_, 0)),
+      pinned_(o.pinned_) {}
 
 PinnedBuffer& PinnedBuffer::operator=(PinnedBuffer&& o) noexcept {
   if (this != &o) {

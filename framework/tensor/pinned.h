@@ -18,7 +18,9 @@ class PinnedBuffer {
 
   void* data() const { return ptr_; }
   template <typename T>
-  T* as() const { return static_cast<T*>(ptr_); }
+  T* as() const {
+    return static_cast<T*>(ptr_);
+  }
   size_t size() const { return bytes_; }
   bool pinned() const { return pinned_; }
   // Grows (never shrinks) to hold at least `bytes`; contents are not kept.

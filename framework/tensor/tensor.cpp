@@ -115,8 +115,8 @@ Tensor Tensor::reshape(const Shape& shape) const {
               "reshape: cannot infer -1 in " << shape_str(shape) << " for " << str());
     s[infer] = numel_ / known;
   }
-  MGR_CHECK(shape_numel(s) == numel_, "reshape " << str() << " to " << shape_str(shape)
-                                                 << ": element count differs");
+  MGR_CHECK(shape_numel(s) == numel_,
+            "reshape " << str() << " to " << shape_str(shape) << ": element count differs");
   Tensor t = *this;
   t.shape_ = s;
   return t;
@@ -212,14 +212,14 @@ void check_same_device(std::initializer_list<const Tensor*> ts, const char* op) 
       first = t;
       continue;
     }
-    MGR_CHECK(t->device() == first->device(),
-              op << ": tensors on different devices (" << first->str() << " and " << t->str()
-                 << ")");
+    MGR_CHECK(t->device() == first->device(), op << ": tensors on different devices ("
+                                                 << first->str() << " and " << t->str() << ")");
   }
 }
 
 void check_shape(const Tensor& t, const Shape& want, const char* what) {
-  MGR_CHECK(t.shape() == want, what << ": expected shape " << shape_str(want) << ", got " << t.str());
+  MGR_CHECK(t.shape() == want,
+            what << ": expected shape " << shape_str(want) << ", got " << t.str());
 }
 
 }  // namespace mgr

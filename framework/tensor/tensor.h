@@ -66,9 +66,9 @@ class Tensor {
   Tensor clone() const;
   Tensor reshape(const Shape& shape) const;  // same storage; one dimension may be -1
 
-  std::vector<float> to_vector() const;          // f32 only
-  std::vector<int32_t> to_vector_i32() const;    // i32 only
-  float item() const;                            // single-element f32 tensor
+  std::vector<float> to_vector() const;        // f32 only
+  std::vector<int32_t> to_vector_i32() const;  // i32 only
+  float item() const;                          // single-element f32 tensor
 
   void zero_();
   void fill_(float value);

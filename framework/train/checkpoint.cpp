@@ -26,15 +26,18 @@ void write_tensor(hid_t file, const std::string& name, const Tensor& t) {
   H5Handle space{H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose};
   H5Handle lcpl{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
   H5Pset_create_intermediate_group(lcpl.id, 1);
-  H5Handle ds{H5Dcreate2(file, name.c_str(), H5T_IEEE_F32LE, space.id, lcpl.id, H5P_DEFAULT, H5P_DEFAULT), H5Dclose};
+  H5Handle ds{
+      H5Dcreate2(file, name.c_str(), H5T_IEEE_F32LE, space.id, lcpl.id, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose};
   MGR_CHECK(ds.id >= 0, "checkpoint: cannot create dataset '" << name << "'");
   MGR_CHECK(H5Dwrite(ds.id, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, h.f32()) >= 0,
             "checkpoint: cannot write dataset '" << name << "'");
 }
 
 void read_tensor(hid_t file, const std::string& path, const std::string& name, Tensor& t) {
-  MGR_CHECK(H5Lexists(file, name.c_str(), H5P_DEFAULT) > 0,
-            path << ": checkpoint has no entry '" << name << "' (was it saved from another model?)");
+  MGR_CHECK(
+      H5Lexists(file, name.c_str(), H5P_DEFAULT) > 0,
+      path << ": checkpoint has no entry '" << name << "' (was it saved from another model?)");
   H5Handle ds{H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose};
   H5Handle space{H5Dget_space(ds.id), H5Sclose};
   const int nd = H5Sget_simple_extent_ndims(space.id);
@@ -42,8 +45,8 @@ void read_tensor(hid_t file, const std::string& path, const std::string& name, T
   H5Sget_simple_extent_dims(space.id, dims.data(), nullptr);
   int64_t n = 1;
   for (hsize_t d : dims) n *= static_cast<int64_t>(d);
-  MGR_CHECK(n == t.numel(), path << ": '" << name << "' holds " << n << " values, the model expects "
-                                 << t.str());
+  MGR_CHECK(n == t.numel(),
+            path << ": '" << name << "' holds " << n << " values, the model expects " << t.str());
   Tensor h = Tensor::empty(t.shape(), DType::F32, Device::cpu());
   MGR_CHECK(H5Dread(ds.id, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, h.f32()) >= 0,
             path << ": cannot read '" << name << "'");
@@ -71,7 +74,8 @@ void save_checkpoint(const std::string& path, nn::Module& model, const Checkpoin
   {
     H5Handle file{H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose};
     MGR_CHECK(file.id >= 0, "cannot create checkpoint file " << tmp);
-    for (auto& [name, p] : model.named_parameters()) write_tensor(file.id, "parameters/" + name, p->value());
+    for (auto& [name, p] : model.named_parameters())
+      write_tensor(file.id, "parameters/" + name, p->value());
     for (auto& [name, b] : model.named_buffers()) write_tensor(file.id, "buffers/" + name, *b);
     set_attr(file.id, "epoch", info.epoch);
     set_attr(file.id, "validation_accuracy", info.validation_accuracy);
@@ -83,7 +87,8 @@ CheckpointInfo load_checkpoint(const std::string& path, nn::Module& model) {
   MGR_CHECK(std::filesystem::exists(path), "checkpoint " << path << " does not exist");
   H5Handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
   MGR_CHECK(file.id >= 0, "cannot open checkpoint " << path << " (not an HDF5 file, or truncated)");
-  for (auto& [name, p] : model.named_parameters()) read_tensor(file.id, path, "parameters/" + name, p->value_mut());
+  for (auto& [name, p] : model.named_parameters())
+    read_tensor(file.id, path, "parameters/" + name, p->value_mut());
   for (auto& [name, b] : model.named_buffers()) read_tensor(file.id, path, "buffers/" + name, *b);
   CheckpointInfo info;
   info.epoch = static_cast<int>(get_attr(file.id, "epoch"));

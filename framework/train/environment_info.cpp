@@ -1,13 +1,13 @@
 #include "framework/train/environment_info.h"
 
-#include "mgr_git_commit.h"  // generated at build time (cmake/git_commit.cmake)
-
 #include <omp.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <ctime>
 #include <thread>
+
+#include "mgr_git_commit.h"  // generated at build time (cmake/git_commit.cmake)
 
 #if MGR_WITH_CUDA
 #include <cublas_v2.h>
@@ -61,7 +61,8 @@ nlohmann::json environment_info(Device device) {
     cublasGetProperty(MAJOR_VERSION, &major);
     cublasGetProperty(MINOR_VERSION, &minor);
     cublasGetProperty(PATCH_LEVEL, &patch);
-    j["cublas_version"] = std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+    j["cublas_version"] =
+        std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
   }
 #endif
   return j;

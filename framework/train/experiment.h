@@ -2,9 +2,8 @@
 // validation each epoch and the best checkpoint kept, test evaluation, metrics and reports.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "framework/config/experiment_config.h"
 #include "framework/data/dataset.h"
@@ -12,10 +11,10 @@
 namespace mgr::train {
 
 struct RunOptions {
-  std::string out_dir;             // empty: runs/<name>-<UTC timestamp>
-  std::string config_source;       // the YAML path (recorded in the run directory)
+  std::string out_dir;                 // empty: runs/<name>-<UTC timestamp>
+  std::string config_source;           // the YAML path (recorded in the run directory)
   std::vector<std::string> overrides;  // the --set arguments (recorded)
-  bool quiet = false;              // no progress lines (tests)
+  bool quiet = false;                  // no progress lines (tests)
 };
 
 struct RunResult {

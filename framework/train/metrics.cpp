@@ -21,7 +21,8 @@ std::vector<int> argmax_rows(const std::vector<float>& probs, int num_classes) {
 
 ClassificationReport classify_report(const std::vector<int>& truth, const std::vector<int>& pred,
                                      int num_classes) {
-  MGR_CHECK(truth.size() == pred.size(), "classify_report: " << truth.size() << " labels, " << pred.size() << " predictions");
+  MGR_CHECK(truth.size() == pred.size(),
+            "classify_report: " << truth.size() << " labels, " << pred.size() << " predictions");
   ClassificationReport r;
   r.n = static_cast<int>(truth.size());
   r.confusion.assign(num_classes, std::vector<int>(num_classes, 0));
@@ -52,7 +53,8 @@ ClassificationReport classify_report(const std::vector<int>& truth, const std::v
 TrackVote vote_by_track(const std::vector<int>& clip_track, const std::vector<int>& clip_truth,
                         const std::vector<float>& clip_probs, int num_classes) {
   const size_t n = clip_track.size();
-  MGR_CHECK(clip_truth.size() == n && clip_probs.size() == n * num_classes, "vote_by_track: bad sizes");
+  MGR_CHECK(clip_truth.size() == n && clip_probs.size() == n * num_classes,
+            "vote_by_track: bad sizes");
   struct Tally {
     std::vector<int> votes;
     std::vector<double> mass;
@@ -62,8 +64,10 @@ TrackVote vote_by_track(const std::vector<int>& clip_track, const std::vector<in
   const std::vector<int> pred = argmax_rows(clip_probs, num_classes);
   for (size_t i = 0; i < n; ++i) {
     Tally& t = tallies[clip_track[i]];
-    if (t.votes.empty()) t.votes.assign(num_classes, 0), t.mass.assign(num_classes, 0.0), t.truth = clip_truth[i];
-    MGR_CHECK(t.truth == clip_truth[i], "vote_by_track: track " << clip_track[i] << " has clips with two labels");
+    if (t.votes.empty())
+      t.votes.assign(num_classes, 0), t.mass.assign(num_classes, 0.0), t.truth = clip_truth[i];
+    MGR_CHECK(t.truth == clip_truth[i],
+              "vote_by_track: track " << clip_track[i] << " has clips with two labels");
     ++t.votes[pred[i]];
     for (int c = 0; c < num_classes; ++c) t.mass[c] += clip_probs[i * num_classes + c];
   }
@@ -71,7 +75,8 @@ TrackVote vote_by_track(const std::vector<int>& clip_track, const std::vector<in
   for (auto& [id, t] : tallies) {
     int best = 0;
     for (int c = 1; c < num_classes; ++c)
-      if (t.votes[c] > t.votes[best] || (t.votes[c] == t.votes[best] && t.mass[c] > t.mass[best])) best = c;
+      if (t.votes[c] > t.votes[best] || (t.votes[c] == t.votes[best] && t.mass[c] > t.mass[best]))
+        best = c;
     out.track_ids.push_back(id);
     out.truth.push_back(t.truth);
     out.pred.push_back(best);
@@ -79,7 +84,8 @@ TrackVote vote_by_track(const std::vector<int>& clip_track, const std::vector<in
   return out;
 }
 
-nlohmann::json report_to_json(const ClassificationReport& r, const std::vector<std::string>& names) {
+nlohmann::json report_to_json(const ClassificationReport& r,
+                              const std::vector<std::string>& names) {
   nlohmann::json j;
   j["n"] = r.n;
   j["accuracy"] = r.accuracy;

@@ -2,10 +2,9 @@
 // per-track majority vote over clip predictions.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace mgr::train {
 
@@ -37,6 +36,7 @@ struct TrackVote {
 TrackVote vote_by_track(const std::vector<int>& clip_track, const std::vector<int>& clip_truth,
                         const std::vector<float>& clip_probs, int num_classes);
 
-nlohmann::json report_to_json(const ClassificationReport& r, const std::vector<std::string>& class_names);
+nlohmann::json report_to_json(const ClassificationReport& r,
+                              const std::vector<std::string>& class_names);
 
 }  // namespace mgr::train

@@ -3,9 +3,8 @@
 // confusion heat map) that open in any browser.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace mgr::train {
 

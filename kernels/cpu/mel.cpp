@@ -1,7 +1,5 @@
 #include "kernels/cpu/mel.h"
 
-#include "kernels/cpu/power_chunks.h"
-
 #include <omp.h>
 
 #include <algorithm>
@@ -9,6 +7,8 @@
 #include <cmath>
 #include <cstdint>
 #include <vector>
+
+#include "kernels/cpu/power_chunks.h"
 
 namespace mgr::kernels::cpu {
 

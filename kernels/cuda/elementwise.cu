@@ -6,22 +6,26 @@ namespace mgr::kernels::cuda {
 namespace {
 
 __global__ void fill_kernel(float* y, int64_t n, float value) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
     y[i] = value;
 }
 
 __global__ void axpy_kernel(float* y, const float* x, int64_t n, float a) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
     y[i] += a * x[i];
 }
 
 __global__ void scale_kernel(float* y, const float* x, int64_t n, float a) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
     y[i] = a * x[i];
 }
 
 __global__ void leaky_relu_forward_kernel(float* y, const float* x, int64_t n, float slope) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
     const float v = x[i];
     y[i] = v > 0.f ? v : slope * v;
   }
@@ -29,7 +33,8 @@ __global__ void leaky_relu_forward_kernel(float* y, const float* x, int64_t n, f
 
 __global__ void leaky_relu_backward_kernel(float* dx, const float* dy, const float* x, int64_t n,
                                            float slope) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
     dx[i] += x[i] > 0.f ? dy[i] : slope * dy[i];
 }
 

@@ -31,7 +31,8 @@ __global__ void row_moments_kernel(double* sum, double* sumsq, const float* x, i
 }
 
 __global__ void affine_kernel(float* y, const float* x, int64_t n, float a, float b) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
     y[i] = a * x[i] + b;
 }
 
