@@ -1,6 +1,6 @@
 // CUDA kernels of the spectral / frame-wise descriptors and clip aggregates against the CPU
-// twin. Both run the same per-frame code and summation order (kernels/cpu/framewise_common.h,
-// kernels/cpu/spectral_frame.h, no FMA), so sums, rolloff, zcr, rms, mean/var and the
+// twin. Both run the same per-frame code and summation order (kernels/shared/framewise_common.h,
+// kernels/shared/spectral_frame.h, no FMA), so sums, rolloff, zcr, rms, mean/var and the
 // low-energy fraction must match bit for bit; only the log/exp/pow of bandwidth (p != 1, 2)
 // and flatness may differ by an ulp of double, hence a 1e-6 relative tolerance there. Every
 // case skips at run time without a GPU.

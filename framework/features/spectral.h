@@ -1,7 +1,7 @@
 // Spectral descriptors per frame (librosa.feature parity), frame-wise descriptors from audio,
 // and clip-level aggregates. Each function runs on its input's device (CUDA kernels for a CUDA
 // tensor, the CPU twin otherwise) and returns there, with no host round trip on CUDA. The two
-// devices share the per-frame arithmetic and summation order (kernels/cpu/framewise_common.h),
+// devices share the per-frame arithmetic and summation order (kernels/shared/framewise_common.h),
 // so they agree to float rounding or better. docs/features.md ("Spectral descriptors") gives
 // the definitions and the parity reached against librosa 0.11.
 #pragma once

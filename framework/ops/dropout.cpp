@@ -1,7 +1,7 @@
 #include "framework/ops/dropout.h"
 
 #include "kernels/cpu/dropout.h"
-#include "kernels/cpu/dropout_hash.h"
+#include "kernels/shared/dropout_hash.h"
 
 #if MGR_WITH_CUDA
 #include "framework/tensor/cuda_context.h"

@@ -1,6 +1,6 @@
 #include "kernels/cpu/band_stats.h"
 
-#include "kernels/cpu/framewise_common.h"
+#include "kernels/shared/framewise_common.h"
 
 namespace mgr::kernels::cpu {
 

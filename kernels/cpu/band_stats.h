@@ -1,6 +1,6 @@
 // Per-band statistics over a chosen set of clips, and per-band normalisation. Features are
 // x [N, D, T] (T = 1 for clip-level vectors). CPU twins of kernels/cuda/band_stats.h, with the
-// summation order of kernels/cpu/framewise_common.h, so both devices give the same bits.
+// summation order of kernels/shared/framewise_common.h, so both devices give the same bits.
 #pragma once
 
 #include <cstdint>

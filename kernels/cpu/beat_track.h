@@ -1,14 +1,14 @@
 // Tempo estimation and Ellis' dynamic-programming beat tracker on onset envelopes
 // [clips, frames] (librosa 0.11: librosa.feature.rhythm.tempo and librosa.beat.beat_track): the
 // host-computed tables both twins read, and the CPU reference. The per-clip algorithm lives in
-// kernels/cpu/beat_dp.h, shared verbatim with the CUDA kernels (kernels/cuda/beat_track.h).
+// kernels/shared/beat_dp.h, shared verbatim with the CUDA kernels (kernels/cuda/beat_track.h).
 // Pointers + sizes only.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "kernels/cpu/beat_dp.h"  // MGR_HOST_DEVICE
+#include "kernels/shared/beat_dp.h"  // MGR_HOST_DEVICE
 
 namespace mgr::kernels::cpu {
 

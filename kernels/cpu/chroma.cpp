@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "kernels/cpu/beat.h"
-#include "kernels/cpu/beat_dp.h"
+#include "kernels/shared/beat_dp.h"
 
 namespace mgr::kernels::cpu {
 

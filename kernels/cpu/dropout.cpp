@@ -1,6 +1,6 @@
 #include "kernels/cpu/dropout.h"
 
-#include "kernels/cpu/dropout_hash.h"
+#include "kernels/shared/dropout_hash.h"
 
 namespace mgr::kernels::cpu {
 

@@ -1,4 +1,4 @@
-// Inverted dropout (CPU reference). The mask comes from kernels/cpu/dropout_hash.h.
+// Inverted dropout (CPU reference). The mask comes from kernels/shared/dropout_hash.h.
 #pragma once
 
 #include <cstdint>

@@ -1,11 +1,11 @@
 // Frame-wise descriptors from audio (zero-crossing rate, RMS) and per-row aggregates over
 // frames (mean / variance, low-energy fraction). CPU twins of kernels/cuda/framewise.h, with the
-// arithmetic and summation order of kernels/cpu/framewise_common.h.
+// arithmetic and summation order of kernels/shared/framewise_common.h.
 #pragma once
 
 #include <cstdint>
 
-#include "kernels/cpu/framewise_common.h"
+#include "kernels/shared/framewise_common.h"
 
 namespace mgr::kernels::cpu {
 

@@ -1,6 +1,6 @@
 #include "kernels/cpu/spectral.h"
 
-#include "kernels/cpu/spectral_frame.h"
+#include "kernels/shared/spectral_frame.h"
 
 namespace mgr::kernels::cpu {
 

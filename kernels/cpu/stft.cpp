@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "kernels/error.h"
-#include "kernels/pad_index.h"
+#include "kernels/shared/pad_index.h"
 
 namespace mgr::kernels::cpu {
 

@@ -1,5 +1,5 @@
 // Band statistics: a block per (selected clip, band) sums its T frames, then a block per band
-// sums the C partials, both in the fixed order of kernels/cpu/framewise_common.h, so the
+// sums the C partials, both in the fixed order of kernels/shared/framewise_common.h, so the
 // statistics are bit-identical to the CPU twin's. Normalisation is elementwise.
 #include "kernels/cuda/band_stats.h"
 #include "kernels/cuda/check.h"

@@ -1,7 +1,7 @@
 #include <cfloat>
 #include <climits>
 
-#include "kernels/cpu/beat_dp.h"
+#include "kernels/shared/beat_dp.h"
 #include "kernels/cuda/beat_track.h"
 #include "kernels/cuda/check.h"
 

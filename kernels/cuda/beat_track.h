@@ -1,5 +1,5 @@
 // Tempo estimation and Ellis' beat tracker: CUDA twins of kernels/cpu/beat_track.h. The per-clip
-// tracker is kernels/cpu/beat_dp.h compiled for the device, fed the same host-computed tables
+// tracker is kernels/shared/beat_dp.h compiled for the device, fed the same host-computed tables
 // (uploaded once), and every reduction runs in the CPU twin's order, so tempo and beats equal the
 // CPU's exactly. Nothing is copied to the host between stages.
 #pragma once

@@ -1,6 +1,6 @@
 #include <cfloat>
 
-#include "kernels/cpu/beat_dp.h"
+#include "kernels/shared/beat_dp.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/chroma.h"
 

@@ -1,4 +1,4 @@
-#include "kernels/cpu/dropout_hash.h"
+#include "kernels/shared/dropout_hash.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/dropout.h"
 #include "kernels/cuda/elementwise.h"

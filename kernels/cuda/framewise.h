@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "kernels/cpu/framewise_common.h"
+#include "kernels/shared/framewise_common.h"
 
 namespace mgr::kernels::cuda {
 

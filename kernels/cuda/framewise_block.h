@@ -1,12 +1,12 @@
 // Block-level pieces shared by the framewise and band_stats kernels (include from .cu only).
-// A block of kLanes threads reduces in the order of kernels/cpu/framewise_common.h: thread l
+// A block of kLanes threads reduces in the order of kernels/shared/framewise_common.h: thread l
 // sums elements l, l + kLanes, ... in increasing order, then the lanes are folded half onto
 // half in shared memory, so the total is bit-identical to the CPU twin's ordered_sum.
 #pragma once
 
 #include <cuda_runtime.h>
 
-#include "kernels/cpu/framewise_common.h"
+#include "kernels/shared/framewise_common.h"
 
 namespace mgr::kernels::cuda {
 

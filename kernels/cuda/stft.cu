@@ -1,7 +1,7 @@
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/stft.h"
-#include "kernels/pad_index.h"
+#include "kernels/shared/pad_index.h"
 
 namespace mgr::kernels::cuda {
 

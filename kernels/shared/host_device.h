@@ -1,8 +1,11 @@
-// Code shared verbatim by the CPU twins and the CUDA kernels: MGR_HOST_DEVICE, and arithmetic
-// that rounds every step to nearest on both devices. nvcc would otherwise contract a * b + c
-// into an FMA (one rounding); the host build targets baseline x86-64, which has none. With these
-// helpers a reduction written once gives the same bits on either device; only transcendentals
-// (log, exp, pow) can differ in the last ulp.
+// kernels/shared/ holds the code compiled for both devices: the CPU twin (kernels/cpu) and the
+// CUDA kernel (kernels/cuda) of a stage call the same functions, so the CPU tests against
+// librosa also check the arithmetic the GPU runs; only the thread mapping is the kernel's own.
+//
+// This header: MGR_HOST_DEVICE, and arithmetic that rounds every step to nearest on both
+// devices. nvcc would otherwise contract a * b + c into an FMA (one rounding); the host build
+// targets baseline x86-64, which has none. With these helpers a reduction written once gives the
+// same bits on either device; only transcendentals (log, exp, pow) can differ in the last ulp.
 #pragma once
 
 #include <cmath>

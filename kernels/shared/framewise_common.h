@@ -1,19 +1,19 @@
 // Arithmetic shared verbatim by the CPU twins and the CUDA kernels of the frame-wise
 // descriptors, clip aggregates and band statistics: the fixed summation order (the padding index
-// map is kernels/pad_index.h). Because both devices run exactly these operations in exactly this
-// order (in double, with no fused multiply-add on the CUDA side), a reduction gives the same bits
-// on either device; only transcendental functions (log, exp, pow) can differ in the last ulp.
+// map is kernels/shared/pad_index.h). Because both devices run exactly these operations in exactly
+// this order (in double, with no fused multiply-add on the CUDA side), a reduction gives the same
+// bits on either device; only transcendental functions (log, exp, pow) can differ in the last ulp.
 #pragma once
 
 #include <cstdint>
 
-#include "kernels/host_device.h"
-#include "kernels/pad_index.h"
+#include "kernels/shared/host_device.h"
+#include "kernels/shared/pad_index.h"
 
 namespace mgr::kernels::cpu {
 
-// Double add and multiply that nvcc may not fuse into an FMA (kernels/host_device.h), so that
-// both devices round every step the same way.
+// Double add and multiply that nvcc may not fuse into an FMA (kernels/shared/host_device.h), so
+// that both devices round every step the same way.
 using kernels::dadd;
 using kernels::dmul;
 

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstdint>
 
-#include "kernels/cpu/framewise_common.h"
 #include "kernels/cpu/spectral.h"
+#include "kernels/shared/framewise_common.h"
 
 namespace mgr::kernels::cpu {
 

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "kernels/host_device.h"
+#include "kernels/shared/host_device.h"
 
 namespace mgr::kernels {
 

@@ -13,11 +13,11 @@
 #include <cmath>
 #include <cstdint>
 
-#include "kernels/host_device.h"
+#include "kernels/shared/host_device.h"
 
 namespace mgr::kernels::beat_dp {
 
-// Round-to-nearest arithmetic shared with the other twins (kernels/host_device.h).
+// Round-to-nearest arithmetic shared with the other twins (kernels/shared/host_device.h).
 using kernels::dadd;
 using kernels::ddiv;
 using kernels::dmul;
