@@ -1,5 +1,6 @@
 #include "framework/features/deltas.h"
 
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -17,8 +18,10 @@ namespace mgr::features {
 namespace {
 
 #if MGR_WITH_CUDA
-// Float weights per (device, width, order), uploaded once: an upload synchronises the stream.
-// The map is leaked on purpose so no device memory is freed after the CUDA runtime shuts down.
+// Double weights per (device, width, order), uploaded once: an upload synchronises the stream.
+// Tensors hold f32 or i32 only, so the doubles travel as the bytes of 2 * width^2 floats (the
+// allocator's blocks are 64-byte aligned). The map is leaked on purpose so no device memory is
+// freed after the CUDA runtime shuts down.
 const Tensor& device_weights(Device d, int width, int order, const std::vector<double>& w) {
   using Key = std::tuple<int, int, int>;
   static std::mutex mutex;
@@ -27,8 +30,9 @@ const Tensor& device_weights(Device d, int width, int order, const std::vector<d
   const Key key{d.index, width, order};
   auto it = cache->find(key);
   if (it == cache->end()) {
-    const std::vector<float> wf(w.begin(), w.end());
-    it = cache->emplace(key, Tensor::from_vector(wf, {width, width}, d)).first;
+    Tensor host = Tensor::empty({int64_t(2) * width * width});
+    std::memcpy(host.raw(), w.data(), sizeof(double) * w.size());
+    it = cache->emplace(key, host.to(d)).first;
   }
   return it->second;
 }
@@ -59,8 +63,8 @@ Tensor delta(const Tensor& x, int width, int order) {
     const int dev = x.device().index;
     cuda::DeviceGuard g(dev);
     const Tensor& dw = device_weights(x.device(), width, order, w);
-    kernels::cuda::savgol_interp(y.f32(), x.f32(), rows, frames, width, dw.f32(),
-                                 cuda::stream(dev));
+    kernels::cuda::savgol_interp(y.f32(), x.f32(), rows, frames, width,
+                                 static_cast<const double*>(dw.raw()), cuda::stream(dev));
 #endif
   } else {
     kernels::cpu::savgol_interp(y.f32(), x.f32(), rows, frames, width, w.data());

@@ -2,13 +2,11 @@
 
 #include <cblas.h>
 
-#include <algorithm>
-#include <cfloat>
 #include <cmath>
-#include <vector>
 
-#include "kernels/cpu/beat.h"
 #include "kernels/shared/beat_dp.h"
+#include "kernels/shared/beat_sync.h"
+#include "kernels/shared/column_norm.h"
 
 namespace mgr::kernels::cpu {
 
@@ -28,19 +26,7 @@ void normalize_columns(float* x, int64_t clips, int rows, int frames, double nor
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < clips; ++b) {
     float* c = x + b * int64_t(rows) * frames;
-    for (int t = 0; t < frames; ++t) {
-      double len = 0;
-      for (int r = 0; r < rows; ++r) {
-        const double m = std::abs(double(c[int64_t(r) * frames + t]));
-        len = inf ? std::max(len, m) : len + std::pow(m, norm);
-      }
-      if (!inf) len = std::pow(len, 1.0 / norm);
-      if (len < double(FLT_MIN)) continue;  // librosa fill=None: leave tiny columns unscaled
-      for (int r = 0; r < rows; ++r) {
-        float& v = c[int64_t(r) * frames + t];
-        v = static_cast<float>(double(v) / len);
-      }
-    }
+    for (int t = 0; t < frames; ++t) normalize_column(c + t, frames, rows, norm, inf);
   }
 }
 
@@ -49,27 +35,14 @@ void beat_sync_mean(float* out, const float* x, const float* grid, int64_t clips
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < clips; ++b) {
     const double period = grid[2 * b], phase = grid[2 * b + 1];
+    const int beats = grid_beats_inside(period, phase, frames);
     const float* c = x + b * int64_t(rows) * frames;
     float* o = out + b * int64_t(n_beats) * rows;
-    // Segment boundaries: beats inside the clip, then `frames`.
-    std::vector<int> edge;
-    for (int m = 0;; ++m) {
-      const int f = beat_frame(period, phase, m);
-      if (f >= frames) break;
-      edge.push_back(f);
-    }
-    if (edge.empty()) edge.push_back(0);
-    edge.push_back(frames);
-    const int segments = static_cast<int>(edge.size()) - 1;
     for (int m = 0; m < n_beats; ++m) {
-      const int s = std::min(m, segments - 1);
-      const int lo = edge[s], hi = edge[s + 1];
-      for (int r = 0; r < rows; ++r) {
-        const float* row = c + int64_t(r) * frames;
-        double acc = 0;
-        for (int t = lo; t < hi; ++t) acc += row[t];
-        o[int64_t(m) * rows + r] = static_cast<float>(acc / (hi - lo));
-      }
+      int lo = 0, hi = 0;
+      grid_segment(period, phase, beats, frames, m, &lo, &hi);
+      for (int r = 0; r < rows; ++r)
+        o[int64_t(m) * rows + r] = segment_mean(c + int64_t(r) * frames, lo, hi);
     }
   }
 }
@@ -85,12 +58,8 @@ void beat_sync_frames_mean(float* out, const float* x, const int32_t* beats, int
     for (int m = 0; m < n_beats; ++m) {
       int lo = 0, hi = 0;
       beat_dp::sync_segment(row_beats, n, frames, m, &lo, &hi);
-      for (int r = 0; r < rows; ++r) {
-        const float* row = c + int64_t(r) * frames;
-        double acc = 0;
-        for (int t = lo; t < hi; ++t) acc += row[t];
-        o[int64_t(m) * rows + r] = static_cast<float>(acc / (hi - lo));
-      }
+      for (int r = 0; r < rows; ++r)
+        o[int64_t(m) * rows + r] = segment_mean(c + int64_t(r) * frames, lo, hi);
     }
   }
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/error.h"
+#include "kernels/shared/savgol.h"
 
 namespace mgr::kernels::cpu {
 
@@ -65,27 +66,10 @@ std::vector<double> savgol_position_weights(int width, int polyorder, int deriv)
 
 void savgol_interp(float* y, const float* x, int64_t rows, int64_t frames, int width,
                    const double* weights) {
-  const int h = width / 2;
 #pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * frames;
-    float* yr = y + r * frames;
-    for (int64_t t = 0; t < frames; ++t) {
-      int64_t start = t - h;
-      int p = h;
-      if (t < h) {
-        start = 0;
-        p = static_cast<int>(t);
-      } else if (t >= frames - h) {
-        start = frames - width;
-        p = static_cast<int>(t - start);
-      }
-      const double* wp = weights + int64_t(p) * width;
-      double acc = 0;
-      for (int i = 0; i < width; ++i) acc += wp[i] * xr[start + i];
-      yr[t] = static_cast<float>(acc);
-    }
-  }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t t = 0; t < frames; ++t)
+      y[r * frames + t] = savgol_interp_at(x + r * frames, frames, t, width, weights);
 }
 
 }  // namespace mgr::kernels::cpu

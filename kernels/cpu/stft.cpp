@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "kernels/error.h"
-#include "kernels/shared/pad_index.h"
+#include "kernels/shared/stft_frame.h"
 
 namespace mgr::kernels::cpu {
 
@@ -53,13 +53,12 @@ void frame_rows(float* out, const float* clip, int64_t num_samples, int first, i
     float* row = out + int64_t(r) * n_fft;
     const int64_t start = int64_t(first + r) * hop - offset;
     if (start >= 0 && start + n_fft <= num_samples) {
-      const float* src = clip + start;  // interior frame: one vectorisable loop
-      for (int j = 0; j < n_fft; ++j) row[j] = src[j] * window[j];
+      // Interior frame: framed_sample without the padding, one vectorisable loop.
+      const float* src = clip + start;
+      for (int j = 0; j < n_fft; ++j) row[j] = fmul(src[j], window[j]);
     } else {
-      for (int j = 0; j < n_fft; ++j) {
-        const int64_t s = pad_index(start + j, num_samples, pad);
-        row[j] = s < 0 ? 0.f : clip[s] * window[j];
-      }
+      for (int j = 0; j < n_fft; ++j)
+        row[j] = framed_sample(clip, num_samples, start + j, window[j], pad);
     }
   }
 }
@@ -104,16 +103,13 @@ float* RealFft::alloc(int64_t floats) {
 void RealFft::free(float* p) { fftwf_free(p); }
 
 void power_spectrum(float* power, const float* spec, int64_t count, float p) {
+  // One loop per common exponent, so magnitude_pow's branch folds away and p = 2 vectorises.
   if (p == 2.f) {
-    for (int64_t i = 0; i < count; ++i)
-      power[i] = spec[2 * i] * spec[2 * i] + spec[2 * i + 1] * spec[2 * i + 1];
+    for (int64_t i = 0; i < count; ++i) power[i] = magnitude_pow(spec[2 * i], spec[2 * i + 1], 2.f);
   } else if (p == 1.f) {
-    for (int64_t i = 0; i < count; ++i)
-      power[i] = std::sqrt(spec[2 * i] * spec[2 * i] + spec[2 * i + 1] * spec[2 * i + 1]);
+    for (int64_t i = 0; i < count; ++i) power[i] = magnitude_pow(spec[2 * i], spec[2 * i + 1], 1.f);
   } else {
-    const float half = 0.5f * p;
-    for (int64_t i = 0; i < count; ++i)
-      power[i] = std::pow(spec[2 * i] * spec[2 * i] + spec[2 * i + 1] * spec[2 * i + 1], half);
+    for (int64_t i = 0; i < count; ++i) power[i] = magnitude_pow(spec[2 * i], spec[2 * i + 1], p);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "kernels/cuda/audio_convert.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/elementwise.h"
+#include "kernels/shared/pcm16.h"
 
 namespace mgr::kernels::cuda {
 
@@ -13,11 +14,10 @@ __global__ void int16_to_float_kernel(float* out, const int16_t* in, int64_t n) 
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < pairs;
        i += int64_t(gridDim.x) * blockDim.x) {
     const short2 v = in2[i];
-    out[2 * i] = static_cast<float>(v.x) * (1.0f / 32768.0f);
-    out[2 * i + 1] = static_cast<float>(v.y) * (1.0f / 32768.0f);
+    out[2 * i] = pcm16_to_float(v.x);
+    out[2 * i + 1] = pcm16_to_float(v.y);
   }
-  if (n % 2 == 1 && blockIdx.x == 0 && threadIdx.x == 0)
-    out[n - 1] = static_cast<float>(in[n - 1]) * (1.0f / 32768.0f);
+  if (n % 2 == 1 && blockIdx.x == 0 && threadIdx.x == 0) out[n - 1] = pcm16_to_float(in[n - 1]);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
-#include <cfloat>
-
-#include "kernels/shared/beat_dp.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/chroma.h"
+#include "kernels/shared/beat_dp.h"
+#include "kernels/shared/beat_sync.h"
+#include "kernels/shared/column_norm.h"
 
 namespace mgr::kernels::cuda {
 
@@ -13,32 +13,18 @@ constexpr int kThreads = 256;
 int blocks_for(int64_t n) { return static_cast<int>((n + kThreads - 1) / kThreads); }
 
 // One thread per (clip, frame); consecutive threads take consecutive frames, so each row read
-// and write is coalesced. Same double arithmetic as the CPU twin.
+// and write is coalesced. The column's arithmetic is the CPU twin's (kernels/shared/column_norm.h).
 __global__ void normalize_columns_kernel(float* __restrict__ x, int64_t clips, int rows, int frames,
                                          double norm, bool inf) {
   const int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (i >= clips * frames) return;
   const int64_t b = i / frames;
   const int t = static_cast<int>(i - b * frames);
-  float* c = x + b * int64_t(rows) * frames + t;
-  double len = 0;
-  for (int r = 0; r < rows; ++r) {
-    const double m = fabs(double(c[int64_t(r) * frames]));
-    len = inf ? fmax(len, m) : len + pow(m, norm);
-  }
-  if (!inf) len = pow(len, 1.0 / norm);
-  if (len < double(FLT_MIN)) return;
-  for (int r = 0; r < rows; ++r) {
-    float& v = c[int64_t(r) * frames];
-    v = static_cast<float>(double(v) / len);
-  }
+  normalize_column(x + b * int64_t(rows) * frames + t, frames, rows, norm, inf);
 }
 
-__device__ int beat_frame_dev(double period, double phase, int m) {
-  return static_cast<int>(__dadd_rn(__dadd_rn(phase, __dmul_rn(double(m), period)), 0.5));
-}
-
-// One thread per (clip, output beat m): finds its interval from the grid and averages every row.
+// One thread per (clip, output beat m): finds its segment from the grid and averages every row
+// (kernels/shared/beat_sync.h, as the CPU twin).
 __global__ void beat_sync_kernel(float* __restrict__ out, const float* __restrict__ x,
                                  const float* __restrict__ grid, int64_t clips, int rows,
                                  int frames, int n_beats) {
@@ -47,28 +33,15 @@ __global__ void beat_sync_kernel(float* __restrict__ out, const float* __restric
   const int64_t b = i / n_beats;
   const int m = static_cast<int>(i - b * n_beats);
   const double period = grid[2 * b], phase = grid[2 * b + 1];
-  int beats = 0;  // beats inside the clip
-  while (beat_frame_dev(period, phase, beats) < frames) ++beats;
-  int lo, hi;
-  if (beats == 0) {
-    lo = 0, hi = frames;
-  } else {
-    const int s = min(m, beats - 1);
-    lo = beat_frame_dev(period, phase, s);
-    hi = s + 1 < beats ? beat_frame_dev(period, phase, s + 1) : frames;
-  }
+  int lo = 0, hi = 0;
+  grid_segment(period, phase, grid_beats_inside(period, phase, frames), frames, m, &lo, &hi);
   const float* c = x + b * int64_t(rows) * frames;
   float* o = out + b * int64_t(n_beats) * rows + int64_t(m) * rows;
-  for (int r = 0; r < rows; ++r) {
-    const float* row = c + int64_t(r) * frames;
-    double acc = 0;
-    for (int t = lo; t < hi; ++t) acc = __dadd_rn(acc, double(row[t]));
-    o[r] = static_cast<float>(acc / (hi - lo));
-  }
+  for (int r = 0; r < rows; ++r) o[r] = segment_mean(c + int64_t(r) * frames, lo, hi);
 }
 
 // One thread per (clip, output segment m): the clip's beats through beat_dp's shared helpers, then
-// each row's mean over the segment in the CPU's order (double).
+// each row's mean over the segment (kernels/shared/beat_sync.h, as the CPU twin).
 __global__ void beat_sync_frames_kernel(float* __restrict__ out, const float* __restrict__ x,
                                         const int32_t* __restrict__ beats, int64_t clips, int rows,
                                         int frames, int max_beats, int n_beats) {
@@ -82,12 +55,7 @@ __global__ void beat_sync_frames_kernel(float* __restrict__ out, const float* __
   beat_dp::sync_segment(row_beats, n, frames, m, &lo, &hi);
   const float* c = x + b * int64_t(rows) * frames;
   float* o = out + b * int64_t(n_beats) * rows + int64_t(m) * rows;
-  for (int r = 0; r < rows; ++r) {
-    const float* row = c + int64_t(r) * frames;
-    double acc = 0;
-    for (int t = lo; t < hi; ++t) acc = __dadd_rn(acc, double(row[t]));
-    o[r] = static_cast<float>(acc / (hi - lo));
-  }
+  for (int r = 0; r < rows; ++r) o[r] = segment_mean(c + int64_t(r) * frames, lo, hi);
 }
 
 }  // namespace

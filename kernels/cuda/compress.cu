@@ -1,6 +1,7 @@
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/compress.h"
 #include "kernels/cuda/elementwise.h"
+#include "kernels/shared/bin_groups.h"
 
 namespace mgr::kernels::cuda {
 
@@ -15,10 +16,9 @@ __global__ void average_bin_groups_kernel(float* __restrict__ out, const float* 
     const int64_t bg = i / frames;
     const int j = static_cast<int>(bg % g.groups);
     const int64_t b = bg / g.groups;
-    const float* src = in + (b * bins + g.begin[j]) * frames + t;
-    float acc = src[0];
-    for (int k = 1; k < g.count[j]; ++k) acc += src[int64_t(k) * frames];
-    out[i] = g.count[j] > 1 ? acc * (1.f / static_cast<float>(g.count[j])) : acc;
+    float mean;  // the CPU twin's row arithmetic on one frame (kernels/shared/bin_groups.h)
+    bin_group_mean(&mean, in + (b * bins + g.begin[j]) * frames + t, frames, g.count[j], 1);
+    out[i] = mean;
   }
 }
 

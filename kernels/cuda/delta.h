@@ -1,5 +1,5 @@
 // Savitzky-Golay derivative with interp edges on the GPU: the same function as
-// kernels::cpu::savgol_interp, with float weights and float accumulation.
+// kernels::cpu::savgol_interp (double weights, double accumulation, kernels/shared/savgol.h).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -8,9 +8,9 @@
 
 namespace mgr::kernels::cuda {
 
-// weights: device [width, width] floats (kernels::cpu::savgol_position_weights rounded).
+// weights: device [width, width] doubles (kernels::cpu::savgol_position_weights).
 // x, y: [rows, frames], frames >= width.
 void savgol_interp(float* y, const float* x, int64_t rows, int64_t frames, int width,
-                   const float* weights, cudaStream_t stream);
+                   const double* weights, cudaStream_t stream);
 
 }  // namespace mgr::kernels::cuda

@@ -1,7 +1,7 @@
-#include "kernels/shared/dropout_hash.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/dropout.h"
 #include "kernels/cuda/elementwise.h"
+#include "kernels/shared/dropout_hash.h"
 
 namespace mgr::kernels::cuda {
 

@@ -1,7 +1,8 @@
-#include <cfloat>
-
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/mel.h"
+#include "kernels/shared/mel_filter.h"
+#include "kernels/shared/power_db.h"
+#include "kernels/shared/stft_frame.h"
 
 namespace mgr::kernels::cuda {
 
@@ -29,8 +30,7 @@ __global__ void mel_kernel(float* __restrict__ mel, const float* __restrict__ in
     const float2* spec = reinterpret_cast<const float2*>(in) + row0 * bins;
     for (int i = threadIdx.x; i < total; i += blockDim.x) {
       const float2 z = spec[i];
-      const float sq = z.x * z.x + z.y * z.y;
-      spow[i] = power == 2.f ? sq : (power == 1.f ? sqrtf(sq) : powf(sq, 0.5f * power));
+      spow[i] = magnitude_pow(z.x, z.y, power);
     }
   } else {
     const float* p = in + row0 * bins;
@@ -44,10 +44,7 @@ __global__ void mel_kernel(float* __restrict__ mel, const float* __restrict__ in
     if (f >= nf) continue;
     const float* w = fb.weights + fb.offset[m];
     const float* pk = spow + f * bins + fb.begin[m];
-    const int len = fb.length[m];
-    float acc = 0.f;
-    for (int j = 0; j < len; ++j) acc += w[j] * pk[j];
-    out[int64_t(m) * num_frames + f] = acc;
+    out[int64_t(m) * num_frames + f] = mel_filter_dot(w, pk, fb.length[m]);
   }
 }
 
@@ -76,19 +73,16 @@ __global__ void clip_max_kernel(const float* __restrict__ x, int64_t per_clip,
   }
 }
 
+// The CPU twin's arithmetic (kernels/shared/power_db.h) from the clip's peak power.
 __global__ void db_kernel(float* __restrict__ x, int64_t per_clip,
                           const float* __restrict__ clip_max, float amin, float top_db,
                           bool ref_max) {
   const int64_t b = blockIdx.y;
-  const float peak = clip_max[b];
-  // Same expressions, in the same order, as the CPU twin (kernels/cpu/mel.cpp).
-  const float ref_db = 10.f * log10f(fmaxf(amin, ref_max ? peak : 1.f));
-  const float max_db = 10.f * log10f(fmaxf(amin, peak)) - ref_db;
-  const float floor_db = top_db > 0.f ? max_db - top_db : -FLT_MAX;
+  const DbScale scale = db_scale(clip_max[b], amin, top_db, ref_max);
   float* v = x + b * per_clip;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < per_clip;
        i += int64_t(gridDim.x) * blockDim.x)
-    v[i] = fmaxf(10.f * log10f(fmaxf(amin, v[i])) - ref_db, floor_db);
+    v[i] = power_db(v[i], amin, scale);
 }
 
 template <bool kFromComplex>

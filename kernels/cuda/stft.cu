@@ -1,7 +1,7 @@
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/stft.h"
-#include "kernels/shared/pad_index.h"
+#include "kernels/shared/stft_frame.h"
 
 namespace mgr::kernels::cuda {
 
@@ -19,10 +19,8 @@ __global__ void frame_signal_kernel(float* __restrict__ frames, const float* __r
   float* row = frames + (b * num_frames + t) * int64_t(n_fft);
   const int64_t start = int64_t(t) * hop - offset;
   const PadMode pad = reflect ? PadMode::Reflect : PadMode::Constant;
-  for (int j = threadIdx.x; j < n_fft; j += blockDim.x) {
-    const int64_t s = pad_index(start + j, num_samples, pad);
-    row[j] = s < 0 ? 0.f : clip[s] * window[j];
-  }
+  for (int j = threadIdx.x; j < n_fft; j += blockDim.x)
+    row[j] = framed_sample(clip, num_samples, start + j, window[j], pad);
 }
 
 __global__ void power_kernel(float* __restrict__ power, const float2* __restrict__ spec,
@@ -30,8 +28,7 @@ __global__ void power_kernel(float* __restrict__ power, const float2* __restrict
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
        i += int64_t(gridDim.x) * blockDim.x) {
     const float2 z = spec[i];
-    const float sq = z.x * z.x + z.y * z.y;
-    power[i] = p == 2.f ? sq : (p == 1.f ? sqrtf(sq) : powf(sq, 0.5f * p));
+    power[i] = magnitude_pow(z.x, z.y, p);
   }
 }
 

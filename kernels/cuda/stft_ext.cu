@@ -1,5 +1,6 @@
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/stft_ext.h"
+#include "kernels/shared/stft_frame.h"
 
 namespace mgr::kernels::cuda {
 
@@ -7,11 +8,6 @@ namespace {
 
 constexpr int kTile = 32;
 constexpr int kRows = 8;  // block (32, 8): each thread moves 4 elements of a 32 x 32 tile
-
-__device__ __forceinline__ float magnitude_pow(float2 z, float p) {
-  const float sq = z.x * z.x + z.y * z.y;
-  return p == 2.f ? sq : (p == 1.f ? sqrtf(sq) : powf(sq, 0.5f * p));
-}
 
 // Block (x tile of frames, y tile of bins, z clip). Reads spec rows (one frame's bins) with
 // threadIdx.x along bins, writes out rows (one bin's frames) with threadIdx.x along frames.
@@ -26,8 +22,10 @@ __global__ void spectrum_transpose_kernel(float* __restrict__ out, const float2*
   const int k = k0 + threadIdx.x;
   for (int r = threadIdx.y; r < kTile; r += kRows) {
     const int t = t0 + r;
-    if (t < num_frames && k < bins)
-      tile[r][threadIdx.x] = magnitude_pow(clip_spec[int64_t(t) * bins + k], p);
+    if (t < num_frames && k < bins) {
+      const float2 z = clip_spec[int64_t(t) * bins + k];
+      tile[r][threadIdx.x] = magnitude_pow(z.x, z.y, p);
+    }
   }
   __syncthreads();
   const int t = t0 + threadIdx.x;
