@@ -2,7 +2,8 @@
 // onset envelope, chroma.h beat_sync) against librosa 0.11 golden files
 // (tests/data/librosa/chroma_rhythm/make_golden.py): the tracker is fed librosa's stored float32
 // envelope and must give the same tempo and exactly the same beat frames. Then edge cases, the
-// shared helpers of kernels/shared/beat_dp.h, and the CUDA twin against the CPU (skips without GPU).
+// shared helpers of kernels/shared/beat_dp.h, and the CUDA twin against the CPU (skips without
+// GPU).
 #include <algorithm>
 #include <cmath>
 #include <limits>

@@ -1,9 +1,9 @@
 #include <cfloat>
 #include <climits>
 
-#include "kernels/shared/beat_dp.h"
 #include "kernels/cuda/beat_track.h"
 #include "kernels/cuda/check.h"
+#include "kernels/shared/beat_dp.h"
 
 namespace mgr::kernels::cuda {
 

@@ -4,10 +4,10 @@
 // bins would read one float per 4 KiB-strided line instead. A thread's sequential loop is also
 // the CPU twin's order (kernels/shared/spectral_frame.h), and rolloff's cumulative sum is simply
 // the running sum, with no scan. Parallelism is clips x frames threads (1.3 M for 1000 x 30 s).
-#include "kernels/shared/spectral_frame.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/framewise_block.h"
 #include "kernels/cuda/spectral.h"
+#include "kernels/shared/spectral_frame.h"
 
 namespace mgr::kernels::cuda {
 
