@@ -1,4 +1,6 @@
 #include "framework/ops/shape_ops.h"
+#include "kernels/cpu/permute.h"
+#include "kernels/shared/permute_index.h"
 #include "tests/test_util.h"
 
 namespace mgr {
@@ -56,6 +58,29 @@ TEST(Permute, MatchesIndexDefinition) {
   Tensor x = test::random_tensor({2, 3, 4}, 3);
   EXPECT_EQ(ops::permute(Var(x), {0, -1, 1}).value().to_vector(),
             ops::permute(Var(x), {0, 2, 1}).value().to_vector());
+}
+
+// The CUDA kernel rebuilds each output element's input offset with kernels::permute_source; the
+// CPU twin walks the same plan with an odometer. Permuting the offsets themselves (exact in
+// float below 2^24) must give permute_source(o) at every output position o.
+TEST(Permute, SharedIndexMapMatchesTheCpuWalk) {
+  const std::vector<std::pair<Shape, std::vector<int>>> cases = {
+      {{7}, {0}},
+      {{3, 5}, {1, 0}},
+      {{2, 3, 4}, {2, 0, 1}},
+      {{4, 1, 3, 2}, {3, 1, 0, 2}},
+      {{2, 3, 1, 2, 3}, {4, 2, 0, 3, 1}},
+      {{2, 2, 3, 1, 2, 3}, {5, 3, 1, 4, 0, 2}},
+  };
+  for (const auto& [shape, perm] : cases) {
+    const int nd = static_cast<int>(shape.size());
+    const kernels::PermutePlan plan = kernels::permute_plan(shape.data(), perm.data(), nd);
+    std::vector<float> offsets(static_cast<size_t>(plan.numel)), y(offsets.size());
+    for (size_t i = 0; i < offsets.size(); ++i) offsets[i] = static_cast<float>(i);
+    kernels::cpu::permute(y.data(), offsets.data(), shape.data(), perm.data(), nd, false);
+    for (int64_t o = 0; o < plan.numel; ++o)
+      ASSERT_EQ(y[o], static_cast<float>(kernels::permute_source(o, plan))) << "element " << o;
+  }
 }
 
 TEST(Permute, RejectsNonPermutations) {

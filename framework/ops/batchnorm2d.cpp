@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/cpu/batchnorm2d.h"
+#include "kernels/shared/batchnorm_eval.h"
 
 #if MGR_WITH_CUDA
 #include "framework/cuda/cudnn_descriptors.h"
@@ -138,7 +139,7 @@ Var batch_norm2d(const Var& x, const Var& gamma, const Var& beta, Tensor& runnin
           const float* is = stat2.f32();
           if (!training) {  // stat2 holds the running variance
             invstd.resize(static_cast<size_t>(s.c));
-            for (int c = 0; c < s.c; ++c) invstd[c] = 1.f / std::sqrt(stat2.f32()[c] + eps);
+            for (int c = 0; c < s.c; ++c) invstd[c] = kernels::bn_invstd(stat2.f32()[c], eps);
             is = invstd.data();
           }
           kernels::cpu::batchnorm2d_backward(

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/shared/batchnorm_eval.h"
+
 namespace mgr::kernels::cpu {
 
 namespace {
@@ -122,7 +124,7 @@ void batchnorm2d_backward(const float* x, const float* gamma, const float* dy, c
       for (int i = 0; i < n; ++i) {
         const float* d = dy + i * chw + ch * hw;
         float* q = dx + i * chw + ch * hw;
-        for (int64_t k = 0; k < hw; ++k) q[k] += g * d[k];
+        for (int64_t k = 0; k < hw; ++k) q[k] = bn_eval_input_grad(q[k], g, d[k]);
       }
     }
   }

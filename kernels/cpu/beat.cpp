@@ -6,6 +6,8 @@
 
 namespace mgr::kernels::cpu {
 
+// The per-clip arithmetic is kernels/shared/tempo_grid.h, the CUDA kernels' as well.
+
 LagTable lag_table() {
   LagTable t{};
   for (int j = -kLagRadius * kLagSteps; j <= kLagRadius * kLagSteps; ++j) {
@@ -28,37 +30,8 @@ TempoRange tempo_range(int hop_length, int sample_rate, double bpm_min, double b
 }
 
 void autocorrelation(double* r, const float* env, int frames, int max_lag) {
-  double mean = 0;
-  for (int t = 0; t < frames; ++t) mean += env[t];
-  mean /= frames;
-  std::vector<double> x(static_cast<size_t>(frames));
-  for (int t = 0; t < frames; ++t) x[t] = double(env[t]) - mean;
-  for (int k = 0; k <= max_lag; ++k) {
-    double acc = 0;
-    for (int t = 0; t + k < frames; ++t) acc += x[t] * x[t + k];
-    r[k] = acc / frames;
-  }
-}
-
-double smoothed_ac(const double* r, int max_lag, double lag) {
-  const int lo = std::max(0, static_cast<int>(std::ceil(lag - kLagRadius)));
-  const int hi = std::min(max_lag, static_cast<int>(std::floor(lag + kLagRadius)));
-  double acc = 0;
-  for (int k = lo; k <= hi; ++k) {
-    const double d = (k - lag) / kLagSigma;
-    acc += r[k] * std::exp(-0.5 * d * d);
-  }
-  return acc;
-}
-
-double smoothed_ac_step(const double* r, int max_lag, int step, const LagTable& g) {
-  // k - lag = (k * steps - step) / steps: table index k * steps - step + radius * steps.
-  const int lo = std::max(0, (step - kLagRadius * kLagSteps + kLagSteps - 1) / kLagSteps);
-  const int hi = std::min(max_lag, (step + kLagRadius * kLagSteps) / kLagSteps);
-  double acc = 0;
-  for (int k = lo; k <= hi; ++k)
-    acc += r[k] * double(g.w[k * kLagSteps - step + kLagRadius * kLagSteps]);
-  return acc;
+  const double mean = tempo_grid::envelope_mean(env, frames);
+  for (int k = 0; k <= max_lag; ++k) r[k] = tempo_grid::autocorrelation_lag(env, frames, mean, k);
 }
 
 void beat_histogram(float* out, const float* env, int64_t clips, int frames, int hop_length,
@@ -72,12 +45,12 @@ void beat_histogram(float* out, const float* env, int64_t clips, int frames, int
     std::vector<double> h(static_cast<size_t>(n_bins));
     double top = 0;
     for (int i = 0; i < n_bins; ++i) {
-      const double bpm = n_bins > 1 ? bpm_min + i * (bpm_max - bpm_min) / (n_bins - 1) : bpm_min;
-      h[i] = std::max(0.0, smoothed_ac(r.data(), range.max_lag, frames_per_minute / bpm));
+      h[i] = tempo_grid::histogram_bin(r.data(), range.max_lag, frames_per_minute,
+                                       tempo_grid::histogram_bpm(i, n_bins, bpm_min, bpm_max));
       top = std::max(top, h[i]);
     }
     float* o = out + b * n_bins;
-    for (int i = 0; i < n_bins; ++i) o[i] = top > 0 ? static_cast<float>(h[i] / top) : 0.f;
+    for (int i = 0; i < n_bins; ++i) o[i] = tempo_grid::histogram_normalised(h[i], top);
   }
 }
 
@@ -88,30 +61,24 @@ void beat_grid(float* grid, const float* env, int64_t clips, int frames, const T
     const float* e = env + b * frames;
     std::vector<double> r(static_cast<size_t>(range.max_lag) + 1);
     autocorrelation(r.data(), e, frames, range.max_lag);
+    // The first (shortest) period with the largest smoothed autocorrelation.
     int best_step = range.first_step;
     double best = -INFINITY;
     for (int j = 0; j < range.num_steps; ++j) {
-      const double v = smoothed_ac_step(r.data(), range.max_lag, range.first_step + j, g);
+      const double v =
+          tempo_grid::smoothed_ac_step(r.data(), range.max_lag, range.first_step + j, g);
       if (v > best) best = v, best_step = range.first_step + j;
     }
-    const double period = double(best_step) / kLagSteps;
+    const double period = tempo_grid::candidate_period(best_step);
+    // The first (earliest) phase with the largest mean onset strength on its beats.
     int best_phase = 0;
     best = -INFINITY;
-    for (int j = 0; double(j) / kPhaseSteps < period; ++j) {
-      const double phase = double(j) / kPhaseSteps;
-      double acc = 0;
-      int n = 0;
-      for (int m = 0;; ++m) {
-        const int f = beat_frame(period, phase, m);
-        if (f >= frames) break;
-        acc += e[f];
-        ++n;
-      }
-      const double v = n > 0 ? acc / n : 0.0;
+    for (int j = 0; tempo_grid::candidate_phase(j) < period; ++j) {
+      const double v = tempo_grid::phase_score(e, frames, period, tempo_grid::candidate_phase(j));
       if (v > best) best = v, best_phase = j;
     }
     grid[2 * b] = static_cast<float>(period);
-    grid[2 * b + 1] = static_cast<float>(double(best_phase) / kPhaseSteps);
+    grid[2 * b + 1] = static_cast<float>(tempo_grid::candidate_phase(best_phase));
   }
 }
 

@@ -1,5 +1,7 @@
 #include "kernels/cpu/elementwise.h"
 
+#include "kernels/shared/elementwise_ops.h"
+
 // Large elementwise loops use both cores: single-threaded, the CRNN's ReLU forward and backward
 // were about a third of the CPU time of its convolutional front end. Small loops stay serial,
 // where an OpenMP team costs more than the work.
@@ -14,22 +16,22 @@ void fill(float* y, int64_t n, float value) {
 
 void axpy(float* y, const float* x, int64_t n, float a) {
   MGR_PARALLEL_FOR_LARGE(n)
-  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+  for (int64_t i = 0; i < n; ++i) y[i] = axpy_value(y[i], a, x[i]);
 }
 
 void scale(float* y, const float* x, int64_t n, float a) {
   MGR_PARALLEL_FOR_LARGE(n)
-  for (int64_t i = 0; i < n; ++i) y[i] = a * x[i];
+  for (int64_t i = 0; i < n; ++i) y[i] = fmul(a, x[i]);
 }
 
 void leaky_relu_forward(float* y, const float* x, int64_t n, float slope) {
   MGR_PARALLEL_FOR_LARGE(n)
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? x[i] : slope * x[i];
+  for (int64_t i = 0; i < n; ++i) y[i] = leaky_relu_value(x[i], slope);
 }
 
 void leaky_relu_backward(float* dx, const float* dy, const float* x, int64_t n, float slope) {
   MGR_PARALLEL_FOR_LARGE(n)
-  for (int64_t i = 0; i < n; ++i) dx[i] += x[i] > 0.f ? dy[i] : slope * dy[i];
+  for (int64_t i = 0; i < n; ++i) dx[i] = leaky_relu_grad_accum(dx[i], dy[i], x[i], slope);
 }
 
 }  // namespace mgr::kernels::cpu

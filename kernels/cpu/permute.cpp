@@ -4,19 +4,12 @@ namespace mgr::kernels::cpu {
 
 void permute(float* y, const float* x, const int64_t* in_shape, const int* perm, int ndim,
              bool accumulate) {
-  int64_t in_stride[kMaxPermuteDims];
-  int64_t out_shape[kMaxPermuteDims];
-  int64_t src_stride[kMaxPermuteDims];  // input stride of each output dimension
-  int64_t n = 1;
-  for (int d = ndim - 1; d >= 0; --d) {
-    in_stride[d] = n;
-    n *= in_shape[d];
-  }
-  for (int d = 0; d < ndim; ++d) {
-    out_shape[d] = in_shape[perm[d]];
-    src_stride[d] = in_stride[perm[d]];
-  }
-  // Walk the output in order with an odometer over its dimensions.
+  const PermutePlan plan = permute_plan(in_shape, perm, ndim);
+  const int64_t n = plan.numel;
+  const int64_t* out_shape = plan.out_shape;
+  const int64_t* src_stride = plan.src_stride;
+  // Walk the output in order with an odometer over its dimensions: the input offsets of
+  // permute_source (which the CUDA kernel evaluates per element) without its divisions.
   int64_t idx[kMaxPermuteDims] = {0, 0, 0, 0, 0, 0};
   int64_t src = 0;
   for (int64_t o = 0; o < n; ++o) {
@@ -38,7 +31,7 @@ void permute(float* y, const float* x, const int64_t* in_shape, const int* perm,
 void select_middle(float* y, const float* x, int64_t outer, int64_t t_len, int64_t inner,
                    int64_t t) {
   for (int64_t o = 0; o < outer; ++o) {
-    const float* src = x + (o * t_len + t) * inner;
+    const float* src = x + middle_row(o, t_len, inner, t);
     float* dst = y + o * inner;
     for (int64_t i = 0; i < inner; ++i) dst[i] = src[i];
   }
@@ -47,7 +40,7 @@ void select_middle(float* y, const float* x, int64_t outer, int64_t t_len, int64
 void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t_len, int64_t inner,
                             int64_t t) {
   for (int64_t o = 0; o < outer; ++o) {
-    float* dst = dx + (o * t_len + t) * inner;
+    float* dst = dx + middle_row(o, t_len, inner, t);
     const float* src = dy + o * inner;
     for (int64_t i = 0; i < inner; ++i) dst[i] += src[i];
   }

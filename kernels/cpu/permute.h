@@ -4,9 +4,7 @@
 
 #include <cstdint>
 
-namespace mgr::kernels {
-constexpr int kMaxPermuteDims = 6;
-}
+#include "kernels/shared/permute_index.h"  // kMaxPermuteDims, the index maps
 
 namespace mgr::kernels::cpu {
 

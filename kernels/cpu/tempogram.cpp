@@ -1,28 +1,19 @@
 #include "kernels/cpu/tempogram.h"
 
 #include <algorithm>
-#include <cmath>
 #include <vector>
 
+#include "kernels/shared/tempogram_frame.h"
+
 namespace mgr::kernels::cpu {
+
+// The arithmetic is kernels/shared/tempogram_frame.h, the CUDA kernel's as well.
 
 void tempogram_frame(float* s, const float* env, int frames, int t, int win_length,
                      const float* window) {
   const int w = win_length / 2;
-  const double left_step = double(env[0]) / w;
-  const double right_step = double(env[frames - 1]) / w;
-  for (int j = 0; j < win_length; ++j) {
-    const int p = t + j - w;  // index into the unpadded envelope
-    float v;
-    if (p < 0) {
-      v = static_cast<float>(double(p + w) * left_step);  // numpy linear_ramp, in double
-    } else if (p >= frames) {
-      v = static_cast<float>(double(w - (p - frames + 1)) * right_step);
-    } else {
-      v = env[p];
-    }
-    s[j] = window[j] * v;
-  }
+  for (int j = 0; j < win_length; ++j)
+    s[j] = tempogram_ac::windowed_sample(window[j], env, frames, w, t, j);
 }
 
 void tempogram(float* out, const float* env, int64_t clips, int frames, int win_length,
@@ -40,14 +31,12 @@ void tempogram(float* out, const float* env, int64_t clips, int frames, int win_
         const float sj = s[j];
         const float* sk = s.data() + j;
         const int n = win_length - j;
-        for (int k = 0; k < n; ++k) ac[k] += sj * sk[k];
+        for (int k = 0; k < n; ++k) ac[k] = tempogram_ac::autocorrelation_term(ac[k], sj, sk[k]);
       }
       float top = 0.f;
-      for (int k = 0; k < win_length; ++k) top = std::max(top, std::abs(ac[k]));
-      for (int k = 0; k < win_length; ++k) {
-        o[int64_t(k) * frames + t] =
-            top > 0.f ? static_cast<float>(double(ac[k]) / double(top)) : ac[k];
-      }
+      for (int k = 0; k < win_length; ++k) top = tempogram_ac::abs_max(top, ac[k]);
+      for (int k = 0; k < win_length; ++k)
+        o[int64_t(k) * frames + t] = tempogram_ac::normalised(ac[k], top);
     }
   }
 }

@@ -1,6 +1,7 @@
 #include "kernels/cuda/batchnorm2d.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/elementwise.h"
+#include "kernels/shared/batchnorm_eval.h"
 
 namespace mgr::kernels::cuda {
 
@@ -14,7 +15,7 @@ __global__ void bn_eval_param_grad_kernel(const float* x, const float* dy, const
                                           int n, int c, int64_t hw) {
   const int ch = blockIdx.x;
   const float mu = mean[ch];
-  const float is = rsqrtf(var[ch] + eps);
+  const float is = bn_invstd(var[ch], eps);
   float sdy = 0.f, sdyx = 0.f;
   const int64_t m = int64_t(n) * hw;
   for (int64_t i = threadIdx.x; i < m; i += blockDim.x) {
@@ -47,7 +48,7 @@ __global__ void bn_eval_input_grad_kernel(const float* gamma, const float* dy, c
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
        i += int64_t(gridDim.x) * blockDim.x) {
     const int ch = int((i / hw) % c);
-    dx[i] += gamma[ch] * rsqrtf(var[ch] + eps) * dy[i];
+    dx[i] = bn_eval_input_grad(dx[i], fmul(gamma[ch], bn_invstd(var[ch], eps)), dy[i]);
   }
 }
 

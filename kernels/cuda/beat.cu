@@ -7,31 +7,19 @@ namespace mgr::kernels::cuda {
 
 namespace {
 
-using cpu::kLagRadius;
-using cpu::kLagSigma;
-using cpu::kLagSteps;
-using cpu::kPhaseSteps;
+namespace tempo_grid = cpu::tempo_grid;
 
 constexpr int kThreads = 256;
 
-// r[0..max_lag] of one clip into shared memory: the CPU twin's operations in its order (mean
-// summed by one thread; each lag summed over t by one thread), no FMA contraction.
+// r[0..max_lag] of one clip into shared memory: the mean by one thread, each lag by one thread,
+// through kernels/shared/tempo_grid.h (the CPU twin's functions).
 __device__ void autocorrelation_block(double* r, const float* e, int frames, int max_lag,
                                       double* smean) {
-  if (threadIdx.x == 0) {
-    double m = 0;
-    for (int t = 0; t < frames; ++t) m = __dadd_rn(m, double(e[t]));
-    *smean = m / frames;
-  }
+  if (threadIdx.x == 0) *smean = tempo_grid::envelope_mean(e, frames);
   __syncthreads();
   const double mean = *smean;
-  for (int k = threadIdx.x; k <= max_lag; k += blockDim.x) {
-    double acc = 0;
-    for (int t = 0; t + k < frames; ++t)
-      acc = __dadd_rn(acc,
-                      __dmul_rn(__dsub_rn(double(e[t]), mean), __dsub_rn(double(e[t + k]), mean)));
-    r[k] = acc / frames;
-  }
+  for (int k = threadIdx.x; k <= max_lag; k += blockDim.x)
+    r[k] = tempo_grid::autocorrelation_lag(e, frames, mean, k);
   __syncthreads();
 }
 
@@ -56,10 +44,6 @@ __device__ void block_argmax(double& v, int& idx, double* sv, int* si) {
   __syncthreads();
 }
 
-__device__ int beat_frame_dev(double period, double phase, int m) {
-  return static_cast<int>(__dadd_rn(__dadd_rn(phase, __dmul_rn(double(m), period)), 0.5));
-}
-
 __global__ void beat_grid_kernel(float* __restrict__ grid, const float* __restrict__ env,
                                  int frames, cpu::TempoRange range, cpu::LagTable g) {
   extern __shared__ double sr[];  // [max_lag + 1]
@@ -73,38 +57,24 @@ __global__ void beat_grid_kernel(float* __restrict__ grid, const float* __restri
   double best = -INFINITY;
   int best_j = INT_MAX;
   for (int j = threadIdx.x; j < range.num_steps; j += blockDim.x) {
-    const int step = range.first_step + j;
-    const int lo = max(0, (step - kLagRadius * kLagSteps + kLagSteps - 1) / kLagSteps);
-    const int hi = min(range.max_lag, (step + kLagRadius * kLagSteps) / kLagSteps);
-    double acc = 0;
-    for (int k = lo; k <= hi; ++k)
-      acc = __dadd_rn(acc,
-                      __dmul_rn(sr[k], double(g.w[k * kLagSteps - step + kLagRadius * kLagSteps])));
-    if (acc > best) best = acc, best_j = j;
+    const double v = tempo_grid::smoothed_ac_step(sr, range.max_lag, range.first_step + j, g);
+    if (v > best) best = v, best_j = j;
   }
   block_argmax(best, best_j, sv, si);
   const int step = range.first_step + (best_j == INT_MAX ? 0 : best_j);
-  const double period = double(step) / kLagSteps;
+  const double period = tempo_grid::candidate_period(step);
 
   best = -INFINITY;
   best_j = INT_MAX;
-  for (int j = threadIdx.x; double(j) / kPhaseSteps < period; j += blockDim.x) {
-    const double phase = double(j) / kPhaseSteps;
-    double acc = 0;
-    int n = 0;
-    for (int m = 0;; ++m) {
-      const int f = beat_frame_dev(period, phase, m);
-      if (f >= frames) break;
-      acc = __dadd_rn(acc, double(e[f]));
-      ++n;
-    }
-    const double v = n > 0 ? acc / n : 0.0;
+  for (int j = threadIdx.x; tempo_grid::candidate_phase(j) < period; j += blockDim.x) {
+    const double v = tempo_grid::phase_score(e, frames, period, tempo_grid::candidate_phase(j));
     if (v > best) best = v, best_j = j;
   }
   block_argmax(best, best_j, sv, si);
   if (threadIdx.x == 0) {
     grid[2 * b] = static_cast<float>(period);
-    grid[2 * b + 1] = static_cast<float>(double(best_j == INT_MAX ? 0 : best_j) / kPhaseSteps);
+    grid[2 * b + 1] =
+        static_cast<float>(tempo_grid::candidate_phase(best_j == INT_MAX ? 0 : best_j));
   }
 }
 
@@ -121,23 +91,15 @@ __global__ void beat_histogram_kernel(float* __restrict__ out, const float* __re
   autocorrelation_block(sr, env + b * frames, frames, max_lag, &smean);
   double top = 0;
   for (int i = threadIdx.x; i < n_bins; i += blockDim.x) {
-    const double bpm = n_bins > 1 ? bpm_min + i * (bpm_max - bpm_min) / (n_bins - 1) : bpm_min;
-    const double lag = frames_per_minute / bpm;
-    const int lo = max(0, static_cast<int>(ceil(lag - kLagRadius)));
-    const int hi = min(max_lag, static_cast<int>(floor(lag + kLagRadius)));
-    double acc = 0;
-    for (int k = lo; k <= hi; ++k) {
-      const double d = (k - lag) / kLagSigma;
-      acc += sr[k] * exp(-0.5 * d * d);
-    }
-    shist[i] = fmax(0.0, acc);
+    shist[i] = tempo_grid::histogram_bin(sr, max_lag, frames_per_minute,
+                                         tempo_grid::histogram_bpm(i, n_bins, bpm_min, bpm_max));
     top = fmax(top, shist[i]);
   }
   int unused = 0;
   block_argmax(top, unused, sv, si);
   float* o = out + b * n_bins;
   for (int i = threadIdx.x; i < n_bins; i += blockDim.x)
-    o[i] = top > 0 ? static_cast<float>(shist[i] / top) : 0.f;
+    o[i] = tempo_grid::histogram_normalised(shist[i], top);
 }
 
 __global__ void beat_frames_kernel(int32_t* __restrict__ out, const float* __restrict__ grid,
@@ -146,7 +108,7 @@ __global__ void beat_frames_kernel(int32_t* __restrict__ out, const float* __res
   if (i >= clips * max_beats) return;
   const int64_t b = i / max_beats;
   const int m = static_cast<int>(i - b * max_beats);
-  const int f = beat_frame_dev(grid[2 * b], grid[2 * b + 1], m);
+  const int f = cpu::beat_frame(grid[2 * b], grid[2 * b + 1], m);
   out[i] = f < frames ? f : -1;
 }
 

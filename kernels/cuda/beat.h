@@ -1,6 +1,6 @@
-// Tempo / beat CUDA kernels: the same functions as kernels/cpu/beat.h, one block per clip.
-// The tempo grid uses the CPU twin's double operations in the same order (no FMA contraction),
-// so the grid and beat frames equal the CPU's exactly; the histogram uses the device exp.
+// Tempo / beat CUDA kernels: the same functions as kernels/cpu/beat.h, one block per clip. The
+// arithmetic is kernels/shared/tempo_grid.h, the CPU twin's (double, no FMA contraction), so the
+// grid and beat frames equal the CPU's exactly; the histogram's weights use the device exp.
 #pragma once
 
 #include <cuda_runtime.h>

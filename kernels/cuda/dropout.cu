@@ -11,14 +11,14 @@ __global__ void dropout_forward_kernel(float* y, const float* x, int64_t n, floa
                                        uint64_t key) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
-    y[i] = dropout_keep(key, static_cast<uint64_t>(i), p) ? x[i] * scale : 0.f;
+    y[i] = dropout_value(x[i], key, static_cast<uint64_t>(i), p, scale);
 }
 
 __global__ void dropout_backward_kernel(float* dx, const float* dy, int64_t n, float p, float scale,
                                         uint64_t key) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
-    if (dropout_keep(key, static_cast<uint64_t>(i), p)) dx[i] += dy[i] * scale;
+    dx[i] = dropout_grad_accum(dx[i], dy[i], key, static_cast<uint64_t>(i), p, scale);
 }
 
 }  // namespace

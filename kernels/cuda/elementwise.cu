@@ -1,5 +1,6 @@
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/elementwise.h"
+#include "kernels/shared/elementwise_ops.h"
 
 namespace mgr::kernels::cuda {
 
@@ -14,28 +15,26 @@ __global__ void fill_kernel(float* y, int64_t n, float value) {
 __global__ void axpy_kernel(float* y, const float* x, int64_t n, float a) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
-    y[i] += a * x[i];
+    y[i] = axpy_value(y[i], a, x[i]);
 }
 
 __global__ void scale_kernel(float* y, const float* x, int64_t n, float a) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
-    y[i] = a * x[i];
+    y[i] = fmul(a, x[i]);
 }
 
 __global__ void leaky_relu_forward_kernel(float* y, const float* x, int64_t n, float slope) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
-    const float v = x[i];
-    y[i] = v > 0.f ? v : slope * v;
-  }
+       i += int64_t(gridDim.x) * blockDim.x)
+    y[i] = leaky_relu_value(x[i], slope);
 }
 
 __global__ void leaky_relu_backward_kernel(float* dx, const float* dy, const float* x, int64_t n,
                                            float slope) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
-    dx[i] += x[i] > 0.f ? dy[i] : slope * dy[i];
+    dx[i] = leaky_relu_grad_accum(dx[i], dy[i], x[i], slope);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/onset.h"
+#include "kernels/shared/onset_flux.h"
 
 namespace mgr::kernels::cuda {
 
@@ -7,59 +8,26 @@ namespace {
 
 constexpr int kThreads = 256;
 
-__device__ int reflect_index(int i, int n) {
-  const int period = 2 * n;
-  i %= period;
-  if (i < 0) i += period;
-  return i < n ? i : period - 1 - i;
-}
-
 // One thread per (clip, output frame t); the loop over bands reads S[f, i] and S[f, i + lag] for
-// consecutive i across a warp (coalesced). Additions in band order, like the CPU twin.
+// consecutive i across a warp (coalesced). The arithmetic is kernels/shared/onset_flux.h, the CPU
+// twin's.
 __global__ void onset_kernel(float* __restrict__ out, const float* __restrict__ S, int64_t clips,
                              int bands, int frames, int lag, int max_size, int shift) {
   const int64_t idx = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (idx >= clips * frames) return;
   const int64_t b = idx / frames;
   const int t = static_cast<int>(idx - b * frames);
-  const int i = t - shift;
-  if (i < 0 || i >= frames - lag) {
+  const int i = onset_flux::raw_index(t, shift, frames, lag);
+  if (i < 0) {
     out[idx] = 0.f;
     return;
   }
   const float* s = S + b * int64_t(bands) * frames;
-  const int left = max_size / 2;
-  float acc = 0.f;
-  for (int f = 0; f < bands; ++f) {
-    float r;
-    if (max_size > 1) {
-      r = s[int64_t(reflect_index(f - left, bands)) * frames + i];
-      for (int j = 1; j < max_size; ++j)
-        r = fmaxf(r, s[int64_t(reflect_index(f - left + j, bands)) * frames + i]);
-    } else {
-      r = s[int64_t(f) * frames + i];
-    }
-    acc = __fadd_rn(acc, fmaxf(0.f, __fsub_rn(s[int64_t(f) * frames + i + lag], r)));
-  }
-  out[idx] = __fdiv_rn(acc, static_cast<float>(bands));
+  out[idx] = onset_flux::mean_over_bands(
+      bands, [&](int f) { return onset_flux::band_flux(s, f, bands, frames, i, lag, max_size); });
 }
 
 constexpr int kMedianWarps = 8;  // (clip, frame) pairs per block
-
-// Band f's flux at raw frame i: max(0, S[f, i + lag] - ref[f, i]), as in onset_kernel.
-__device__ float band_flux(const float* s, int f, int bands, int frames, int i, int lag,
-                           int max_size) {
-  float r;
-  if (max_size > 1) {
-    const int left = max_size / 2;
-    r = s[int64_t(reflect_index(f - left, bands)) * frames + i];
-    for (int j = 1; j < max_size; ++j)
-      r = fmaxf(r, s[int64_t(reflect_index(f - left + j, bands)) * frames + i]);
-  } else {
-    r = s[int64_t(f) * frames + i];
-  }
-  return fmaxf(0.f, __fsub_rn(s[int64_t(f) * frames + i + lag], r));
-}
 
 // Warp per (clip, output frame): the bands' fluxes into shared memory, then each lane ranks its
 // bands (values below it, plus equal values at lower band indices: a permutation of 0..bands-1),
@@ -74,14 +42,15 @@ __global__ void onset_median_kernel(float* __restrict__ out, const float* __rest
   if (idx >= clips * frames) return;  // warp-uniform
   const int64_t b = idx / frames;
   const int t = static_cast<int>(idx - b * frames);
-  const int i = t - shift;
-  if (i < 0 || i >= frames - lag) {
+  const int i = onset_flux::raw_index(t, shift, frames, lag);
+  if (i < 0) {
     if (lane == 0) out[idx] = 0.f;
     return;
   }
   const float* s = S + b * int64_t(bands) * frames;
   float* flux = sflux[warp];
-  for (int f = lane; f < bands; f += 32) flux[f] = band_flux(s, f, bands, frames, i, lag, max_size);
+  for (int f = lane; f < bands; f += 32)
+    flux[f] = onset_flux::band_flux(s, f, bands, frames, i, lag, max_size);
   __syncwarp();
   const int hi = bands / 2, lo = bands % 2 ? hi : hi - 1;
   for (int f = lane; f < bands; f += 32) {
@@ -95,8 +64,7 @@ __global__ void onset_median_kernel(float* __restrict__ out, const float* __rest
     if (rank == hi) smid[warp][1] = x;
   }
   __syncwarp();
-  if (lane == 0)
-    out[idx] = bands % 2 ? smid[warp][1] : __fdiv_rn(__fadd_rn(smid[warp][0], smid[warp][1]), 2.f);
+  if (lane == 0) out[idx] = onset_flux::median_of_middle(smid[warp][0], smid[warp][1], bands);
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "kernels/cpu/permute.h"  // kMaxPermuteDims
+#include "kernels/shared/permute_index.h"  // kMaxPermuteDims, PermutePlan
 
 namespace mgr::kernels::cuda {
 

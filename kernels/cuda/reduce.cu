@@ -1,29 +1,23 @@
-#include <cub/block/block_reduce.cuh>
-
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/elementwise.h"
+#include "kernels/cuda/framewise_block.h"
 #include "kernels/cuda/reduce.h"
+#include "kernels/shared/elementwise_ops.h"
+#include "kernels/shared/row_moments.h"
 
 namespace mgr::kernels::cuda {
 
 namespace {
 
-constexpr int kBlock = 256;
-
-// One block per row; per-thread partial sums in double, then a CUB block reduction.
+// One block of kLanes threads per row: thread l accumulates elements l, l + kLanes, ... with
+// kernels/shared/row_moments.h, then fold_block folds the lanes in the CPU twin's order.
 __global__ void row_moments_kernel(double* sum, double* sumsq, const float* x, int64_t cols) {
+  __shared__ double sh[kLanes];
   const float* p = x + int64_t(blockIdx.x) * cols;
   double s = 0, q = 0;
-  for (int64_t c = threadIdx.x; c < cols; c += kBlock) {
-    const double v = p[c];
-    s += v;
-    q += v * v;
-  }
-  using Reduce = cub::BlockReduce<double, kBlock>;
-  __shared__ typename Reduce::TempStorage t1;
-  __shared__ typename Reduce::TempStorage t2;
-  const double ts = Reduce(t1).Sum(s);
-  const double tq = Reduce(t2).Sum(q);
+  for (int64_t c = threadIdx.x; c < cols; c += kLanes) accumulate_moments(s, q, p[c]);
+  const double ts = fold_block(s, sh);
+  const double tq = fold_block(q, sh);
   if (threadIdx.x == 0) {
     sum[blockIdx.x] = ts;
     sumsq[blockIdx.x] = tq;
@@ -33,7 +27,7 @@ __global__ void row_moments_kernel(double* sum, double* sumsq, const float* x, i
 __global__ void affine_kernel(float* y, const float* x, int64_t n, float a, float b) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
-    y[i] = a * x[i] + b;
+    y[i] = affine_value(x[i], a, b);
 }
 
 }  // namespace
@@ -42,7 +36,7 @@ void row_moments(double* sum, double* sumsq, const float* x, int64_t rows, int64
                  cudaStream_t stream) {
   if (rows == 0) return;
   MGR_CHECK(rows <= 2147483647LL, "row_moments: too many rows");
-  row_moments_kernel<<<static_cast<unsigned>(rows), kBlock, 0, stream>>>(sum, sumsq, x, cols);
+  row_moments_kernel<<<static_cast<unsigned>(rows), kLanes, 0, stream>>>(sum, sumsq, x, cols);
   MGR_CUDA_LAUNCH_CHECK("row_moments_kernel");
 }
 

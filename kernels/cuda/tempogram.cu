@@ -1,5 +1,6 @@
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/tempogram.h"
+#include "kernels/shared/tempogram_frame.h"
 
 namespace mgr::kernels::cuda {
 
@@ -12,8 +13,8 @@ constexpr int kGroups = kThreads / kTile;
 // Block (frame tile, clip). Shared: the window, the envelope tile env[t0 - w .. t0 + 7 - w + W)
 // with numpy's linear_ramp padding, and the tile's autocorrelations [W][kTile]. Thread (f, g)
 // computes frame t0 + f at the lag pairs (p, W - 1 - p), p = g, g + 32, ... (equal work per pair).
-// Windowed samples and products are formed as in the CPU twin, without FMA contraction, and
-// summed over j in the same order, so the values match kernels::cpu::tempogram bit for bit.
+// The arithmetic (padding, window, products summed over j in increasing order, normalisation) is
+// kernels/shared/tempogram_frame.h, the CPU twin's, so the values match it bit for bit.
 __global__ void tempogram_kernel(float* __restrict__ out, const float* __restrict__ env, int frames,
                                  int win, const float* __restrict__ window) {
   extern __shared__ float sh[];
@@ -25,34 +26,22 @@ __global__ void tempogram_kernel(float* __restrict__ out, const float* __restric
   const int64_t b = blockIdx.y;
   const float* e = env + b * frames;
   const int w = win / 2;
-  const double left_step = double(e[0]) / w;
-  const double right_step = double(e[frames - 1]) / w;
   for (int j = threadIdx.x; j < win; j += blockDim.x) swin[j] = window[j];
-  for (int j = threadIdx.x; j < win + kTile - 1; j += blockDim.x) {
-    const int p = t0 + j - w;
-    float v;
-    if (p < 0) {
-      v = static_cast<float>(__dmul_rn(double(p + w), left_step));
-    } else if (p >= frames) {
-      v = static_cast<float>(__dmul_rn(double(w - (p - frames + 1)), right_step));
-    } else {
-      v = e[p];
-    }
-    sev[j] = v;
-  }
+  for (int j = threadIdx.x; j < win + kTile - 1; j += blockDim.x)
+    sev[j] = tempogram_ac::padded_envelope(e, frames, w, t0 + j - w);
   __syncthreads();
   const int f = threadIdx.x % kTile;
   const int g = threadIdx.x / kTile;
-  const float* ev = sev + f;  // frame t0 + f: sample j is window[j] * ev[j]
+  const float* ev = sev + f;  // frame t0 + f: sample j is window[j] * ev[j] (windowed_sample)
   for (int p = g; p < (win + 1) / 2; p += kGroups) {
     for (int side = 0; side < 2; ++side) {
       const int k = side == 0 ? p : win - 1 - p;
       if (side == 1 && k == p) break;
       float acc = 0.f;
       for (int j = 0; j + k < win; ++j) {
-        const float sj = __fmul_rn(swin[j], ev[j]);
-        const float sk = __fmul_rn(swin[j + k], ev[j + k]);
-        acc = __fadd_rn(acc, __fmul_rn(sj, sk));
+        const float sj = fmul(swin[j], ev[j]);
+        const float sk = fmul(swin[j + k], ev[j + k]);
+        acc = tempogram_ac::autocorrelation_term(acc, sj, sk);
       }
       sac[k * kTile + f] = acc;
     }
@@ -60,7 +49,7 @@ __global__ void tempogram_kernel(float* __restrict__ out, const float* __restric
   __syncthreads();
   if (threadIdx.x < kTile) {
     float top = 0.f;
-    for (int k = 0; k < win; ++k) top = fmaxf(top, fabsf(sac[k * kTile + threadIdx.x]));
+    for (int k = 0; k < win; ++k) top = tempogram_ac::abs_max(top, sac[k * kTile + threadIdx.x]);
     stop[threadIdx.x] = top;
   }
   __syncthreads();
@@ -68,9 +57,7 @@ __global__ void tempogram_kernel(float* __restrict__ out, const float* __restric
   for (int i = threadIdx.x; i < win * kTile; i += blockDim.x) {
     const int k = i / kTile, ff = i % kTile;
     if (t0 + ff >= frames) continue;
-    const float a = sac[i];
-    const float top = stop[ff];
-    o[int64_t(k) * frames + t0 + ff] = top > 0.f ? static_cast<float>(double(a) / double(top)) : a;
+    o[int64_t(k) * frames + t0 + ff] = tempogram_ac::normalised(sac[i], stop[ff]);
   }
 }
 

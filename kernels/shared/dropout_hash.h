@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "kernels/shared/elementwise_ops.h"
 #include "kernels/shared/host_device.h"
 
 namespace mgr::kernels {
@@ -32,6 +33,19 @@ MGR_HOST_DEVICE inline float dropout_uniform(uint64_t key, uint64_t index) {
 // An element is kept when its uniform is >= p (probability 1 - p).
 MGR_HOST_DEVICE inline bool dropout_keep(uint64_t key, uint64_t index, float p) {
   return dropout_uniform(key, index) >= p;
+}
+
+// Forward element: x * scale where kept, 0 where dropped.
+MGR_HOST_DEVICE inline float dropout_value(float x, uint64_t key, uint64_t index, float p,
+                                           float scale) {
+  return dropout_keep(key, index, p) ? fmul(x, scale) : 0.f;
+}
+
+// Backward element: dx + scale * dy where kept (rounded twice on both devices: no FMA), dx where
+// dropped.
+MGR_HOST_DEVICE inline float dropout_grad_accum(float dx, float dy, uint64_t key, uint64_t index,
+                                                float p, float scale) {
+  return dropout_keep(key, index, p) ? axpy_value(dx, scale, dy) : dx;
 }
 
 }  // namespace mgr::kernels
