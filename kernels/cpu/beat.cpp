@@ -85,7 +85,7 @@ void beat_grid(float* grid, const float* env, int64_t clips, int frames, const T
 void beat_frames(int32_t* out, const float* grid, int64_t clips, int frames, int max_beats) {
   for (int64_t b = 0; b < clips; ++b) {
     for (int m = 0; m < max_beats; ++m) {
-      const int f = beat_frame(grid[2 * b], grid[2 * b + 1], m);
+      const int f = grid_beat_frame(grid[2 * b], grid[2 * b + 1], m);
       out[b * max_beats + m] = f < frames ? f : -1;
     }
   }

@@ -10,7 +10,7 @@
 
 namespace mgr::kernels::cpu {
 
-// The lag-smoothing constants, LagTable and beat_frame live in kernels/shared/tempo_grid.h.
+// The lag-smoothing constants, LagTable and the grid helpers live in kernels/shared/tempo_grid.h.
 LagTable lag_table();
 
 // Tempo search range in frames: lag(bpm) = 60 * sample_rate / (hop * bpm).
@@ -43,7 +43,8 @@ void beat_histogram(float* out, const float* env, int64_t clips, int frames, int
 void beat_grid(float* grid, const float* env, int64_t clips, int frames, const TempoRange& range,
                const LagTable& g);
 
-// Beat frames [clips, max_beats] (i32): beat_frame(m) while < frames, then -1.
+// Beat frames [clips, max_beats] (i32): grid_beat_frame(m) (kernels/shared/beat_sync.h) while
+// < frames, then -1.
 void beat_frames(int32_t* out, const float* grid, int64_t clips, int frames, int max_beats);
 
 }  // namespace mgr::kernels::cpu

@@ -108,7 +108,7 @@ __global__ void beat_frames_kernel(int32_t* __restrict__ out, const float* __res
   if (i >= clips * max_beats) return;
   const int64_t b = i / max_beats;
   const int m = static_cast<int>(i - b * max_beats);
-  const int f = cpu::beat_frame(grid[2 * b], grid[2 * b + 1], m);
+  const int f = grid_beat_frame(grid[2 * b], grid[2 * b + 1], m);
   out[i] = f < frames ? f : -1;
 }
 

@@ -9,7 +9,7 @@
 namespace mgr::kernels {
 
 // Beat m of a tempo grid row (period, phase in frames): round-half-up of phase + m * period, in
-// double (the same value as kernels::cpu::beat_frame).
+// double (truncation rounds, as frames >= 0). The grid tracker (tempo_grid.h) uses it too.
 MGR_HOST_DEVICE inline int grid_beat_frame(double period, double phase, int m) {
   return static_cast<int>(dadd(dadd(phase, dmul(double(m), period)), 0.5));
 }

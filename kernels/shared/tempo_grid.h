@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/shared/beat_sync.h"
 #include "kernels/shared/host_device.h"
 
 namespace mgr::kernels::cpu {
@@ -109,12 +110,6 @@ MGR_HOST_DEVICE inline double candidate_phase(int j) {
 
 }  // namespace tempo_grid
 
-// Beat m of a grid row: round-half-up of phase + m * period (double; truncation, as frames >= 0).
-MGR_HOST_DEVICE inline int beat_frame(double period, double phase, int m) {
-  const double x = dadd(phase, dmul(static_cast<double>(m), period));
-  return static_cast<int>(dadd(x, 0.5));
-}
-
 namespace tempo_grid {
 
 // Mean onset strength at the beats round(phase + m period) < frames (0 when there are none).
@@ -122,7 +117,7 @@ MGR_HOST_DEVICE inline double phase_score(const float* e, int frames, double per
   double acc = 0;
   int n = 0;
   for (int m = 0;; ++m) {
-    const int f = beat_frame(period, phase, m);
+    const int f = grid_beat_frame(period, phase, m);
     if (f >= frames) break;
     acc = dadd(acc, double(e[f]));
     ++n;
