@@ -24,7 +24,8 @@ namespace mgr::features {
 
 // Bump whenever feature code changes the numbers it produces for the same parameters: it is
 // part of every feature-cache key, so old caches are recomputed.
-constexpr int kFeatureCodeVersion = 1;
+//   2: power_to_db takes the clip reference from the peak power, not the peak dB (<= 3e-5 dB).
+constexpr int kFeatureCodeVersion = 2;
 
 class FeatureContext;
 

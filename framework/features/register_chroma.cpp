@@ -1,4 +1,4 @@
-// The chroma module's stages (helper "chroma-rhythm": chroma.h, rhythm.h): chroma from the STFT
+// The chroma module's stages (chroma.h, rhythm.h): chroma from the STFT
 // power spectrogram, and paper 000's beat-synchronous chroma vector. Reads the stft_power
 // intermediate (register_stft.cpp) and onset_env_median (dp tracker) or onset_env (grid tracker)
 // (register_rhythm.cpp).

@@ -1,4 +1,4 @@
-// The MFCC stage (helper "stft-mfcc": mfcc.h, deltas.h): orthonormal DCT-II of the dB mel
+// The MFCC stage (mfcc.h, deltas.h): orthonormal DCT-II of the dB mel
 // spectrogram, optional lifter, and the delta / delta-delta as extra input channels.
 #include "framework/features/deltas.h"
 #include "framework/features/mfcc.h"

@@ -1,4 +1,4 @@
-// features.normalize = per_band (helper "descriptors": normalise.h): one mean and standard
+// features.normalize = per_band (normalise.h): one mean and standard
 // deviation per feature row over the training clips.
 #include "framework/features/normalise.h"
 #include "framework/features/standardise.h"

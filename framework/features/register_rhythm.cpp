@@ -1,4 +1,4 @@
-// The rhythm module's stage (helper "chroma-rhythm": rhythm.h): the onset strength envelopes of
+// The rhythm module's stage (rhythm.h): the onset strength envelopes of
 // the dB mel spectrogram (intermediates: "onset_env" with librosa's default mean over bands, read
 // by rhythm and by beat_chroma's grid tracker; "onset_env_median", what librosa.beat.beat_track
 // reads, for beat_chroma's dp tracker) and the clip-level beat histogram of the mean envelope's

@@ -1,4 +1,4 @@
-// The spectral descriptors stage (helper "descriptors": spectral.h): per frame centroid,
+// The spectral descriptors stage (spectral.h): per frame centroid,
 // bandwidth, rolloff, flatness, flux (from the STFT magnitude), zero-crossing rate and RMS (from
 // the audio); per clip their means and variances plus paper 000's low-energy fraction: [B, 15].
 #include "framework/features/pipeline.h"

@@ -1,4 +1,4 @@
-// The STFT module's stages (helper "stft-mfcc": stft.h, compress.h): stft and stft_compressed,
+// The STFT module's stages (stft.h, compress.h): stft and stft_compressed,
 // and the intermediates stft_power / stft_magnitude that chroma, beat_chroma and spectral read.
 #include "framework/features/compress.h"
 #include "framework/features/log_mel.h"  // power_to_db_ (the same dB as log_mel)

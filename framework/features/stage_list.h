@@ -1,7 +1,6 @@
 // The registration files compiled into mgr: X(name) for each framework/features/
 // register_<name>.cpp, whose `void register_<name>_stages()` registers that module's feature
-// stages and intermediates. Files still named register_<name>.cpp.pending are not compiled
-// (their feature module has not landed); when one is renamed to .cpp, add its X(name) here.
+// stages and intermediates. A new feature module adds its register_<name>.cpp and its X(name).
 #pragma once
 
 #define MGR_FEATURE_STAGE_FILES(X) \
