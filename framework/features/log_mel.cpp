@@ -4,7 +4,6 @@
 #include "framework/features/log_mel.h"
 
 #include <algorithm>
-#include <map>
 
 #include "framework/features/fft_pass.h"
 #include "framework/features/sparse_mel.h"
@@ -26,19 +25,11 @@ struct LogMelExtractor::Impl {
   SparseMelHost fb;
   std::unique_ptr<kernels::cpu::RealFft> fft;  // CPU only
 #if MGR_WITH_CUDA
-  Tensor d_window, d_weights, d_begin, d_length, d_offset;
-  // cuFFT plans by transform count: the full pass and the last (shorter) pass of a batch.
-  std::map<int64_t, std::unique_ptr<kernels::cuda::CufftR2C>> plans;
+  std::unique_ptr<CudaFramedFft> front;  // framing + cuFFT passes
+  Tensor d_weights, d_begin, d_length, d_offset;
 
   kernels::cuda::SparseMel device_fb() const {
     return {fb.n_mels, fb.bins, d_begin.i32(), d_length.i32(), d_offset.i32(), d_weights.f32()};
-  }
-  kernels::cuda::CufftR2C& plan_for(int64_t count) {
-    auto it = plans.find(count);
-    if (it != plans.end()) return *it->second;
-    if (plans.size() >= 4) plans.clear();  // shapes changed: drop old plans, keep memory bounded
-    auto plan = std::make_unique<kernels::cuda::CufftR2C>(p.n_fft, static_cast<int>(count));
-    return *plans.emplace(count, std::move(plan)).first->second;
   }
 #endif
 };
@@ -66,7 +57,8 @@ LogMelExtractor::LogMelExtractor(LogMelParams p, Device d) : impl_(std::make_sha
 #if MGR_WITH_CUDA
     MGR_CHECK(d.index < cuda_device_count(),
               "LogMelExtractor: " << d.str() << " is not a usable CUDA device");
-    s.d_window = Tensor::from_vector(s.window, {s.p.n_fft}, d);
+    s.front = std::make_unique<CudaFramedFft>(s.p.n_fft, s.p.hop_length, s.p.center,
+                                              s.p.center && s.p.pad_mode == "reflect", s.window, d);
     s.d_weights = Tensor::from_vector(s.fb.weights, {int64_t(s.fb.weights.size())}, d);
     s.d_begin = Tensor::from_vector(s.fb.begin, {s.p.n_mels}, d);
     s.d_length = Tensor::from_vector(s.fb.length, {s.p.n_mels}, d);
@@ -94,25 +86,15 @@ Tensor LogMelExtractor::mel_spectrogram(const Tensor& audio) {
   if (batch == 0) return mel;
   if (s.device.is_cuda()) {
 #if MGR_WITH_CUDA
-    const int dev = s.device.index;
-    cuda::DeviceGuard g(dev);
-    cudaStream_t st = cuda::stream(dev);
-    const int64_t clips_per_pass =
-        std::min<int64_t>({batch, 65535, std::max<int64_t>(1, cuda_pass_frames(p.n_fft) / frames)});
-    const int64_t rows = clips_per_pass * frames;
-    Tensor frame_buf = Tensor::empty({rows, p.n_fft}, DType::F32, s.device);
-    Tensor spec_buf = Tensor::empty({rows, 2 * int64_t(p.bins())}, DType::F32, s.device);
     const kernels::cuda::SparseMel dfb = s.device_fb();
-    for (int64_t b0 = 0; b0 < batch; b0 += clips_per_pass) {
-      const int64_t nb = std::min(clips_per_pass, batch - b0);
-      kernels::cuda::frame_signal(frame_buf.f32(), audio.f32() + b0 * n, nb, n, frames, p.n_fft,
-                                  p.hop_length, s.d_window.f32(), p.center, reflect, st);
-      kernels::cuda::CufftR2C& plan = s.plan_for(nb * frames);
-      plan.forward(frame_buf.f32(), spec_buf.f32(), cuda::workspace(dev, plan.workspace_bytes()),
-                   st);
-      kernels::cuda::mel_from_spectrum(mel.f32() + b0 * p.n_mels * int64_t(frames), spec_buf.f32(),
-                                       nb, frames, static_cast<float>(p.power), dfb, st);
-    }
+    float* out = mel.f32();
+    const int64_t per_clip = int64_t(p.n_mels) * frames;
+    const float power = static_cast<float>(p.power);
+    s.front->run(audio.f32(), batch, n, frames,
+                 [&](int64_t b0, int64_t nb, const float* spectrum, cudaStream_t st) {
+                   kernels::cuda::mel_from_spectrum(out + b0 * per_clip, spectrum, nb, frames,
+                                                    power, dfb, st);
+                 });
 #endif
   } else {
     kernels::cpu::mel_spectrogram(mel.f32(), audio.f32(), batch, n, frames, p.hop_length,

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <vector>
 
 #include "kernels/cpu/mel.h"
@@ -74,16 +73,7 @@ struct StftExtractor::Impl {
   std::vector<float> window;
   std::unique_ptr<kernels::cpu::RealFft> fft;  // CPU only
 #if MGR_WITH_CUDA
-  Tensor d_window;
-  std::map<int64_t, std::unique_ptr<kernels::cuda::CufftR2C>> plans;  // by transform count
-
-  kernels::cuda::CufftR2C& plan_for(int64_t count) {
-    auto it = plans.find(count);
-    if (it != plans.end()) return *it->second;
-    if (plans.size() >= 4) plans.clear();  // shapes changed: keep memory bounded
-    auto plan = std::make_unique<kernels::cuda::CufftR2C>(p.n_fft, static_cast<int>(count));
-    return *plans.emplace(count, std::move(plan)).first->second;
-  }
+  std::unique_ptr<CudaFramedFft> front;  // framing + cuFFT passes
 #endif
 };
 
@@ -97,7 +87,8 @@ StftExtractor::StftExtractor(StftParams p, Device d) : impl_(std::make_shared<Im
 #if MGR_WITH_CUDA
     MGR_CHECK(d.index < cuda_device_count(),
               "StftExtractor: " << d.str() << " is not a usable CUDA device");
-    s.d_window = Tensor::from_vector(s.window, {s.p.n_fft}, d);
+    s.front = std::make_unique<CudaFramedFft>(s.p.n_fft, s.p.hop_length, s.p.center,
+                                              s.p.center && s.p.pad_mode == "reflect", s.window, d);
 #else
     MGR_FAIL("StftExtractor: " << d.str() << " requested but mgr was built without CUDA");
 #endif
@@ -137,30 +128,18 @@ Tensor StftExtractor::operator()(const Tensor& audio, StftOutput out, double ami
   const int64_t per_clip = int64_t(bins) * frames;
   if (s.device.is_cuda()) {
 #if MGR_WITH_CUDA
-    const int dev = s.device.index;
-    cuda::DeviceGuard g(dev);
-    cudaStream_t st = cuda::stream(dev);
-    // Frames per cuFFT pass bound the frame and spectrum buffers (fft_pass.h).
-    const int64_t pass_frames = cuda_pass_frames(p.n_fft);
-    const int64_t clips_per_pass =
-        std::min<int64_t>({batch, 65535, std::max<int64_t>(1, pass_frames / frames)});
-    const int64_t rows = clips_per_pass * frames;
-    Tensor frame_buf = Tensor::empty({rows, p.n_fft}, DType::F32, s.device);
-    Tensor spec_buf = Tensor::empty({rows, 2 * int64_t(bins)}, DType::F32, s.device);
-    for (int64_t b0 = 0; b0 < batch; b0 += clips_per_pass) {
-      const int64_t nb = std::min(clips_per_pass, batch - b0);
-      kernels::cuda::frame_signal(frame_buf.f32(), audio.f32() + b0 * n, nb, n, frames, p.n_fft,
-                                  p.hop_length, s.d_window.f32(), p.center, reflect, st);
-      kernels::cuda::CufftR2C& plan = s.plan_for(nb * frames);
-      plan.forward(frame_buf.f32(), spec_buf.f32(), cuda::workspace(dev, plan.workspace_bytes()),
-                   st);
-      kernels::cuda::spectrum_to_bins_frames(spec.f32() + b0 * per_clip, spec_buf.f32(), nb, frames,
-                                             bins, expo, st);
-    }
+    cuda::DeviceGuard g(s.device.index);
+    float* dst = spec.f32();
+    s.front->run(audio.f32(), batch, n, frames,
+                 [&](int64_t b0, int64_t nb, const float* spectrum, cudaStream_t st) {
+                   kernels::cuda::spectrum_to_bins_frames(dst + b0 * per_clip, spectrum, nb, frames,
+                                                          bins, expo, st);
+                 });
     if (log_power) {
       Tensor clip_max = Tensor::empty({batch}, DType::F32, s.device);
       kernels::cuda::power_to_db(spec.f32(), batch, per_clip, static_cast<float>(amin),
-                                 static_cast<float>(top_db), ref_max, clip_max.f32(), st);
+                                 static_cast<float>(top_db), ref_max, clip_max.f32(),
+                                 cuda::stream(s.device.index));
     }
 #endif
   } else {
