@@ -18,14 +18,14 @@ void zero_crossing_rate(float* out, const float* x, int64_t clips, int64_t n, in
     bool prev_neg = false;
     for (int64_t j = 0; j < padded; ++j) {
       const float v = xc[pad_index(j - pad, n, PadMode::Edge)];
-      const bool neg = v < -threshold;
+      const bool neg = zcr_negative(v, threshold);
       crossings[size_t(j)] = (j == 0 ? 0 : crossings[size_t(j - 1)] + (neg != prev_neg));
       prev_neg = neg;
     }
     for (int64_t t = 0; t < frames; ++t) {
       const int64_t s = t * hop;
       const int32_t count = crossings[size_t(s + frame_length - 1)] - crossings[size_t(s)];
-      out[c * frames + t] = static_cast<float>(double(count) / frame_length);
+      out[c * frames + t] = zcr_value(count, frame_length);
     }
   }
 }
@@ -43,13 +43,10 @@ void rms(float* out, const float* x, int64_t clips, int64_t n, int64_t frames, i
         const float* f = xc + start;
         sum = ordered_sum(frame_length, [f](int64_t i) { return dmul(f[i], f[i]); });
       } else {
-        sum = ordered_sum(frame_length, [=](int64_t i) {
-          const int64_t k = pad_index(start + i, n, mode);
-          const double v = k < 0 ? 0.0 : double(xc[k]);
-          return dmul(v, v);
-        });
+        sum = ordered_sum(frame_length,
+                          [=](int64_t i) { return rms_square(xc, n, start + i, mode); });
       }
-      out[c * frames + t] = static_cast<float>(std::sqrt(sum / frame_length));
+      out[c * frames + t] = rms_value(sum, frame_length);
     }
   }
 }

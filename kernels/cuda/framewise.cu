@@ -18,12 +18,12 @@ __global__ void zcr_kernel(float* out, const float* x, int64_t clips, int64_t n,
     const int64_t start = t * hop - pad;
     int count = 0;
     for (int i = 1 + threadIdx.x; i < frame_length; i += kLanes) {
-      const bool a = xc[pad_index(start + i - 1, n, PadMode::Edge)] < -threshold;
-      const bool b = xc[pad_index(start + i, n, PadMode::Edge)] < -threshold;
+      const bool a = zcr_negative(xc[pad_index(start + i - 1, n, PadMode::Edge)], threshold);
+      const bool b = zcr_negative(xc[pad_index(start + i, n, PadMode::Edge)], threshold);
       count += a != b;
     }
     count = sum_block_int(count, sh);
-    if (threadIdx.x == 0) out[c * frames + t] = static_cast<float>(double(count) / frame_length);
+    if (threadIdx.x == 0) out[c * frames + t] = zcr_value(count, frame_length);
   }
 }
 
@@ -36,12 +36,10 @@ __global__ void rms_kernel(float* out, const float* x, int64_t clips, int64_t n,
     const int64_t start = t * hop - pad;
     double lane = 0;
     for (int i = threadIdx.x; i < frame_length; i += kLanes) {
-      const int64_t k = pad_index(start + i, n, mode);
-      const double v = k < 0 ? 0.0 : double(xc[k]);
-      lane = dadd(lane, dmul(v, v));
+      lane = dadd(lane, rms_square(xc, n, start + i, mode));
     }
     const double sum = fold_block(lane, sh);
-    if (threadIdx.x == 0) out[c * frames + t] = static_cast<float>(sqrt(sum / frame_length));
+    if (threadIdx.x == 0) out[c * frames + t] = rms_value(sum, frame_length);
   }
 }
 

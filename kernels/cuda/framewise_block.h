@@ -15,6 +15,10 @@ using ::mgr::kernels::dmul;
 using ::mgr::kernels::cpu::kLanes;
 using ::mgr::kernels::cpu::pad_index;
 using ::mgr::kernels::cpu::PadMode;
+using ::mgr::kernels::cpu::rms_square;
+using ::mgr::kernels::cpu::rms_value;
+using ::mgr::kernels::cpu::zcr_negative;
+using ::mgr::kernels::cpu::zcr_value;
 
 // Folds each thread's lane partial (blockDim.x == kLanes) and returns the total to every
 // thread. `sh` is kLanes doubles of shared memory; safe to call repeatedly in one kernel.

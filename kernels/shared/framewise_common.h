@@ -15,7 +15,10 @@ namespace mgr::kernels::cpu {
 // Double add and multiply that nvcc may not fuse into an FMA (kernels/shared/host_device.h), so
 // that both devices round every step the same way.
 using kernels::dadd;
+using kernels::ddiv;
 using kernels::dmul;
+using kernels::dsqrt;
+using kernels::to_float;
 
 using kernels::pad_index;
 using kernels::PadMode;
@@ -41,6 +44,24 @@ double ordered_sum(int64_t n, F f) {
     for (int64_t l = 0; l < m; ++l) p[l] = dadd(p[l], f(base + l));
   }
   return fold_lanes(p);
+}
+
+// Zero-crossing rate (librosa.feature.zero_crossing_rate, edge padding): a sample counts as
+// negative below -threshold, and a frame's rate is its count of sign changes over frame_length.
+MGR_HOST_DEVICE inline bool zcr_negative(float v, float threshold) { return v < -threshold; }
+MGR_HOST_DEVICE inline float zcr_value(int count, int frame_length) {
+  return to_float(ddiv(double(count), double(frame_length)));
+}
+
+// RMS (librosa.feature.rms): the square of padded position `pos` (0 for a constant pad), and the
+// frame's value from the ordered sum of squares.
+MGR_HOST_DEVICE inline double rms_square(const float* x, int64_t n, int64_t pos, PadMode mode) {
+  const int64_t k = pad_index(pos, n, mode);
+  const double v = k < 0 ? 0.0 : double(x[k]);
+  return dmul(v, v);
+}
+MGR_HOST_DEVICE inline float rms_value(double sum_of_squares, int frame_length) {
+  return to_float(dsqrt(ddiv(sum_of_squares, double(frame_length))));
 }
 
 }  // namespace mgr::kernels::cpu
