@@ -49,7 +49,8 @@ class FilterDescriptor
 class ConvolutionDescriptor
     : public CudnnDescriptor<cudnnConvolutionDescriptor_t, cudnnDestroyConvolutionDescriptor> {
  public:
-  ConvolutionDescriptor(int pad_h, int pad_w, int stride_h, int stride_w);
+  ConvolutionDescriptor(int pad_h, int pad_w, int stride_h, int stride_w, int dilation_h = 1,
+                        int dilation_w = 1);
 };
 
 // 2-D pooling without padding; NaNs are not propagated.
