@@ -38,5 +38,10 @@ ActivationDescriptor::ActivationDescriptor(cudnnActivationMode_t mode, double co
   MGR_CUDNN_CHECK(cudnnSetActivationDescriptor(desc_, mode, CUDNN_NOT_PROPAGATE_NAN, coef));
 }
 
+LrnDescriptor::LrnDescriptor(unsigned n, double alpha, double beta, double k) {
+  MGR_CUDNN_CHECK(cudnnCreateLRNDescriptor(&desc_));
+  MGR_CUDNN_CHECK(cudnnSetLRNDescriptor(desc_, n, alpha, beta, k));
+}
+
 }  // namespace mgr::cuda
 #endif  // MGR_WITH_CUDA
