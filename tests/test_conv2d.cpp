@@ -1,6 +1,7 @@
 // conv2d op and Conv2d module: forward against a naive direct convolution, gradients by
 // central differences, CUDA against the CPU, and the module's parameters and initialisation.
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "framework/nn/conv2d.h"
@@ -14,12 +15,14 @@ namespace {
 struct ConvCase {
   int n, c, h, w, k, kh, kw, sh, sw, ph, pw;
   bool bias;
+  int dh = 1, dw = 1;  // dilation
 };
 
 // Six nested loops straight from the definition y[n,k,oy,ox] = b[k] +
-// sum_{c,i,j} w[k,c,i,j] * x[n,c,oy*sh-ph+i, ox*sw-pw+j], in double.
+// sum_{c,i,j} w[k,c,i,j] * x[n,c,oy*sh-ph+i*dh, ox*sw-pw+j*dw], in double.
 Tensor naive_conv(const Tensor& x, const Tensor& w, const Tensor* b, const ConvCase& p) {
-  const int oh = (p.h + 2 * p.ph - p.kh) / p.sh + 1, ow = (p.w + 2 * p.pw - p.kw) / p.sw + 1;
+  const int oh = (p.h + 2 * p.ph - p.dh * (p.kh - 1) - 1) / p.sh + 1;
+  const int ow = (p.w + 2 * p.pw - p.dw * (p.kw - 1) - 1) / p.sw + 1;
   std::vector<float> xv = x.to_vector(), wv = w.to_vector(), bv;
   if (b) bv = b->to_vector();
   std::vector<float> y(size_t(p.n) * p.k * oh * ow);
@@ -31,7 +34,7 @@ Tensor naive_conv(const Tensor& x, const Tensor& w, const Tensor* b, const ConvC
           for (int c = 0; c < p.c; ++c)
             for (int i = 0; i < p.kh; ++i)
               for (int j = 0; j < p.kw; ++j) {
-                const int iy = oy * p.sh - p.ph + i, ix = ox * p.sw - p.pw + j;
+                const int iy = oy * p.sh - p.ph + i * p.dh, ix = ox * p.sw - p.pw + j * p.dw;
                 if (iy < 0 || iy >= p.h || ix < 0 || ix >= p.w) continue;
                 s += double(wv[((size_t(k) * p.c + c) * p.kh + i) * p.kw + j]) *
                      xv[((size_t(n) * p.c + c) * p.h + iy) * p.w + ix];
@@ -47,7 +50,24 @@ const std::vector<ConvCase> kCases = {
     {5, 4, 6, 7, 3, 2, 3, 2, 3, 0, 1, false},  // strides on both axes, no bias, 5 images
     {2, 6, 5, 4, 3, 1, 1, 1, 1, 0, 0, true},   // pointwise (no im2col)
     {1, 1, 4, 4, 2, 4, 4, 1, 1, 0, 0, false},  // kernel covers the whole image
+    // Dilation, with rectangular stride and padding:
+    {2, 3, 9, 10, 4, 3, 3, 1, 1, 2, 2, true, 2, 2},   // "same" 3x3 at dilation 2
+    {2, 2, 11, 9, 3, 3, 2, 2, 1, 1, 3, true, 2, 3},   // rectangular everything
+    {3, 2, 8, 13, 2, 2, 3, 1, 2, 0, 1, false, 3, 4},  // dilation only along W is larger
+    {1, 3, 7, 7, 2, 3, 3, 1, 1, 0, 0, true, 3, 3},    // dilated kernel spans the whole image
+    {2, 2, 10, 6, 3, 2, 2, 3, 2, 1, 0, false, 4, 1},  // stride 3 with dilation 4 (taps skip rows)
 };
+
+// The case's geometry in error messages.
+std::string describe(const ConvCase& p) {
+  return "case k" + std::to_string(p.kh) + "x" + std::to_string(p.kw) + " s" +
+         std::to_string(p.sh) + "x" + std::to_string(p.sw) + " p" + std::to_string(p.ph) + "x" +
+         std::to_string(p.pw) + " d" + std::to_string(p.dh) + "x" + std::to_string(p.dw);
+}
+
+Var conv_case(const std::vector<Var>& v, const ConvCase& p) {
+  return ops::conv2d(v[0], v[1], v.size() > 2 ? v[2] : Var(), p.sh, p.sw, p.ph, p.pw, p.dh, p.dw);
+}
 
 Var bias_var(const ConvCase& p, uint32_t seed, bool requires_grad = true) {
   return p.bias ? Var(test::random_tensor({p.k}, seed), requires_grad) : Var();
@@ -58,11 +78,9 @@ TEST(Conv2dOp, ForwardMatchesNaiveLoop) {
     Var x(test::random_tensor({p.n, p.c, p.h, p.w}, 1));
     Var w(test::random_tensor({p.k, p.c, p.kh, p.kw}, 2));
     Var b = bias_var(p, 3, false);
-    Var y = ops::conv2d(x, w, b, p.sh, p.sw, p.ph, p.pw);
+    Var y = ops::conv2d(x, w, b, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw);
     Tensor ref = naive_conv(x.value(), w.value(), p.bias ? &b.value() : nullptr, p);
-    EXPECT_TRUE(test::all_close(y.value(), ref, 1e-5f, 1e-5f))
-        << "case k" << p.kh << "x" << p.kw << " s" << p.sh << "x" << p.sw << " p" << p.ph << "x"
-        << p.pw;
+    EXPECT_TRUE(test::all_close(y.value(), ref, 1e-5f, 1e-5f)) << describe(p);
   }
 }
 
@@ -82,11 +100,8 @@ TEST(Conv2dOp, GradCheck) {
     std::vector<Var> in{Var(test::random_tensor({p.n, p.c, p.h, p.w}, 4), true),
                         Var(test::random_tensor({p.k, p.c, p.kh, p.kw}, 5), true)};
     if (p.bias) in.push_back(bias_var(p, 6));
-    auto f = [&p](const std::vector<Var>& v) {
-      return ops::conv2d(v[0], v[1], v.size() > 2 ? v[2] : Var(), p.sh, p.sw, p.ph, p.pw);
-    };
-    EXPECT_TRUE(test::grad_check(f, in)) << "case k" << p.kh << "x" << p.kw << " s" << p.sh << "x"
-                                         << p.sw << " p" << p.ph << "x" << p.pw;
+    auto f = [&p](const std::vector<Var>& v) { return conv_case(v, p); };
+    EXPECT_TRUE(test::grad_check(f, in)) << describe(p);
   }
 }
 
@@ -125,6 +140,25 @@ TEST(Conv2dOp, RejectsBadShapes) {
       ops::conv2d(x, Var(test::random_tensor({2, 3, 3, 3}, 2)), Var(test::random_tensor({3}, 3))),
       Error);
   EXPECT_THROW(ops::conv2d(x, Var(test::random_tensor({2, 3, 3, 3}, 2)), Var(), 0, 1), Error);
+  // Dilation 0, and a dilated kernel (extent 2*(3-1)+1 = 5 rows, 7 columns at dilation 3)
+  // wider than the padded input.
+  Var w3(test::random_tensor({2, 3, 3, 3}, 2));
+  EXPECT_THROW(ops::conv2d(x, w3, Var(), 1, 1, 0, 0, 0, 1), Error);
+  EXPECT_THROW(ops::conv2d(x, w3, Var(), 1, 1, 0, 0, 1, 3), Error);
+  EXPECT_NO_THROW(ops::conv2d(x, w3, Var(), 1, 1, 0, 1, 2, 3));
+  EXPECT_EQ(ops::conv2d(x, w3, Var(), 1, 1, 0, 1, 2, 3).shape(), (Shape{1, 2, 1, 1}));
+}
+
+TEST(Conv2dOp, DilatedExampleByHand) {
+  // One 2x2 kernel at dilation 2x3 on a 3x5 ramp: tap (i, j) reads x[oy + 2i][ox + 3j], so the
+  // single output row is x[0][ox] + 10 x[0][ox+3] + 100 x[2][ox] + 1000 x[2][ox+3].
+  std::vector<float> xv(15);
+  for (int i = 0; i < 15; ++i) xv[size_t(i)] = float(i);
+  Var x(Tensor::from_vector(xv, {1, 1, 3, 5}));
+  Var w(Tensor::from_vector(std::vector<float>{1, 10, 100, 1000}, {1, 1, 2, 2}));
+  Var y = ops::conv2d(x, w, Var(), 1, 1, 0, 0, 2, 3);
+  // ox = 0: 0 + 10*3 + 100*10 + 1000*13; ox = 1: 1 + 10*4 + 100*11 + 1000*14.
+  EXPECT_EQ(y.value().to_vector(), (std::vector<float>{14030, 15141}));
 }
 
 TEST(Conv2dOp, CudaMatchesCpu) {
@@ -133,12 +167,8 @@ TEST(Conv2dOp, CudaMatchesCpu) {
     std::vector<Var> in{Var(test::random_tensor({p.n, p.c, p.h, p.w}, 11), true),
                         Var(test::random_tensor({p.k, p.c, p.kh, p.kw}, 12), true)};
     if (p.bias) in.push_back(bias_var(p, 13));
-    auto f = [&p](const std::vector<Var>& v) {
-      return ops::conv2d(v[0], v[1], v.size() > 2 ? v[2] : Var(), p.sh, p.sw, p.ph, p.pw);
-    };
-    EXPECT_TRUE(test::cuda_matches_cpu(f, in, 1e-4f, 1e-4f))
-        << "case k" << p.kh << "x" << p.kw << " s" << p.sh << "x" << p.sw << " p" << p.ph << "x"
-        << p.pw;
+    auto f = [&p](const std::vector<Var>& v) { return conv_case(v, p); };
+    EXPECT_TRUE(test::cuda_matches_cpu(f, in, 1e-4f, 1e-4f)) << describe(p);
   }
 }
 
@@ -214,6 +244,26 @@ TEST(Conv2dModule, ParametersAndInit) {
   nn::Conv2d samepad(3, 8, 3, 3, 1, 1);
   EXPECT_EQ(samepad.forward(Var(test::random_tensor({2, 3, 9, 8}, 4))).shape(),
             (Shape{2, 8, 9, 8}));
+}
+
+TEST(Conv2dModule, RectangularStridePaddingDilation) {
+  // Kernel 3x2, stride 2x1, padding 1x3, dilation 2x3: the same numbers as ops::conv2d.
+  nn::Conv2d conv(2, 4, 3, 2, 2, 1, 1, 3, 2, 3, true, 7);
+  ASSERT_EQ(conv.named_parameters().size(), 2u);
+  EXPECT_EQ(conv.weight().shape(), (Shape{4, 2, 3, 2}));
+  // Same seed, same initialisation as the square constructor.
+  nn::Conv2d square(2, 4, 3, 2, 1, 0, true, 7);
+  EXPECT_EQ(conv.weight().value().to_vector(), square.weight().value().to_vector());
+  Var x(test::random_tensor({2, 2, 11, 9}, 5));
+  Var y = conv.forward(x);
+  // H: (11 + 2 - 2*2 - 1)/2 + 1 = 5; W: (9 + 6 - 3*1 - 1)/1 + 1 = 12.
+  EXPECT_EQ(y.shape(), (Shape{2, 4, 5, 12}));
+  const ConvCase p{2, 2, 11, 9, 4, 3, 2, 2, 1, 1, 3, true, 2, 3};
+  EXPECT_TRUE(test::all_close(
+      y.value(), naive_conv(x.value(), conv.weight().value(), &conv.bias()->value(), p), 1e-5f,
+      1e-5f));
+  EXPECT_THROW(nn::Conv2d(2, 4, 3, 3, 1, 1, 0, 0, 0, 1), Error);
+  EXPECT_THROW(nn::Conv2d(2, 4, 3, 3, 1, 0, 0, 0, 1, 1), Error);
 }
 
 TEST(Conv2dModule, CudaModuleMatchesCpuModule) {

@@ -1,6 +1,8 @@
 // max_pool2d op and MaxPool2d module: forward against a direct loop, the argmax rule on ties,
-// gradients by central differences away from the kinks, CUDA against the CPU.
+// gradients by central differences away from the kinks, CUDA against the CPU. avg_pool2d: the
+// same against a direct mean. Global pooling (kernel = H x W) for both.
 #include <algorithm>
+#include <cstddef>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -139,6 +141,150 @@ TEST(MaxPool2dOp, CudaTieRuleMatchesCpu) {
   std::vector<Var> in{Var(Tensor::from_vector(v, {1, 2, 8, 8}), true)};
   auto f = [](const std::vector<Var>& x) { return ops::max_pool2d(x[0], 2, 2, 2, 2); };
   EXPECT_TRUE(test::cuda_matches_cpu(f, in, 0.f, 1e-6f));
+}
+
+// ---- average pooling ---------------------------------------------------------------------
+
+Tensor direct_avg_pool(const Tensor& x, const PoolCase& p) {
+  const int oh = (p.h - p.kh) / p.sh + 1, ow = (p.w - p.kw) / p.sw + 1;
+  std::vector<float> xv = x.to_vector(), y;
+  for (int pl = 0; pl < p.n * p.c; ++pl)
+    for (int oy = 0; oy < oh; ++oy)
+      for (int ox = 0; ox < ow; ++ox) {
+        double s = 0;
+        for (int i = 0; i < p.kh; ++i)
+          for (int j = 0; j < p.kw; ++j)
+            s += xv[(size_t(pl) * p.h + oy * p.sh + i) * p.w + ox * p.sw + j];
+        y.push_back(float(s / (p.kh * p.kw)));
+      }
+  return Tensor::from_vector(y, {p.n, p.c, oh, ow});
+}
+
+TEST(AvgPool2dOp, ForwardMatchesDirectLoop) {
+  for (const PoolCase& p : kCases) {
+    Var x(test::random_tensor({p.n, p.c, p.h, p.w}, 1));
+    Var y = ops::avg_pool2d(x, p.kh, p.kw, p.sh, p.sw);
+    EXPECT_TRUE(test::all_close(y.value(), direct_avg_pool(x.value(), p), 1e-6f, 1e-7f))
+        << "k" << p.kh << "x" << p.kw << " s" << p.sh << "x" << p.sw;
+  }
+}
+
+TEST(AvgPool2dOp, SmallExampleByHand) {
+  Var x(Tensor::from_vector(std::vector<float>{1,   5,   2,   0,  //
+                                               3,   4,   8,   7,  //
+                                               -1,  -2,  6,   6,  //
+                                               -3,  -4,  6,   9,  //
+                                               100, 100, 100, 100},
+                            {1, 1, 5, 4}),
+        true);
+  // 2x2 windows at stride 2; the fifth row falls outside the floor-mode grid.
+  Var y = ops::avg_pool2d(x, 2, 2, 2, 2);
+  EXPECT_EQ(y.value().to_vector(), (std::vector<float>{3.25f, 4.25f, -2.5f, 6.75f}));
+  y.backward(Tensor::from_vector(std::vector<float>{4, 8, 12, 16}, {1, 1, 2, 2}));
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<float>{1, 1, 2, 2,  //
+                                                      1, 1, 2, 2,  //
+                                                      3, 3, 4, 4,  //
+                                                      3, 3, 4, 4,  //
+                                                      0, 0, 0, 0}));
+  // Overlapping 3x3 windows at stride 1 on a 1x1x4x4 plane: the gradient of the sum of all
+  // outputs counts how many windows cover each element, divided by 9.
+  Var x2(test::random_tensor({1, 1, 4, 4}, 3), true);
+  Var y2 = ops::avg_pool2d(x2, 3, 3, 1, 1);
+  y2.backward(Tensor::full(y2.shape(), 9.f));
+  EXPECT_EQ(x2.grad().to_vector(),
+            (std::vector<float>{1, 2, 2, 1, 2, 4, 4, 2, 2, 4, 4, 2, 1, 2, 2, 1}));
+}
+
+TEST(AvgPool2dOp, GradCheck) {
+  for (const PoolCase& p : kCases) {
+    std::vector<Var> in{Var(test::random_tensor({p.n, p.c, p.h, p.w}, 2), true)};
+    auto f = [&p](const std::vector<Var>& v) {
+      return ops::avg_pool2d(v[0], p.kh, p.kw, p.sh, p.sw);
+    };
+    EXPECT_TRUE(test::grad_check(f, in))
+        << "k" << p.kh << "x" << p.kw << " s" << p.sh << "x" << p.sw;
+  }
+}
+
+TEST(AvgPool2dOp, RejectsBadArguments) {
+  Var x(test::random_tensor({1, 1, 3, 3}, 1));
+  EXPECT_THROW(ops::avg_pool2d(x, 4, 2, 1, 1), Error);
+  EXPECT_THROW(ops::avg_pool2d(x, 2, 0, 1, 1), Error);
+  EXPECT_THROW(ops::avg_pool2d(x, 2, 2, 0, 1), Error);
+  EXPECT_THROW(ops::avg_pool2d(Var(test::random_tensor({3, 3}, 1)), 2, 2, 2, 2), Error);
+}
+
+TEST(AvgPool2dOp, CudaMatchesCpu) {
+  MGR_REQUIRE_CUDA();
+  for (const PoolCase& p : kCases) {
+    std::vector<Var> in{Var(test::random_tensor({p.n, p.c, p.h, p.w}, 3), true)};
+    auto f = [&p](const std::vector<Var>& v) {
+      return ops::avg_pool2d(v[0], p.kh, p.kw, p.sh, p.sw);
+    };
+    EXPECT_TRUE(test::cuda_matches_cpu(f, in, 1e-5f, 1e-6f))
+        << "k" << p.kh << "x" << p.kw << " s" << p.sh << "x" << p.sw;
+  }
+  std::vector<Var> big{Var(test::random_tensor({4, 32, 128, 130}, 4), true)};
+  auto f = [](const std::vector<Var>& v) { return ops::avg_pool2d(v[0], 2, 2, 2, 2); };
+  EXPECT_TRUE(test::cuda_matches_cpu(f, big, 1e-5f, 1e-6f));
+}
+
+// ---- global pooling (kernel = the whole plane) ---------------------------------------------
+
+const std::vector<PoolCase> kGlobalCases = {
+    {2, 3, 5, 7, 5, 7, 1, 1},  // stride irrelevant with one window
+    {3, 4, 8, 8, 8, 8, 8, 8},  // stride = kernel, as a global-pool layer declares it
+    {1, 2, 1, 9, 1, 9, 1, 1},  // one row
+    {2, 16, 16, 33, 16, 33, 1, 1},
+};
+
+// Global max on distinct values (the argmax never flips in the gradient check); global mean on
+// values in [-1, 1] (large values would drown the finite differences of a mean over hundreds
+// of elements in float32 rounding).
+TEST(GlobalPool2d, MaxAndAvgGiveOneValuePerPlane) {
+  for (const PoolCase& p : kGlobalCases) {
+    const Shape s{p.n, p.c, p.h, p.w};
+    const size_t hw = size_t(p.h) * p.w;
+    Var xm(distinct_tensor(s, 5), true), xa(test::random_tensor(s, 5), true);
+    Var ymax = ops::max_pool2d(xm, p.kh, p.kw, p.sh, p.sw);
+    Var yavg = ops::avg_pool2d(xa, p.kh, p.kw, p.sh, p.sw);
+    EXPECT_EQ(ymax.shape(), (Shape{p.n, p.c, 1, 1}));
+    EXPECT_EQ(yavg.shape(), (Shape{p.n, p.c, 1, 1}));
+    std::vector<float> mx = xm.value().to_vector(), ax = xa.value().to_vector();
+    std::vector<float> mv = ymax.value().to_vector(), av = yavg.value().to_vector();
+    for (size_t pl = 0; pl < size_t(p.n) * p.c; ++pl) {
+      const auto mb = mx.begin() + std::ptrdiff_t(pl * hw);
+      EXPECT_EQ(mv[pl], *std::max_element(mb, mb + std::ptrdiff_t(hw)));
+      double sum = 0;
+      for (size_t i = 0; i < hw; ++i) sum += ax[pl * hw + i];
+      EXPECT_NEAR(av[pl], sum / double(hw), 1e-6);
+    }
+    auto fmax = [&p](const std::vector<Var>& v) {
+      return ops::max_pool2d(v[0], p.kh, p.kw, p.sh, p.sw);
+    };
+    auto favg = [&p](const std::vector<Var>& v) {
+      return ops::avg_pool2d(v[0], p.kh, p.kw, p.sh, p.sw);
+    };
+    EXPECT_TRUE(test::grad_check(fmax, {xm})) << "max " << p.h << "x" << p.w;
+    EXPECT_TRUE(test::grad_check(favg, {xa})) << "avg " << p.h << "x" << p.w;
+  }
+}
+
+TEST(GlobalPool2d, CudaMatchesCpu) {
+  MGR_REQUIRE_CUDA();
+  for (const PoolCase& p : kGlobalCases) {
+    const Shape s{p.n, p.c, p.h, p.w};
+    std::vector<Var> xm{Var(distinct_tensor(s, 6), true)};
+    std::vector<Var> xa{Var(test::random_tensor(s, 6), true)};
+    auto fmax = [&p](const std::vector<Var>& v) {
+      return ops::max_pool2d(v[0], p.kh, p.kw, p.sh, p.sw);
+    };
+    auto favg = [&p](const std::vector<Var>& v) {
+      return ops::avg_pool2d(v[0], p.kh, p.kw, p.sh, p.sw);
+    };
+    EXPECT_TRUE(test::cuda_matches_cpu(fmax, xm, 0.f, 1e-6f)) << "max " << p.h << "x" << p.w;
+    EXPECT_TRUE(test::cuda_matches_cpu(favg, xa, 1e-5f, 1e-6f)) << "avg " << p.h << "x" << p.w;
+  }
 }
 
 }  // namespace

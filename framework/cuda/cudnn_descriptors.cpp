@@ -17,10 +17,12 @@ FilterDescriptor::FilterDescriptor(int k, int c, int kh, int kw) {
       cudnnSetFilter4dDescriptor(desc_, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, k, c, kh, kw));
 }
 
-ConvolutionDescriptor::ConvolutionDescriptor(int pad_h, int pad_w, int stride_h, int stride_w) {
+ConvolutionDescriptor::ConvolutionDescriptor(int pad_h, int pad_w, int stride_h, int stride_w,
+                                             int dilation_h, int dilation_w) {
   MGR_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&desc_));
-  MGR_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(desc_, pad_h, pad_w, stride_h, stride_w, 1, 1,
-                                                  CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+  MGR_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(desc_, pad_h, pad_w, stride_h, stride_w,
+                                                  dilation_h, dilation_w, CUDNN_CROSS_CORRELATION,
+                                                  CUDNN_DATA_FLOAT));
   // CUDNN_DEFAULT_MATH permits TF32 on Ampere and later; FMA math forbids it.
   MGR_CUDNN_CHECK(cudnnSetConvolutionMathType(desc_, CUDNN_FMA_MATH));
 }
@@ -34,6 +36,11 @@ PoolingDescriptor::PoolingDescriptor(cudnnPoolingMode_t mode, int kh, int kw, in
 ActivationDescriptor::ActivationDescriptor(cudnnActivationMode_t mode, double coef) {
   MGR_CUDNN_CHECK(cudnnCreateActivationDescriptor(&desc_));
   MGR_CUDNN_CHECK(cudnnSetActivationDescriptor(desc_, mode, CUDNN_NOT_PROPAGATE_NAN, coef));
+}
+
+LrnDescriptor::LrnDescriptor(unsigned n, double alpha, double beta, double k) {
+  MGR_CUDNN_CHECK(cudnnCreateLRNDescriptor(&desc_));
+  MGR_CUDNN_CHECK(cudnnSetLRNDescriptor(desc_, n, alpha, beta, k));
 }
 
 }  // namespace mgr::cuda

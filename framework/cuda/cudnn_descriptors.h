@@ -1,4 +1,4 @@
-// RAII owners of cuDNN descriptors (tensor, filter, convolution, pooling, activation), so a
+// RAII owners of cuDNN descriptors (tensor, filter, convolution, pooling, activation, LRN), so a
 // descriptor is destroyed on every path out of an op, exceptions included. Only for
 // CUDA-enabled translation units (MGR_WITH_CUDA). All descriptors here describe float32 NCHW
 // data.
@@ -49,7 +49,8 @@ class FilterDescriptor
 class ConvolutionDescriptor
     : public CudnnDescriptor<cudnnConvolutionDescriptor_t, cudnnDestroyConvolutionDescriptor> {
  public:
-  ConvolutionDescriptor(int pad_h, int pad_w, int stride_h, int stride_w);
+  ConvolutionDescriptor(int pad_h, int pad_w, int stride_h, int stride_w, int dilation_h = 1,
+                        int dilation_w = 1);
 };
 
 // 2-D pooling without padding; NaNs are not propagated.
@@ -64,6 +65,14 @@ class ActivationDescriptor
  public:
   // coef: the clipping threshold (CLIPPED_RELU) or alpha (ELU); ignored by the others.
   explicit ActivationDescriptor(cudnnActivationMode_t mode, double coef = 0.0);
+};
+
+// Cross-channel local response normalisation over a window of n channels (odd n: centred).
+// cuDNN divides alpha by n itself, computing y = x * (k + alpha/n * sum x^2)^(-beta), so alpha
+// is torch's alpha unchanged.
+class LrnDescriptor : public CudnnDescriptor<cudnnLRNDescriptor_t, cudnnDestroyLRNDescriptor> {
+ public:
+  LrnDescriptor(unsigned n, double alpha, double beta, double k);
 };
 
 }  // namespace mgr::cuda

@@ -30,7 +30,7 @@ struct CudnnConv {
         y(g.n, g.k, g.out_h(), g.out_w()),
         b(1, g.k, 1, 1),
         w(g.k, g.c, g.kh, g.kw),
-        conv(g.ph, g.pw, g.sh, g.sw) {}
+        conv(g.ph, g.pw, g.sh, g.sw, g.dh, g.dw) {}
 };
 
 struct ConvAlgos {
@@ -65,10 +65,10 @@ const Perf& pick(const Perf* perf, int count, const char* what) {
 
 // Algorithms chosen once per (device, geometry) and cached for the life of the process.
 const ConvAlgos& conv_algos(int device, const Conv2dGeometry& g, const CudnnConv& d) {
-  using Key = std::tuple<int, int, int, int, int, int, int, int, int, int, int, int>;
+  using Key = std::tuple<int, int, int, int, int, int, int, int, int, int, int, int, int, int>;
   static std::mutex mu;
   static std::map<Key, ConvAlgos> cache;
-  const Key key{device, g.n, g.c, g.h, g.w, g.k, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw};
+  const Key key{device, g.n, g.c, g.h, g.w, g.k, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw};
   std::lock_guard<std::mutex> lock(mu);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
@@ -151,7 +151,7 @@ void conv2d_backward_cuda(const Tensor& x, const Tensor& w, const Tensor& dy, Te
 }  // namespace
 
 Var conv2d(const Var& x, const Var& w, const Var& b, int stride_h, int stride_w, int pad_h,
-           int pad_w) {
+           int pad_w, int dilation_h, int dilation_w) {
   const Tensor& xv = x.value();
   const Tensor& wv = w.value();
   const bool has_bias = b.defined();
@@ -164,6 +164,8 @@ Var conv2d(const Var& x, const Var& w, const Var& b, int stride_h, int stride_w,
   MGR_CHECK(stride_h >= 1 && stride_w >= 1 && pad_h >= 0 && pad_w >= 0,
             "conv2d: bad stride " << stride_h << "x" << stride_w << " or padding " << pad_h << "x"
                                   << pad_w);
+  MGR_CHECK(dilation_h >= 1 && dilation_w >= 1,
+            "conv2d: bad dilation " << dilation_h << "x" << dilation_w << " (must be >= 1)");
   check_same_device({&xv, &wv}, "conv2d");
   if (has_bias) {
     check_shape(b.value(), {wv.dim(0)}, "conv2d bias");
@@ -171,10 +173,13 @@ Var conv2d(const Var& x, const Var& w, const Var& b, int stride_h, int stride_w,
   }
   const Conv2dGeometry g{int(xv.dim(0)), int(xv.dim(1)), int(xv.dim(2)), int(xv.dim(3)),
                          int(wv.dim(0)), int(wv.dim(2)), int(wv.dim(3)), stride_h,
-                         stride_w,       pad_h,          pad_w};
-  MGR_CHECK(xv.dim(2) + 2 * pad_h >= wv.dim(2) && xv.dim(3) + 2 * pad_w >= wv.dim(3),
-            "conv2d: kernel " << wv.dim(2) << "x" << wv.dim(3) << " larger than padded input "
-                              << xv.str() << " (padding " << pad_h << "x" << pad_w << ")");
+                         stride_w,       pad_h,          pad_w,          dilation_h,
+                         dilation_w};
+  MGR_CHECK(xv.dim(2) + 2 * pad_h >= g.span_h() && xv.dim(3) + 2 * pad_w >= g.span_w(),
+            "conv2d: kernel " << wv.dim(2) << "x" << wv.dim(3) << " (dilation " << dilation_h << "x"
+                              << dilation_w << ", extent " << g.span_h() << "x" << g.span_w()
+                              << ") larger than padded input " << xv.str() << " (padding " << pad_h
+                              << "x" << pad_w << ")");
   MGR_CHECK(g.n > 0 && g.c > 0 && g.k > 0,
             "conv2d: empty input " << xv.str() << " or weight " << wv.str());
   Tensor y = Tensor::empty({g.n, g.k, g.out_h(), g.out_w()}, DType::F32, xv.device());

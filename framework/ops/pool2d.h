@@ -1,4 +1,4 @@
-// 2-D max pooling over NCHW input.
+// 2-D max and average pooling over NCHW input.
 #pragma once
 
 #include "framework/autograd/var.h"
@@ -10,5 +10,12 @@ namespace mgr::ops {
 // its window's maximum (the first in row-major order on ties). CPU: loops; CUDA: cuDNN with
 // CUDNN_POOLING_MAX_DETERMINISTIC.
 Var max_pool2d(const Var& x, int kh, int kw, int sh, int sw);
+
+// The mean over each kh x kw window, stride sh x sw, no padding, floor mode (the same shape as
+// max_pool2d; torch.nn.functional.avg_pool2d without padding). The backward pass spreads each
+// output gradient evenly, dy / (kh*kw), over its window. kh = H, kw = W gives global average
+// pooling ([N, C, 1, 1]). CPU: loops; CUDA: cuDNN with CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING
+// (there is no padding, so every window counts kh*kw elements).
+Var avg_pool2d(const Var& x, int kh, int kw, int sh, int sw);
 
 }  // namespace mgr::ops

@@ -30,7 +30,7 @@ class SingleThreadedBlas {
 };
 
 // A 1x1 kernel with unit stride and no padding needs no im2col: the image is its own column
-// matrix.
+// matrix (dilation does not matter with a single tap).
 bool is_pointwise(const Conv2dGeometry& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
 }
@@ -54,13 +54,14 @@ void im2col(const float* x, float* col, const Conv2dGeometry& g) {
     for (int i = 0; i < g.kh; ++i) {
       for (int j = 0; j < g.kw; ++j) {
         float* row = col + ((int64_t(c) * g.kh + i) * g.kw + j) * oh * ow;
-        // Output columns whose input column ox*sw - pw + j lies inside [0, w).
+        // Output columns whose input column ox*sw - pw + j*dw lies inside [0, w).
+        const int jx = j * g.dw - g.pw;
         int ox_lo = 0, ox_hi = ow;  // [ox_lo, ox_hi)
-        while (ox_lo < ow && ox_lo * g.sw - g.pw + j < 0) ++ox_lo;
-        while (ox_hi > ox_lo && (ox_hi - 1) * g.sw - g.pw + j >= g.w) --ox_hi;
+        while (ox_lo < ow && ox_lo * g.sw + jx < 0) ++ox_lo;
+        while (ox_hi > ox_lo && (ox_hi - 1) * g.sw + jx >= g.w) --ox_hi;
         for (int oy = 0; oy < oh; ++oy) {
           float* out = row + int64_t(oy) * ow;
-          const int iy = oy * g.sh - g.ph + i;
+          const int iy = oy * g.sh - g.ph + i * g.dh;
           if (iy < 0 || iy >= g.h) {
             std::memset(out, 0, sizeof(float) * ow);
             continue;
@@ -68,9 +69,9 @@ void im2col(const float* x, float* col, const Conv2dGeometry& g) {
           const float* in = xc + int64_t(iy) * g.w;
           for (int ox = 0; ox < ox_lo; ++ox) out[ox] = 0.f;
           if (g.sw == 1) {
-            std::memcpy(out + ox_lo, in + (ox_lo - g.pw + j), sizeof(float) * (ox_hi - ox_lo));
+            std::memcpy(out + ox_lo, in + (ox_lo + jx), sizeof(float) * (ox_hi - ox_lo));
           } else {
-            for (int ox = ox_lo; ox < ox_hi; ++ox) out[ox] = in[ox * g.sw - g.pw + j];
+            for (int ox = ox_lo; ox < ox_hi; ++ox) out[ox] = in[ox * g.sw + jx];
           }
           for (int ox = ox_hi; ox < ow; ++ox) out[ox] = 0.f;
         }
@@ -87,14 +88,15 @@ void col2im_add(const float* col, float* dx, const Conv2dGeometry& g) {
     for (int i = 0; i < g.kh; ++i) {
       for (int j = 0; j < g.kw; ++j) {
         const float* row = col + ((int64_t(c) * g.kh + i) * g.kw + j) * oh * ow;
+        const int jx = j * g.dw - g.pw;
         int ox_lo = 0, ox_hi = ow;
-        while (ox_lo < ow && ox_lo * g.sw - g.pw + j < 0) ++ox_lo;
-        while (ox_hi > ox_lo && (ox_hi - 1) * g.sw - g.pw + j >= g.w) --ox_hi;
+        while (ox_lo < ow && ox_lo * g.sw + jx < 0) ++ox_lo;
+        while (ox_hi > ox_lo && (ox_hi - 1) * g.sw + jx >= g.w) --ox_hi;
         for (int oy = 0; oy < oh; ++oy) {
-          const int iy = oy * g.sh - g.ph + i;
+          const int iy = oy * g.sh - g.ph + i * g.dh;
           if (iy < 0 || iy >= g.h) continue;
           const float* in = row + int64_t(oy) * ow;
-          float* out = dxc + int64_t(iy) * g.w - g.pw + j;
+          float* out = dxc + int64_t(iy) * g.w + jx;
           if (g.sw == 1) {
             for (int ox = ox_lo; ox < ox_hi; ++ox) out[ox] += in[ox];
           } else {

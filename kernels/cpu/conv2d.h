@@ -11,12 +11,16 @@ struct Conv2dGeometry {
   int n, c, h, w;      // input
   int k, kh, kw;       // output channels, kernel size
   int sh, sw, ph, pw;  // stride, zero padding
-  int out_h() const { return (h + 2 * ph - kh) / sh + 1; }
-  int out_w() const { return (w + 2 * pw - kw) / sw + 1; }
+  int dh = 1, dw = 1;  // dilation: kernel taps dh rows / dw columns apart
+  // The kernel's extent on the (padded) input: dilation * (size - 1) + 1.
+  int span_h() const { return dh * (kh - 1) + 1; }
+  int span_w() const { return dw * (kw - 1) + 1; }
+  int out_h() const { return (h + 2 * ph - span_h()) / sh + 1; }
+  int out_w() const { return (w + 2 * pw - span_w()) / sw + 1; }
 };
 
-// col[(c*kh + i)*kw + j][oy*ow + ox] = x[c][oy*sh - ph + i][ox*sw - pw + j] (0 outside), for
-// one image x [C,H,W]; col is [C*kh*kw, out_h*out_w].
+// col[(c*kh + i)*kw + j][oy*ow + ox] = x[c][oy*sh - ph + i*dh][ox*sw - pw + j*dw] (0 outside),
+// for one image x [C,H,W]; col is [C*kh*kw, out_h*out_w].
 void im2col(const float* x, float* col, const Conv2dGeometry& g);
 // The adjoint of im2col: dx [C,H,W] += scatter(col).
 void col2im_add(const float* col, float* dx, const Conv2dGeometry& g);

@@ -57,4 +57,46 @@ void max_pool2d_backward(const float* x, const float* dy, float* dx, const Pool2
   }
 }
 
+void avg_pool2d_forward(const float* x, float* y, const Pool2dGeometry& g) {
+  const int oh = g.out_h(), ow = g.out_w();
+  const int64_t planes = int64_t(g.n) * g.c;
+  const int64_t hw = int64_t(g.h) * g.w, ohw = int64_t(oh) * ow;
+  const float count = float(g.kh * g.kw);
+#pragma omp parallel for schedule(static) if (planes * ohw * g.kh * g.kw > kParallelWork)
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* xp = x + p * hw;
+    float* yp = y + p * ohw;
+    for (int oy = 0; oy < oh; ++oy)
+      for (int ox = 0; ox < ow; ++ox) {
+        float s = 0.f;
+        for (int i = 0; i < g.kh; ++i) {
+          const float* row = xp + int64_t(oy * g.sh + i) * g.w + int64_t(ox) * g.sw;
+          for (int j = 0; j < g.kw; ++j) s += row[j];
+        }
+        yp[int64_t(oy) * ow + ox] = s / count;
+      }
+  }
+}
+
+void avg_pool2d_backward(const float* dy, float* dx, const Pool2dGeometry& g) {
+  const int oh = g.out_h(), ow = g.out_w();
+  const int64_t planes = int64_t(g.n) * g.c;
+  const int64_t hw = int64_t(g.h) * g.w, ohw = int64_t(oh) * ow;
+  const float count = float(g.kh * g.kw);
+  // Planes are independent, so overlapping windows (stride < kernel) never race.
+#pragma omp parallel for schedule(static) if (planes * ohw * g.kh * g.kw > kParallelWork)
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* dyp = dy + p * ohw;
+    float* dxp = dx + p * hw;
+    for (int oy = 0; oy < oh; ++oy)
+      for (int ox = 0; ox < ow; ++ox) {
+        const float share = dyp[int64_t(oy) * ow + ox] / count;
+        for (int i = 0; i < g.kh; ++i) {
+          float* row = dxp + int64_t(oy * g.sh + i) * g.w + int64_t(ox) * g.sw;
+          for (int j = 0; j < g.kw; ++j) row[j] += share;
+        }
+      }
+  }
+}
+
 }  // namespace mgr::kernels::cpu

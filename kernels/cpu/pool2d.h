@@ -1,5 +1,5 @@
-// Max pooling over NCHW planes on the CPU: kernel and stride per axis, no padding, floor mode.
-// Pointers + sizes only.
+// Max and average pooling over NCHW planes on the CPU: kernel and stride per axis, no padding,
+// floor mode. Pointers + sizes only.
 #pragma once
 
 #include <cstdint>
@@ -18,5 +18,11 @@ void max_pool2d_forward(const float* x, float* y, const Pool2dGeometry& g);
 // dx += dy routed to each window's argmax, recomputed from x; on ties the first maximum in
 // row-major window order wins.
 void max_pool2d_backward(const float* x, const float* dy, float* dx, const Pool2dGeometry& g);
+
+// y [N,C,OH,OW] = mean over each kh x kw window (a float sum in row-major window order, then
+// divided by kh*kw).
+void avg_pool2d_forward(const float* x, float* y, const Pool2dGeometry& g);
+// dx += dy / (kh*kw) over each window.
+void avg_pool2d_backward(const float* dy, float* dx, const Pool2dGeometry& g);
 
 }  // namespace mgr::kernels::cpu
