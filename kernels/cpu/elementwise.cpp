@@ -34,4 +34,34 @@ void leaky_relu_backward(float* dx, const float* dy, const float* x, int64_t n, 
   for (int64_t i = 0; i < n; ++i) dx[i] = leaky_relu_grad_accum(dx[i], dy[i], x[i], slope);
 }
 
+void elu_forward(float* y, const float* x, int64_t n, float alpha) {
+  MGR_PARALLEL_FOR_LARGE(n)
+  for (int64_t i = 0; i < n; ++i) y[i] = elu_value(x[i], alpha);
+}
+
+void elu_backward(float* dx, const float* dy, const float* x, int64_t n, float alpha) {
+  MGR_PARALLEL_FOR_LARGE(n)
+  for (int64_t i = 0; i < n; ++i) dx[i] = elu_grad_accum(dx[i], dy[i], x[i], alpha);
+}
+
+void tanh_forward(float* y, const float* x, int64_t n) {
+  MGR_PARALLEL_FOR_LARGE(n)
+  for (int64_t i = 0; i < n; ++i) y[i] = tanh_value(x[i]);
+}
+
+void tanh_backward(float* dx, const float* dy, const float* y, int64_t n) {
+  MGR_PARALLEL_FOR_LARGE(n)
+  for (int64_t i = 0; i < n; ++i) dx[i] = tanh_grad_accum(dx[i], dy[i], y[i]);
+}
+
+void sigmoid_forward(float* y, const float* x, int64_t n) {
+  MGR_PARALLEL_FOR_LARGE(n)
+  for (int64_t i = 0; i < n; ++i) y[i] = sigmoid_value(x[i]);
+}
+
+void sigmoid_backward(float* dx, const float* dy, const float* y, int64_t n) {
+  MGR_PARALLEL_FOR_LARGE(n)
+  for (int64_t i = 0; i < n; ++i) dx[i] = sigmoid_grad_accum(dx[i], dy[i], y[i]);
+}
+
 }  // namespace mgr::kernels::cpu
