@@ -14,6 +14,11 @@ void fill(float* y, int64_t n, float value) {
   for (int64_t i = 0; i < n; ++i) y[i] = value;
 }
 
+void add(float* y, const float* a, const float* b, int64_t n) {
+  MGR_PARALLEL_FOR_LARGE(n)
+  for (int64_t i = 0; i < n; ++i) y[i] = add_value(a[i], b[i]);
+}
+
 void axpy(float* y, const float* x, int64_t n, float a) {
   MGR_PARALLEL_FOR_LARGE(n)
   for (int64_t i = 0; i < n; ++i) y[i] = axpy_value(y[i], a, x[i]);

@@ -6,6 +6,8 @@
 namespace mgr::kernels::cpu {
 
 void fill(float* y, int64_t n, float value);
+// y = a + b
+void add(float* y, const float* a, const float* b, int64_t n);
 // y = a * x + y
 void axpy(float* y, const float* x, int64_t n, float a);
 // y = a * x

@@ -12,6 +12,12 @@ __global__ void fill_kernel(float* y, int64_t n, float value) {
     y[i] = value;
 }
 
+__global__ void add_kernel(float* y, const float* a, const float* b, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    y[i] = add_value(a[i], b[i]);
+}
+
 __global__ void axpy_kernel(float* y, const float* x, int64_t n, float a) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
@@ -80,6 +86,12 @@ void fill(float* y, int64_t n, float value, cudaStream_t stream) {
   if (n == 0) return;
   fill_kernel<<<grid_for(n), 256, 0, stream>>>(y, n, value);
   MGR_CUDA_LAUNCH_CHECK("fill_kernel");
+}
+
+void add(float* y, const float* a, const float* b, int64_t n, cudaStream_t stream) {
+  if (n == 0) return;
+  add_kernel<<<grid_for(n), 256, 0, stream>>>(y, a, b, n);
+  MGR_CUDA_LAUNCH_CHECK("add_kernel");
 }
 
 void axpy(float* y, const float* x, int64_t n, float a, cudaStream_t stream) {

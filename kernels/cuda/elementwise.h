@@ -8,6 +8,7 @@
 namespace mgr::kernels::cuda {
 
 void fill(float* y, int64_t n, float value, cudaStream_t stream);
+void add(float* y, const float* a, const float* b, int64_t n, cudaStream_t stream);
 void axpy(float* y, const float* x, int64_t n, float a, cudaStream_t stream);
 void scale(float* y, const float* x, int64_t n, float a, cudaStream_t stream);
 void leaky_relu_forward(float* y, const float* x, int64_t n, float slope, cudaStream_t stream);

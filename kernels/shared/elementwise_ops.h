@@ -10,6 +10,9 @@
 
 namespace mgr::kernels {
 
+// a + b (the add op).
+MGR_HOST_DEVICE inline float add_value(float a, float b) { return fadd(a, b); }
+
 // y + a * x (axpy, and every "dx += scale * dy" gradient accumulation).
 MGR_HOST_DEVICE inline float axpy_value(float y, float a, float x) { return fadd(y, fmul(a, x)); }
 
