@@ -348,12 +348,12 @@ TEST(RnnModule, ForwardShapes) {
 
 // ---- CUDA (cuDNN) against the CPU twin ------------------------------------------------------
 
-void cuda_config(const Config& c, int B, int T, int IN, int H, bool through_h_n,
-                 float atol = 2e-5f) {
+void cuda_config(const Config& c, int B, int T, int IN, int H, bool through_h_n, float atol = 2e-5f,
+                 float weight_scale = 0.4f) {
   SCOPED_TRACE(name_of(c) + (through_h_n ? ", h_n" : ", output") + " B=" + std::to_string(B) +
                " T=" + std::to_string(T) + " in=" + std::to_string(IN) + " H=" + std::to_string(H));
   Var x(test::random_tensor({B, T, IN}, 21), true);
-  ops::RnnWeights w = random_weights(c.mode, IN, H, c.layers, c.bi, 300, 0.4f);
+  ops::RnnWeights w = random_weights(c.mode, IN, H, c.layers, c.bi, 300, weight_scale);
   const size_t n = w.w_ih.size();
   auto f = [&](const std::vector<Var>& in) {
     ops::RnnOutput o = ops::rnn(in[0], unflatten(in, n), c.mode, H, c.layers, c.bi);
@@ -390,7 +390,10 @@ TEST(RnnCuda, MatchesCpuCrnnShape) {
   // absolute floor for elements near zero.
   cuda_config({RnnMode::GRU, 2, false}, 64, 32, 96, 64, false, 1e-4f);
   cuda_config({RnnMode::LSTM, 1, true}, 16, 32, 96, 64, true, 1e-4f);
-  cuda_config({RnnMode::RNN_TANH, 2, true}, 16, 32, 96, 64, false, 1e-4f);
+  // The ungated tanh RNN with W_hh entries in +-0.4 at H = 64 (spectral radius ~1.8) is chaotic
+  // over 32 steps: on the CPU alone, moving every 7th input by one ulp moved outputs by 8e-6 and
+  // W_hh gradients by 2e-4. With +-0.1 (radius ~0.5) the same perturbation moves them < 4e-6.
+  cuda_config({RnnMode::RNN_TANH, 2, true}, 16, 32, 96, 64, false, 1e-4f, 0.1f);
 }
 
 TEST(RnnCuda, InferenceModeMatchesCpu) {
