@@ -1,5 +1,5 @@
-// GRU / LSTM: PyTorch reference values, finite-difference gradients, the h_n gradient path, the
-// nn modules, and CUDA (cuDNN) against the CPU twin.
+// GRU / LSTM / tanh RNN: PyTorch reference values, finite-difference gradients, the h_n gradient
+// path, the nn modules, and CUDA (cuDNN) against the CPU twin.
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -64,14 +64,15 @@ struct Config {
 };
 
 std::string name_of(const Config& c) {
-  return std::string(c.mode == RnnMode::GRU ? "GRU" : "LSTM") +
-         " layers=" + std::to_string(c.layers) + (c.bi ? " bidirectional" : " unidirectional");
+  return std::string(ops::rnn_mode_name(c.mode)) + " layers=" + std::to_string(c.layers) +
+         (c.bi ? " bidirectional" : " unidirectional");
 }
 
-const Config kConfigs[] = {{RnnMode::GRU, 1, false},  {RnnMode::GRU, 1, true},
-                           {RnnMode::GRU, 2, false},  {RnnMode::GRU, 2, true},
-                           {RnnMode::LSTM, 1, false}, {RnnMode::LSTM, 1, true},
-                           {RnnMode::LSTM, 2, false}, {RnnMode::LSTM, 2, true}};
+const Config kConfigs[] = {
+    {RnnMode::GRU, 1, false},     {RnnMode::GRU, 1, true},       {RnnMode::GRU, 2, false},
+    {RnnMode::GRU, 2, true},      {RnnMode::LSTM, 1, false},     {RnnMode::LSTM, 1, true},
+    {RnnMode::LSTM, 2, false},    {RnnMode::LSTM, 2, true},      {RnnMode::RNN_TANH, 1, false},
+    {RnnMode::RNN_TANH, 1, true}, {RnnMode::RNN_TANH, 2, false}, {RnnMode::RNN_TANH, 2, true}};
 
 // ---- PyTorch reference (tests/data/torch/make_rnn_golden.py) --------------------------------
 
@@ -80,16 +81,18 @@ void check_against_torch(const std::string& file) {
   std::ifstream in(std::string(MGR_SOURCE_DIR) + "/tests/data/torch/" + file);
   ASSERT_TRUE(in.good()) << "missing golden file " << file;
   const nlohmann::json j = nlohmann::json::parse(in);
-  const bool gru = j.at("mode") == "gru";
+  const std::string mode = j.at("mode");
   const int in_size = j.at("input_size"), H = j.at("hidden"), L = j.at("num_layers");
   const bool bi = j.at("bidirectional");
 
   // Through the module: this also checks that our parameter names and shapes are PyTorch's.
   std::unique_ptr<nn::RnnBase> net;
-  if (gru)
+  if (mode == "gru")
     net = std::make_unique<nn::GRU>(in_size, H, L, bi);
-  else
+  else if (mode == "lstm")
     net = std::make_unique<nn::LSTM>(in_size, H, L, bi);
+  else
+    net = std::make_unique<nn::RNN>(in_size, H, L, bi);
   const auto& params = j.at("params");
   auto named = net->named_parameters();
   ASSERT_EQ(named.size(), params.size());
@@ -128,6 +131,12 @@ TEST(Rnn, MatchesPyTorchLstm) {
     check_against_torch(f);
 }
 
+TEST(Rnn, MatchesPyTorchRnnTanh) {
+  for (const char* f :
+       {"rnn_rnn_l1_uni.json", "rnn_rnn_l1_bi.json", "rnn_rnn_l2_uni.json", "rnn_rnn_l2_bi.json"})
+    check_against_torch(f);
+}
+
 // ---- finite differences -------------------------------------------------------------------
 
 void grad_check_config(const Config& c, bool through_h_n) {
@@ -157,6 +166,44 @@ TEST(Rnn, GradCheckLstm) {
       grad_check_config(c, false);
       grad_check_config(c, true);
     }
+}
+
+TEST(Rnn, GradCheckRnnTanh) {
+  for (const Config& c : kConfigs)
+    if (c.mode == RnnMode::RNN_TANH) {
+      grad_check_config(c, false);
+      grad_check_config(c, true);
+    }
+}
+
+// One step of the tanh cell by hand: h1 = tanh(W_ih x0 + b_ih + b_hh) (zero initial state),
+// h2 = tanh(W_ih x1 + b_ih + W_hh h1 + b_hh).
+TEST(Rnn, TanhCellByHand) {
+  const int IN = 2, H = 2;
+  Var x(Tensor::from_vector(std::vector<float>{0.5f, -1.f, 2.f, 0.25f}, {1, 2, IN}), false);
+  const std::vector<float> wih = {0.1f, -0.2f, 0.3f, 0.4f}, whh = {0.5f, -0.6f, 0.7f, 0.8f};
+  const std::vector<float> bih = {0.01f, -0.02f}, bhh = {0.03f, 0.04f};
+  ops::RnnWeights w;
+  w.w_ih.emplace_back(Tensor::from_vector(wih, {H, IN}), false);
+  w.w_hh.emplace_back(Tensor::from_vector(whh, {H, H}), false);
+  w.b_ih.emplace_back(Tensor::from_vector(bih, {H}), false);
+  w.b_hh.emplace_back(Tensor::from_vector(bhh, {H}), false);
+  ops::RnnOutput o = ops::rnn(x, w, RnnMode::RNN_TANH, H, 1, false);
+  const std::vector<float> xs = x.value().to_vector();
+  double h1[2], h2[2];
+  for (int j = 0; j < H; ++j)
+    h1[j] =
+        std::tanh(double(wih[j * IN]) * xs[0] + double(wih[j * IN + 1]) * xs[1] + bih[j] + bhh[j]);
+  for (int j = 0; j < H; ++j)
+    h2[j] = std::tanh(double(wih[j * IN]) * xs[2] + double(wih[j * IN + 1]) * xs[3] + bih[j] +
+                      double(whh[j * H]) * h1[0] + double(whh[j * H + 1]) * h1[1] + bhh[j]);
+  const std::vector<float> y = o.output.value().to_vector(), hn = o.h_n.value().to_vector();
+  ASSERT_EQ(y.size(), 4u);
+  for (int j = 0; j < H; ++j) {
+    EXPECT_NEAR(y[j], h1[j], 1e-6);
+    EXPECT_NEAR(y[H + j], h2[j], 1e-6);
+    EXPECT_EQ(hn[j], y[H + j]);
+  }
 }
 
 TEST(Rnn, HnIsTheLastStepOfEachDirection) {
@@ -193,8 +240,9 @@ TEST(Rnn, RejectsBadWeights) {
   Var x(test::random_tensor({2, 3, 4}, 1), false);
   ops::RnnWeights w = random_weights(RnnMode::GRU, 4, 3, 1, false, 2);
   EXPECT_THROW(ops::rnn(x, w, RnnMode::LSTM, 3, 1, false), Error);  // GRU-sized gates
-  EXPECT_THROW(ops::rnn(x, w, RnnMode::GRU, 3, 1, true), Error);    // missing reverse weights
-  EXPECT_THROW(ops::rnn(x, w, RnnMode::GRU, 4, 1, false), Error);   // wrong hidden
+  EXPECT_THROW(ops::rnn(x, w, RnnMode::RNN_TANH, 3, 1, false), Error);
+  EXPECT_THROW(ops::rnn(x, w, RnnMode::GRU, 3, 1, true), Error);   // missing reverse weights
+  EXPECT_THROW(ops::rnn(x, w, RnnMode::GRU, 4, 1, false), Error);  // wrong hidden
   Var x2(test::random_tensor({2, 3, 5}, 1), false);
   EXPECT_THROW(ops::rnn(x2, w, RnnMode::GRU, 3, 1, false), Error);  // wrong input size
 }
@@ -243,6 +291,39 @@ TEST(RnnModule, ParameterNamesShapesAndInit) {
   EXPECT_EQ(gru.num_parameters(), 12 * 7 + 12 * 4 + 12 + 12);
 }
 
+TEST(RnnModule, TanhRnnParameterNamesAndShapes) {
+  nn::RNN rnn(5, 3, 2, true, 42);
+  const std::vector<std::pair<std::string, Shape>> want = {{"weight_ih_l0", {3, 5}},
+                                                           {"weight_hh_l0", {3, 3}},
+                                                           {"bias_ih_l0", {3}},
+                                                           {"bias_hh_l0", {3}},
+                                                           {"weight_ih_l0_reverse", {3, 5}},
+                                                           {"weight_hh_l0_reverse", {3, 3}},
+                                                           {"bias_ih_l0_reverse", {3}},
+                                                           {"bias_hh_l0_reverse", {3}},
+                                                           {"weight_ih_l1", {3, 6}},
+                                                           {"weight_hh_l1", {3, 3}},
+                                                           {"bias_ih_l1", {3}},
+                                                           {"bias_hh_l1", {3}},
+                                                           {"weight_ih_l1_reverse", {3, 6}},
+                                                           {"weight_hh_l1_reverse", {3, 3}},
+                                                           {"bias_ih_l1_reverse", {3}},
+                                                           {"bias_hh_l1_reverse", {3}}};
+  auto named = rnn.named_parameters();
+  ASSERT_EQ(named.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(named[i].first, want[i].first);
+    EXPECT_EQ(named[i].second->value().shape(), want[i].second) << want[i].first;
+  }
+  EXPECT_EQ(rnn.mode(), RnnMode::RNN_TANH);
+  EXPECT_EQ(rnn.output_size(), 6);
+  Var x(test::random_tensor({2, 4, 5}, 1), false);
+  ops::RnnOutput o = rnn.forward(x);
+  EXPECT_EQ(o.output.shape(), (Shape{2, 4, 6}));
+  EXPECT_EQ(o.h_n.shape(), (Shape{4, 2, 3}));
+  EXPECT_STREQ(o.output.op(), "rnn_tanh");
+}
+
 TEST(RnnModule, InitIsDeterministicBySeed) {
   nn::GRU a(6, 5, 1, false, 3), b(6, 5, 1, false, 3), c(6, 5, 1, false, 4);
   const auto va = a.parameters()[0]->value().to_vector();
@@ -267,12 +348,12 @@ TEST(RnnModule, ForwardShapes) {
 
 // ---- CUDA (cuDNN) against the CPU twin ------------------------------------------------------
 
-void cuda_config(const Config& c, int B, int T, int IN, int H, bool through_h_n,
-                 float atol = 2e-5f) {
+void cuda_config(const Config& c, int B, int T, int IN, int H, bool through_h_n, float atol = 2e-5f,
+                 float weight_scale = 0.4f) {
   SCOPED_TRACE(name_of(c) + (through_h_n ? ", h_n" : ", output") + " B=" + std::to_string(B) +
                " T=" + std::to_string(T) + " in=" + std::to_string(IN) + " H=" + std::to_string(H));
   Var x(test::random_tensor({B, T, IN}, 21), true);
-  ops::RnnWeights w = random_weights(c.mode, IN, H, c.layers, c.bi, 300, 0.4f);
+  ops::RnnWeights w = random_weights(c.mode, IN, H, c.layers, c.bi, 300, weight_scale);
   const size_t n = w.w_ih.size();
   auto f = [&](const std::vector<Var>& in) {
     ops::RnnOutput o = ops::rnn(in[0], unflatten(in, n), c.mode, H, c.layers, c.bi);
@@ -295,6 +376,13 @@ TEST(RnnCuda, MatchesCpuLstm) {
       for (bool hn : {false, true}) cuda_config(c, 3, 5, 4, 6, hn);
 }
 
+TEST(RnnCuda, MatchesCpuRnnTanh) {
+  MGR_REQUIRE_CUDA();
+  for (const Config& c : kConfigs)
+    if (c.mode == RnnMode::RNN_TANH)
+      for (bool hn : {false, true}) cuda_config(c, 3, 5, 4, 6, hn);
+}
+
 TEST(RnnCuda, MatchesCpuCrnnShape) {
   MGR_REQUIRE_CUDA();
   // The CRNN's shape class (B=64, T~32, H=64) with a smaller input to keep the CPU side quick.
@@ -302,6 +390,10 @@ TEST(RnnCuda, MatchesCpuCrnnShape) {
   // absolute floor for elements near zero.
   cuda_config({RnnMode::GRU, 2, false}, 64, 32, 96, 64, false, 1e-4f);
   cuda_config({RnnMode::LSTM, 1, true}, 16, 32, 96, 64, true, 1e-4f);
+  // The ungated tanh RNN with W_hh entries in +-0.4 at H = 64 (spectral radius ~1.8) is chaotic
+  // over 32 steps: on the CPU alone, moving every 7th input by one ulp moved outputs by 8e-6 and
+  // W_hh gradients by 2e-4. With +-0.1 (radius ~0.5) the same perturbation moves them < 4e-6.
+  cuda_config({RnnMode::RNN_TANH, 2, true}, 16, 32, 96, 64, false, 1e-4f, 0.1f);
 }
 
 TEST(RnnCuda, InferenceModeMatchesCpu) {

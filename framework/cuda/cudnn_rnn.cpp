@@ -17,7 +17,9 @@ namespace mgr::cuda {
 namespace {
 
 struct RnnKey {
-  int device, mode, input, hidden, layers, dirs, batch, time;
+  int device;
+  ops::RnnMode mode;
+  int input, hidden, layers, dirs, batch, time;
   auto tie() const { return std::tie(device, mode, input, hidden, layers, dirs, batch, time); }
   bool operator<(const RnnKey& o) const { return tie() < o.tie(); }
 };
@@ -34,7 +36,8 @@ struct RnnPlan {
   Tensor dev_seq_lengths;  // int32 [B] on the device, every entry T (cuDNN 9 requires it)
   // Float offsets into the weight space of the matrix and bias of (pseudoLayer p, linLayerID id),
   // index p * 2G + id. cuDNN's ids: 0..G-1 the input-side matrices of the gates in PyTorch's
-  // order (GRU r, z, n; LSTM i, f, g, o), G..2G-1 the recurrent ones; p = layer * dirs + dir.
+  // order (GRU r, z, n; LSTM i, f, g, o; RNN_TANH its one gate, so id 0 is W_ih and id 1 W_hh),
+  // G..2G-1 the recurrent ones; p = layer * dirs + dir.
   std::vector<int64_t> mat_offset, bias_offset;
 };
 
@@ -54,6 +57,18 @@ int64_t desc_numel(cudnnTensorDescriptor_t d) {
   return n;
 }
 
+cudnnRNNMode_t cudnn_mode(ops::RnnMode mode) {
+  switch (mode) {
+    case ops::RnnMode::GRU:
+      return CUDNN_GRU;
+    case ops::RnnMode::LSTM:
+      return CUDNN_LSTM;
+    case ops::RnnMode::RNN_TANH:
+      return CUDNN_RNN_TANH;
+  }
+  MGR_FAIL("cuDNN RNN: unknown mode " << static_cast<int>(mode));
+}
+
 std::unique_ptr<RnnPlan> make_plan(const RnnKey& k) {
   auto p = std::make_unique<RnnPlan>();
   cudnnHandle_t h = cudnn(k.device);
@@ -62,7 +77,7 @@ std::unique_ptr<RnnPlan> make_plan(const RnnKey& k) {
   MGR_CUDNN_CHECK(cudnnCreateRNNDescriptor(&p->rnn));
   // FMA math: no TF32, so CUDA results match the float32 CPU twin.
   MGR_CUDNN_CHECK(cudnnSetRNNDescriptor_v8(
-      p->rnn, CUDNN_RNN_ALGO_STANDARD, k.mode == 0 ? CUDNN_GRU : CUDNN_LSTM, CUDNN_RNN_DOUBLE_BIAS,
+      p->rnn, CUDNN_RNN_ALGO_STANDARD, cudnn_mode(k.mode), CUDNN_RNN_DOUBLE_BIAS,
       k.dirs == 2 ? CUDNN_BIDIRECTIONAL : CUDNN_UNIDIRECTIONAL, CUDNN_LINEAR_INPUT,
       CUDNN_DATA_FLOAT, CUDNN_DATA_FLOAT, CUDNN_FMA_MATH, k.input, k.hidden, k.hidden, k.layers,
       p->dropout, CUDNN_RNN_PADDED_IO_ENABLED));
@@ -96,7 +111,7 @@ std::unique_ptr<RnnPlan> make_plan(const RnnKey& k) {
             "cuDNN RNN weight space of " << p->weight_bytes << " bytes");
   Tensor scratch = Tensor::empty({static_cast<int64_t>(p->weight_bytes / sizeof(float))},
                                  DType::F32, Device::cuda(k.device));
-  const int G = k.mode == 0 ? 3 : 4;
+  const int G = ops::rnn_gate_count(k.mode);
   cudnnTensorDescriptor_t m_desc = nullptr, b_desc = nullptr;
   MGR_CUDNN_CHECK(cudnnCreateTensorDescriptor(&m_desc));
   MGR_CUDNN_CHECK(cudnnCreateTensorDescriptor(&b_desc));
@@ -160,9 +175,8 @@ ops::detail::RnnForward cudnn_rnn_forward(const Var& x, const ops::RnnWeights& w
   const int dev = xv.device().index;
   DeviceGuard guard(dev);
   const int dirs = bidirectional ? 2 : 1, G = ops::rnn_gate_count(mode), H = hidden;
-  const RnnKey key{
-      dev,  mode == ops::RnnMode::GRU ? 0 : 1, static_cast<int>(xv.dim(2)), hidden, num_layers,
-      dirs, static_cast<int>(xv.dim(0)),       static_cast<int>(xv.dim(1))};
+  const RnnKey key{dev,        mode, static_cast<int>(xv.dim(2)), hidden,
+                   num_layers, dirs, static_cast<int>(xv.dim(0)), static_cast<int>(xv.dim(1))};
   const RnnPlan& plan = get_plan(key);
   cudaStream_t st = stream(dev);
   cudnnHandle_t handle = cudnn(dev);

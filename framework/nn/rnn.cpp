@@ -9,6 +9,10 @@ namespace mgr::nn {
 
 namespace {
 
+const char* module_name(ops::RnnMode mode) {
+  return mode == ops::RnnMode::GRU ? "GRU" : mode == ops::RnnMode::LSTM ? "LSTM" : "RNN";
+}
+
 Tensor uniform_tensor(const Shape& shape, float bound, SplitMix64& rng) {
   std::vector<float> v(static_cast<size_t>(shape_numel(shape)));
   for (float& x : v) x = -bound + 2.f * bound * rng.uniform01();  // one stream for all weights
@@ -24,10 +28,9 @@ RnnBase::RnnBase(ops::RnnMode mode, int input, int hidden, int num_layers, bool 
       hidden_(hidden),
       layers_(num_layers),
       bidirectional_(bidirectional) {
-  MGR_CHECK(input > 0 && hidden > 0 && num_layers > 0, (mode == ops::RnnMode::GRU ? "GRU" : "LSTM")
-                                                           << ": input (" << input << "), hidden ("
-                                                           << hidden << ") and num_layers ("
-                                                           << num_layers << ") must be > 0");
+  MGR_CHECK(input > 0 && hidden > 0 && num_layers > 0,
+            module_name(mode) << ": input (" << input << "), hidden (" << hidden
+                              << ") and num_layers (" << num_layers << ") must be > 0");
   SplitMix64 rng(seed);
   const float bound = 1.f / std::sqrt(static_cast<float>(hidden));
   const int dirs = bidirectional ? 2 : 1;
@@ -48,8 +51,8 @@ RnnBase::RnnBase(ops::RnnMode mode, int input, int hidden, int num_layers, bool 
 
 ops::RnnOutput RnnBase::forward(const Var& x) {
   MGR_CHECK(x.value().ndim() == 3 && x.dim(2) == input_,
-            (mode_ == ops::RnnMode::GRU ? "GRU" : "LSTM")
-                << ": expected input [batch, time, " << input_ << "], got " << x.value().str());
+            module_name(mode_) << ": expected input [batch, time, " << input_ << "], got "
+                               << x.value().str());
   ops::RnnWeights w;
   for (size_t p = 0; p < w_ih_.size(); ++p) {
     w.w_ih.push_back(*w_ih_[p]);

@@ -1,4 +1,4 @@
-// GRU and LSTM modules: batch-first, zero initial state, parameters named and shaped as
+// GRU, LSTM and (tanh) RNN modules: batch-first, zero initial state, parameters named and shaped as
 // PyTorch's (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, then the same with _reverse for
 // the backward direction, layer by layer), so PyTorch state dicts map one to one.
 #pragma once
@@ -47,6 +47,13 @@ class LSTM : public RnnBase {
  public:
   LSTM(int input, int hidden, int num_layers = 1, bool bidirectional = false, uint64_t seed = 1)
       : RnnBase(ops::RnnMode::LSTM, input, hidden, num_layers, bidirectional, seed) {}
+};
+
+// torch.nn.RNN with nonlinearity='tanh' (the default; 'relu' is not supported).
+class RNN : public RnnBase {
+ public:
+  RNN(int input, int hidden, int num_layers = 1, bool bidirectional = false, uint64_t seed = 1)
+      : RnnBase(ops::RnnMode::RNN_TANH, input, hidden, num_layers, bidirectional, seed) {}
 };
 
 }  // namespace mgr::nn

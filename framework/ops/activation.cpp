@@ -47,4 +47,68 @@ Var leaky_relu(const Var& x, float negative_slope) {
 
 Var relu(const Var& x) { return leaky_relu(x, 0.f); }
 
+// The activations below dispatch through this: kernels::cpu::NAME(args...) for a CPU tensor t,
+// kernels::cuda::NAME(args..., stream) with t's device current for a CUDA one.
+#if MGR_WITH_CUDA
+#define MGR_ACTIVATION_ON_DEVICE(t, name, ...)              \
+  do {                                                      \
+    if ((t).is_cuda()) {                                    \
+      const int dev_ = (t).device().index;                  \
+      cuda::DeviceGuard guard_(dev_);                       \
+      kernels::cuda::name(__VA_ARGS__, cuda::stream(dev_)); \
+    } else {                                                \
+      kernels::cpu::name(__VA_ARGS__);                      \
+    }                                                       \
+  } while (0)
+#else
+#define MGR_ACTIVATION_ON_DEVICE(t, name, ...) kernels::cpu::name(__VA_ARGS__)
+#endif
+
+Var elu(const Var& x, float alpha) {
+  const Tensor& xv = x.value();
+  MGR_CHECK(xv.dtype() == DType::F32, "elu: f32 input expected, got " << xv.str());
+  Tensor y = Tensor::empty_like(xv);
+  MGR_ACTIVATION_ON_DEVICE(xv, elu_forward, y.f32(), xv.f32(), xv.numel(), alpha);
+  return make_var(
+      y, {x},
+      [x, alpha](const Tensor& dy) {
+        Tensor& dx = grad_buffer(x);
+        MGR_ACTIVATION_ON_DEVICE(dy, elu_backward, dx.f32(), dy.f32(), x.value().f32(), dy.numel(),
+                                 alpha);
+      },
+      "elu");
+}
+
+// tanh and sigmoid: the closure keeps the output Tensor (not its Var, which would own the
+// closure: a cycle).
+Var tanh(const Var& x) {
+  const Tensor& xv = x.value();
+  MGR_CHECK(xv.dtype() == DType::F32, "tanh: f32 input expected, got " << xv.str());
+  Tensor y = Tensor::empty_like(xv);
+  MGR_ACTIVATION_ON_DEVICE(xv, tanh_forward, y.f32(), xv.f32(), xv.numel());
+  return make_var(
+      y, {x},
+      [x, y](const Tensor& dy) {
+        Tensor& dx = grad_buffer(x);
+        MGR_ACTIVATION_ON_DEVICE(dy, tanh_backward, dx.f32(), dy.f32(), y.f32(), dy.numel());
+      },
+      "tanh");
+}
+
+Var sigmoid(const Var& x) {
+  const Tensor& xv = x.value();
+  MGR_CHECK(xv.dtype() == DType::F32, "sigmoid: f32 input expected, got " << xv.str());
+  Tensor y = Tensor::empty_like(xv);
+  MGR_ACTIVATION_ON_DEVICE(xv, sigmoid_forward, y.f32(), xv.f32(), xv.numel());
+  return make_var(
+      y, {x},
+      [x, y](const Tensor& dy) {
+        Tensor& dx = grad_buffer(x);
+        MGR_ACTIVATION_ON_DEVICE(dy, sigmoid_backward, dx.f32(), dy.f32(), y.f32(), dy.numel());
+      },
+      "sigmoid");
+}
+
+#undef MGR_ACTIVATION_ON_DEVICE
+
 }  // namespace mgr::ops

@@ -16,7 +16,29 @@
 
 namespace mgr::ops {
 
-int rnn_gate_count(RnnMode mode) { return mode == RnnMode::GRU ? 3 : 4; }
+int rnn_gate_count(RnnMode mode) {
+  switch (mode) {
+    case RnnMode::GRU:
+      return 3;
+    case RnnMode::LSTM:
+      return 4;
+    case RnnMode::RNN_TANH:
+      return 1;
+  }
+  MGR_FAIL("rnn: unknown mode " << static_cast<int>(mode));
+}
+
+const char* rnn_mode_name(RnnMode mode) {
+  switch (mode) {
+    case RnnMode::GRU:
+      return "gru";
+    case RnnMode::LSTM:
+      return "lstm";
+    case RnnMode::RNN_TANH:
+      return "rnn_tanh";
+  }
+  MGR_FAIL("rnn: unknown mode " << static_cast<int>(mode));
+}
 
 namespace {
 
@@ -66,7 +88,7 @@ float* grad_or_scratch(const Var& v, std::vector<Tensor>& scratch) {
 struct CpuSaved {
   std::vector<Tensor> out;    // [B, T, H*dirs] per layer
   std::vector<Tensor> gates;  // [B*T, G*H] activated gates
-  std::vector<Tensor> state;  // [B*T, H] GRU: W_hn h + b_hn; LSTM: cell state
+  std::vector<Tensor> state;  // [B*T, H] GRU: W_hn h + b_hn; LSTM: cell state; RNN_TANH: none
 };
 
 detail::RnnForward cpu_rnn(const Var& x, const RnnWeights& w, RnnMode mode, int H, int L,
@@ -75,7 +97,9 @@ detail::RnnForward cpu_rnn(const Var& x, const RnnWeights& w, RnnMode mode, int 
   const int B = static_cast<int>(xv.dim(0)), T = static_cast<int>(xv.dim(1));
   const int IN = static_cast<int>(xv.dim(2));
   const int dirs = bidirectional ? 2 : 1, G = rnn_gate_count(mode);
-  const auto cell = mode == RnnMode::GRU ? kernels::cpu::RnnCell::GRU : kernels::cpu::RnnCell::LSTM;
+  const auto cell = mode == RnnMode::GRU    ? kernels::cpu::RnnCell::GRU
+                    : mode == RnnMode::LSTM ? kernels::cpu::RnnCell::LSTM
+                                            : kernels::cpu::RnnCell::RNN_TANH;
   auto saved = std::make_shared<CpuSaved>();
   // h_n rows: layer l, direction d ends at t = T-1 (forward) or t = 0 (reverse).
   Tensor h_n = Tensor::empty({int64_t(L) * dirs, B, H});
@@ -85,12 +109,13 @@ detail::RnnForward cpu_rnn(const Var& x, const RnnWeights& w, RnnMode mode, int 
     for (int d = 0; d < dirs; ++d) {
       const size_t p = static_cast<size_t>(l * dirs + d);
       Tensor gates = Tensor::empty({int64_t(B) * T, int64_t(G) * H});
-      Tensor state = Tensor::empty({int64_t(B) * T, H});
+      // The tanh cell keeps no state beyond h (its gate row is h itself).
+      Tensor state = mode == RnnMode::RNN_TANH ? Tensor() : Tensor::empty({int64_t(B) * T, H});
       const kernels::cpu::RnnLayerShape s{B, T, l == 0 ? IN : H * dirs, H, d == 1};
-      kernels::cpu::rnn_layer_forward(cell, s, input.f32(), w.w_ih[p].value().f32(),
-                                      w.w_hh[p].value().f32(), w.b_ih[p].value().f32(),
-                                      w.b_hh[p].value().f32(), out.f32() + int64_t(d) * H,
-                                      int64_t(H) * dirs, gates.f32(), state.f32());
+      kernels::cpu::rnn_layer_forward(
+          cell, s, input.f32(), w.w_ih[p].value().f32(), w.w_hh[p].value().f32(),
+          w.b_ih[p].value().f32(), w.b_hh[p].value().f32(), out.f32() + int64_t(d) * H,
+          int64_t(H) * dirs, gates.f32(), state.defined() ? state.f32() : nullptr);
       const int t_end = d == 0 ? T - 1 : 0;
       for (int b = 0; b < B; ++b) {
         const float* src = out.f32() + (int64_t(b) * T + t_end) * H * dirs + int64_t(d) * H;
@@ -125,9 +150,9 @@ detail::RnnForward cpu_rnn(const Var& x, const RnnWeights& w, RnnMode mode, int 
         kernels::cpu::rnn_layer_backward(
             cell, s, xin.f32(), w.w_ih[p].value().f32(), w.w_hh[p].value().f32(),
             saved->out[static_cast<size_t>(l)].f32() + int64_t(d) * H, int64_t(H) * dirs,
-            saved->gates[p].f32(), saved->state[p].f32(), dcur.f32() + int64_t(d) * H,
-            dhn.defined() ? dhn.f32() + int64_t(p) * B * H : nullptr, dprev_ptr,
-            grad_or_scratch(w.w_ih[p], scratch), grad_or_scratch(w.w_hh[p], scratch),
+            saved->gates[p].f32(), saved->state[p].defined() ? saved->state[p].f32() : nullptr,
+            dcur.f32() + int64_t(d) * H, dhn.defined() ? dhn.f32() + int64_t(p) * B * H : nullptr,
+            dprev_ptr, grad_or_scratch(w.w_ih[p], scratch), grad_or_scratch(w.w_hh[p], scratch),
             grad_or_scratch(w.b_ih[p], scratch), grad_or_scratch(w.b_hh[p], scratch));
       }
       dcur = dprev;
@@ -169,7 +194,7 @@ RnnOutput rnn(const Var& x, const RnnWeights& w, RnnMode mode, int hidden, int n
         *dhn_slot = Tensor();
         backward(dy, dhn);
       },
-      mode == RnnMode::GRU ? "gru" : "lstm");
+      rnn_mode_name(mode));
   const Var output = out.output;
   out.h_n = make_var(
       f.h_n, {output},

@@ -1,5 +1,6 @@
-// Multi-layer, optionally bidirectional GRU / LSTM over a batch-first sequence: the same function
-// as torch.nn.GRU / torch.nn.LSTM(batch_first=True) with a zero initial state. On CUDA it runs
+// Multi-layer, optionally bidirectional GRU / LSTM / plain tanh RNN over a batch-first sequence:
+// the same function as torch.nn.GRU / torch.nn.LSTM / torch.nn.RNN(nonlinearity='tanh')
+// (batch_first=True) with a zero initial state. On CUDA it runs
 // through cuDNN's RNN API, on the CPU through kernels/cpu/rnn (one sgemm for the input projection
 // of all steps, a small sgemm per step for the recurrence, backward through time).
 #pragma once
@@ -11,10 +12,13 @@
 
 namespace mgr::ops {
 
-enum class RnnMode { GRU, LSTM };
+// RNN_TANH: the Elman cell h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
+enum class RnnMode { GRU, LSTM, RNN_TANH };
 
-// Gates per cell: GRU 3 (r, z, n), LSTM 4 (i, f, g, o).
+// Gates per cell: GRU 3 (r, z, n), LSTM 4 (i, f, g, o), RNN_TANH 1.
 int rnn_gate_count(RnnMode mode);
+// "gru", "lstm", "rnn_tanh".
+const char* rnn_mode_name(RnnMode mode);
 
 // One entry per (layer, direction), index layer * dirs + direction, PyTorch layout and gate order.
 struct RnnWeights {

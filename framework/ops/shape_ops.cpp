@@ -1,9 +1,11 @@
 #include "framework/ops/shape_ops.h"
 
+#include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/permute.h"
 
 #if MGR_WITH_CUDA
 #include "framework/tensor/cuda_context.h"
+#include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/permute.h"
 #endif
 
@@ -97,6 +99,134 @@ Var select_time(const Var& x, int t) {
         }
       },
       "select_time");
+}
+
+Var add(const Var& a, const Var& b) {
+  const Tensor& av = a.value();
+  const Tensor& bv = b.value();
+  MGR_CHECK(av.dtype() == DType::F32 && bv.dtype() == DType::F32,
+            "add: f32 inputs expected, got " << av.str() << " and " << bv.str());
+  MGR_CHECK(av.shape() == bv.shape(), "add: shapes " << shape_str(av.shape()) << " and "
+                                                     << shape_str(bv.shape())
+                                                     << " differ (no broadcasting)");
+  check_same_device({&av, &bv}, "add");
+  Tensor y = Tensor::empty_like(av);
+  if (av.is_cuda()) {
+#if MGR_WITH_CUDA
+    const int d = av.device().index;
+    cuda::DeviceGuard g(d);
+    kernels::cuda::add(y.f32(), av.f32(), bv.f32(), av.numel(), cuda::stream(d));
+#endif
+  } else {
+    kernels::cpu::add(y.f32(), av.f32(), bv.f32(), av.numel());
+  }
+  return make_var(
+      y, {a, b},
+      [a, b](const Tensor& dy) {
+        accumulate_grad(a, dy);
+        accumulate_grad(b, dy);
+      },
+      "add");
+}
+
+namespace {
+
+int normalize_axis(int axis, int ndim, const char* op, const Tensor& t) {
+  const int a = axis < 0 ? axis + ndim : axis;
+  MGR_CHECK(a >= 0 && a < ndim, op << ": axis " << axis << " out of range for " << t.str());
+  return a;
+}
+
+// t viewed as [outer, shape[axis], inner].
+int64_t outer_of(const Shape& s, int axis) {
+  int64_t n = 1;
+  for (int i = 0; i < axis; ++i) n *= s[i];
+  return n;
+}
+int64_t inner_of(const Shape& s, int axis) {
+  int64_t n = 1;
+  for (size_t i = static_cast<size_t>(axis) + 1; i < s.size(); ++i) n *= s[i];
+  return n;
+}
+
+// The block copy of kernels/cpu/permute.h on dst's device.
+void narrow_into(Tensor& dst, const Tensor& src, const kernels::NarrowPlan& plan, bool accumulate) {
+  if (dst.is_cuda()) {
+#if MGR_WITH_CUDA
+    const int d = dst.device().index;
+    cuda::DeviceGuard g(d);
+    kernels::cuda::narrow_copy(dst.f32(), src.f32(), plan, accumulate, cuda::stream(d));
+#endif
+  } else {
+    kernels::cpu::narrow_copy(dst.f32(), src.f32(), plan, accumulate);
+  }
+}
+
+}  // namespace
+
+Var concat(const std::vector<Var>& xs, int axis) {
+  MGR_CHECK(!xs.empty(), "concat: no inputs");
+  const Tensor& x0 = xs[0].value();
+  const int nd = x0.ndim();
+  MGR_CHECK(nd >= 1, "concat: inputs must have at least one dimension, got " << x0.str());
+  const int ax = normalize_axis(axis, nd, "concat", x0);
+  Shape y_shape = x0.shape();
+  y_shape[ax] = 0;
+  std::vector<int64_t> offsets;  // start of each input along the axis of y
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const Tensor& xi = xs[i].value();
+    MGR_CHECK(xi.dtype() == DType::F32,
+              "concat: f32 inputs expected, input " << i << " is " << xi.str());
+    MGR_CHECK(xi.device() == x0.device(), "concat: input " << i << " is " << xi.str()
+                                                           << ", input 0 is " << x0.str()
+                                                           << " (one device expected)");
+    bool same = xi.ndim() == nd;
+    for (int d = 0; same && d < nd; ++d) same = d == ax || xi.dim(d) == x0.dim(d);
+    MGR_CHECK(same, "concat: input " << i << " has shape " << shape_str(xi.shape())
+                                     << ", input 0 has " << shape_str(x0.shape())
+                                     << "; all dimensions but axis " << ax << " must match");
+    offsets.push_back(y_shape[ax]);
+    y_shape[ax] += xi.dim(ax);
+  }
+  const int64_t outer = outer_of(y_shape, ax), inner = inner_of(y_shape, ax), len = y_shape[ax];
+  Tensor y = Tensor::empty(y_shape, DType::F32, x0.device());
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const int64_t li = xs[i].value().dim(ax);
+    narrow_into(y, xs[i].value(), {outer, li, inner, li, 0, len, offsets[i]}, false);
+  }
+  return make_var(
+      y, xs,
+      [xs, offsets, outer, inner, len, ax](const Tensor& dy) {
+        for (size_t i = 0; i < xs.size(); ++i) {
+          if (!xs[i].requires_grad()) continue;
+          const int64_t li = xs[i].value().dim(ax);
+          narrow_into(grad_buffer(xs[i]), dy, {outer, li, inner, len, offsets[i], li, 0}, true);
+        }
+      },
+      "concat");
+}
+
+Var slice(const Var& x, int axis, int64_t start, int64_t length) {
+  const Tensor& xv = x.value();
+  MGR_CHECK(xv.dtype() == DType::F32, "slice: f32 input expected, got " << xv.str());
+  MGR_CHECK(xv.ndim() >= 1, "slice: input must have at least one dimension, got " << xv.str());
+  const int ax = normalize_axis(axis, xv.ndim(), "slice", xv);
+  const int64_t n = xv.dim(ax);
+  const int64_t s = start < 0 ? start + n : start;
+  MGR_CHECK(s >= 0 && s <= n && length >= 0 && length <= n - s,
+            "slice: start " << start << ", length " << length << " out of range for axis " << ax
+                            << " (size " << n << ") of " << xv.str());
+  Shape y_shape = xv.shape();
+  y_shape[ax] = length;
+  const int64_t outer = outer_of(y_shape, ax), inner = inner_of(y_shape, ax);
+  Tensor y = Tensor::empty(y_shape, DType::F32, xv.device());
+  narrow_into(y, xv, {outer, length, inner, n, s, length, 0}, false);
+  return make_var(
+      y, {x},
+      [x, outer, inner, n, s, length](const Tensor& dy) {
+        narrow_into(grad_buffer(x), dy, {outer, length, inner, length, 0, n, s}, true);
+      },
+      "slice");
 }
 
 }  // namespace mgr::ops

@@ -1,5 +1,7 @@
 #include "kernels/cpu/permute.h"
 
+#include <algorithm>
+
 namespace mgr::kernels::cpu {
 
 void permute(float* y, const float* x, const int64_t* in_shape, const int* perm, int ndim,
@@ -43,6 +45,20 @@ void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t
     float* dst = dx + middle_row(o, t_len, inner, t);
     const float* src = dy + o * inner;
     for (int64_t i = 0; i < inner; ++i) dst[i] += src[i];
+  }
+}
+
+void narrow_copy(float* y, const float* x, const NarrowPlan& p, bool accumulate) {
+  const int64_t row = p.len * p.inner;
+  if (row == 0) return;
+  for (int64_t o = 0; o < p.outer; ++o) {
+    const float* src = x + middle_row(o, p.x_len, p.inner, p.x_start);
+    float* dst = y + middle_row(o, p.y_len, p.inner, p.y_start);
+    if (accumulate) {
+      for (int64_t i = 0; i < row; ++i) dst[i] += src[i];
+    } else {
+      std::copy(src, src + row, dst);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
-// Layout kernels (CPU reference): general permutation of up to 6 dimensions, and selecting
-// one index of a middle dimension ([outer, T, inner] -> [outer, inner]).
+// Layout kernels (CPU reference): general permutation of up to 6 dimensions, selecting one
+// index of a middle dimension ([outer, T, inner] -> [outer, inner]), and copying a block of a
+// middle dimension between two such arrays (concat, slice).
 #pragma once
 
 #include <cstdint>
@@ -19,5 +20,9 @@ void select_middle(float* y, const float* x, int64_t outer, int64_t t_len, int64
 // dx[o, t, i] += dy[o, i].
 void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t_len, int64_t inner,
                             int64_t t);
+
+// The block copy of concat and slice (kernels/shared/permute_index.h, NarrowPlan):
+// y[o, y_start + k, i] = x[o, x_start + k, i] for k < len (y += ... when accumulate).
+void narrow_copy(float* y, const float* x, const NarrowPlan& plan, bool accumulate);
 
 }  // namespace mgr::kernels::cpu

@@ -98,6 +98,16 @@ void lstm_cell_forward(int H, float* __restrict g, const float* __restrict a,
   }
 }
 
+void tanh_cell_forward(int H, float* __restrict g, const float* __restrict a,
+                       const float* __restrict b_ih, const float* __restrict b_hh,
+                       float* __restrict h) {
+  for (int j = 0; j < H; ++j) {
+    const float v = tanh_approx(g[j] + b_ih[j] + a[j] + b_hh[j]);
+    g[j] = v;
+    h[j] = v;
+  }
+}
+
 // Backward of one batch row of one step. dh: on entry the gradient reaching h from later steps,
 // on return the part of d h_prev that does not go through W_hh. dgx / dgh: gate pre-activation
 // gradients, input and recurrent side.
@@ -139,6 +149,16 @@ void lstm_cell_backward(int H, const float* __restrict g, const float* __restric
   }
 }
 
+// dga: the pre-activation gradient (the same on the input and the recurrent side).
+void tanh_cell_backward(int H, const float* __restrict g, const float* __restrict dy,
+                        float* __restrict dh, float* __restrict dga) {
+  for (int j = 0; j < H; ++j) {
+    const float dht = dh[j] + dy[j];
+    dga[j] = dht * (1.f - g[j] * g[j]);
+    dh[j] = 0.f;  // h_prev reaches h only through W_hh
+  }
+}
+
 }  // namespace
 
 void rnn_layer_forward(RnnCell cell, const RnnLayerShape& s, const float* x, const float* w_ih,
@@ -171,6 +191,8 @@ void rnn_layer_forward(RnnCell cell, const RnnLayerShape& s, const float* x, con
       if (cell == RnnCell::GRU) {
         const float* hp = step > 0 ? out + prow * ld_out : zeros.data();
         gru_cell_forward(H, g, a, b_ih, b_hh, hp, state + row * H, out + row * ld_out);
+      } else if (cell == RnnCell::RNN_TANH) {
+        tanh_cell_forward(H, g, a, b_ih, b_hh, out + row * ld_out);
       } else {
         const float* cp = step > 0 ? state + prow * H : zeros.data();
         lstm_cell_forward(H, g, a, b_ih, b_hh, cp, state + row * H, out + row * ld_out);
@@ -185,14 +207,15 @@ void rnn_layer_backward(RnnCell cell, const RnnLayerShape& s, const float* x, co
                         float* dw_ih, float* dw_hh, float* db_ih, float* db_hh) {
   const int B = s.batch, T = s.time, H = s.hidden, G = rnn_gate_count(cell), GH = G * H;
   const int64_t BT = int64_t(B) * T;
-  const bool gru = cell == RnnCell::GRU;
+  const bool gru = cell == RnnCell::GRU, lstm = cell == RnnCell::LSTM;
   // Gradients of the gate pre-activations, input side (dgx) and recurrent side (dgh). They differ
-  // only for the GRU's n gate, whose recurrent term is scaled by r; for the LSTM they coincide.
+  // only for the GRU's n gate, whose recurrent term is scaled by r; for the LSTM and the tanh
+  // cell they coincide.
   std::vector<float> dgx(static_cast<size_t>(BT) * GH);
   std::vector<float> dgh_store(gru ? static_cast<size_t>(BT) * GH : 0);
   float* dgh = gru ? dgh_store.data() : dgx.data();
   std::vector<float> dh(static_cast<size_t>(B) * H, 0.f);  // gradient reaching h_t from later steps
-  std::vector<float> dc(gru ? 0 : static_cast<size_t>(B) * H, 0.f);
+  std::vector<float> dc(lstm ? static_cast<size_t>(B) * H : 0, 0.f);
   const std::vector<float> zeros(static_cast<size_t>(H), 0.f);  // the initial state, see forward
   if (dh_last) std::copy(dh_last, dh_last + static_cast<int64_t>(B) * H, dh.begin());
 
@@ -202,12 +225,14 @@ void rnn_layer_backward(RnnCell cell, const RnnLayerShape& s, const float* x, co
     for (int b = 0; b < B; ++b) {
       const int64_t row = int64_t(b) * T + t, prow = int64_t(b) * T + tp;
       const float* g = gates + row * GH;
-      const float* st = state + row * H;
+      const float* st = state ? state + row * H : nullptr;
       const float* dy = dout + row * ld_out;
       float* dhb = dh.data() + int64_t(b) * H;
       if (gru) {
         const float* hp = step > 0 ? out + prow * ld_out : zeros.data();
         gru_cell_backward(H, g, st, hp, dy, dhb, dgx.data() + row * GH, dgh + row * GH);
+      } else if (cell == RnnCell::RNN_TANH) {
+        tanh_cell_backward(H, g, dy, dhb, dgx.data() + row * GH);
       } else {
         const float* cp = step > 0 ? state + prow * H : zeros.data();
         lstm_cell_backward(H, g, st, cp, dy, dhb, dc.data() + int64_t(b) * H,

@@ -41,6 +41,20 @@ __global__ void select_middle_backward_kernel(float* dx, const float* dy, int64_
   }
 }
 
+// One thread per element of the [outer, len, inner] block; offsets from narrow_offsets.
+__global__ void narrow_copy_kernel(float* y, const float* x, int64_t n, NarrowPlan plan,
+                                   bool accumulate) {
+  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < n;
+       e += int64_t(gridDim.x) * blockDim.x) {
+    int64_t src = 0, dst = 0;
+    narrow_offsets(e, plan, &src, &dst);
+    if (accumulate)
+      y[dst] += x[src];
+    else
+      y[dst] = x[src];
+  }
+}
+
 }  // namespace
 
 void permute(float* y, const float* x, const int64_t* in_shape, const int* perm, int ndim,
@@ -66,6 +80,14 @@ void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t
   select_middle_backward_kernel<<<grid_for(outer * inner), 256, 0, stream>>>(dx, dy, outer, t_len,
                                                                              inner, t);
   MGR_CUDA_LAUNCH_CHECK("select_middle_backward_kernel");
+}
+
+void narrow_copy(float* y, const float* x, const NarrowPlan& plan, bool accumulate,
+                 cudaStream_t stream) {
+  const int64_t n = plan.outer * plan.len * plan.inner;
+  if (n == 0) return;
+  narrow_copy_kernel<<<grid_for(n), 256, 0, stream>>>(y, x, n, plan, accumulate);
+  MGR_CUDA_LAUNCH_CHECK("narrow_copy_kernel");
 }
 
 }  // namespace mgr::kernels::cuda

@@ -16,4 +16,7 @@ void select_middle(float* y, const float* x, int64_t outer, int64_t t_len, int64
 void select_middle_backward(float* dx, const float* dy, int64_t outer, int64_t t_len, int64_t inner,
                             int64_t t, cudaStream_t stream);
 
+void narrow_copy(float* y, const float* x, const NarrowPlan& plan, bool accumulate,
+                 cudaStream_t stream);
+
 }  // namespace mgr::kernels::cuda

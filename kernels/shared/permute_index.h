@@ -56,4 +56,23 @@ MGR_HOST_DEVICE inline int64_t middle_row(int64_t o, int64_t t_len, int64_t inne
   return (o * t_len + t) * inner;
 }
 
+// narrow_copy (concat and slice, forward and backward) copies a block of `len` indices of the
+// middle dimension: y [outer, y_len, inner] at y_start .. y_start + len from
+// x [outer, x_len, inner] at x_start .. x_start + len. Element e of the block (row-major over
+// [outer, len, inner]) reads x at *src and writes y at *dst. The CPU twin copies whole rows of
+// len * inner contiguous floats from middle_row(o, x_len, inner, x_start) to
+// middle_row(o, y_len, inner, y_start), the same offsets.
+struct NarrowPlan {
+  int64_t outer = 0, len = 0, inner = 0;
+  int64_t x_len = 0, x_start = 0, y_len = 0, y_start = 0;
+};
+
+MGR_HOST_DEVICE inline void narrow_offsets(int64_t e, const NarrowPlan& p, int64_t* src,
+                                           int64_t* dst) {
+  const int64_t row = p.len * p.inner;
+  const int64_t o = e / row, r = e - o * row;
+  *src = middle_row(o, p.x_len, p.inner, p.x_start) + r;
+  *dst = middle_row(o, p.y_len, p.inner, p.y_start) + r;
+}
+
 }  // namespace mgr::kernels

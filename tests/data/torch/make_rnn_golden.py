@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Reference values for mgr's GRU/LSTM op (tests/test_rnn.cpp), computed by PyTorch.
+"""Reference values for mgr's GRU/LSTM/tanh-RNN op (tests/test_rnn.cpp), computed by PyTorch.
 
 Run with Debian's python (torch 1.13):  /usr/bin/python3 tests/data/torch/make_rnn_golden.py
-For each case it builds torch.nn.GRU / torch.nn.LSTM(batch_first=True) with weights drawn from a
+For each case it builds torch.nn.GRU / torch.nn.LSTM / torch.nn.RNN(nonlinearity='tanh',
+batch_first=True) with weights drawn from a
 fixed numpy seed, runs x through it (zero initial state) and backpropagates
 loss = sum(output * R) + sum(h_n * Rh) for fixed R, Rh. Everything is written to one JSON file per
 case (rnn_<mode>_l<layers>_<uni|bi>.json): flat float lists in row-major order plus shapes.
@@ -16,8 +17,10 @@ import numpy as np
 import torch
 
 B, T, IN, H = 2, 4, 5, 3
-CASES = [(mode, layers, bi) for mode in ("gru", "lstm") for layers, bi in
+# The "rnn" cases come last so that the seeds (100 + index) of the GRU/LSTM cases are unchanged.
+CASES = [(mode, layers, bi) for mode in ("gru", "lstm", "rnn") for layers, bi in
          ((1, False), (1, True), (2, False), (2, True))]
+CLASSES = {"gru": torch.nn.GRU, "lstm": torch.nn.LSTM, "rnn": torch.nn.RNN}
 
 
 def f32(a):
@@ -26,8 +29,9 @@ def f32(a):
 
 def make_case(mode, layers, bi, seed):
     rng = np.random.default_rng(seed)
-    cls = torch.nn.GRU if mode == "gru" else torch.nn.LSTM
-    net = cls(IN, H, num_layers=layers, bidirectional=bi, batch_first=True).double()
+    kwargs = {"nonlinearity": "tanh"} if mode == "rnn" else {}
+    net = CLASSES[mode](IN, H, num_layers=layers, bidirectional=bi, batch_first=True,
+                        **kwargs).double()
     params = {}
     with torch.no_grad():
         for name, p in net.named_parameters():
