@@ -11,14 +11,13 @@
 
 namespace mgr::optim {
 
-Adam::Adam(std::vector<Var*> params, AdamOptions o) : params_(std::move(params)), opt_(o) {
+Adam::Adam(std::vector<Var*> params, AdamOptions o)
+    : Optimizer(std::move(params), "Adam"), opt_(o) {
   MGR_CHECK(opt_.lr >= 0.f, "Adam: negative learning rate " << opt_.lr);
   MGR_CHECK(opt_.beta1 >= 0.f && opt_.beta1 < 1.f && opt_.beta2 >= 0.f && opt_.beta2 < 1.f,
             "Adam: betas must lie in [0, 1), got " << opt_.beta1 << ", " << opt_.beta2);
   MGR_CHECK(opt_.eps >= 0.f && opt_.weight_decay >= 0.f, "Adam: eps and weight_decay must be >= 0");
   for (Var* p : params_) {
-    MGR_CHECK(p && p->defined() && p->requires_grad() && p->value().dtype() == DType::F32,
-              "Adam: every parameter must be a defined f32 Var that requires a gradient");
     m_.push_back(Tensor::zeros_like(p->value()));
     v_.push_back(Tensor::zeros_like(p->value()));
   }
@@ -66,10 +65,6 @@ void Adam::step() {
   }
 }
 
-void Adam::zero_grad() {
-  for (Var* p : params_) p->zero_grad();
-}
-
 std::vector<Tensor*> Adam::state_tensors() {
   std::vector<Tensor*> out;
   for (size_t i = 0; i < params_.size(); ++i) {
@@ -79,9 +74,9 @@ std::vector<Tensor*> Adam::state_tensors() {
   return out;
 }
 
-void Adam::set_steps(int64_t s) {
-  MGR_CHECK(s >= 0, "Adam::set_steps: negative step count " << s);
-  steps_ = s;
+void Adam::set_lr(float lr) {
+  MGR_CHECK(lr >= 0.f, "Adam: negative learning rate " << lr);
+  opt_.lr = lr;
 }
 
 }  // namespace mgr::optim

@@ -4,9 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
-#include "framework/autograd/var.h"
+#include "framework/optim/optimizer.h"
 
 namespace mgr::optim {
 
@@ -14,7 +15,7 @@ struct AdamOptions {
   float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-7f, weight_decay = 0.f;
 };
 
-class Adam {
+class Adam final : public Optimizer {
  public:
   // The parameters must outlive the optimiser (Module keeps them at stable addresses). The
   // moments are allocated at once, zero, on each parameter's device; if a parameter later moves
@@ -24,24 +25,21 @@ class Adam {
   // One update of every parameter that has a gradient; parameters without one are skipped
   // (their moments are untouched). The step count is shared by all parameters and feeds the
   // bias correction.
-  void step();
-  void zero_grad();
+  void step() override;
 
-  // Checkpoint state: number of steps taken, and the moments in parameter order
+  // Checkpoint state: steps() (feeds the bias correction), and the moments in parameter order
   // [m_0, v_0, m_1, v_1, ...] (m: first moment, v: second moment; same shapes as the params).
   // Restore by copying into the pointed-to tensors (or assigning tensors of the same shape).
-  int64_t steps() const { return steps_; }
-  std::vector<Tensor*> state_tensors();
-  void set_steps(int64_t s);
+  std::vector<Tensor*> state_tensors() override;
+  std::string name() const override { return "adam"; }
 
   const AdamOptions& options() const { return opt_; }
-  void set_lr(float lr) { opt_.lr = lr; }
+  float lr() const override { return opt_.lr; }
+  void set_lr(float lr) override;
 
  private:
-  std::vector<Var*> params_;
   std::vector<Tensor> m_, v_;
   AdamOptions opt_;
-  int64_t steps_ = 0;
 };
 
 }  // namespace mgr::optim
