@@ -54,11 +54,11 @@ TEST(Config, ValidFileParses) {
   EXPECT_EQ(c.features.mel_scale, "htk");
   EXPECT_EQ(c.features.mel_norm, "none");
   EXPECT_DOUBLE_EQ(c.features.fmax, 8000.0);
-  EXPECT_EQ(c.model.conv_channels, (std::vector<int>{16, 32, 64}));  // block sequence
-  EXPECT_EQ(c.model.pool, (std::vector<int>{2, 2, 2}));              // flow sequence
-  EXPECT_EQ(c.model.activation, "leaky_relu");
-  EXPECT_EQ(c.model.rnn, "lstm");
-  EXPECT_EQ(c.model.dense, 0);
+  ASSERT_EQ(c.model.layers.size(), 9u);
+  EXPECT_EQ(c.model.layers[3].name, "c2");  // a block mapping among flow mappings
+  ASSERT_NE(c.model.layers[3].find("channels"), nullptr);
+  EXPECT_EQ(*c.model.layers[3].find("channels"), "32");
+  EXPECT_EQ(c.model.layers[7].type, "lstm");
   EXPECT_DOUBLE_EQ(c.train.lr, 3e-4);
   EXPECT_EQ(c.train.batch_size, 16);
   EXPECT_EQ(c.train.epochs, 2);
@@ -83,8 +83,8 @@ TEST(Config, DefaultsAreValidAndFillMissingSections) {
 TEST(Config, UnknownKeyNamesFileLineColumnAndSuggests) {
   const std::string path = fixture("misspelled_key.yaml");
   const std::string msg = error_of([&] { load_experiment(path); });
-  EXPECT_THAT(msg, HasSubstr(path + ":4:3: unknown key 'model.conv_chanels' (did you mean "
-                                    "'conv_channels'?)"));
+  EXPECT_THAT(msg, HasSubstr(path + ":3:3: unknown key 'model.layer' (did you mean "
+                                    "'layers'?)"));
 }
 
 TEST(Config, UnknownKeyInTheWrongSectionSuggestsTheFullPath) {
@@ -114,17 +114,14 @@ TEST(Config, WrongTypeNamesKeyAndExpectation) {
                         "\"maybe\""));
   EXPECT_THAT(parse_error("seed: -1\n"),
               HasSubstr("exp.yaml:1:1: seed: expected a non-negative integer, got \"-1\""));
-  EXPECT_THAT(parse_error("model:\n  conv_channels: 32\n"),
-              HasSubstr("exp.yaml:2:3: model.conv_channels: expected a list of integers, "
-                        "non-empty, each >= 1, got \"32\""));
   EXPECT_THAT(parse_error("name:\n  first: a\n"),
               HasSubstr("exp.yaml:1:1: name: expected a string, non-empty, without '/', got a "
                         "mapping"));
   EXPECT_THAT(parse_error("train:\n  lr:\n"),
               HasSubstr("exp.yaml:2:3: train.lr: expected a number > 0, got nothing (null)"));
   // A bad list element is pointed at where it stands.
-  EXPECT_THAT(parse_error("model:\n  conv_channels: [16, x, 64]\n"),
-              HasSubstr("exp.yaml:2:23: model.conv_channels[1]: expected an integer, got \"x\""));
+  EXPECT_THAT(parse_error("data:\n  split_fractions: [0.8, x, 0.1]\n"),
+              HasSubstr("exp.yaml:2:26: data.split_fractions[1]: expected a number, got \"x\""));
   // A section that is not a mapping.
   EXPECT_THAT(parse_error("train: 5\n"),
               HasSubstr("exp.yaml:1:1: train: expected a mapping of keys, got \"5\""));
@@ -135,20 +132,18 @@ TEST(Config, WrongTypeNamesKeyAndExpectation) {
 TEST(Config, OutOfRangeNamesKeyAndAllowedRange) {
   EXPECT_THAT(parse_error("train:\n  epochs: 0\n"),
               HasSubstr("exp.yaml:2:3: train.epochs: expected an integer >= 1, got 0"));
-  EXPECT_THAT(parse_error("model:\n  dropout: 1\n"),
-              HasSubstr("exp.yaml:2:3: model.dropout: expected a number in [0, 1), got 1.0"));
+  EXPECT_THAT(parse_error("train:\n  momentum: 1\n"),
+              HasSubstr("exp.yaml:2:3: train.momentum: expected a number in [0, 1), got 1.0"));
   EXPECT_THAT(parse_error("data:\n  sample_rate: 500\n"),
               HasSubstr("data.sample_rate: expected an integer in [1000, 192000], got 500"));
   EXPECT_THAT(parse_error("train:\n  lr: -1e-3\n"),
               HasSubstr("train.lr: expected a number > 0, got -0.001"));
   EXPECT_THAT(parse_error("train:\n  lr: .nan\n"), HasSubstr("train.lr: expected a number > 0"));
-  EXPECT_THAT(parse_error("model:\n  conv_kernel: 4\n"),
-              HasSubstr("model.conv_kernel: expected an integer >= 1, odd, got 4"));
-  EXPECT_THAT(parse_error("model:\n  conv_channels: []\n  pool: []\n"),
-              HasSubstr("model.conv_channels: expected a list of integers, non-empty, each >= 1, "
-                        "got []"));
-  EXPECT_THAT(parse_error("model:\n  pool: [2, 0]\n"),
-              HasSubstr("model.pool: expected a list of integers, each >= 1, got [2, 0]"));
+  EXPECT_THAT(parse_error("features:\n  delta_width: 4\n"),
+              HasSubstr("features.delta_width: expected an integer >= 3, odd, got 4"));
+  EXPECT_THAT(parse_error("evaluation:\n  vote_thresholds: [5, 0]\n"),
+              HasSubstr("evaluation.vote_thresholds: expected a list of integers, each >= 1, got "
+                        "[5, 0]"));
   EXPECT_THAT(parse_error("data:\n  split_fractions: [0.8, 0.1, 0.2]\n"),
               HasSubstr("exp.yaml:2:3: data.split_fractions: expected a list of numbers, 3 "
                         "entries, each > 0, summing to 1 (within 1e-6), got [0.8, 0.1, 0.2]"));
@@ -196,9 +191,6 @@ TEST(Config, CrossFieldRulesNameBothKeys) {
               HasSubstr("exp.yaml:2:3: features.fmin: must be < the effective features.fmax"));
   EXPECT_THAT(parse_error("features:\n  win_length: 4096\n"),
               HasSubstr("features.win_length: must be <= features.n_fft = 2048, got 4096"));
-  EXPECT_THAT(parse_error("model:\n  conv_channels: [8, 16, 32]\n"),
-              HasSubstr("exp.yaml:2:3: model.pool: must have one entry per conv block: "
-                        "model.conv_channels has 3, model.pool has 2"));
   // The rule is reported where the user set the other key when the first is a default.
   EXPECT_THAT(parse_error("features:\n  n_fft: 128\n"),
               HasSubstr("exp.yaml:2:3: features.n_mels: must be <= features.n_fft / 2 + 1 = 65"));
@@ -208,18 +200,18 @@ TEST(Config, CrossFieldRulesNameBothKeys) {
               HasSubstr("data.clip_seconds: must be <= data.synthetic.track_seconds = 2"));
   EXPECT_NO_THROW(parse_experiment("data:\n  source: gtzan\n  synthetic:\n    track_seconds: 2\n",
                                    "gtzan.yaml"));
-  EXPECT_THAT(parse_error("features:\n  n_mels: 4\nmodel:\n  pool: [4, 4]\n"),
-              HasSubstr("model.pool: product of pool sizes = 16 exceeds features.n_mels = 4"));
-  EXPECT_THAT(parse_error("features:\n  hop_length: 32768\n"),
-              HasSubstr("model.pool: product of pool sizes = 4 exceeds the 3 frames"));
+  // The default CRNN's pools do not fit a 4-band input: the graph says which layer.
+  EXPECT_THAT(parse_error("features:\n  n_mels: 2\n"),
+              HasSubstr("layer 'pool2' (max_pool): size: the window 2x2 is larger than the input "
+                        "[64, 1, 65]"));
 }
 
 TEST(Config, AllProblemsAreReportedTogether) {
   const std::string msg =
-      parse_error("trian:\n  epochs: 2\nmodel:\n  rnn: rnn\ntrain:\n  epochs: 0\n");
+      parse_error("trian:\n  epochs: 2\ntrain:\n  optimizer: sdg\n  epochs: 0\n");
   EXPECT_THAT(msg, HasSubstr("exp.yaml:1:1: unknown key 'trian' (did you mean 'train'?)"));
-  EXPECT_THAT(msg, HasSubstr("exp.yaml:4:3: model.rnn: expected one of {gru, lstm}"));
-  EXPECT_THAT(msg, HasSubstr("exp.yaml:6:3: train.epochs: expected an integer >= 1, got 0"));
+  EXPECT_THAT(msg, HasSubstr("exp.yaml:4:3: train.optimizer: expected one of {adam, sgd}"));
+  EXPECT_THAT(msg, HasSubstr("exp.yaml:5:3: train.epochs: expected an integer >= 1, got 0"));
 }
 
 TEST(Config, DuplicateKeyIsAnError) {
@@ -244,27 +236,29 @@ TEST(Config, MissingFileIsAnError) {
 TEST(ConfigOverrides, ApplyInOrderAfterTheFile) {
   const ExperimentConfig c = load_experiment(
       fixture("crnn_small.yaml"),
-      {"train.epochs=5", "train.epochs=7", "data.root=/x/gtzan", "model.conv_channels=[8, 8]",
-       "model.pool=[1,2]", "features.center=true", "data.synthetic.seed=9",
+      {"train.epochs=5", "train.epochs=7", "data.root=/x/gtzan", "model.layers.c1.channels=8",
+       "model.layers.p1.size=[1,2]", "features.center=true", "data.synthetic.seed=9",
        "data.genres=[jazz, pop]", "paper=\"\"", " train.lr = 0.01"});
   EXPECT_EQ(c.train.epochs, 7);
   EXPECT_EQ(c.data.root, "/x/gtzan");
-  EXPECT_EQ(c.model.conv_channels, (std::vector<int>{8, 8}));
-  EXPECT_EQ(c.model.pool, (std::vector<int>{1, 2}));
+  EXPECT_EQ(*c.model.layers[0].find("channels"), "8");
+  EXPECT_EQ(*c.model.layers[2].find("size"), "[1, 2]");
+  EXPECT_EQ(c.model.layers[0].at("channels"), "--set model.layers.c1.channels=8");
   EXPECT_TRUE(c.features.center);
   EXPECT_EQ(c.data.synthetic.seed, 9u);
   EXPECT_EQ(c.data.genres, (std::vector<std::string>{"jazz", "pop"}));
   EXPECT_EQ(c.paper, "");
   EXPECT_DOUBLE_EQ(c.train.lr, 0.01);
-  EXPECT_EQ(c.model.rnn, "lstm");  // untouched keys keep the file's values
+  EXPECT_EQ(*c.model.layers[7].find("units"), "32");  // untouched keys keep the file's values
 }
 
 TEST(ConfigOverrides, ValidationSeesTheFinalValues) {
-  // The file's three conv blocks need three pool sizes: both overrides together are valid,
-  // and a file value out of range may be fixed by an override.
-  const ExperimentConfig c = parse_experiment("model:\n  conv_channels: [8, 16, 32]\n", "f.yaml",
-                                              {"model.pool=[2, 2, 2]"});
-  EXPECT_EQ(c.model.pool.size(), 3u);
+  // A graph that does not fit (pool2 larger than its 1-row input) is fixed by an override of
+  // another layer: only the final network is checked. A file value out of range may be fixed
+  // by an override too.
+  const ExperimentConfig c =
+      parse_experiment("features:\n  n_mels: 2\n", "f.yaml", {"model.layers.pool1.size=[1, 2]"});
+  EXPECT_EQ(*c.model.layers[2].find("size"), "[1, 2]");
   EXPECT_EQ(parse_experiment("train:\n  epochs: 0\n", "f.yaml", {"train.epochs=1"}).train.epochs,
             1);
 }
@@ -289,13 +283,14 @@ TEST(ConfigOverrides, BadValueNamesTheOverride) {
               HasSubstr("--set train.epochs=abc: expected an integer >= 1, got \"abc\""));
   EXPECT_THAT(parse_error("", {"train.epochs=0"}),
               HasSubstr("--set train.epochs=0: expected an integer >= 1, got 0"));
-  EXPECT_THAT(parse_error("", {"model.conv_channels=[16, x]"}),
-              HasSubstr("--set model.conv_channels=[16, x]: model.conv_channels[1]: expected an "
-                        "integer, got \"x\""));
+  EXPECT_THAT(parse_error("", {"model.layers.conv1.kernel=[3, x]"}),
+              HasSubstr("--set model.layers.conv1.kernel=[3, x]: layer 'conv1' (conv2d): kernel: "
+                        "expected an integer or a list [height, width] of integers >= 1, got a "
+                        "list of 2"));
   EXPECT_THAT(parse_error("", {"features.window=hanning"}),
               HasSubstr("--set features.window=hanning: expected one of {hann, hamming}"));
-  EXPECT_THAT(parse_error("", {"model.pool=[2, 2"}),
-              HasSubstr("--set model.pool=[2, 2: the value is not valid YAML"));
+  EXPECT_THAT(parse_error("", {"model.layers.pool1.size=[2, 2"}),
+              HasSubstr("--set model.layers.pool1.size=[2, 2: the value is not valid YAML"));
   EXPECT_THAT(parse_error("", {"data.root="}),
               HasSubstr("--set data.root=: expected a string, non-empty, got nothing (null)"));
   // A cross-field complaint is reported at the override that set the key.

@@ -30,10 +30,16 @@ config::ExperimentConfig small_config(const std::string& corpus) {
   c.features.hop_length = 256;
   c.features.n_mels = 40;
   c.features.cache_dir = (fs::path(corpus).parent_path() / "cache").string();  // in the temp folder
-  c.model.conv_channels = {8, 16};
-  c.model.rnn_hidden = 32;
-  c.model.dense = 32;
-  c.model.dropout = 0.1;
+  // The default network (paper 001's CRNN), narrower: layers are addressed by name.
+  auto set = [&](const char* layer, const char* key, const char* value) {
+    for (auto& l : c.model.layers)
+      if (l.name == layer) l.set(key, value, "test");
+  };
+  set("conv1", "channels", "8");
+  set("conv2", "channels", "16");
+  set("gru", "units", "32");
+  set("dense", "units", "32");
+  set("dropout", "rate", "0.1");
   c.train.batch_size = 16;
   c.train.epochs = 12;
   c.train.lr = 3e-3;
@@ -63,9 +69,9 @@ TEST(EndToEnd, CrnnLearnsSyntheticGenresAndIsDeterministic) {
   EXPECT_EQ(a.metrics["test"], b.metrics["test"]) << "same seed, same metrics";
   EXPECT_EQ(a.metrics["history"], b.metrics["history"]);
 
-  for (const char* f :
-       {"config.yaml", "environment.json", "history.csv", "metrics.json", "best_model.h5",
-        "table_row.md", "learning_curves.svg", "confusion_clip.svg", "confusion_track.csv"})
+  for (const char* f : {"config.yaml", "environment.json", "history.csv", "metrics.json",
+                        "best_model.h5", "model_summary.txt", "table_row.md", "learning_curves.svg",
+                        "confusion_clip.svg", "confusion_track.csv"})
     EXPECT_TRUE(fs::exists(tmp / "run1" / f)) << f;
   // The resolved config written into the run directory reads back to the same experiment.
   const config::ExperimentConfig back =

@@ -166,6 +166,8 @@ config::FeatureConfig changed(const config::FeatureConfig& base, const std::stri
     f.cache_dir = "elsewhere";
   else if (key == "cache_compression")
     f.cache_compression = 4;
+  else if (key == "crop_frames")
+    f.crop_frames = 2;
   else if (key != "type")
     ADD_FAILURE() << "no alternative value for features." << key;
   return f;
@@ -190,7 +192,11 @@ TEST(FeaturePipeline, DescribeHoldsExactlyTheParametersThatChangeTheNumbers) {
       const config::FeatureConfig f = changed(base, key);
       FeaturePipeline p(f, sr, Device::cpu());
       const bool in_list = std::find(listed.begin(), listed.end(), key) != listed.end();
-      if (in_list || key == "upload") {
+      // upload and (for time-frequency types) crop_frames apply to every stage: the pipeline
+      // lists them itself.
+      const bool pipeline_level =
+          key == "upload" || (key == "crop_frames" && !features::feature_stage(type).clip_level);
+      if (in_list || pipeline_level) {
         EXPECT_NE(p.describe(), p0.describe());
       } else {
         EXPECT_EQ(p.describe(), p0.describe());

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "framework/config/layer_spec.h"
+
 namespace mgr::config {
 
 struct SyntheticConfig {
@@ -25,6 +27,7 @@ struct DataConfig {
   double clip_hop_seconds = 3.0;           // hop between clip starts (== clip_seconds: no overlap)
   std::string split = "track_stratified";  // track_stratified | random_clips (leaky)
   std::vector<double> split_fractions = {0.8, 0.1, 0.1};  // train, validation, test
+  int max_clips_per_track = 0;  // keep the first N clips of each track; 0: all
   SyntheticConfig synthetic;
 };
 
@@ -59,6 +62,7 @@ struct FeatureConfig {
   int tempogram_win = 384;          // autocorrelation window (frames) of the onset envelope
   int beat_histogram_bins = 161;    // rhythm: BPM bins from 40 to 200
   int low_energy_frames = 0;        // spectral: low-energy reference frames (0: whole clip)
+  int crop_frames = 0;  // time-frequency types: keep the first N frames of each clip; 0: all
   std::string normalize = "global";  // none | global (one mean/std) | per_band (train split)
   std::string upload = "float32";    // audio sent to the device as float32 | int16
   std::string mode = "precomputed";  // precomputed (table + cache) | on_the_fly (per batch)
@@ -68,29 +72,40 @@ struct FeatureConfig {
   int cache_compression = 0;  // gzip level of the cached features; 0: none
 };
 
+// The network as data: a list of named layers (framework/graph/; docs/config.md lists every
+// layer type and its keys). The default is paper 001's CRNN (experiments/crnn_gru.yaml).
+std::vector<LayerSpec> default_model_layers();
+
 struct ModelConfig {
-  std::string type = "crnn";  // crnn
-  std::vector<int> conv_channels = {32, 64};
-  int conv_kernel = 3;
-  std::vector<int> pool = {2, 2};   // max-pool size per block (square, stride = size)
-  std::string activation = "relu";  // relu | leaky_relu
-  std::string rnn = "gru";          // gru | lstm
-  int rnn_hidden = 64;
-  int rnn_layers = 1;
-  int dense = 64;  // hidden dense layer before the classifier; 0: none
-  double dropout = 0.3;
+  std::vector<LayerSpec> layers = default_model_layers();
 };
 
 struct TrainConfig {
-  std::string optimizer = "adam";  // adam
+  std::string optimizer = "adam";  // adam | sgd
   double lr = 1e-3;
   double beta1 = 0.9;
   double beta2 = 0.999;
-  double eps = 1e-7;  // Keras' default, the papers' framework
+  double eps = 1e-7;      // Keras' default, the papers' framework
+  double momentum = 0.9;  // sgd
+  bool nesterov = false;  // sgd
   double weight_decay = 0.0;
+  std::string lr_schedule = "constant";  // constant | linear (to 0) | step | cosine
+  int lr_step_every = 0;                 // step: decay every N units of lr_step_unit
+  std::string lr_step_unit = "epoch";    // epoch | iteration
+  double lr_gamma = 0.1;                 // step: factor per decay
+  double lr_min = 0.0;                   // cosine: final learning rate
+  double clip_grad_norm = 0.0;           // clip the global gradient L2 norm to this; 0: off
   int batch_size = 64;
   int epochs = 25;
-  int log_every = 20;  // steps between progress lines
+  int iterations = 0;               // > 0: train for this many optimiser steps instead of `epochs`
+  int early_stopping_patience = 0;  // stop after N epochs without a better validation accuracy
+  int log_every = 20;               // steps between progress lines
+};
+
+struct EvaluationConfig {
+  // Track decisions by a vote of the clips (paper 003, Table 2): thresholds T on the clip votes,
+  // reported under both readings (plurality reaches T; true genre reaches T). Empty: none.
+  std::vector<int> vote_thresholds;
 };
 
 struct ExperimentConfig {
@@ -103,6 +118,7 @@ struct ExperimentConfig {
   FeatureConfig features;
   ModelConfig model;
   TrainConfig train;
+  EvaluationConfig evaluation;
 };
 
 }  // namespace mgr::config

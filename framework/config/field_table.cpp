@@ -12,6 +12,8 @@
 #include <utility>
 
 #include "framework/config/did_you_mean.h"
+#include "framework/config/layers_yaml.h"
+#include "framework/graph/layer_registry.h"
 
 namespace mgr::config {
 
@@ -354,6 +356,9 @@ std::vector<Field> build_fields() {
       field(KEY(data.split_fractions), "train, validation, test fractions",
             rule<std::vector<double>>("3 entries, each > 0, summing to 1 (within 1e-6)",
                                       valid_split_fractions)),
+      field(KEY(data.max_clips_per_track),
+            "keep only the first N clips of each track (paper 003: 15 pieces); 0: all",
+            at_least(0)),
       // ---- data.synthetic
       field(KEY(data.synthetic.tracks_per_genre), "tracks generated per genre (GTZAN has 100)",
             at_least(1)),
@@ -420,6 +425,10 @@ std::vector<Field> build_fields() {
             "spectral: the low-energy fraction counts frames whose RMS is below the mean RMS of "
             "the clip's first N frames (paper 000: 100); 0 takes the whole clip",
             in_closed(0, 1000000)),
+      field(KEY(features.crop_frames),
+            "time-frequency types: keep the first N frames of each clip (paper 002: 1280); 0: "
+            "all",
+            at_least(0)),
       field(KEY(features.normalize),
             "standardisation with training-split statistics: none, global (one mean and std) or "
             "per_band (one per feature row)",
@@ -443,32 +452,48 @@ std::vector<Field> build_fields() {
       field(KEY(features.cache_dir), "folder of the feature cache files", non_empty()),
       field(KEY(features.cache_compression), "gzip level of the cached features; 0: none",
             in_closed(0, 9)),
-      // ---- model
-      field(KEY(model.type), "model family", one_of({"crnn"})),
-      field(KEY(model.conv_channels), "output channels of each conv block", non_empty_list<int>(),
-            each(at_least(1))),
-      field(KEY(model.conv_kernel), "conv kernel size (square, 'same' padding)", at_least(1),
-            rule<int>("odd", [](const int& v) { return v % 2 == 1; })),
-      field(KEY(model.pool), "max-pool size after each conv block (square, stride = size)",
-            each(at_least(1))),
-      field(KEY(model.activation), "activation after each conv block",
-            one_of({"relu", "leaky_relu"})),
-      field(KEY(model.rnn), "recurrent layer over time", one_of({"gru", "lstm"})),
-      field(KEY(model.rnn_hidden), "hidden units of the recurrent layer", at_least(1)),
-      field(KEY(model.rnn_layers), "stacked recurrent layers", at_least(1)),
-      field(KEY(model.dense), "hidden dense units before the classifier; 0: none", at_least(0)),
-      field(KEY(model.dropout), "dropout probability before the dense layers",
-            in_half_open(0.0, 1.0)),
       // ---- train
-      field(KEY(train.optimizer), "optimiser", one_of({"adam"})),
-      field(KEY(train.lr), "learning rate", greater_than(0.0)),
+      field(KEY(train.optimizer),
+            "optimiser: adam (torch.optim.Adam) or sgd (torch.optim.SGD with momentum)",
+            one_of({"adam", "sgd"})),
+      field(KEY(train.lr), "learning rate (the start value of a schedule)", greater_than(0.0)),
       field(KEY(train.beta1), "Adam first-moment decay", in_half_open(0.0, 1.0)),
       field(KEY(train.beta2), "Adam second-moment decay", in_half_open(0.0, 1.0)),
       field(KEY(train.eps), "Adam epsilon (Keras' default 1e-7)", greater_than(0.0)),
+      field(KEY(train.momentum), "SGD momentum (0: plain SGD)", in_half_open(0.0, 1.0)),
+      field(KEY(train.nesterov), "SGD: Nesterov momentum"),
       field(KEY(train.weight_decay), "L2 weight decay added to the gradient", at_least(0.0)),
+      field(KEY(train.lr_schedule),
+            "learning rate over training: constant, linear (decays to 0 at the last step; "
+            "paper 000), step (times lr_gamma every lr_step_every; paper 003) or cosine (to "
+            "lr_min)",
+            one_of({"constant", "linear", "step", "cosine"})),
+      field(KEY(train.lr_step_every), "step schedule: decay every N epochs or iterations",
+            at_least(0)),
+      field(KEY(train.lr_step_unit), "unit of lr_step_every", one_of({"epoch", "iteration"})),
+      field(KEY(train.lr_gamma), "step schedule: factor applied at each decay",
+            rule<double>("in (0, 1]", [](const double& v) { return v > 0 && v <= 1; })),
+      field(KEY(train.lr_min), "cosine schedule: the final learning rate", at_least(0.0)),
+      field(KEY(train.clip_grad_norm),
+            "clip the global L2 norm of all gradients to this before each step; 0: off",
+            at_least(0.0)),
       field(KEY(train.batch_size), "clips per batch", at_least(1)),
-      field(KEY(train.epochs), "passes over the training split", at_least(1)),
+      field(KEY(train.epochs), "passes over the training split (when iterations is 0)",
+            at_least(1)),
+      field(KEY(train.iterations),
+            "> 0: train for this many optimiser steps (validation after each pass over the "
+            "training split and at the end) instead of epochs",
+            at_least(0)),
+      field(KEY(train.early_stopping_patience),
+            "stop when the validation accuracy has not improved for this many epochs (the best "
+            "checkpoint is kept); 0: off",
+            at_least(0)),
       field(KEY(train.log_every), "steps between progress lines", at_least(1)),
+      // ---- evaluation
+      field(KEY(evaluation.vote_thresholds),
+            "track decisions by clip votes with threshold T (paper 003, Table 2), reported "
+            "under both readings; empty: only the plain majority and mean-probability votes",
+            each(at_least(1))),
   };
 
   // The emitter writes a section header once: a section's fields must be contiguous.
@@ -494,26 +519,10 @@ double effective_fmax(const ExperimentConfig& c) {
   return c.features.fmax > 0 ? c.features.fmax : c.data.sample_rate / 2.0;
 }
 
-int pool_product(const ExperimentConfig& c) {
-  int64_t p = 1;
-  for (int x : c.model.pool) p = std::min<int64_t>(p * std::max(x, 1), INT32_MAX);
-  return static_cast<int>(p);
-}
-
 int frames_per_clip(const ExperimentConfig& c) {
   const int n = clip_samples(c), hop = std::max(c.features.hop_length, 1);
   return c.features.center ? 1 + n / hop
                            : (n >= c.features.n_fft ? 1 + (n - c.features.n_fft) / hop : 0);
-}
-
-// Rows of the time-frequency feature the model's frequency axis sees; 0 for clip-level types.
-int feature_height(const FeatureConfig& f) {
-  if (f.type == "log_mel" || f.type == "mel") return f.n_mels;
-  if (f.type == "mfcc") return f.n_mfcc;
-  if (f.type == "chroma") return f.n_chroma;
-  if (f.type == "stft") return f.n_fft / 2 + 1;
-  if (f.type == "stft_compressed") return 72;
-  return 0;
 }
 
 std::vector<CrossCheck> build_cross_checks() {
@@ -596,44 +605,6 @@ std::vector<CrossCheck> build_cross_checks() {
          return fmt::format("must be <= the {} frames in one clip when features.deltas > 0, got {}",
                             frames_per_clip(c), c.features.delta_width);
        }},
-      {{"model.pool", "model.conv_channels"},
-       "one pool size per conv block",
-       [](const ExperimentConfig& c) -> R {
-         if (c.model.pool.size() == c.model.conv_channels.size()) return std::nullopt;
-         return fmt::format(
-             "must have one entry per conv block: model.conv_channels has {}, "
-             "model.pool has {}",
-             c.model.conv_channels.size(), c.model.pool.size());
-       }},
-      {{"model.pool", "features.type", "features.n_mels", "features.n_mfcc", "features.n_chroma",
-        "features.n_fft"},
-       "product of pool sizes <= the feature's rows (n_mels for log_mel and mel, n_mfcc, n_chroma, "
-       "n_fft / 2 + 1 for stft, 72 for stft_compressed): the frequency axis must not pool away",
-       [](const ExperimentConfig& c) -> R {
-         const int height = feature_height(c.features);
-         if (height == 0 || pool_product(c) <= height) return std::nullopt;
-         const std::string& t = c.features.type;
-         const std::string rows = t == "mfcc"              ? "features.n_mfcc"
-                                  : t == "chroma"          ? "features.n_chroma"
-                                  : t == "stft"            ? "the features.n_fft / 2 + 1 bins"
-                                  : t == "stft_compressed" ? "the 72 compressed bins"
-                                                           : "features.n_mels";
-         return fmt::format(
-             "product of pool sizes = {} exceeds {} = {}: the frequency axis would vanish",
-             pool_product(c), rows, height);
-       }},
-      {{"model.pool", "features.hop_length", "features.n_fft", "features.center",
-        "data.clip_seconds", "data.sample_rate"},
-       "product of pool sizes <= frames per clip (the time axis must not pool away)",
-       [](const ExperimentConfig& c) -> R {
-         const int frames = frames_per_clip(c);
-         if (feature_height(c.features) == 0 || pool_product(c) <= frames) return std::nullopt;
-         return fmt::format(
-             "product of pool sizes = {} exceeds the {} frames in one clip "
-             "(data.clip_seconds, data.sample_rate, features.hop_length): the "
-             "time axis would vanish",
-             pool_product(c), frames);
-       }},
   };
 }
 
@@ -652,8 +623,10 @@ const std::vector<Section>& experiment_sections() {
       {"features",
        "the feature front end, its normalisation and the feature cache (librosa >= 0.10 defaults "
        "unless set)"},
-      {"model", "the CRNN: conv blocks, a recurrent layer over time, a dense head"},
-      {"train", "the optimiser and the training loop"},
+      {"model",
+       "the network as data: model.layers, a list of named layers (see the layer reference)"},
+      {"train", "the optimiser, the learning-rate schedule and the training loop"},
+      {"evaluation", "how clip predictions become track decisions"},
   };
   return sections;
 }
@@ -679,6 +652,7 @@ bool is_section(std::string_view path) {
 
 std::vector<std::string> section_children(std::string_view section) {
   std::vector<std::string> out;
+  if (section == "model") out.push_back("layers");  // model.layers: a list, parsed by the graph
   for (const Field& f : experiment_fields()) {
     if (f.section() == section) out.push_back(f.name());
   }
@@ -721,6 +695,7 @@ std::vector<std::string> differing_keys(const ExperimentConfig& a, const Experim
   for (const Field& f : experiment_fields()) {
     if (!f.equal(a, b)) keys.push_back(f.key);
   }
+  if (!layers_equal(a.model.layers, b.model.layers)) keys.push_back("model.layers");
   return keys;
 }
 
@@ -744,6 +719,13 @@ std::string fields_markdown() {
     std::string doc = cell(s.doc);
     doc[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(doc[0])));
     md += doc + ".\n\n";
+    if (s.path == "model") {
+      md +=
+          "`model.layers` is a list of layers, each a mapping with `name`, `type` and that "
+          "type's keys (the layer reference below); `--set model.layers.<name>.<key>=value` "
+          "overrides one key of one layer. The default is paper 001's CRNN.\n\n";
+      continue;
+    }
     md += "| key | type | default | allowed | meaning |\n";
     md += "|---|---|---|---|---|\n";
     for (const Field& f : experiment_fields()) {
@@ -753,6 +735,7 @@ std::string fields_markdown() {
     }
     md += "\n";
   }
+  md += "### Layer types (`model.layers`)\n\n" + graph::layers_markdown();
   md += "### Cross-field rules\n\n";
   md += "| reported at | also involves | rule |\n";
   md += "|---|---|---|\n";

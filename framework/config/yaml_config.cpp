@@ -11,6 +11,9 @@
 
 #include "framework/config/did_you_mean.h"
 #include "framework/config/field_table.h"
+#include "framework/config/layers_yaml.h"
+#include "framework/graph/layer_registry.h"
+#include "framework/graph/model_check.h"
 #include "kernels/error.h"
 
 namespace mgr::config {
@@ -42,6 +45,8 @@ std::string suggest_key(const std::string& key) {
     keys.push_back(f.key);
     names.push_back(f.name());
   }
+  keys.push_back("model.layers");
+  names.push_back("layers");
   for (const Section& s : experiment_sections()) {
     if (s.path.empty()) continue;
     keys.push_back(s.path);
@@ -96,6 +101,23 @@ class Reader {
     std::string key = text.substr(0, eq);
     key.erase(0, key.find_first_not_of(" \t"));
     key.erase(key.find_last_not_of(" \t") + 1);
+    if (key.rfind("model.layers.", 0) == 0) {
+      apply_layer_override(config_.model.layers, key.substr(13), text.substr(eq + 1), where,
+                           errors_);
+      return;
+    }
+    if (key == "model.layers") {
+      YAML::Node value;
+      try {
+        value = YAML::Load(text.substr(eq + 1));
+      } catch (const YAML::Exception& e) {
+        errors_.push_back(where + ": the value is not valid YAML: " + e.msg);
+        return;
+      }
+      config_.model.layers = parse_layers(
+          value, YAML::Mark::null_mark(), [&](const YAML::Mark&) { return where; }, errors_);
+      return;
+    }
     const Field* f = find_field(key);
     if (!f) {
       if (is_section(key)) {
@@ -130,6 +152,14 @@ class Reader {
       for (const std::string& k : issue.other_keys) involves_failed |= failed_.count(k) > 0;
       if (involves_failed) continue;
       errors_.push_back(locate(issue));
+    }
+    // The network against the data it will see: every layer's keys and shape, located.
+    if (errors_.empty()) {
+      try {
+        graph::plan_classifier(config_);
+      } catch (const Error& e) {
+        errors_.push_back(e.what());
+      }
     }
     if (!errors_.empty()) throw Error(join_lines(errors_));
     return config_;
@@ -175,6 +205,11 @@ class Reader {
       const std::string key = join_key(prefix, k.Scalar());
       if (!seen.insert(k.Scalar()).second) {
         errors_.push_back(at(k.Mark()) + ": duplicate key '" + key + "'");
+        continue;
+      }
+      if (key == "model.layers") {
+        config_.model.layers = parse_layers(
+            v, k.Mark(), [this](const YAML::Mark& m) { return at(m); }, errors_);
         continue;
       }
       if (const Field* f = find_field(key)) {
@@ -229,6 +264,13 @@ ExperimentConfig load_experiment(const std::string& path,
 void validate(const ExperimentConfig& c) {
   std::vector<std::string> lines;
   for (const Issue& issue : find_issues(c)) lines.push_back(issue.key + ": " + issue.message);
+  if (lines.empty()) {
+    try {
+      graph::plan_classifier(c);
+    } catch (const Error& e) {
+      lines.push_back(e.what());
+    }
+  }
   if (!lines.empty()) throw Error(join_lines(lines));
 }
 
@@ -279,6 +321,15 @@ std::string to_yaml(const ExperimentConfig& c) {
     const std::string indent(2 * parts.size(), ' ');
     lines.push_back({indent + f.name() + ": " + f.yaml(c),
                      f.doc + (f.allowed == "any" ? "" : "; " + f.allowed)});
+  }
+
+  lines.push_back({"", ""});
+  lines.push_back({"# model: " + section_doc("model"), ""});
+  lines.push_back({"model:", ""});
+  lines.push_back({"  layers:", "every layer type and key: docs/config.md"});
+  {
+    std::stringstream ls(layers_to_yaml(c.model.layers, 4));
+    for (std::string l; std::getline(ls, l);) lines.push_back({l, ""});
   }
 
   size_t width = 0;

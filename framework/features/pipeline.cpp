@@ -105,14 +105,32 @@ Tensor FeaturePipeline::operator()(const Tensor& audio) {
   ++batches_;
   FeatureContext ctx(cfg_, sample_rate_, device_, audio, *state_);
   Tensor out = stage_->compute(ctx);
-  Shape want = output_shape(audio.dim(1));
+  Shape want = stage_->shape(cfg_, sample_rate_, audio.dim(1));
   want.insert(want.begin(), audio.dim(0));
   check_shape(out, want, ("feature stage " + cfg_.type).c_str());
+  const Shape cropped = output_shape(audio.dim(1));
+  if (cropped.back() != want.back()) {
+    // features.crop_frames: the first frames of each clip, as a contiguous tensor.
+    NoGradGuard no_grad;
+    out = ops::slice(Var(out), static_cast<int>(out.ndim()) - 1, 0, cropped.back()).value();
+  }
   return out;
 }
 
 Shape FeaturePipeline::output_shape(int64_t num_samples) const {
-  return stage_->shape(cfg_, sample_rate_, num_samples);
+  return feature_output_shape(cfg_, sample_rate_, num_samples);
+}
+
+Shape feature_output_shape(const config::FeatureConfig& cfg, int sample_rate, int64_t num_samples) {
+  const FeatureStage& stage = feature_stage(cfg.type);
+  Shape s = stage.shape(cfg, sample_rate, num_samples);
+  if (stage.clip_level || cfg.crop_frames <= 0) return s;
+  MGR_CHECK(cfg.crop_frames <= s.back(),
+            "features.crop_frames = " << cfg.crop_frames << " exceeds the " << s.back()
+                                      << " frames of one clip (data.clip_seconds, "
+                                         "features.hop_length, features.center)");
+  s.back() = cfg.crop_frames;
+  return s;
 }
 
 nlohmann::json FeaturePipeline::parameters() const {
@@ -124,6 +142,7 @@ nlohmann::json FeaturePipeline::parameters() const {
   j["sample_rate"] = sample_rate_;
   j["upload"] = cfg_.upload;
   j["feature_code_version"] = kFeatureCodeVersion;
+  if (cfg_.crop_frames > 0 && !stage_->clip_level) j["crop_frames"] = cfg_.crop_frames;
   for (const std::string& key : stage_->parameters) {
     const config::Field* f = config::find_field("features." + key);
     MGR_CHECK(f != nullptr, "feature stage " << cfg_.type << " lists unknown parameter " << key);

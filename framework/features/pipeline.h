@@ -120,6 +120,10 @@ class FeaturePipeline {
   int64_t batches_ = 0;
 };
 
+// The per-clip output shape of features.type for clips of `num_samples`, after
+// features.crop_frames (time-frequency types keep their first crop_frames frames).
+Shape feature_output_shape(const config::FeatureConfig& cfg, int sample_rate, int64_t num_samples);
+
 // Concatenates tensors along `dim` (all other dimensions equal, same device).
 Tensor concat(const std::vector<Tensor>& parts, int dim);
 

@@ -20,17 +20,17 @@
 #include "framework/data/synthetic.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/standardise.h"
-#include "framework/models/crnn.h"
-#include "framework/ops/loss.h"
-#include "framework/optim/adam.h"
+#include "framework/graph/model_check.h"
 #include "framework/tensor/index.h"
 #include "framework/train/checkpoint.h"
+#include "framework/train/classifier_task.h"
 #include "framework/train/environment_info.h"
 #include "framework/train/feature_source.h"
 #include "framework/train/feature_table.h"
 #include "framework/train/metrics.h"
 #include "framework/train/progress.h"
 #include "framework/train/report.h"
+#include "framework/train/trainer.h"
 
 namespace mgr::train {
 
@@ -50,43 +50,6 @@ std::string default_run_dir(const std::string& name) {
   std::string dir = "runs/" + name + "-" + buf;
   for (int i = 2; fs::exists(dir); ++i) dir = "runs/" + name + "-" + buf + "-" + std::to_string(i);
   return dir;
-}
-
-struct EvalResult {
-  double loss = 0;
-  std::vector<int> truth, pred, tracks;
-  std::vector<float> probs;
-};
-
-Tensor make_labels(const data::Dataset& ds, const std::vector<int>& idx, Device device) {
-  std::vector<int32_t> y;
-  y.reserve(idx.size());
-  for (int i : idx) y.push_back(ds.clips[i].label);
-  return Tensor::from_vector(y, {static_cast<int64_t>(y.size())}, device);
-}
-
-EvalResult evaluate(models::Crnn& model, FeatureSource& source, const data::Dataset& ds,
-                    const std::vector<int>& clips, int batch_size, int num_classes, Device device) {
-  EvalResult r;
-  model.eval();
-  NoGradGuard no_grad;
-  double loss_sum = 0;
-  for (size_t start = 0; start < clips.size(); start += batch_size) {
-    const size_t end = std::min(clips.size(), start + batch_size);
-    std::vector<int> idx(clips.begin() + start, clips.begin() + end);
-    Var logits = model.forward(Var(source.batch(idx)));
-    Tensor y = make_labels(ds, idx, device);
-    loss_sum += double(ops::softmax_cross_entropy(logits, y).value().item()) * idx.size();
-    std::vector<float> p = ops::softmax(logits.value()).to_vector();
-    r.probs.insert(r.probs.end(), p.begin(), p.end());
-    for (int i : idx) {
-      r.truth.push_back(ds.clips[i].label);
-      r.tracks.push_back(ds.clips[i].track_id);
-    }
-  }
-  r.pred = argmax_rows(r.probs, num_classes);
-  r.loss = clips.empty() ? 0.0 : loss_sum / clips.size();
-  return r;
 }
 
 }  // namespace
@@ -110,6 +73,15 @@ LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostrea
   go.max_tracks_per_genre = cfg.data.max_tracks_per_genre;
   out.ds = data::load_gtzan(go, log, &out.report);
   data::segment_clips(out.ds, cfg.data.clip_seconds, cfg.data.clip_hop_seconds, log);
+  if (cfg.data.max_clips_per_track > 0) {
+    // Clips are in track order, each track's from its start: keep the first N of each.
+    std::vector<int> kept(out.ds.tracks.size(), 0);
+    std::vector<data::Clip> clips;
+    for (const data::Clip& c : out.ds.clips)
+      if (kept[static_cast<size_t>(c.track_id)]++ < cfg.data.max_clips_per_track)
+        clips.push_back(c);
+    out.ds.clips = std::move(clips);
+  }
   return out;
 }
 
@@ -134,6 +106,9 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
     env["overrides"] = opt.overrides;
     std::ofstream(dir / "environment.json") << env.dump(2) << "\n";
   }
+
+  // The network against the data's shape, before any audio is read.
+  const std::shared_ptr<const graph::GraphPlan> plan = graph::plan_classifier(cfg);
 
   // ---- data ------------------------------------------------------------------------------
   const auto t_data = Clock::now();
@@ -160,13 +135,9 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
   // ---- features ----------------------------------------------------------------------------
   const auto t_feat = Clock::now();
   features::FeaturePipeline pipeline(cfg.features, cfg.data.sample_rate, device);
-  if (pipeline.clip_level())
-    MGR_FAIL("features.type " << cfg.features.type << " gives one vector per clip ("
-                              << shape_str(pipeline.output_shape(ds.clip_samples))
-                              << "); the CRNN needs a time-frequency feature (log_mel, mel, stft, "
-                              << "stft_compressed, mfcc, chroma). Clip vectors are for "
-                              << features::feature_stage(cfg.features.type).consumers
-                              << "; extract_features computes and caches them today");
+  MGR_CHECK(num_classes == graph::model_num_classes(cfg),
+            "the corpus has " << num_classes << " genres, the model was planned for "
+                              << graph::model_num_classes(cfg));
   std::ostringstream discard;
   std::ostream& feature_log = opt.quiet ? static_cast<std::ostream&>(discard) : std::cerr;
   const bool on_the_fly = cfg.features.mode == "on_the_fly";
@@ -220,103 +191,49 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
   const double feature_seconds = seconds_since(t_feat);
 
   // ---- model -------------------------------------------------------------------------------
-  models::Crnn model(cfg.model, static_cast<int>(clip_shape[1]), static_cast<int>(clip_shape[2]),
-                     num_classes, cfg.seed, static_cast<int>(clip_shape[0]));
+  MGR_CHECK(clip_shape == plan->input,
+            "the features are " << shape_str(clip_shape) << " per clip, the model was planned for "
+                                << shape_str(plan->input));
+  graph::GraphModel model(plan, cfg.seed);
   model.to(device);
-  optim::AdamOptions ao;
-  ao.lr = static_cast<float>(cfg.train.lr);
-  ao.beta1 = static_cast<float>(cfg.train.beta1);
-  ao.beta2 = static_cast<float>(cfg.train.beta2);
-  ao.eps = static_cast<float>(cfg.train.eps);
-  ao.weight_decay = static_cast<float>(cfg.train.weight_decay);
-  optim::Adam adam(model.parameters(), ao);
-  const auto cs = model.conv_output_shape();
-  say(fmt::format("model: CRNN {} parameters; input {}x{}x{}, after conv {}x{}x{}, {} {}",
-                  model.num_parameters(), clip_shape[0], clip_shape[1], clip_shape[2], cs[0], cs[1],
-                  cs[2], cfg.model.rnn, cfg.model.rnn_hidden));
+  const std::string summary = model.summary_text();
+  std::ofstream(dir / "model_summary.txt") << summary;
+  say("model:\n" + summary);
 
   // ---- training ----------------------------------------------------------------------------
-  std::ofstream history(dir / "history.csv");
-  history << "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,epoch_seconds,"
-             "train_clips_per_second\n";
-  const std::string ckpt = (dir / "best_model.h5").string();
-  std::mt19937_64 rng(cfg.seed * 0x9E3779B97F4A7C15ULL + 17);
-  std::vector<int> order = split.train;
-  const int bs = cfg.train.batch_size;
-  const int64_t steps_per_epoch = (static_cast<int64_t>(order.size()) + bs - 1) / bs;
-  int best_epoch = 0;
-  double best_val_acc = -1, best_val_loss = 0;
-  Progress progress;
-  const auto t_train = Clock::now();
-  nlohmann::json epochs_json = nlohmann::json::array();
-  for (int epoch = 1; epoch <= cfg.train.epochs; ++epoch) {
-    const auto t_epoch = Clock::now();
-    model.train();
-    data::fisher_yates(order, rng);  // portable: std::shuffle is implementation-defined
-    double loss_sum = 0;
-    int64_t seen = 0, correct = 0;
-    for (int64_t step = 0; step < steps_per_epoch; ++step) {
-      const size_t start = static_cast<size_t>(step) * bs;
-      const size_t end = std::min(order.size(), start + bs);
-      if (end - start < 2) continue;  // batch norm needs two samples for a variance
-      std::vector<int> idx(order.begin() + start, order.begin() + end);
-      Var logits = model.forward(Var(source->batch(idx)));
-      Tensor y = make_labels(ds, idx, device);
-      Var loss = ops::softmax_cross_entropy(logits, y);
-      const float l = loss.value().item();
-      if (!std::isfinite(l))
-        MGR_FAIL("training stopped: the loss became " << l << " at epoch " << epoch << ", step "
-                                                      << step + 1
-                                                      << " (try a lower train.lr; the features "
-                                                         "may contain non-finite values)");
-      adam.zero_grad();
-      loss.backward();
-      adam.step();
-      const std::vector<int> pred = argmax_rows(logits.value().to_vector(), num_classes);
-      for (size_t i = 0; i < idx.size(); ++i) correct += pred[i] == ds.clips[idx[i]].label;
-      loss_sum += double(l) * idx.size();
-      seen += static_cast<int64_t>(idx.size());
-      if (!opt.quiet && ((step + 1) % cfg.train.log_every == 0 || step + 1 == steps_per_epoch))
-        progress.update(fmt::format("epoch {}/{} step {}/{} loss {:.4f} acc {:.3f} {:.1f} clips/s",
-                                    epoch, cfg.train.epochs, step + 1, steps_per_epoch,
-                                    loss_sum / seen, double(correct) / seen,
-                                    seen / seconds_since(t_epoch)));
-    }
-    const double train_secs = seconds_since(t_epoch);
-    EvalResult val = evaluate(model, *source, ds, split.validation, bs, num_classes, device);
-    const double val_acc = classify_report(val.truth, val.pred, num_classes).accuracy;
-    const double epoch_secs = seconds_since(t_epoch);
-    const double train_loss = seen ? loss_sum / seen : 0.0,
-                 train_acc = seen ? double(correct) / seen : 0.0;
-    history << fmt::format("{},{:.6f},{:.6f},{:.6f},{:.6f},{:.3f},{:.2f}\n", epoch, train_loss,
-                           train_acc, val.loss, val_acc, epoch_secs, seen / train_secs);
-    history.flush();
-    epochs_json.push_back({{"epoch", epoch},
-                           {"train_loss", train_loss},
-                           {"train_accuracy", train_acc},
-                           {"validation_loss", val.loss},
-                           {"validation_accuracy", val_acc}});
-    const bool best =
-        val_acc > best_val_acc || (val_acc == best_val_acc && val.loss < best_val_loss);
-    if (best) {
-      best_epoch = epoch, best_val_acc = val_acc, best_val_loss = val.loss;
-      save_checkpoint(ckpt, model, {epoch, val_acc});
-    }
-    if (!opt.quiet)
-      progress.finish(
-          fmt::format("epoch {}/{}: train loss {:.4f} acc {:.3f} | val loss {:.4f} acc "
-                      "{:.3f}{} | {:.1f} s, {:.1f} clips/s",
-                      epoch, cfg.train.epochs, train_loss, train_acc, val.loss, val_acc,
-                      best ? " (best)" : "", epoch_secs, seen / train_secs));
+  std::vector<int> labels, tracks;
+  labels.reserve(ds.clips.size());
+  for (const data::Clip& c : ds.clips) {
+    labels.push_back(c.label);
+    tracks.push_back(c.track_id);
   }
-  const double train_seconds = seconds_since(t_train);
+  const std::string ckpt = (dir / "best_model.h5").string();
+  ClassifierTask task(model, *source, labels, tracks, split.validation, cfg.train, ckpt);
+  TrainLoopOptions lo;
+  lo.train = cfg.train;
+  lo.history_csv = (dir / "history.csv").string();
+  lo.quiet = opt.quiet;
+  lo.shuffle_seed = cfg.seed;
+  const TrainLoopResult trained = run_training(task, split.train, lo);
+  const double train_seconds = trained.seconds;
 
   // ---- test --------------------------------------------------------------------------------
   load_checkpoint(ckpt, model);
-  EvalResult test = evaluate(model, *source, ds, split.test, bs, num_classes, device);
+  const Predictions test =
+      predict(model, *source, split.test, labels, tracks, cfg.train.batch_size);
   const ClassificationReport clip_report = classify_report(test.truth, test.pred, num_classes);
   const TrackVote vote = vote_by_track(test.tracks, test.truth, test.probs, num_classes);
   const ClassificationReport track_report = classify_report(vote.truth, vote.pred, num_classes);
+  // Beside the majority vote: the mean-probability vote, and paper 003's threshold votes.
+  const TrackVote mean_vote =
+      vote_by_mean_probability(test.tracks, test.truth, test.probs, num_classes);
+  nlohmann::json votes;
+  votes["mean_probability"] =
+      report_to_json(classify_report(mean_vote.truth, mean_vote.pred, num_classes), ds.genres);
+  votes["thresholds"] = nlohmann::json::array();
+  for (int t : cfg.evaluation.vote_thresholds)
+    votes["thresholds"].push_back(threshold_vote_to_json(
+        threshold_vote(test.tracks, test.truth, test.probs, num_classes, t)));
 
   nlohmann::json& m = result.metrics;
   m["experiment"] = cfg.name;
@@ -343,16 +260,22 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
       {"standardisation", {{"mode", norm->mode}, {"mean", norm->mean}, {"std", norm->stddev}}}};
   m["class_names"] = ds.genres;
   m["model_parameters"] = model.num_parameters();
-  m["best_epoch"] = best_epoch;
-  m["validation"] = {{"clip_accuracy", best_val_acc}, {"loss", best_val_loss}};
+  m["model_layers"] = model.summary().size();
+  m["best_epoch"] = trained.best_epoch;
+  m["epochs_run"] = trained.epochs_run;
+  m["iterations_run"] = trained.iterations_run;
+  m["stopped_early"] = trained.stopped_early;
+  m["validation"] = {{"clip_accuracy", trained.best_validation_accuracy},
+                     {"loss", trained.best_validation_loss}};
   m["test"] = {{"clip_accuracy", clip_report.accuracy},
                {"track_accuracy", track_report.accuracy},
                {"loss", test.loss},
                {"clip", report_to_json(clip_report, ds.genres)},
-               {"track", report_to_json(track_report, ds.genres)}};
+               {"track", report_to_json(track_report, ds.genres)},
+               {"track_votes", votes}};
   m["paper_test_accuracy"] = cfg.paper_test_accuracy >= 0 ? nlohmann::json(cfg.paper_test_accuracy)
                                                           : nlohmann::json(nullptr);
-  m["history"] = epochs_json;
+  m["history"] = trained.history;
   m["timing_seconds"] = {{"data", data_seconds},
                          {"features", feature_seconds},
                          {"training", train_seconds},
@@ -360,7 +283,7 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
   std::ofstream(dir / "metrics.json") << m.dump(2) << "\n";
   write_reports(dir.string(), m);
   say(fmt::format("test: clip accuracy {:.4f}, track accuracy {:.4f} (best epoch {}){}",
-                  clip_report.accuracy, track_report.accuracy, best_epoch,
+                  clip_report.accuracy, track_report.accuracy, trained.best_epoch,
                   m["leaky"].get<bool>() ? " [leaky split]" : ""));
   say(fmt::format("run directory: {}", result.run_dir));
   return result;

@@ -12,5 +12,4 @@ export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $threads threads"
 "$build/bin/bench_logmel"
 $py "$(dirname "$0")/torch_logmel.py" --threads "$threads" || echo "torch_logmel.py failed"
-"$build/bin/bench_crnn"
-$py "$(dirname "$0")/torch_crnn.py" --threads "$threads" || echo "torch_crnn.py failed"
+"$(dirname "$0")/run_model_benchmarks.sh" "$build" "$threads" cpu

@@ -5,7 +5,8 @@
         [--threads 2] [--steps K] [--devices cpu|cuda|all]
 
 Builds the YAML's network with scripts/parity/torch_model.py and prints clips/s of a training step
-(forward + backward + Adam step, lr = the YAML's train.lr or 1e-3, eps 1e-7 as mgr's Adam) on the
+(forward + backward + optimiser step: the YAML's train.optimizer, Adam with eps 1e-7 as mgr's or SGD
+with the YAML's momentum, lr = the YAML's train.lr or 1e-3) on the
 CPU with N threads and, when available, on CUDA, one line per device in torch_crnn.py's format
 with the experiment's name. The input shape is per clip (C,D,T, or D for a vector feature); the
 C++ bench prints it for each experiment. Run with Debian's python3-torch (/usr/bin/python3) or any
@@ -23,11 +24,18 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import torch_model as tm  # noqa: E402
 
 
-def bench(device, name, layers, shape, classes, batch, lr, steps, warmup):
+def make_optimizer(params, train, lr):
+    if train.get("optimizer", "adam") == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=float(train.get("momentum", 0.9)),
+                               nesterov=bool(train.get("nesterov", False)))
+    return torch.optim.Adam(params, lr=lr, eps=1e-7)
+
+
+def bench(device, name, layers, shape, classes, batch, lr, steps, warmup, train=None):
     torch.manual_seed(1)
     model = tm.build_model(layers, shape, classes).to(device)
     model.train()
-    opt = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7)
+    opt = make_optimizer(model.parameters(), train or {}, lr)
     x = torch.randn(batch, *shape, device=device)
     y = (torch.arange(batch) % classes).to(device)
     loss_fn = nn.CrossEntropyLoss()
@@ -79,14 +87,14 @@ def main():
     lr = float(train.get("lr", 1e-3))
     torch.set_num_threads(a.threads)
     if a.devices != "cuda":
-        bench(torch.device("cpu"), name, layers, shape, a.classes, a.batch, lr, a.steps, a.warmup)
+        bench(torch.device("cpu"), name, layers, shape, a.classes, a.batch, lr, a.steps, a.warmup, train)
     if a.devices != "cpu":
         if torch.cuda.is_available():
             torch.backends.cudnn.benchmark = True
             torch.backends.cuda.matmul.allow_tf32 = False
             torch.backends.cudnn.allow_tf32 = False
             bench(torch.device("cuda"), name, layers, shape, a.classes, a.batch, lr, a.gpu_steps,
-                  a.warmup + 3)
+                  a.warmup + 3, train)
         else:
             print(f"torch {name}-train cuda: not available, skipped")
 

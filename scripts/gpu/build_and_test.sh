@@ -93,8 +93,8 @@ if want bench; then
   {
     build-gpu/bin/bench_logmel --device all
     LD_LIBRARY_PATH=$sys_ld python3 scripts/bench/torch_logmel.py --threads 16 || true
-    build-gpu/bin/bench_crnn --steps 3
-    LD_LIBRARY_PATH=$sys_ld python3 scripts/bench/torch_crnn.py --threads 16 --steps 3 || true
+    TORCH_LD_LIBRARY_PATH=$sys_ld PYTHON=python3 STEPS=2 GPU_STEPS=20 \
+      scripts/bench/run_model_benchmarks.sh build-gpu 16 cuda || true
     build-gpu/bin/bench_features --device cuda --clips 1000 --pass-frames 0,1292,2584
     LD_LIBRARY_PATH=$sys_ld python3 scripts/bench/torch_features.py --device cuda --clips 1000 --batch 64 || true
   } 2>&1 | tee "$out/bench.log"

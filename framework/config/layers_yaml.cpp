@@ -1,0 +1,184 @@
+#include "framework/config/layers_yaml.h"
+
+#include <fmt/format.h>
+
+#include "framework/config/did_you_mean.h"
+#include "framework/graph/graph_model.h"
+
+namespace mgr::config {
+
+namespace {
+
+// One YAML value as flow text that reads back to the same value.
+std::string flow_text(const YAML::Node& n) {
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+std::string got(const YAML::Node& n) {
+  if (n.IsScalar()) return "\"" + n.Scalar() + "\"";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return "nothing (null)";
+}
+
+}  // namespace
+
+std::vector<LayerSpec> parse_layers(const YAML::Node& node, const YAML::Mark& key_mark,
+                                    const std::function<std::string(const YAML::Mark&)>& at,
+                                    std::vector<std::string>& errors) {
+  std::vector<LayerSpec> out;
+  if (!node.IsSequence() || node.size() == 0) {
+    errors.push_back(at(node.IsNull() ? key_mark : node.Mark()) +
+                     ": model.layers: expected a non-empty list of layers ({name: ..., type: "
+                     "..., ...}), got " +
+                     got(node));
+    return out;
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node l = node[i];
+    const std::string where = at(l.Mark());
+    const std::string what = fmt::format("model.layers[{}]", i);
+    if (!l.IsMap()) {
+      errors.push_back(where + ": " + what +
+                       ": expected a mapping {name: ..., type: ..., ...}, got " + got(l));
+      continue;
+    }
+    LayerSpec s;
+    s.where = where;
+    bool good = true;
+    for (const auto& kv : l) {
+      const YAML::Node k = kv.first;
+      const YAML::Node v = kv.second;
+      if (!k.IsScalar()) {
+        errors.push_back(at(k.Mark()) + ": " + what + ": expected a key name, got " + got(k));
+        good = false;
+        continue;
+      }
+      const std::string key = k.Scalar();
+      const std::string kwhere = at(k.Mark());
+      if (key == "name" || key == "type") {
+        if (!v.IsScalar() || v.Scalar().empty()) {
+          errors.push_back(kwhere + ": " + what + "." + key +
+                           ": expected a non-empty string, got " + got(v));
+          good = false;
+          continue;
+        }
+        (key == "name" ? s.name : s.type) = v.Scalar();
+        s.key_where[key] = kwhere;
+      } else if (key == "in") {
+        s.in.clear();
+        if (v.IsScalar()) {
+          s.in.push_back(v.Scalar());
+        } else if (v.IsSequence() && v.size() > 0) {
+          s.in_is_list = true;
+          for (const auto& e : v) {
+            if (!e.IsScalar()) {
+              errors.push_back(at(e.Mark()) + ": " + what + ".in: expected layer names, got " +
+                               got(e));
+              good = false;
+              break;
+            }
+            s.in.push_back(e.Scalar());
+          }
+        } else {
+          errors.push_back(kwhere + ": " + what +
+                           ".in: expected a layer name or a list of layer names, got " + got(v));
+          good = false;
+        }
+        s.key_where["in"] = kwhere;
+      } else {
+        if (s.find(key)) {
+          errors.push_back(kwhere + ": " + what + ": duplicate key '" + key + "'");
+          good = false;
+          continue;
+        }
+        s.set(key, flow_text(v), kwhere);
+      }
+    }
+    if (s.name.empty() || s.type.empty()) {
+      errors.push_back(where + ": " + what + ": every layer needs a name and a type" +
+                       (s.name.empty() ? "" : " (layer '" + s.name + "' has no type)"));
+      good = false;
+    }
+    if (good) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void apply_layer_override(std::vector<LayerSpec>& layers, const std::string& rest,
+                          const std::string& value_text, const std::string& where,
+                          std::vector<std::string>& errors) {
+  const size_t dot = rest.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == rest.size()) {
+    errors.push_back(where + ": expected model.layers.<layer name>.<key>=value");
+    return;
+  }
+  const std::string name = rest.substr(0, dot), key = rest.substr(dot + 1);
+  std::vector<std::string> names;
+  for (const LayerSpec& l : layers) names.push_back(l.name);
+  auto it = std::find_if(layers.begin(), layers.end(),
+                         [&](const LayerSpec& l) { return l.name == name; });
+  if (it == layers.end()) {
+    const std::string m = closest_match(name, names);
+    errors.push_back(where + ": model.layers has no layer named '" + name + "'" +
+                     (m.empty() ? "" : " (did you mean '" + m + "'?)") + "; its layers are " +
+                     fmt::format("{}", fmt::join(names, ", ")));
+    return;
+  }
+  YAML::Node v;
+  try {
+    v = YAML::Load(value_text);
+  } catch (const YAML::Exception& e) {
+    errors.push_back(where + ": the value is not valid YAML: " + e.msg);
+    return;
+  }
+  if (key == "name") {
+    errors.push_back(where + ": a layer's name cannot be overridden (other layers refer to it)");
+  } else if (key == "type") {
+    if (!v.IsScalar()) {
+      errors.push_back(where + ": expected a layer type, got " + got(v));
+      return;
+    }
+    it->type = v.Scalar();
+    it->key_where["type"] = where;
+  } else if (key == "in") {
+    it->in.clear();
+    it->in_is_list = v.IsSequence();
+    if (v.IsScalar()) it->in.push_back(v.Scalar());
+    for (const auto& e : v)
+      if (e.IsScalar()) it->in.push_back(e.Scalar());
+    it->key_where["in"] = where;
+  } else {
+    it->set(key, flow_text(v), where);
+  }
+}
+
+std::string layers_to_yaml(const std::vector<LayerSpec>& layers, int indent) {
+  const std::string pad(static_cast<size_t>(indent), ' ');
+  std::string out;
+  for (const LayerSpec& l : layers) {
+    std::string line = pad + "- {name: " + l.name + ", type: " + l.type;
+    if (!l.in.empty()) {
+      if (l.in_is_list || l.in.size() > 1)
+        line += ", in: [" + fmt::format("{}", fmt::join(l.in, ", ")) + "]";
+      else
+        line += ", in: " + l.in[0];
+    }
+    for (const auto& [k, v] : graph::resolved_keys(l)) line += ", " + k + ": " + v;
+    out += line + "}\n";
+  }
+  return out;
+}
+
+bool layers_equal(const std::vector<LayerSpec>& a, const std::vector<LayerSpec>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name || a[i].type != b[i].type || a[i].in != b[i].in) return false;
+    if (graph::resolved_keys(a[i]) != graph::resolved_keys(b[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace mgr::config
