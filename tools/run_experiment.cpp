@@ -1,9 +1,10 @@
-// run_experiment FILE.yaml [--set key=value ...] [--out DIR]
+// run_experiment FILE.yaml [--set key=value ...] [--out DIR] [--summary]
 // Trains and evaluates one experiment and writes its run directory (see README.md).
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "framework/config/yaml_config.h"
+#include "framework/graph/model_check.h"
 #include "framework/train/experiment.h"
 
 int main(int argc, char** argv) {
@@ -15,10 +16,18 @@ int main(int argc, char** argv) {
                  "override a config key, e.g. --set train.epochs=5 (repeatable)");
   app.add_option("--out", out, "run directory (default: runs/<name>-<UTC time>)");
   app.add_option("--device", device, "auto | cpu | cuda | cuda:N (same as --set device=...)");
+  bool summary_only = false;
+  app.add_flag("--summary", summary_only,
+               "check the config, print the network's layer summary and exit (reads no audio)");
   CLI11_PARSE(app, argc, argv);
   if (!device.empty()) overrides.push_back("device=" + device);
   try {
     const mgr::config::ExperimentConfig cfg = mgr::config::load_experiment(file, overrides);
+    if (summary_only) {
+      mgr::graph::GraphModel model(mgr::graph::plan_classifier(cfg), cfg.seed);
+      std::cout << cfg.name << ": " << cfg.paper << "\n" << model.summary_text();
+      return 0;
+    }
     mgr::train::RunOptions opt;
     opt.out_dir = out;
     opt.config_source = file;
