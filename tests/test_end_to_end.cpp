@@ -43,6 +43,7 @@ config::ExperimentConfig small_config(const std::string& corpus) {
   c.train.batch_size = 16;
   c.train.epochs = 12;
   c.train.lr = 3e-3;
+  c.evaluation.vote_thresholds = {2};
   return c;
 }
 
@@ -68,6 +69,13 @@ TEST(EndToEnd, CrnnLearnsSyntheticGenresAndIsDeterministic) {
   EXPECT_GT(a.metrics["test"]["track_accuracy"].get<double>(), 0.35);
   EXPECT_EQ(a.metrics["test"], b.metrics["test"]) << "same seed, same metrics";
   EXPECT_EQ(a.metrics["history"], b.metrics["history"]);
+  // Track decisions beside the majority vote: the mean-probability vote and the threshold vote.
+  const auto& votes = a.metrics["test"]["track_votes"];
+  EXPECT_GT(votes["mean_probability"]["accuracy"].get<double>(), 0.35);
+  ASSERT_EQ(votes["thresholds"].size(), 1u);
+  EXPECT_EQ(votes["thresholds"][0]["T"], 2);
+  EXPECT_LE(votes["thresholds"][0]["plurality_reaches_T"].get<double>(),
+            a.metrics["test"]["track_accuracy"].get<double>() + 1e-12);
 
   for (const char* f : {"config.yaml", "environment.json", "history.csv", "metrics.json",
                         "best_model.h5", "model_summary.txt", "table_row.md", "learning_curves.svg",
@@ -110,6 +118,13 @@ TEST(EndToEnd, OnTheFlyFeaturesTrainExactlyLikePrecomputed) {
   EXPECT_EQ(a.metrics["data"]["feature_shape"], b.metrics["data"]["feature_shape"]);
   EXPECT_EQ(a.metrics["data"]["standardisation"], b.metrics["data"]["standardisation"]);
   EXPECT_EQ(a.metrics["history"], b.metrics["history"]);
+  // Track decisions beside the majority vote: the mean-probability vote and the threshold vote.
+  const auto& votes = a.metrics["test"]["track_votes"];
+  EXPECT_GT(votes["mean_probability"]["accuracy"].get<double>(), 0.35);
+  ASSERT_EQ(votes["thresholds"].size(), 1u);
+  EXPECT_EQ(votes["thresholds"][0]["T"], 2);
+  EXPECT_LE(votes["thresholds"][0]["plurality_reaches_T"].get<double>(),
+            a.metrics["test"]["track_accuracy"].get<double>() + 1e-12);
   EXPECT_EQ(a.metrics["test"], b.metrics["test"]);
   fs::remove_all(tmp);
 }

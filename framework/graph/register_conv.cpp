@@ -4,9 +4,8 @@
 
 #include "framework/graph/layer_util.h"
 #include "framework/nn/batchnorm2d.h"
-#include "framework/nn/init.h"
+#include "framework/nn/conv2d.h"
 #include "framework/ops/activation.h"
-#include "framework/ops/conv2d.h"
 #include "framework/ops/lrn.h"
 #include "framework/ops/pool2d.h"
 #include "framework/ops/shape_ops.h"
@@ -48,26 +47,10 @@ ConvGeom conv_geom(const LayerArgs& a) {
   return {k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]};
 }
 
-// Convolution weights [K, C, kh, kw] (Glorot uniform over the receptive field, Keras' default)
-// and an optional bias [K] (zeros).
-class ConvModule : public nn::Module {
- public:
-  ConvModule(int c, int k, const ConvGeom& g, bool bias, uint64_t seed) : g_(g) {
-    Tensor w = Tensor::empty({k, c, g.kh, g.kw});
-    nn::glorot_uniform_(w, int64_t(c) * g.kh * g.kw, int64_t(k) * g.kh * g.kw, seed);
-    weight_ = &register_parameter("weight", w);
-    if (bias) bias_ = &register_parameter("bias", Tensor::zeros({k}));
-  }
-  Var forward(const Var& x) {
-    return ops::conv2d(x, *weight_, bias_ ? *bias_ : Var(), g_.sh, g_.sw, g_.ph, g_.pw, g_.dh,
-                       g_.dw);
-  }
-
- private:
-  ConvGeom g_;
-  Var* weight_ = nullptr;
-  Var* bias_ = nullptr;
-};
+std::shared_ptr<nn::Conv2d> make_conv(int c, int k, const ConvGeom& g, bool bias, uint64_t seed) {
+  return std::make_shared<nn::Conv2d>(c, k, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, bias,
+                                      seed);
+}
 
 std::vector<KeyDecl> conv_keys() {
   KeyDecl pad;
@@ -104,8 +87,8 @@ LayerType conv2d_type() {
   t.keys = conv_keys();
   t.infer = conv_shape;
   t.build = [](const LayerArgs& a, const std::vector<Shape>& in, uint64_t seed) {
-    auto m = std::make_shared<ConvModule>(static_cast<int>(in[0][0]), a.i("channels"), conv_geom(a),
-                                          a.b("bias"), seed);
+    auto m =
+        make_conv(static_cast<int>(in[0][0]), a.i("channels"), conv_geom(a), a.b("bias"), seed);
     return BuiltLayer{m, [m](const std::vector<Var>& x) { return m->forward(x[0]); }};
   };
   return t;
@@ -235,8 +218,8 @@ class RclModule : public nn::Module {
       : iterations_(iterations), n_(n), alpha_(alpha), beta_(beta), k_(kk) {
     const int p = kernel / 2;
     const ConvGeom g{kernel, kernel, 1, 1, p, p, 1, 1};
-    feed_ = std::make_shared<ConvModule>(c, k, g, true, seed);
-    recurrent_ = std::make_shared<ConvModule>(k, k, g, false, seed ^ 0x5bd1e995ULL);
+    feed_ = make_conv(c, k, g, true, seed);
+    recurrent_ = make_conv(k, k, g, false, seed ^ 0x5bd1e995ULL);
     register_module("feed", feed_);
     register_module("recurrent", recurrent_);
   }
@@ -251,7 +234,7 @@ class RclModule : public nn::Module {
  private:
   int iterations_, n_;
   float alpha_, beta_, k_;
-  std::shared_ptr<ConvModule> feed_, recurrent_;
+  std::shared_ptr<nn::Conv2d> feed_, recurrent_;
 };
 
 LayerType rcl_type() {

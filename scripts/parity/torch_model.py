@@ -233,7 +233,12 @@ def _validate_options(layer_map, where, t, num_classes):
             o["pad"] = ck.pair("padding", p, lo=0)
     elif t in ("max_pool", "avg_pool"):
         o["size"] = ck.pair("size", o["size"])
-        o["stride"] = o["size"] if o["stride"] is None else ck.pair("stride", o["stride"])
+        # mgr writes the default as 0 ("the window size") in a resolved config.yaml; per axis.
+        if o["stride"] is None or o["stride"] == 0:
+            o["stride"] = o["size"]
+        else:
+            st = ck.pair("stride", o["stride"], lo=0)
+            o["stride"] = tuple(o["size"][a] if st[a] == 0 else st[a] for a in range(2))
     elif t == "batch_norm":
         o["momentum"] = ck.float_("momentum", o["momentum"], 0.0, 1.0)
         o["eps"] = ck.float_("eps", o["eps"], 0.0, lo_open=True)
