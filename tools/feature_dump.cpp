@@ -35,7 +35,18 @@ int main(int argc, char** argv) {
   try {
     using namespace mgr;
     overrides.push_back("device=" + device);
-    const config::ExperimentConfig cfg = config::parse_experiment("", "feature_dump", overrides);
+    // features.type is set after parsing: the default model (a CRNN) rejects clip-level types
+    // in validation, and this program runs no model.
+    std::string type;
+    std::vector<std::string> rest;
+    for (const std::string& o : overrides) {
+      if (o.rfind("features.type=", 0) == 0)
+        type = o.substr(14);
+      else
+        rest.push_back(o);
+    }
+    config::ExperimentConfig cfg = config::parse_experiment("", "feature_dump", rest);
+    if (!type.empty()) cfg.features.type = type;
     const Device dev = resolve_device(cfg.device, std::cerr);
     const int sr = cfg.data.sample_rate;
     std::vector<float> y(size_t(clips * samples));

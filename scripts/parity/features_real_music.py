@@ -114,8 +114,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         mgr = Mgr(args.bin, audio, args.device, tmp)
         # librosa, per clip
-        L = {k: [] for k in ["mel", "power", "mag", "chroma0", "chroma_auto", "tuning", "beats",
-                             "onset"]}
+        L = {k: [] for k in ["mel", "power", "mag", "chroma0", "chroma_auto", "tuning", "beats"]}
         for y in audio:
             stft = librosa.stft(y)
             L["mag"].append(np.abs(stft))
