@@ -113,6 +113,8 @@ ExperimentConfig everything_changed() {
   c.features.deltas = 2;
   c.features.delta_width = 5;
   c.features.n_chroma = 24;
+  c.features.tuning = "auto";
+  c.features.mfcc_ref = "one";
   c.features.beat_chroma_beats = 10;
   c.features.beat_tracker = "grid";
   c.features.roll_percent = 0.95;

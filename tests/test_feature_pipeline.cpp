@@ -140,6 +140,10 @@ config::FeatureConfig changed(const config::FeatureConfig& base, const std::stri
     f.delta_width = 5;
   else if (key == "n_chroma")
     f.n_chroma = 24;
+  else if (key == "tuning")
+    f.tuning = "auto";
+  else if (key == "mfcc_ref")
+    f.mfcc_ref = "one";
   else if (key == "beat_chroma_beats")
     f.beat_chroma_beats = 3;
   else if (key == "beat_tracker")

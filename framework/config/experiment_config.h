@@ -52,10 +52,16 @@ struct FeatureConfig {
   std::string ref = "max";            // max (per clip) | one (ref = 1.0)
   std::string stft_output = "power";  // magnitude | power | log_power (stft, stft_compressed)
   int n_mfcc = 20;
+  // mfcc: the power_to_db reference of the MFCC's dB mel: max (the clip's peak) or one (1.0,
+  // librosa.feature.mfcc(y)'s default); replaces features.ref for type mfcc.
+  std::string mfcc_ref = "max";
   double lifter = 0.0;  // 0: none
   int deltas = 0;       // mfcc: 1 appends delta, 2 delta and delta-delta as channels
   int delta_width = 9;
   int n_chroma = 12;
+  // chroma / beat_chroma: deviation from A440 in fractions of a chroma bin, or "auto" (librosa's
+  // estimate_tuning per clip, what chroma_stft(y) does by default). "0": chroma_stft(tuning=0).
+  std::string tuning = "0";
   int beat_chroma_beats = 30;       // beat_chroma: beat vectors concatenated (12 * 30 = 360 values)
   std::string beat_tracker = "dp";  // beat_chroma: dp (librosa beat_track) | grid (tempo grid)
   double roll_percent = 0.85;       // spectral rolloff

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <regex>
 #include <set>
 #include <type_traits>
@@ -399,6 +400,10 @@ std::vector<Field> build_fields() {
             one_of({"magnitude", "power", "log_power"})),
       field(KEY(features.n_mfcc), "MFCC coefficients kept (orthonormal DCT-II of the dB mel)",
             in_closed(1, 1024)),
+      field(KEY(features.mfcc_ref),
+            "mfcc: dB reference of the MFCC's mel spectrogram (used instead of features.ref): "
+            "max (the clip's peak, ref=np.max) or one (1.0, librosa.feature.mfcc(y)'s default)",
+            one_of({"max", "one"})),
       field(KEY(features.lifter), "MFCC sinusoidal liftering coefficient; 0: none", at_least(0.0)),
       field(KEY(features.deltas),
             "mfcc: 1 appends the delta, 2 the delta and delta-delta as extra input channels",
@@ -406,6 +411,20 @@ std::vector<Field> build_fields() {
       field(KEY(features.delta_width), "frames in the delta filter (librosa width)", at_least(3),
             rule<int>("odd", [](const int& v) { return v % 2 == 1; })),
       field(KEY(features.n_chroma), "chroma bins per octave", in_closed(1, 120)),
+      field(KEY(features.tuning),
+            "chroma, beat_chroma: deviation from A440 in fractions of a chroma bin "
+            "(chroma_stft(tuning=x)), or auto: librosa.estimate_tuning per clip (chroma_stft(y)'s "
+            "default, tuning=None)",
+            Rule<std::string>(
+                "auto or a number in [-1, 1]",
+                [](const std::string& v) {
+                  if (v == "auto") return true;
+                  char* end = nullptr;
+                  const double x = std::strtod(v.c_str(), &end);
+                  return !v.empty() && end == v.c_str() + v.size() && std::isfinite(x) && x >= -1 &&
+                         x <= 1;
+                },
+                false, true)),
       field(KEY(features.beat_chroma_beats),
             "beat_chroma: beat-synchronous chroma vectors concatenated into one clip vector",
             in_closed(1, 1000)),

@@ -3,6 +3,7 @@
 // (framework/features/rhythm.h).
 #include "framework/features/chroma.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <mutex>
@@ -10,10 +11,13 @@
 
 #include "framework/features/rhythm.h"
 #include "kernels/cpu/chroma.h"
+#include "kernels/cpu/tuning.h"
+#include "kernels/shared/tuning.h"
 
 #if MGR_WITH_CUDA
 #include "framework/tensor/cuda_context.h"
 #include "kernels/cuda/chroma.h"
+#include "kernels/cuda/tuning.h"
 #endif
 
 namespace mgr::features {
@@ -117,16 +121,114 @@ Tensor filterbank_on(const ChromaParams& p, Device d) {
   return cache.emplace(key.str(), fb).first->second;
 }
 
+// The filterbanks of all 100 tunings tuning_of_bin(0..99), [100, n_chroma, bins] on `d`, built
+// once per (parameters other than tuning, device).
+Tensor filterbank_table_on(const ChromaParams& p, Device d) {
+  static std::mutex mu;
+  static std::map<std::string, Tensor> cache;
+  std::ostringstream key;
+  key.precision(17);
+  key << p.sample_rate << '/' << p.n_fft << '/' << p.n_chroma << '/' << p.ctroct << '/'
+      << p.octwidth << '@' << d.str();
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(key.str());
+  if (it != cache.end()) return it->second;
+  if (cache.size() >= 4) cache.clear();
+  const size_t one = size_t(p.n_chroma) * p.bins();
+  std::vector<float> all(one * kernels::tuning::kBins);
+  for (int i = 0; i < kernels::tuning::kBins; ++i) {
+    ChromaParams q = p;
+    q.tuning = tuning_of_bin(i);
+    const std::vector<float> fb = chroma_filterbank(q);
+    std::copy(fb.begin(), fb.end(), all.begin() + i * one);
+  }
+  Tensor t = Tensor::from_vector(all, {kernels::tuning::kBins, p.n_chroma, p.bins()}, d);
+  return cache.emplace(key.str(), t).first->second;
+}
+
+void check_power(const Tensor& power, const ChromaParams& p, const char* what) {
+  MGR_CHECK(power.defined() && power.dtype() == DType::F32 && power.ndim() == 3,
+            what << ": power must be f32 [B, bins, T], got "
+                 << (power.defined() ? power.str() : "undefined"));
+  MGR_CHECK(power.dim(1) == p.bins(), what << ": power has " << power.dim(1) << " bins but n_fft = "
+                                           << p.n_fft << " gives " << p.bins());
+}
+
 }  // namespace
+
+double tuning_of_bin(int bin) {
+  MGR_CHECK(bin >= 0 && bin < kernels::tuning::kBins,
+            "tuning_of_bin: bin " << bin << " must be in [0, " << kernels::tuning::kBins << ")");
+  return kernels::tuning::edge(bin);
+}
+
+Tensor estimate_tuning_bins(const Tensor& power, const ChromaParams& p) {
+  p.validate();
+  check_power(power, p, "estimate_tuning_bins");
+  const int64_t batch = power.dim(0);
+  const int frames = static_cast<int>(power.dim(2));
+  Tensor out = Tensor::empty({batch}, DType::I32, power.device());
+  if (batch == 0) return out;
+  if (power.is_cuda()) {
+#if MGR_WITH_CUDA
+    const int dev = power.device().index;
+    cuda::DeviceGuard g(dev);
+    Tensor ref = Tensor::empty({batch, std::max(frames, 1)}, DType::F32, power.device());
+    kernels::cuda::estimate_tuning_index(out.i32(), ref.f32(), power.f32(), batch, p.bins(), frames,
+                                         p.sample_rate, p.n_fft, p.n_chroma, cuda::stream(dev));
+#endif
+  } else {
+    kernels::cpu::estimate_tuning_index(out.i32(), power.f32(), batch, p.bins(), frames,
+                                        p.sample_rate, p.n_fft, p.n_chroma);
+  }
+  return out;
+}
+
+Tensor chroma_from_power(const Tensor& power, const ChromaParams& p, const Tensor& tuning_bins) {
+  p.validate();
+  check_power(power, p, "chroma_from_power");
+  MGR_CHECK(tuning_bins.defined() && tuning_bins.dtype() == DType::I32 && tuning_bins.ndim() == 1 &&
+                tuning_bins.dim(0) == power.dim(0),
+            "chroma_from_power: tuning_bins must be i32 ["
+                << power.dim(0) << "], got "
+                << (tuning_bins.defined() ? tuning_bins.str() : "undefined"));
+  check_same_device({&power, &tuning_bins}, "chroma_from_power");
+  const int64_t batch = power.dim(0);
+  const int frames = static_cast<int>(power.dim(2));
+  Tensor out = Tensor::empty({batch, p.n_chroma, frames}, DType::F32, power.device());
+  if (out.numel() == 0) return out;
+  Tensor table = filterbank_table_on(p, power.device());
+  const int64_t one = int64_t(p.n_chroma) * p.bins();
+  if (power.is_cuda()) {
+#if MGR_WITH_CUDA
+    const int dev = power.device().index;
+    cuda::DeviceGuard g(dev);
+    // Three device arrays of `batch` pointers (A, B, C of cublasSgemmBatched), 8 bytes each.
+    Tensor pointers = Tensor::empty({batch * 6}, DType::I32, power.device());
+    kernels::cuda::chroma_project_tuned(cuda::cublas(dev), out.f32(), power.f32(), table.f32(),
+                                        tuning_bins.i32(), batch, p.n_chroma, p.bins(), frames,
+                                        pointers.i32(), cuda::stream(dev));
+    kernels::cuda::normalize_columns(out.f32(), batch, p.n_chroma, frames, p.norm,
+                                     cuda::stream(dev));
+#endif
+  } else {
+    const int32_t* bins = tuning_bins.i32();
+    for (int64_t b = 0; b < batch; ++b) {
+      MGR_CHECK(bins[b] >= 0 && bins[b] < kernels::tuning::kBins, "chroma_from_power: tuning bin "
+                                                                      << bins[b] << " of clip " << b
+                                                                      << " is outside [0, 100)");
+      kernels::cpu::chroma_project(out.f32() + b * int64_t(p.n_chroma) * frames,
+                                   power.f32() + b * int64_t(p.bins()) * frames,
+                                   table.f32() + bins[b] * one, 1, p.n_chroma, p.bins(), frames);
+    }
+    kernels::cpu::normalize_columns(out.f32(), batch, p.n_chroma, frames, p.norm);
+  }
+  return out;
+}
 
 Tensor chroma_from_power(const Tensor& power, const ChromaParams& p) {
   p.validate();
-  MGR_CHECK(power.defined() && power.dtype() == DType::F32 && power.ndim() == 3,
-            "chroma_from_power: power must be f32 [B, bins, T], got "
-                << (power.defined() ? power.str() : "undefined"));
-  MGR_CHECK(power.dim(1) == p.bins(), "chroma_from_power: power has "
-                                          << power.dim(1) << " bins but n_fft = " << p.n_fft
-                                          << " gives " << p.bins());
+  check_power(power, p, "chroma_from_power");
   const int64_t batch = power.dim(0);
   const int frames = static_cast<int>(power.dim(2));
   Tensor out = Tensor::empty({batch, p.n_chroma, frames}, DType::F32, power.device());

@@ -32,6 +32,19 @@ std::vector<float> chroma_filterbank(const ChromaParams& p);
 // with threshold FLT_MIN and fill=None: frames whose norm is below FLT_MIN are left unscaled).
 Tensor chroma_from_power(const Tensor& power, const ChromaParams& p);
 
+// librosa.estimate_tuning(S=power, sr, bins_per_octave=n_chroma), the default of
+// librosa.feature.chroma_stft(y) (tuning=None), per clip: power f32 [B, 1 + n_fft/2, T] ->
+// i32 [B] on the same device, each clip's histogram bin i in [0, 100); the estimate in fractions
+// of a chroma bin is tuning_of_bin(i) = np.linspace(-0.5, 0.5, 101)[i] (bit for bit). Uses
+// p.sample_rate, p.n_fft and p.n_chroma. CUDA: per-clip kernels, no host round trip.
+Tensor estimate_tuning_bins(const Tensor& power, const ChromaParams& p);
+double tuning_of_bin(int bin);
+
+// chroma_from_power with each clip's own tuning: clip b uses tuning_of_bin(tuning_bins[b])
+// (p.tuning is ignored). tuning_bins: i32 [B] as estimate_tuning_bins returns it, same device.
+// librosa.feature.chroma_stft(y, tuning=None) is this with estimate_tuning_bins(power, p).
+Tensor chroma_from_power(const Tensor& power, const ChromaParams& p, const Tensor& tuning_bins);
+
 // Which beat tracker places paper 000's beats.
 enum class BeatTracker {
   kDp,    // Ellis' dynamic programme, librosa.beat.beat_track parity (rhythm.h beat_track)

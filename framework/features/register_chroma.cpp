@@ -2,6 +2,8 @@
 // power spectrogram, and paper 000's beat-synchronous chroma vector. Reads the stft_power
 // intermediate (register_stft.cpp) and onset_env_median (dp tracker) or onset_env (grid tracker)
 // (register_rhythm.cpp).
+#include <cstdlib>
+
 #include "framework/features/chroma.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/rhythm.h"
@@ -16,6 +18,13 @@ ChromaParams chroma_params(const FeatureContext& ctx) {
   p.sample_rate = ctx.sample_rate();
   p.n_fft = ctx.config().n_fft;
   p.n_chroma = ctx.config().n_chroma;
+  const std::string& tuning = ctx.config().tuning;
+  if (tuning != "auto") {
+    char* end = nullptr;
+    p.tuning = std::strtod(tuning.c_str(), &end);
+    MGR_CHECK(!tuning.empty() && end == tuning.c_str() + tuning.size(),
+              "features.tuning = \"" << tuning << "\" must be auto or a number");
+  }
   p.validate();
   return p;
 }
@@ -23,8 +32,14 @@ ChromaParams chroma_params(const FeatureContext& ctx) {
 }  // namespace
 
 void register_chroma_stages() {
+  // [B, n_chroma, T]; features.tuning = auto estimates each clip's tuning from the same power
+  // spectrogram first (librosa.feature.chroma_stft(y, tuning=None)).
   register_intermediate("chroma", [](FeatureContext& ctx) {
-    return chroma_from_power(ctx.get("stft_power"), chroma_params(ctx));  // [B, n_chroma, T]
+    const Tensor& power = ctx.get("stft_power");
+    const ChromaParams p = chroma_params(ctx);
+    if (ctx.config().tuning == "auto")
+      return chroma_from_power(power, p, estimate_tuning_bins(power, p));
+    return chroma_from_power(power, p);
   });
 
   FeatureStage chroma;
@@ -32,7 +47,7 @@ void register_chroma_stages() {
     return {1, f.n_chroma, stft_frames(f, sr, n)};
   };
   chroma.compute = [](FeatureContext& ctx) { return one_channel(ctx.get("chroma")); };
-  chroma.parameters = join(framing_parameters(), {"n_chroma"});
+  chroma.parameters = join(framing_parameters(), {"n_chroma", "tuning"});
   register_feature_stage("chroma", chroma);
 
   FeatureStage beat;
@@ -50,7 +65,7 @@ void register_chroma_stages() {
                             ctx.sample_rate(), dp ? BeatTracker::kDp : BeatTracker::kGrid);
   };
   beat.parameters =
-      join(with_db(mel_parameters()), {"n_chroma", "beat_chroma_beats", "beat_tracker"});
+      join(with_db(mel_parameters()), {"n_chroma", "tuning", "beat_chroma_beats", "beat_tracker"});
   beat.consumers =
       "the clip-vector classifiers of paper 000 (issue 4: SVM / MLP on "
       "clip-level descriptors)";

@@ -1,6 +1,7 @@
 // The MFCC stage (mfcc.h, deltas.h): orthonormal DCT-II of the dB mel
 // spectrogram, optional lifter, and the delta / delta-delta as extra input channels.
 #include "framework/features/deltas.h"
+#include "framework/features/log_mel.h"
 #include "framework/features/mfcc.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/stage_util.h"
@@ -18,13 +19,26 @@ void register_mfcc_stages() {
     p.n_mfcc = f.n_mfcc;
     p.lifter = f.lifter;
     p.validate();
-    const Tensor c = mfcc_from_db(ctx.get("mel_db"), p);  // [B, n_mfcc, T]
+    // The dB mel with features.mfcc_ref as its reference: the shared mel_db when that is
+    // features.ref, else power_to_db of the mel power with ref = mfcc_ref.
+    Tensor db;
+    if (f.mfcc_ref == f.ref) {
+      db = ctx.get("mel_db");
+    } else {
+      config::FeatureConfig g = f;
+      g.ref = f.mfcc_ref;
+      db = ctx.get("mel_power").clone();
+      power_to_db_(db, log_mel_params_from(g, ctx.sample_rate()));
+    }
+    const Tensor c = mfcc_from_db(db, p);  // [B, n_mfcc, T]
     std::vector<Tensor> channels = {one_channel(c)};
     for (int order = 1; order <= f.deltas; ++order)
       channels.push_back(one_channel(delta(c, f.delta_width, order)));
     return channels.size() == 1 ? channels[0] : concat(channels, 1);  // [B, 1 + deltas, D, T]
   };
-  mfcc.parameters = join(with_db(mel_parameters()), {"n_mfcc", "lifter", "deltas", "delta_width"});
+  // features.ref does not change the MFCC (mfcc_ref replaces it).
+  mfcc.parameters = join(mel_parameters(), {"amin", "top_db", "mfcc_ref", "n_mfcc", "lifter",
+                                            "deltas", "delta_width"});
   register_feature_stage("mfcc", mfcc);
 }
 

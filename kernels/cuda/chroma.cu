@@ -58,7 +58,44 @@ __global__ void beat_sync_frames_kernel(float* __restrict__ out, const float* __
   for (int r = 0; r < rows; ++r) o[r] = segment_mean(c + int64_t(r) * frames, lo, hi);
 }
 
+// One thread per clip: the A / B / C pointers of clip b for cublasSgemmBatched (column-major
+// C_b^T = P_b^T F_b^T, as chroma_project).
+__global__ void tuned_pointers_kernel(const float** a, const float** bm, float** c, float* out,
+                                      const float* power, const float* table,
+                                      const int32_t* tuning_bins, int64_t clips, int n_chroma,
+                                      int bins, int frames) {
+  const int64_t b = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (b >= clips) return;
+  int i = tuning_bins[b];
+  i = i < 0 ? 0 : (i > 99 ? 99 : i);
+  a[b] = power + b * int64_t(bins) * frames;
+  bm[b] = table + int64_t(i) * n_chroma * bins;
+  c[b] = out + b * int64_t(n_chroma) * frames;
+}
+
 }  // namespace
+
+void chroma_project_tuned(cublasHandle_t handle, float* out, const float* power, const float* table,
+                          const int32_t* tuning_bins, int64_t clips, int n_chroma, int bins,
+                          int frames, void* pointers, cudaStream_t stream) {
+  if (clips == 0 || frames == 0) return;
+  // Three consecutive arrays of `clips` pointers: A (power), B (filterbank), C (out).
+  void** slots = static_cast<void**>(pointers);
+  const float** a = static_cast<const float**>(static_cast<void*>(slots));
+  const float** bm = static_cast<const float**>(static_cast<void*>(slots + clips));
+  float** c = static_cast<float**>(static_cast<void*>(slots + 2 * clips));
+  tuned_pointers_kernel<<<blocks_for(clips), kThreads, 0, stream>>>(
+      a, bm, c, out, power, table, tuning_bins, clips, n_chroma, bins, frames);
+  MGR_CUDA_LAUNCH_CHECK("tuned_pointers_kernel");
+  const float one = 1.f, zero = 0.f;
+  constexpr int64_t kMaxBatch = 65535;
+  for (int64_t b0 = 0; b0 < clips; b0 += kMaxBatch) {
+    const int64_t nb = clips - b0 < kMaxBatch ? clips - b0 : kMaxBatch;
+    MGR_CUBLAS_CHECK(cublasSgemmBatched(handle, CUBLAS_OP_N, CUBLAS_OP_N, frames, n_chroma, bins,
+                                        &one, a + b0, frames, bm + b0, bins, &zero, c + b0, frames,
+                                        static_cast<int>(nb)));
+  }
+}
 
 void chroma_project(cublasHandle_t handle, float* out, const float* power, const float* fb,
                     int64_t clips, int n_chroma, int bins, int frames) {

@@ -14,6 +14,15 @@ namespace mgr::kernels::cuda {
 void chroma_project(cublasHandle_t handle, float* out, const float* power, const float* fb,
                     int64_t clips, int n_chroma, int bins, int frames);
 
+// The same with a filterbank per clip: clip b uses table + tuning_bins[b] * n_chroma * bins
+// (table [100, n_chroma, bins], tuning_bins on the device, each in [0, 100); a bin outside is
+// clamped). A small kernel writes the pointer arrays of one cublasSgemmBatched call into
+// `pointers` (device scratch of 3 * clips pointers, 8-byte aligned) on `stream`, the stream the
+// handle is bound to.
+void chroma_project_tuned(cublasHandle_t handle, float* out, const float* power, const float* table,
+                          const int32_t* tuning_bins, int64_t clips, int n_chroma, int bins,
+                          int frames, void* pointers, cudaStream_t stream);
+
 // Per-frame normalisation along rows, in place (kernels::cpu::normalize_columns).
 void normalize_columns(float* x, int64_t clips, int rows, int frames, double norm,
                        cudaStream_t stream);
