@@ -68,66 +68,54 @@ Pool2dGeometry pool_geometry(const Tensor& xv, int kh, int kw, int sh, int sw, c
 
 }  // namespace
 
-Var max_pool2d(const Var& x, int kh, int kw, int sh, int sw) {
-  const Tensor& xv = x.value();
-  const Pool2dGeometry g = pool_geometry(xv, kh, kw, sh, sw, "max_pool2d");
-  Tensor y = Tensor::empty({g.n, g.c, g.out_h(), g.out_w()}, DType::F32, xv.device());
-  if (y.numel() > 0) {
-    if (xv.is_cuda()) {
-#if MGR_WITH_CUDA
-      pool2d_forward_cuda(kMaxMode, xv, y, g);
-#endif
-    } else {
-      kernels::cpu::max_pool2d_forward(xv.f32(), y.f32(), g);
-    }
-  }
-  // cuDNN's backward wants the forward output too; the CPU recomputes the argmax from x.
-  // Capturing y (a Tensor, not the output Var) keeps no cycle in the graph.
-  return make_var(
-      y, {x},
-      [x, y, g](const Tensor& dy) {
-        if (dy.numel() == 0) return;
-        Tensor& dx = grad_buffer(x);
-        if (dy.is_cuda()) {
-#if MGR_WITH_CUDA
-          pool2d_backward_cuda(kMaxMode, x.value(), y, dy, dx, g);
-#endif
-        } else {
-          kernels::cpu::max_pool2d_backward(x.value().f32(), dy.f32(), dx.f32(), g);
-        }
-      },
-      "max_pool2d");
-}
+namespace {
 
-Var avg_pool2d(const Var& x, int kh, int kw, int sh, int sw) {
+// Both pooling modes: the same geometry, dispatch and closure; the CPU kernels differ (max
+// recomputes each window's argmax from x, average needs neither x nor y), cuDNN takes the mode.
+// cuDNN's backward wants x and the forward output y; y is captured as a Tensor, not the output
+// Var, so the graph keeps no cycle.
+Var pool2d(const Var& x, int kh, int kw, int sh, int sw, bool max) {
   const Tensor& xv = x.value();
-  const Pool2dGeometry g = pool_geometry(xv, kh, kw, sh, sw, "avg_pool2d");
+  const char* op = max ? "max_pool2d" : "avg_pool2d";
+  const Pool2dGeometry g = pool_geometry(xv, kh, kw, sh, sw, op);
   Tensor y = Tensor::empty({g.n, g.c, g.out_h(), g.out_w()}, DType::F32, xv.device());
   if (y.numel() > 0) {
     if (xv.is_cuda()) {
 #if MGR_WITH_CUDA
-      pool2d_forward_cuda(kAvgMode, xv, y, g);
+      pool2d_forward_cuda(max ? kMaxMode : kAvgMode, xv, y, g);
 #endif
+    } else if (max) {
+      kernels::cpu::max_pool2d_forward(xv.f32(), y.f32(), g);
     } else {
       kernels::cpu::avg_pool2d_forward(xv.f32(), y.f32(), g);
     }
   }
-  // Only cuDNN's backward call takes x and y; the CPU needs neither. y is captured as a
-  // Tensor, as in max_pool2d.
   return make_var(
       y, {x},
-      [x, y, g](const Tensor& dy) {
+      [x, y, g, max](const Tensor& dy) {
         if (dy.numel() == 0) return;
         Tensor& dx = grad_buffer(x);
         if (dy.is_cuda()) {
 #if MGR_WITH_CUDA
-          pool2d_backward_cuda(kAvgMode, x.value(), y, dy, dx, g);
+          pool2d_backward_cuda(max ? kMaxMode : kAvgMode, x.value(), y, dy, dx, g);
 #endif
+        } else if (max) {
+          kernels::cpu::max_pool2d_backward(x.value().f32(), dy.f32(), dx.f32(), g);
         } else {
           kernels::cpu::avg_pool2d_backward(dy.f32(), dx.f32(), g);
         }
       },
-      "avg_pool2d");
+      op);
+}
+
+}  // namespace
+
+Var max_pool2d(const Var& x, int kh, int kw, int sh, int sw) {
+  return pool2d(x, kh, kw, sh, sw, true);
+}
+
+Var avg_pool2d(const Var& x, int kh, int kw, int sh, int sw) {
+  return pool2d(x, kh, kw, sh, sw, false);
 }
 
 }  // namespace mgr::ops
