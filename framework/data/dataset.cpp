@@ -21,7 +21,7 @@ namespace mgr::data {
 namespace {
 
 constexpr const char* kLayout =
-    "expected the GTZAN layout <root>/<genre>/<genre>.NNNNN.{wav,au,flac,aiff}, "
+    "expected the GTZAN layout <root>/<genre>/<genre>.NNNNN.{wav,au,flac,aiff,ogg}, "
     "e.g. <root>/blues/blues.00000.wav";
 
 std::string lower(std::string s) {
@@ -38,7 +38,9 @@ bool is_track_file(const std::string& name, const std::string& genre) {
   const size_t dot = n.rfind('.');
   if (dot == std::string::npos || dot <= g.size()) return false;
   const std::string ext = n.substr(dot + 1);
-  if (ext != "wav" && ext != "au" && ext != "flac" && ext != "aiff" && ext != "aif") return false;
+  if (ext != "wav" && ext != "au" && ext != "flac" && ext != "aiff" && ext != "aif" &&
+      ext != "ogg")  // Ogg Vorbis: libsndfile decodes it (the gtzan-dev excerpts)
+    return false;
   const std::string number = n.substr(g.size(), dot - g.size());
   return !number.empty() &&
          std::all_of(number.begin(), number.end(), [](unsigned char c) { return std::isdigit(c); });
