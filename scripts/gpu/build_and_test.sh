@@ -93,6 +93,7 @@ if want bench; then
   {
     build-gpu/bin/bench_logmel --device all
     LD_LIBRARY_PATH=$sys_ld python3 scripts/bench/torch_logmel.py --threads 16 || true
+    PYTHONPATH=$root/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH} \
     TORCH_LD_LIBRARY_PATH=$sys_ld PYTHON=python3 STEPS=2 GPU_STEPS=20 \
       scripts/bench/run_model_benchmarks.sh build-gpu 16 cuda || true
     build-gpu/bin/bench_features --device cuda --clips 1000 --pass-frames 0,1292,2584

@@ -13,4 +13,7 @@ mapfile -t pkgs < <(apt-cache depends --recurse --no-recommends --no-suggests --
     --no-breaks --no-replaces --no-enhances "${top[@]}" | grep -E '^[a-z0-9]' | sort -u | grep -Ev "$skip")
 rm -rf .gpu-deps/debs && mkdir -p .gpu-deps/debs
 (cd .gpu-deps/debs && apt-get download "${pkgs[@]}" >/dev/null 2>&1 || (cd .gpu-deps/debs && for p in "${pkgs[@]}"; do apt-get download "$p" >/dev/null 2>&1 || echo "fetch_deps: skipped $p (virtual or unavailable)"; done))
+# PyYAML alone (pure Python when its C extension does not match the GPU image's Python): the
+# PyTorch twin of model.layers reads experiment YAMLs in the GPU benchmark.
+(cd .gpu-deps/debs && apt-get download python3-yaml >/dev/null 2>&1) || echo "fetch_deps: skipped python3-yaml"
 echo "fetch_deps: $(ls .gpu-deps/debs | wc -l) packages, $(du -sh .gpu-deps/debs | cut -f1) in .gpu-deps/debs"
