@@ -82,8 +82,8 @@ TEST(GraphConfig, WrongTypesAndRangesNameTheLayerAndKey) {
   EXPECT_THAT(error_of(experiment("    - {name: c1, type: conv2d, channels: x}\n"
                                   "    - {name: g, type: global_max_pool}\n"
                                   "    - {name: out, type: dense, units: num_classes}\n")),
-              HasSubstr("net.yaml:11:32: layer 'c1' (conv2d): channels: expected an integer >= "
-                        "1, got \"x\""));
+              HasSubstr("net.yaml:11:32: layer 'c1' (conv2d): channels: expected an integer in "
+                        "[1, 65536], got \"x\""));
   EXPECT_THAT(error_of(experiment("    - {name: g, type: global_max_pool}\n"
                                   "    - {name: d, type: dropout, rate: 1.5}\n"
                                   "    - {name: out, type: dense, units: num_classes}\n")),
@@ -174,7 +174,7 @@ TEST(GraphConfig, OverridesAddressLayersByName) {
                         "key for a conv2d layer (did you mean 'channels'?)"));
   EXPECT_THAT(error_of(experiment(kSmallCnn), {"model.layers.c1.channels=0"}),
               HasSubstr("--set model.layers.c1.channels=0: layer 'c1' (conv2d): channels: "
-                        "expected an integer >= 1, got \"0\""));
+                        "expected an integer in [1, 65536], got \"0\""));
 }
 
 TEST(GraphConfig, ResolvedYamlRoundTrips) {

@@ -80,7 +80,7 @@ inline KeyDecl choice_key(std::string name, std::string def, std::string doc,
 }
 
 inline KeyDecl units_key(std::string name, std::string doc) {
-  KeyDecl k = int_key(std::move(name), "", std::move(doc));
+  KeyDecl k = int_key(std::move(name), "", std::move(doc), 1, 1 << 20);
   k.kind = KeyKind::Units;
   return k;
 }

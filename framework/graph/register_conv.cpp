@@ -58,7 +58,7 @@ std::vector<KeyDecl> conv_keys() {
   pad.kind = KeyKind::Padding;
   pad.default_text = "same";
   pad.doc = "same (output size = input size; stride 1), valid (none) or zero padding per side";
-  return {int_key("channels", "", "output channels (feature maps)"),
+  return {int_key("channels", "", "output channels (feature maps)", 1, 65536),
           pair_key("kernel", "3", "kernel size: k or [height, width]"),
           pair_key("stride", "1", "stride: s or [height, width]"),
           pad,
@@ -246,7 +246,8 @@ LayerType rcl_type() {
       "`same`-padded; x0 = LRN(relu(feed(u))), x_t = LRN(relu(feed(u) + recurrent(x_{t-1}))).";
   KeyDecl kernel = int_key("kernel", "3", "kernel size of both convolutions (square)");
   kernel.odd = true;
-  t.keys = {int_key("channels", "", "output channels K (the recurrent conv maps K to K)"), kernel,
+  t.keys = {int_key("channels", "", "output channels K (the recurrent conv maps K to K)", 1, 65536),
+            kernel,
             int_key("iterations", "3", "recurrent iterations T (unfolded depth T + 1)", 0, 64)};
   for (KeyDecl& k : lrn_keys("lrn_")) t.keys.push_back(k);
   t.infer = [](const LayerArgs& a, const std::vector<Shape>& in) -> Shape {

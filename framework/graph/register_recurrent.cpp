@@ -22,7 +22,7 @@ LayerType recurrent_type(const std::string& name, ops::RnnMode mode, const std::
           ", batch_first). `last` gives the final hidden state of each direction of the last "
           "layer, forward then backward ([units * directions]); `sequence` every step's output "
           "([time, units * directions]).";
-  t.keys = {int_key("units", "", "hidden units per direction"),
+  t.keys = {int_key("units", "", "hidden units per direction", 1, 65536),
             int_key("layers", "1", "stacked layers", 1, 16),
             bool_key("bidirectional", "false", "add a backward-in-time direction"),
             choice_key("return", "last", "what the layer passes on", {"last", "sequence"})};
