@@ -34,7 +34,7 @@ std::string suggest_key(const std::string& key) {
   const size_t dot = key.rfind('.');
   const std::string prefix = dot == std::string::npos ? "" : key.substr(0, dot);
   const std::string name = dot == std::string::npos ? key : key.substr(dot + 1);
-  // 1. a sibling in the same section ("model.conv_chanels" -> "model.conv_channels")
+  // 1. a sibling in the same section ("train.epoch" -> "train.epochs")
   if (prefix.empty() || is_section(prefix)) {
     const std::string m = closest_match(name, section_children(prefix));
     if (!m.empty()) return join_key(prefix, m);

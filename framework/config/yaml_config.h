@@ -12,7 +12,7 @@
 namespace mgr::config {
 
 // Reads the YAML file at `path`, applies `overrides` ("train.epochs=2", "data.root=/x/gtzan",
-// "model.conv_channels=[16,32]", "features.center=false") in order, validates, and returns the
+// "model.layers.conv1.channels=16", "features.center=false") in order, validates, and returns the
 // typed config. All problems found are reported together, one per line of the message.
 ExperimentConfig load_experiment(const std::string& path,
                                  const std::vector<std::string>& overrides = {});

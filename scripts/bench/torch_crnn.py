@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch twin of tools/bench_crnn: the crnn_gru.yaml model, Adam, batch 64, input 1x128x130.
+"""PyTorch twin of the CRNN that tools/bench_crnn timed until 2026-12-01 (now bench_models with
+scripts/bench/torch_models.py, which builds any YAML network): the crnn_gru.yaml model, Adam, batch 64, input 1x128x130.
 
 Prints clips/s for a training step (forward + backward + Adam step) on CPU with N threads and,
 when available, on CUDA. Run with Debian's python3-torch (python3 /usr/bin/python3) or any torch.
