@@ -180,7 +180,7 @@ TEST(Knn, ManyTrainingTiles) {
   KnnOptions o;
   o.k = 6;
   o.vote = "distance";
-  expect_matches_reference(20000, 9, 3, 5, o, 7);  // 3 training tiles of 8192
+  expect_matches_reference(70000, 9, 3, 5, o, 7);  // 3 training tiles of 32768
 }
 
 TEST(Knn, GroupWeightIsSquaredDistanceWeight) {
@@ -201,8 +201,8 @@ TEST(Knn, GroupWeightIsSquaredDistanceWeight) {
 
 TEST(Knn, EqualDistancesGoToTheLowerTrainingIndex) {
   // Integer points: every distance is exact in float. Rows 1, 3, 4, 6 are the same point; across
-  // training tiles too (n > 8192, the duplicates at both ends).
-  for (int64_t n : {int64_t(9), int64_t(8200)}) {
+  // training tiles too (n > 32768, the duplicates at both ends).
+  for (int64_t n : {int64_t(9), int64_t(32780)}) {
     std::vector<float> x(n * 2);
     for (int64_t i = 0; i < n; ++i) {
       x[i * 2] = float(10 + i % 7);
