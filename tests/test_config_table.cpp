@@ -44,6 +44,7 @@ TEST(ConfigTable, TableCoversEveryStructMember) {
       {"data.synthetic", member_count<SyntheticConfig>()},
       {"features", member_count<FeatureConfig>()},
       {"model", member_count<ModelConfig>()},
+      {"model.knn", member_count<KnnConfig>()},
       {"train", member_count<TrainConfig>()},
       {"evaluation", member_count<EvaluationConfig>()},
   };
@@ -133,6 +134,15 @@ ExperimentConfig everything_changed() {
   c.model.layers.at(0).set("channels", "12", "test");
   c.model.layers.at(0).set("kernel", "[5, 3]", "test");
   c.model.layers.at(9).set("bidirectional", "true", "test");
+  c.model.type = "knn";  // the layers stay (unused); a tree would need model.tree
+  c.model.tree_routing = "soft";
+  c.model.tree_baseline = false;
+  c.model.knn.k = 3;
+  c.model.knn.metric = "cosine";
+  c.model.knn.vote = "distance";
+  c.model.knn.standardise = false;
+  c.model.knn.groups = {"log_mel"};
+  c.model.knn.weights = {2.5};
   c.train.optimizer = "sgd";
   c.train.momentum = 0.5;
   c.train.nesterov = true;

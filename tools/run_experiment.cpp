@@ -24,8 +24,7 @@ int main(int argc, char** argv) {
   try {
     const mgr::config::ExperimentConfig cfg = mgr::config::load_experiment(file, overrides);
     if (summary_only) {
-      mgr::graph::GraphModel model(mgr::graph::plan_classifier(cfg), cfg.seed);
-      std::cout << cfg.name << ": " << cfg.paper << "\n" << model.summary_text();
+      std::cout << cfg.name << ": " << cfg.paper << "\n" << mgr::train::model_summary(cfg);
       return 0;
     }
     mgr::train::RunOptions opt;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "framework/config/layer_spec.h"
+#include "framework/config/tree_spec.h"
 
 namespace mgr::config {
 
@@ -82,8 +83,27 @@ struct FeatureConfig {
 // layer type and its keys). The default is paper 001's CRNN (experiments/crnn_gru.yaml).
 std::vector<LayerSpec> default_model_layers();
 
+// model.type knn: k nearest neighbours on the clip's feature vector (framework/knn/knn.h).
+struct KnnConfig {
+  int k = 5;
+  std::string metric = "euclidean";  // euclidean | cosine
+  std::string vote = "majority";     // majority | distance (1 / distance)
+  bool standardise = true;           // per-column mean/std of the training split
+  // Distance weights of feature groups (features.vectors parts), by name; groups not named
+  // weigh 1.
+  std::vector<std::string> groups;
+  std::vector<double> weights;
+};
+
 struct ModelConfig {
+  // network: one classifier from `layers`; tree: a tree of classifiers (`tree`), each node a
+  // network from `layers` with `units: children` on its output; knn: no network (`knn`).
+  std::string type = "network";
   std::vector<LayerSpec> layers = default_model_layers();
+  std::vector<TreeNodeSpec> tree;
+  std::string tree_routing = "hard";  // the headline prediction: hard (argmax per node) | soft
+  bool tree_baseline = true;          // also train `layers` as one flat classifier, same split
+  KnnConfig knn;
 };
 
 struct TrainConfig {

@@ -14,6 +14,7 @@
 
 #include "framework/config/did_you_mean.h"
 #include "framework/config/layers_yaml.h"
+#include "framework/config/tree_yaml.h"
 #include "framework/graph/layer_registry.h"
 
 namespace mgr::config {
@@ -369,9 +370,9 @@ std::vector<Field> build_fields() {
       // ---- features
       field(KEY(features.type),
             "feature: log_mel, mel, stft, stft_compressed, mfcc, chroma (time-frequency) or "
-            "beat_chroma, spectral, rhythm (clip-level vectors)",
+            "beat_chroma, spectral, rhythm, mfcc_stats (clip-level vectors)",
             one_of({"log_mel", "mel", "stft", "stft_compressed", "mfcc", "chroma", "beat_chroma",
-                    "spectral", "rhythm"})),
+                    "spectral", "rhythm", "mfcc_stats"})),
       field(KEY(features.n_fft), "FFT size (samples)", at_least(16)),
       field(KEY(features.hop_length), "hop between frames (samples)", at_least(1)),
       field(KEY(features.win_length), "window length (samples), centred in the frame; 0: n_fft",
@@ -471,6 +472,37 @@ std::vector<Field> build_fields() {
       field(KEY(features.cache_dir), "folder of the feature cache files", non_empty()),
       field(KEY(features.cache_compression), "gzip level of the cached features; 0: none",
             in_closed(0, 9)),
+      // ---- model (model.layers and model.tree are lists, read by layers_yaml / tree_yaml)
+      field(KEY(model.type),
+            "network: one classifier from model.layers; tree: a tree of classifiers "
+            "(model.tree), each node a network from model.layers ending in units: children; "
+            "knn: k nearest neighbours on the features (model.knn), no network",
+            one_of({"network", "tree", "knn"})),
+      field(KEY(model.tree_routing),
+            "tree: the headline prediction: hard (each node's argmax, top-down; paper 000) or "
+            "soft (argmax of the product of probabilities along each genre's path); both are "
+            "reported",
+            one_of({"hard", "soft"})),
+      field(KEY(model.tree_baseline),
+            "tree: also train model.layers as one flat classifier (children = the genres) on "
+            "the same split, reported beside the tree"),
+      field(KEY(model.knn.k), "neighbours that vote", in_closed(1, 4096)),
+      field(KEY(model.knn.metric), "distance between standardised feature vectors",
+            one_of({"euclidean", "cosine"})),
+      field(KEY(model.knn.vote),
+            "majority: one vote per neighbour; distance: 1 / distance (scikit-learn's "
+            "weights='distance')",
+            one_of({"majority", "distance"})),
+      field(KEY(model.knn.standardise),
+            "scale every feature column by the training split's mean and std before distances"),
+      field(KEY(model.knn.groups),
+            "feature groups (parts of features.vectors, or the feature type) given a distance "
+            "weight in model.knn.weights; groups not listed weigh 1",
+            each(non_empty()), rule<std::vector<S>>("no duplicates", unique)),
+      field(KEY(model.knn.weights),
+            "the distance weight of each group in model.knn.groups (squared distances are "
+            "summed times the weight; paper 000's weighted distance over feature groups)",
+            each(at_least(0.0))),
       // ---- train
       field(KEY(train.optimizer),
             "optimiser: adam (torch.optim.Adam) or sgd (torch.optim.SGD with momentum)",
@@ -547,6 +579,13 @@ int frames_per_clip(const ExperimentConfig& c) {
 std::vector<CrossCheck> build_cross_checks() {
   using R = std::optional<std::string>;
   return {
+      {{"model.knn.weights", "model.knn.groups"},
+       "one weight per group",
+       [](const ExperimentConfig& c) -> R {
+         if (c.model.knn.weights.size() == c.model.knn.groups.size()) return std::nullopt;
+         return fmt::format("must give one weight per group of model.knn.groups ({}), got {}",
+                            c.model.knn.groups.size(), c.model.knn.weights.size());
+       }},
       {{"features.win_length", "features.n_fft"},
        "win_length <= n_fft",
        [](const ExperimentConfig& c) -> R {
@@ -607,12 +646,19 @@ std::vector<CrossCheck> build_cross_checks() {
              c.features.n_fft);
        }},
       {{"features.n_mfcc", "features.n_mels", "features.type"},
-       "n_mfcc <= n_mels when type is mfcc",
+       "n_mfcc <= n_mels when type is mfcc or mfcc_stats",
        [](const ExperimentConfig& c) -> R {
-         if (c.features.type != "mfcc" || c.features.n_mfcc <= c.features.n_mels)
+         if ((c.features.type != "mfcc" && c.features.type != "mfcc_stats") ||
+             c.features.n_mfcc <= c.features.n_mels)
            return std::nullopt;
          return fmt::format("must be <= features.n_mels = {} (the DCT input), got {}",
                             c.features.n_mels, c.features.n_mfcc);
+       }},
+      {{"features.deltas", "features.type"},
+       "deltas = 0 when type is mfcc_stats (a clip vector has no frames to differentiate)",
+       [](const ExperimentConfig& c) -> R {
+         if (c.features.type != "mfcc_stats" || c.features.deltas == 0) return std::nullopt;
+         return fmt::format("must be 0 for features.type mfcc_stats, got {}", c.features.deltas);
        }},
       {{"features.delta_width", "features.deltas", "features.type", "features.hop_length",
         "data.clip_seconds", "data.sample_rate"},
@@ -643,7 +689,9 @@ const std::vector<Section>& experiment_sections() {
        "the feature front end, its normalisation and the feature cache (librosa >= 0.10 defaults "
        "unless set)"},
       {"model",
-       "the network as data: model.layers, a list of named layers (see the layer reference)"},
+       "the network as data: model.layers, a list of named layers (see the layer reference); "
+       "model.tree, a tree of classifiers; or a KNN"},
+      {"model.knn", "k nearest neighbours (model.type knn; framework/knn/knn.h)"},
       {"train", "the optimiser, the learning-rate schedule and the training loop"},
       {"evaluation", "how clip predictions become track decisions"},
   };
@@ -671,7 +719,10 @@ bool is_section(std::string_view path) {
 
 std::vector<std::string> section_children(std::string_view section) {
   std::vector<std::string> out;
-  if (section == "model") out.push_back("layers");  // model.layers: a list, parsed by the graph
+  if (section == "model") {  // lists, parsed by layers_yaml and tree_yaml
+    out.push_back("layers");
+    out.push_back("tree");
+  }
   for (const Field& f : experiment_fields()) {
     if (f.section() == section) out.push_back(f.name());
   }
@@ -715,6 +766,7 @@ std::vector<std::string> differing_keys(const ExperimentConfig& a, const Experim
     if (!f.equal(a, b)) keys.push_back(f.key);
   }
   if (!layers_equal(a.model.layers, b.model.layers)) keys.push_back("model.layers");
+  if (!trees_equal(a.model.tree, b.model.tree)) keys.push_back("model.tree");
   return keys;
 }
 
@@ -742,8 +794,16 @@ std::string fields_markdown() {
       md +=
           "`model.layers` is a list of layers, each a mapping with `name`, `type` and that "
           "type's keys (the layer reference below); `--set model.layers.<name>.<key>=value` "
-          "overrides one key of one layer. The default is paper 001's CRNN.\n\n";
-      continue;
+          "overrides one key of one layer. The default is paper 001's CRNN.\n\n"
+          "`model.tree` (with `model.type: tree`) is a list of nodes, each a mapping with "
+          "`name`, `children` (node names or genres, in label order), optional `train` "
+          "(train.* keys for this node, e.g. `{epochs: 35}`) and optional `layers` (layer key "
+          "overrides, `{lstm1: {units: 64}}`). Every node is a classifier built from "
+          "`model.layers` whose output says `units: children`; it trains on the clips of the "
+          "genres below it with the child as label. The leaves must be the dataset's genres, "
+          "each exactly once. `--set model.tree.<node>.train.<key>=value` and "
+          "`--set model.tree.<node>.layers.<layer>.<key>=value` override one node "
+          "(experiments/hierarchical.yaml).\n\n";
     }
     md += "| key | type | default | allowed | meaning |\n";
     md += "|---|---|---|---|---|\n";

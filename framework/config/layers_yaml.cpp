@@ -7,14 +7,13 @@
 
 namespace mgr::config {
 
-namespace {
-
-// One YAML value as flow text that reads back to the same value.
 std::string flow_text(const YAML::Node& n) {
   YAML::Emitter e;
   e << YAML::Flow << n;
   return e.c_str();
 }
+
+namespace {
 
 std::string got(const YAML::Node& n) {
   if (n.IsScalar()) return "\"" + n.Scalar() + "\"";

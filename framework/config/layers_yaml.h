@@ -14,6 +14,9 @@
 
 namespace mgr::config {
 
+// One YAML value as flow text that reads back to the same value.
+std::string flow_text(const YAML::Node& n);
+
 // Reads a YAML sequence of layer mappings. `at` turns a mark into "file:line:col"; problems
 // that are about the YAML's form (not a list, a layer without name or type) go to `errors`.
 std::vector<LayerSpec> parse_layers(const YAML::Node& node, const YAML::Mark& key_mark,

@@ -12,6 +12,7 @@
 #include "framework/config/did_you_mean.h"
 #include "framework/config/field_table.h"
 #include "framework/config/layers_yaml.h"
+#include "framework/config/tree_yaml.h"
 #include "framework/graph/layer_registry.h"
 #include "framework/graph/model_check.h"
 #include "kernels/error.h"
@@ -106,6 +107,22 @@ class Reader {
                            errors_);
       return;
     }
+    if (key.rfind("model.tree.", 0) == 0) {
+      apply_tree_override(config_.model.tree, key.substr(11), text.substr(eq + 1), where, errors_);
+      return;
+    }
+    if (key == "model.tree") {
+      YAML::Node value;
+      try {
+        value = YAML::Load(text.substr(eq + 1));
+      } catch (const YAML::Exception& e) {
+        errors_.push_back(where + ": the value is not valid YAML: " + e.msg);
+        return;
+      }
+      config_.model.tree = parse_tree(
+          value, YAML::Mark::null_mark(), [&](const YAML::Mark&) { return where; }, errors_);
+      return;
+    }
     if (key == "model.layers") {
       YAML::Node value;
       try {
@@ -153,10 +170,10 @@ class Reader {
       if (involves_failed) continue;
       errors_.push_back(locate(issue));
     }
-    // The network against the data it will see: every layer's keys and shape, located.
+    // The network (or tree) against the data it will see: every layer's keys and shape, located.
     if (errors_.empty()) {
       try {
-        graph::plan_classifier(config_);
+        graph::check_model(config_);
       } catch (const Error& e) {
         errors_.push_back(e.what());
       }
@@ -209,6 +226,11 @@ class Reader {
       }
       if (key == "model.layers") {
         config_.model.layers = parse_layers(
+            v, k.Mark(), [this](const YAML::Mark& m) { return at(m); }, errors_);
+        continue;
+      }
+      if (key == "model.tree") {
+        config_.model.tree = parse_tree(
             v, k.Mark(), [this](const YAML::Mark& m) { return at(m); }, errors_);
         continue;
       }
@@ -266,7 +288,7 @@ void validate(const ExperimentConfig& c) {
   for (const Issue& issue : find_issues(c)) lines.push_back(issue.key + ": " + issue.message);
   if (lines.empty()) {
     try {
-      graph::plan_classifier(c);
+      graph::check_model(c);
     } catch (const Error& e) {
       lines.push_back(e.what());
     }
@@ -301,9 +323,23 @@ std::string to_yaml(const ExperimentConfig& c) {
        "docs/config.md",
        ""});
   lines.push_back({"# top level: " + section_doc(""), ""});
+  // model.layers and model.tree are lists outside the field table: written inside the model
+  // section, after its fields.
+  auto model_lists = [&]() {
+    lines.push_back({"  layers:", "every layer type and key: docs/config.md"});
+    std::stringstream ls(layers_to_yaml(c.model.layers, 4));
+    for (std::string l; std::getline(ls, l);) lines.push_back({l, ""});
+    if (!c.model.tree.empty()) {
+      lines.push_back({"  tree:", "nodes: name, children, train and layer overrides"});
+      std::stringstream ts(tree_to_yaml(c.model.tree, 4));
+      for (std::string l; std::getline(ts, l);) lines.push_back({l, ""});
+    }
+  };
   std::vector<std::string> current;
   for (const Field& f : experiment_fields()) {
     const std::vector<std::string> parts = split(f.section());
+    if (!current.empty() && current[0] == "model" && (parts.empty() || parts[0] != "model"))
+      model_lists();
     if (parts != current) {
       size_t common = 0;
       while (common < parts.size() && common < current.size() && parts[common] == current[common])
@@ -321,15 +357,6 @@ std::string to_yaml(const ExperimentConfig& c) {
     const std::string indent(2 * parts.size(), ' ');
     lines.push_back({indent + f.name() + ": " + f.yaml(c),
                      f.doc + (f.allowed == "any" ? "" : "; " + f.allowed)});
-  }
-
-  lines.push_back({"", ""});
-  lines.push_back({"# model: " + section_doc("model"), ""});
-  lines.push_back({"model:", ""});
-  lines.push_back({"  layers:", "every layer type and key: docs/config.md"});
-  {
-    std::stringstream ls(layers_to_yaml(c.model.layers, 4));
-    for (std::string l; std::getline(ls, l);) lines.push_back({l, ""});
   }
 
   size_t width = 0;

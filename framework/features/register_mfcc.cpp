@@ -1,9 +1,11 @@
 // The MFCC stage (mfcc.h, deltas.h): orthonormal DCT-II of the dB mel
-// spectrogram, optional lifter, and the delta / delta-delta as extra input channels.
+// spectrogram, optional lifter, and the delta / delta-delta as extra input channels; and
+// mfcc_stats, the MFCCs' mean and variance over the clip as one vector.
 #include "framework/features/deltas.h"
 #include "framework/features/log_mel.h"
 #include "framework/features/mfcc.h"
 #include "framework/features/pipeline.h"
+#include "framework/features/spectral.h"
 #include "framework/features/stage_util.h"
 
 namespace mgr::features {
@@ -40,6 +42,22 @@ void register_mfcc_stages() {
   mfcc.parameters = join(mel_parameters(), {"amin", "top_db", "mfcc_ref", "n_mfcc", "lifter",
                                             "deltas", "delta_width"});
   register_feature_stage("mfcc", mfcc);
+
+  // The clip vector of the usual "30-second features" tables (GTZAN's features_30_sec.csv,
+  // paper 004's KNN baseline): each coefficient's mean and variance over the clip's frames.
+  FeatureStage stats;
+  stats.clip_level = true;
+  stats.shape = [](const config::FeatureConfig& f, int, int64_t) -> Shape {
+    return {2 * static_cast<int64_t>(f.n_mfcc)};
+  };
+  stats.compute = [mfcc_compute = mfcc.compute](FeatureContext& ctx) {
+    MGR_CHECK(ctx.config().deltas == 0, "features.type mfcc_stats takes no features.deltas");
+    const Tensor c = mfcc_compute(ctx);  // [B, 1, n_mfcc, T]
+    return mean_var_over_time(c.reshape({c.shape()[0], c.shape()[2], c.shape()[3]}));
+  };
+  stats.parameters = mfcc.parameters;
+  stats.consumers = "model.type knn (experiments/knn_baseline.yaml)";
+  register_feature_stage("mfcc_stats", stats);
 }
 
 }  // namespace mgr::features

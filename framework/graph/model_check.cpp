@@ -1,10 +1,14 @@
 #include "framework/graph/model_check.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 
+#include "framework/config/tree_yaml.h"
+#include "framework/data/dataset.h"
 #include "framework/features/pipeline.h"
+#include "framework/tree/class_tree.h"
 
 namespace mgr::graph {
 
@@ -20,9 +24,15 @@ int model_num_classes(const config::ExperimentConfig& c) {
   return c.data.genres.empty() ? 10 : static_cast<int>(c.data.genres.size());
 }
 
+std::vector<std::string> model_genres(const config::ExperimentConfig& c) {
+  return c.data.genres.empty() ? data::gtzan_genres() : c.data.genres;
+}
+
 std::shared_ptr<const GraphPlan> plan_classifier(const config::ExperimentConfig& c) {
   const int classes = model_num_classes(c);
-  auto plan = plan_graph(c.model.layers, model_input_shape(c), classes);
+  // A tree's template says `units: children`; as the flat baseline, children are the genres.
+  auto plan = plan_graph(c.model.layers, model_input_shape(c), classes,
+                         c.model.type == "tree" ? classes : 0);
   if (plan->output() != Shape{classes}) {
     const config::LayerSpec& last = plan->specs.back();
     throw Error(fmt::format(
@@ -32,6 +42,65 @@ std::shared_ptr<const GraphPlan> plan_classifier(const config::ExperimentConfig&
         last.where, last.name, last.type, classes, shape_text(plan->output())));
   }
   return plan;
+}
+
+std::shared_ptr<const GraphPlan> plan_tree_node(const config::ExperimentConfig& c,
+                                                const std::string& node, int children) {
+  std::shared_ptr<const GraphPlan> plan;
+  try {
+    plan = plan_graph(c.model.layers, model_input_shape(c), model_num_classes(c), children);
+  } catch (const Error& e) {
+    throw Error(fmt::format("model.tree node '{}':\n{}", node, e.what()));
+  }
+  if (plan->output() != Shape{children}) {
+    const config::LayerSpec& last = plan->specs.back();
+    throw Error(fmt::format(
+        "{}: layer '{}' ({}): in tree node '{}' the last layer must give [children] = [{}] "
+        "logits per clip, got {} (end the model with e.g. a dense layer with units: children)",
+        last.where, last.name, last.type, node, children, shape_text(plan->output())));
+  }
+  return plan;
+}
+
+void check_model(const config::ExperimentConfig& c) {
+  const std::string& type = c.model.type;
+  if (type != "tree" && !c.model.tree.empty())
+    throw Error(fmt::format("{}: model.tree is set but model.type is '{}' (set model.type: tree)",
+                            c.model.tree[0].where, type));
+  if (type == "network") {
+    plan_classifier(c);
+    return;
+  }
+  if (type == "knn") return;  // no network; the feature groups are checked with the data
+  MGR_CHECK(type == "tree", "model.type: unknown model type '" << type << "'");
+  if (c.model.tree.empty())
+    throw Error(
+        "model.type is tree but model.tree is empty: list the nodes ({name: ..., "
+        "children: [...]}); docs/config.md");
+  const tree::ClassTree t(c.model.tree, model_genres(c));
+  std::vector<std::string> errors;
+  for (int k : t.order()) {
+    const tree::TreeNode& n = t.nodes()[static_cast<size_t>(k)];
+    const config::TreeNodeSpec& spec = c.model.tree[static_cast<size_t>(k)];
+    std::vector<std::string> node_errors;
+    const config::ExperimentConfig nc = config::node_config(c, spec, node_errors);
+    if (node_errors.empty()) {
+      try {
+        plan_tree_node(nc, n.name, n.children());
+      } catch (const Error& e) {
+        node_errors.push_back(e.what());
+      }
+    }
+    errors.insert(errors.end(), node_errors.begin(), node_errors.end());
+  }
+  if (errors.empty() && c.model.tree_baseline) {
+    try {
+      plan_classifier(c);
+    } catch (const Error& e) {
+      errors.push_back(std::string("model.tree_baseline (the flat classifier):\n") + e.what());
+    }
+  }
+  if (!errors.empty()) throw Error(fmt::format("{}", fmt::join(errors, "\n")));
 }
 
 }  // namespace mgr::graph

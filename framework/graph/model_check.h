@@ -5,6 +5,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "framework/config/experiment_config.h"
 #include "framework/graph/graph_model.h"
@@ -17,9 +19,21 @@ int64_t clip_samples(const config::ExperimentConfig& c);
 Shape model_input_shape(const config::ExperimentConfig& c);
 // data.genres, or GTZAN's ten when empty.
 int model_num_classes(const config::ExperimentConfig& c);
+std::vector<std::string> model_genres(const config::ExperimentConfig& c);
 
 // Plans model.layers for the experiment's input and classes and checks that the last layer
 // gives [num_classes] logits. Throws mgr::Error with every problem located.
 std::shared_ptr<const GraphPlan> plan_classifier(const config::ExperimentConfig& c);
+
+// Plans the network of one tree node with `children` classes (model.layers with the node's
+// overrides, in `c` already): the last layer must give [children] logits.
+std::shared_ptr<const GraphPlan> plan_tree_node(const config::ExperimentConfig& c,
+                                                const std::string& node, int children);
+
+// Everything about model.* that can be checked from the config alone, by model.type: the
+// network (plan_classifier); the tree (framework/tree/class_tree.h against the genres, each
+// node's overrides and network, and the flat baseline's); the KNN's keys. Throws mgr::Error
+// with every problem located.
+void check_model(const config::ExperimentConfig& c);
 
 }  // namespace mgr::graph

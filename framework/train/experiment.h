@@ -33,4 +33,8 @@ LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostrea
 
 RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& opt);
 
+// What run_experiment --summary prints, from the config alone: the network's layer table; for a
+// tree, the tree and each node's network; for a KNN, its settings.
+std::string model_summary(const config::ExperimentConfig& cfg);
+
 }  // namespace mgr::train

@@ -100,7 +100,9 @@ std::string svg_confusion(const nlohmann::json& confusion, const nlohmann::json&
 
 void write_reports(const std::string& run_dir, const nlohmann::json& m) {
   std::ofstream(run_dir + "/table_row.md") << table_header() << table_row(m);
-  std::ofstream(run_dir + "/learning_curves.svg") << svg_learning_curves(m["history"]);
+  // A tree keeps a history per node (nodes/<name>/), a KNN none.
+  if (!m["history"].empty())
+    std::ofstream(run_dir + "/learning_curves.svg") << svg_learning_curves(m["history"]);
   for (const char* level : {"clip", "track"}) {
     const nlohmann::json& cm = m["test"][level]["confusion_matrix"];
     std::ofstream(run_dir + "/confusion_" + level + ".svg")
