@@ -17,7 +17,14 @@ for f in "${files[@]}"; do
       --set data.max_tracks_per_genre=10 --set train.epochs=1 --set train.iterations=3 \
       --set train.log_every=1 >"$out.$name.log" 2>&1; then
     missing=""
-    for x in config.yaml model_summary.txt history.csv metrics.json best_model.h5 table_row.md; do
+    # What a run directory holds depends on model.type (see the resolved config.yaml).
+    expect=(config.yaml metrics.json table_row.md)
+    if grep -q '^  type: "tree"' "$out/$name/config.yaml"; then
+      expect+=(tree.svg tree_nodes.md flat/best_model.h5)
+    elif ! grep -q '^  type: "knn"' "$out/$name/config.yaml"; then
+      expect+=(model_summary.txt history.csv best_model.h5)
+    fi
+    for x in "${expect[@]}"; do
       [[ -f "$out/$name/$x" ]] || missing+=" $x"
     done
     if [[ -n "$missing" ]]; then

@@ -94,6 +94,12 @@ int main(int argc, char** argv) {
   for (const std::string& f : files) {
     try {
       const config::ExperimentConfig cfg = config::load_experiment(f, overrides);
+      if (cfg.model.type == "knn") {
+        fmt::print("mgr   {}: model.type knn trains no network (tools/bench_knn times the KNN)\n",
+                   cfg.name);
+        continue;
+      }
+      // A tree's nodes share model.layers: the flat template (children = the genres) is timed.
       const int b = batch > 0 ? batch : cfg.train.batch_size;
       if (devices != "cuda") bench(f, cfg, Device::cpu(), b, warmup, steps);
       if (devices != "cpu") {

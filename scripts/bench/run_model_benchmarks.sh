@@ -18,6 +18,7 @@ export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
 here=$(dirname "$0")
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $threads threads, devices $devices"
 for f in "${files[@]}"; do
+  if grep -q '^  type: knn' "$f"; then echo "skip $f: model.type knn trains no network (tools/bench_knn)"; continue; fi
   out=$("$build/bin/bench_models" --devices "$devices" --steps "${STEPS:-3}" --gpu-steps "${GPU_STEPS:-30}" "$f") || {
     echo "bench_models failed on $f"; continue; }
   echo "$out"
