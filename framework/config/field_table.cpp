@@ -704,9 +704,11 @@ std::vector<CrossCheck> build_cross_checks() {
          const double lag = std::ceil(c.data.sample_rate / f.pitch_fmin);
          if (!uses_pitch(c) || lag + 1 <= f.n_fft / 2) return std::nullopt;
          return fmt::format(
-             "is a lag of {} samples at data.sample_rate = {}; features.n_fft = {} fits lags up "
-             "to {} (raise pitch_fmin or n_fft), got {}",
-             lag, c.data.sample_rate, f.n_fft, f.n_fft / 2 - 1, f.pitch_fmin);
+             "must be >= {:.6g} Hz for features.n_fft = {} at data.sample_rate = {} (the longest "
+             "lag searched, ceil(sample_rate / pitch_fmin) = {}, must be <= n_fft / 2 - 1 = {}), "
+             "got {}",
+             c.data.sample_rate / (f.n_fft / 2 - 1.0), f.n_fft, c.data.sample_rate, lag,
+             f.n_fft / 2 - 1, f.pitch_fmin);
        }},
       {{"features.n_mfcc", "features.n_mels", "features.type"},
        "n_mfcc <= n_mels when type is mfcc",
