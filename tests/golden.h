@@ -1,7 +1,8 @@
-// Golden arrays made by the make_golden.py scripts under tests/data/librosa/: a manifest.json
-// (sample rate, and per array its file, shape and the parameters that made it) next to raw
-// little-endian float32 files. One GoldenSet per folder; the manifest is read on first use, so
-// a missing or broken file fails the test that reads it, not the whole binary at start-up.
+// Golden arrays made by the make_golden.py scripts under tests/data/librosa/ (and
+// tests/data/pitch/): a manifest.json (sample rate, and per array its file, shape and the
+// parameters that made it) next to raw little-endian float32 files. One GoldenSet per folder; the
+// manifest is read on first use, so a missing or broken file fails the test that reads it, not the
+// whole binary at start-up.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -46,6 +47,12 @@ class GoldenSet {
   explicit GoldenSet(const std::string& subdir)
       : dir_(std::string(MGR_SOURCE_DIR) + "/tests/data/librosa/" +
              (subdir.empty() ? "" : subdir + "/")) {}
+  // A folder directly under tests/data/ (references that are not librosa's, e.g. "pitch").
+  struct DataDir {
+    std::string name;
+  };
+  explicit GoldenSet(const DataDir& d)
+      : dir_(std::string(MGR_SOURCE_DIR) + "/tests/data/" + d.name + "/") {}
 
   const std::string& dir() const { return dir_; }
 

@@ -122,6 +122,12 @@ ExperimentConfig everything_changed() {
   c.features.tempogram_win = 200;
   c.features.beat_histogram_bins = 100;
   c.features.low_energy_frames = 100;
+  c.features.pitch_fmin = 50;
+  c.features.pitch_fmax = 800;
+  c.features.pitch_compression = 2;
+  c.features.pitch_enhance = false;
+  c.features.pitch_histogram_output = "full";
+  c.features.vectors = {"rhythm", "pitch_histogram"};
   c.features.normalize = "per_band";
   c.features.upload = "int16";
   c.features.mode = "on_the_fly";
@@ -141,7 +147,7 @@ ExperimentConfig everything_changed() {
   c.model.knn.metric = "cosine";
   c.model.knn.vote = "distance";
   c.model.knn.standardise = false;
-  c.model.knn.groups = {"log_mel"};
+  c.model.knn.groups = {c.features.type};
   c.model.knn.weights = {2.5};
   c.train.optimizer = "sgd";
   c.train.momentum = 0.5;

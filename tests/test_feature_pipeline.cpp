@@ -156,6 +156,18 @@ config::FeatureConfig changed(const config::FeatureConfig& base, const std::stri
     f.beat_histogram_bins = 40;
   else if (key == "low_energy_frames")
     f.low_energy_frames = 3;
+  else if (key == "pitch_fmin")
+    f.pitch_fmin = 60;
+  else if (key == "pitch_fmax")
+    f.pitch_fmax = 800;
+  else if (key == "pitch_compression")
+    f.pitch_compression = 1;
+  else if (key == "pitch_enhance")
+    f.pitch_enhance = false;
+  else if (key == "pitch_histogram_output")
+    f.pitch_histogram_output = "full";
+  else if (key == "vectors")
+    f.vectors = {"rhythm", "spectral"};
   else if (key == "normalize")
     f.normalize = "per_band";
   else if (key == "upload")
@@ -188,7 +200,7 @@ TEST(FeaturePipeline, DescribeHoldsExactlyTheParametersThatChangeTheNumbers) {
     if (type == "stft_compressed") continue;  // n_fft is pinned; covered by its own stage file
     FeaturePipeline p0(base, sr, Device::cpu());
     const Tensor ref = p0(audio);
-    const std::vector<std::string>& listed = features::feature_stage(type).parameters;
+    const std::vector<std::string> listed = features::resolved_feature_stage(base).parameters;
     for (const config::Field& field : config::experiment_fields()) {
       if (field.section() != "features" || field.name() == "type") continue;
       const std::string key = field.name();
@@ -199,7 +211,8 @@ TEST(FeaturePipeline, DescribeHoldsExactlyTheParametersThatChangeTheNumbers) {
       // upload and (for time-frequency types) crop_frames apply to every stage: the pipeline
       // lists them itself.
       const bool pipeline_level =
-          key == "upload" || (key == "crop_frames" && !features::feature_stage(type).clip_level);
+          key == "upload" ||
+          (key == "crop_frames" && !features::resolved_feature_stage(base).clip_level);
       if (in_list || pipeline_level) {
         EXPECT_NE(p.describe(), p0.describe());
       } else {

@@ -58,6 +58,28 @@ TEST(KnnRun, ClassifiesTestClipsAndWritesTheRunDirectory) {
   fs::remove_all(tmp);
 }
 
+// Paper 000's fusion: concatenated clip vectors, one distance weight per group. A weight of 0
+// on every group but one gives exactly the KNN on that group's vector alone.
+TEST(KnnRun, GroupWeightsSelectAndWeighTheConcatenatedParts) {
+  const fs::path tmp = fs::temp_directory_path() / "mgr_knn_run_weights";
+  fs::remove_all(tmp);
+  const std::string y = knn_yaml(tmp / "corpus");
+  train::RunOptions opt;
+  opt.quiet = true;
+  auto run = [&](const std::string& out, const std::vector<std::string>& sets) {
+    opt.out_dir = (tmp / out).string();
+    return train::run_experiment(config::parse_experiment(y, "knn.yaml", sets), opt).metrics;
+  };
+  const nlohmann::json fused =
+      run("fused", {"features.type=vectors", "features.vectors=[mfcc_stats, spectral]",
+                    "model.knn.groups=[mfcc_stats, spectral]", "model.knn.weights=[0, 1]"});
+  const nlohmann::json alone = run("alone", {"features.type=spectral"});
+  EXPECT_EQ(fused["knn"]["columns"], 26 + 15);
+  EXPECT_EQ(fused["test"]["clip"]["confusion_matrix"], alone["test"]["clip"]["confusion_matrix"])
+      << "weight 0 removes the MFCC part from the distance";
+  fs::remove_all(tmp);
+}
+
 TEST(KnnRun, GroupWeightsNeedOneWeightPerGroupAndAKnownGroup) {
   const fs::path tmp = fs::temp_directory_path() / "mgr_knn_run_groups";
   const std::string y = knn_yaml(tmp / "corpus");
@@ -67,6 +89,15 @@ TEST(KnnRun, GroupWeightsNeedOneWeightPerGroupAndAKnownGroup) {
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("model.knn.weights: must give one weight per group of "
                                     "model.knn.groups (1), got 0"));
+  }
+  try {
+    config::parse_experiment(y, "knn.yaml",
+                             {"model.knn.groups=[pitch]", "model.knn.weights=[2]",
+                              "features.type=vectors", "features.vectors=[spectral, rhythm]"});
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("model.knn.groups: no feature group named 'pitch'; the groups "
+                                    "of features.type vectors are spectral, rhythm"));
   }
 }
 

@@ -34,7 +34,8 @@ struct DataConfig {
 
 struct FeatureConfig {
   // log_mel | mel | stft | stft_compressed | mfcc | chroma (time-frequency, [C, D, T] per clip)
-  // | beat_chroma | spectral | rhythm (clip-level vectors [D])
+  // | beat_chroma | spectral | rhythm | pitch_histogram (clip-level vectors [D]) | vectors (the
+  // clip-level types of `vectors` concatenated)
   std::string type = "log_mel";
   int n_fft = 2048;
   int hop_length = 512;
@@ -69,6 +70,17 @@ struct FeatureConfig {
   int tempogram_win = 384;          // autocorrelation window (frames) of the onset envelope
   int beat_histogram_bins = 161;    // rhythm: BPM bins from 40 to 200
   int low_energy_frames = 0;        // spectral: low-energy reference frames (0: whole clip)
+  // pitch_histogram (framework/features/pitch.h): pitch range searched (Hz), the |X|^k
+  // compression of the generalised autocorrelation, T&K's enhancement, and the output:
+  // summary [FA0, UP0, FP0, IPO1, SU0] or full (+ folded [12] and unfolded [128] histograms).
+  double pitch_fmin = 40.0;
+  double pitch_fmax = 1000.0;
+  double pitch_compression = 0.67;
+  bool pitch_enhance = true;
+  std::string pitch_histogram_output = "summary";
+  // vectors: the clip-level types concatenated, in this order, into one clip vector (paper 000's
+  // fused timbre, rhythm, pitch and chroma vectors).
+  std::vector<std::string> vectors = {"spectral", "rhythm", "pitch_histogram", "beat_chroma"};
   int crop_frames = 0;  // time-frequency types: keep the first N frames of each clip; 0: all
   std::string normalize = "global";  // none | global (one mean/std) | per_band (train split)
   std::string upload = "float32";    // audio sent to the device as float32 | int16

@@ -172,6 +172,9 @@ struct Rule {
   bool comparison;                   // reads after the type: "an integer >= 1"
   bool standalone;                   // replaces the type in messages: "one of {a, b}"
   std::vector<std::string> choices;  // for did-you-mean
+  // When set, the complaint about a value that fails `ok`, instead of "expected ..., got ...":
+  // for lists, where naming the offending entry helps more than repeating the rule.
+  std::function<std::string(const T&)> why;
 };
 
 template <class T>
@@ -285,6 +288,7 @@ Field field(const char* key, Get get, const char* doc, R... rules_in) {
     const T& v = get(c);
     for (const Rule<T>& r : rules) {
       if (r.ok(v)) continue;
+      if (r.why) return r.why(v);
       std::string msg = "expected " + e + ", got " + yaml_text(v);
       if constexpr (std::is_same_v<T, std::string>) {
         const std::string guess = closest_match(v, choices);
@@ -299,6 +303,42 @@ Field field(const char* key, Get get, const char* doc, R... rules_in) {
     return get(a) == get(b);
   };
   return f;
+}
+
+std::string list_text(const std::vector<std::string>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// features.vectors: every entry a clip-level feature type. The complaint names the first bad
+// entry and why it cannot be concatenated.
+Rule<std::vector<std::string>> clip_level_entries() {
+  const std::vector<std::string>& clip = clip_level_feature_types();
+  Rule<std::vector<std::string>> r(
+      "each one of {" + list_text(clip) + "}", [clip](const std::vector<std::string>& v) {
+        return std::all_of(v.begin(), v.end(),
+                           [&](const std::string& x) { return contains(clip, x); });
+      });
+  r.why = [clip](const std::vector<std::string>& v) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      const std::string at = "entry " + std::to_string(i) + " ('" + v[i] + "') ";
+      if (contains(clip, v[i])) continue;
+      if (contains(time_frequency_feature_types(), v[i]))
+        return at + "is a time-frequency type ([C, D, T] per clip); only clip-level types " +
+               "concatenate into one vector: " + list_text(clip);
+      if (v[i] == "vectors") return at + "would nest the concatenation in itself";
+      const std::string guess = closest_match(v[i], clip);
+      return at + "is not a clip-level feature type (one of " + list_text(clip) + ")" +
+             (guess.empty() ? "" : " (did you mean '" + guess + "'?)");
+    }
+    return std::string("every entry must be a clip-level feature type");
+  };
+  return r;
 }
 
 bool valid_device(const std::string& d) {
@@ -369,10 +409,10 @@ std::vector<Field> build_fields() {
       field(KEY(data.synthetic.seed), "corpus seed, independent of the experiment seed"),
       // ---- features
       field(KEY(features.type),
-            "feature: log_mel, mel, stft, stft_compressed, mfcc, chroma (time-frequency) or "
-            "beat_chroma, spectral, rhythm, mfcc_stats (clip-level vectors)",
-            one_of({"log_mel", "mel", "stft", "stft_compressed", "mfcc", "chroma", "beat_chroma",
-                    "spectral", "rhythm", "mfcc_stats"})),
+            "feature: log_mel, mel, stft, stft_compressed, mfcc, chroma (time-frequency), "
+            "beat_chroma, spectral, rhythm, pitch_histogram, mfcc_stats (clip-level vectors) or "
+            "vectors (the clip-level types of features.vectors concatenated)",
+            one_of(all_feature_types())),
       field(KEY(features.n_fft), "FFT size (samples)", at_least(16)),
       field(KEY(features.hop_length), "hop between frames (samples)", at_least(1)),
       field(KEY(features.win_length), "window length (samples), centred in the frame; 0: n_fft",
@@ -445,6 +485,30 @@ std::vector<Field> build_fields() {
             "spectral: the low-energy fraction counts frames whose RMS is below the mean RMS of "
             "the clip's first N frames (paper 000: 100); 0 takes the whole clip",
             in_closed(0, 1000000)),
+      field(KEY(features.pitch_fmin),
+            "pitch_histogram: lowest pitch searched (Hz); the longest autocorrelation lag, "
+            "ceil(sample_rate / pitch_fmin), must stay below n_fft / 2",
+            greater_than(0.0)),
+      field(KEY(features.pitch_fmax),
+            "pitch_histogram: highest pitch searched (Hz); the shortest lag is "
+            "floor(sample_rate / pitch_fmax)",
+            greater_than(0.0)),
+      field(KEY(features.pitch_compression),
+            "pitch_histogram: exponent k of the generalised autocorrelation IDFT(|X|^k) "
+            "(Tolonen & Karjalainen: 0.67; 2: the plain autocorrelation)",
+            rule<double>("in (0, 2]", [](const double& v) { return v > 0 && v <= 2; })),
+      field(KEY(features.pitch_enhance),
+            "pitch_histogram: enhanced summary autocorrelation (subtract it stretched by 2, "
+            "which removes the peaks at twice a period)"),
+      field(KEY(features.pitch_histogram_output),
+            "pitch_histogram: summary [FA0, UP0, FP0, IPO1, SU0] or full (those, the folded "
+            "histogram [12] and the unfolded histogram [128], both divided by their sum)",
+            one_of({"summary", "full"})),
+      field(KEY(features.vectors),
+            "vectors: the clip-level types concatenated, in this order, into one clip vector "
+            "(each reads its own features.* keys; a shared STFT is computed once)",
+            non_empty_list<S>(), clip_level_entries(),
+            rule<std::vector<S>>("no duplicates", unique)),
       field(KEY(features.crop_frames),
             "time-frequency types: keep the first N frames of each clip (paper 002: 1280); 0: "
             "all",
@@ -576,6 +640,12 @@ int frames_per_clip(const ExperimentConfig& c) {
                            : (n >= c.features.n_fft ? 1 + (n - c.features.n_fft) / hop : 0);
 }
 
+// pitch_histogram is computed: the type itself, or an entry of features.vectors.
+bool uses_pitch(const ExperimentConfig& c) {
+  return c.features.type == "pitch_histogram" ||
+         (c.features.type == "vectors" && contains(c.features.vectors, "pitch_histogram"));
+}
+
 std::vector<CrossCheck> build_cross_checks() {
   using R = std::optional<std::string>;
   return {
@@ -645,6 +715,40 @@ std::vector<CrossCheck> build_cross_checks() {
              "got {}",
              c.features.n_fft);
        }},
+      {{"data.sample_rate", "features.type", "features.vectors"},
+       "sample_rate > 2000 when pitch_histogram is computed (its bands split at 1 kHz)",
+       [](const ExperimentConfig& c) -> R {
+         if (!uses_pitch(c) || c.data.sample_rate > 2000) return std::nullopt;
+         return fmt::format("must be > 2000 for pitch_histogram (its bands split at 1 kHz), got {}",
+                            c.data.sample_rate);
+       }},
+      {{"features.pitch_fmax", "features.pitch_fmin", "data.sample_rate", "features.type",
+        "features.vectors"},
+       "pitch_fmin < pitch_fmax <= sample_rate / 2 when pitch_histogram is computed",
+       [](const ExperimentConfig& c) -> R {
+         const FeatureConfig& f = c.features;
+         if (!uses_pitch(c) ||
+             (f.pitch_fmin < f.pitch_fmax && f.pitch_fmax <= c.data.sample_rate / 2.0))
+           return std::nullopt;
+         return fmt::format(
+             "must be in (features.pitch_fmin = {}, data.sample_rate / 2 = {}], got {}",
+             f.pitch_fmin, c.data.sample_rate / 2.0, f.pitch_fmax);
+       }},
+      {{"features.pitch_fmin", "features.n_fft", "data.sample_rate", "features.type",
+        "features.vectors"},
+       "ceil(sample_rate / pitch_fmin) + 1 <= n_fft / 2 when pitch_histogram is computed (the "
+       "longest lag searched fits the frame's autocorrelation)",
+       [](const ExperimentConfig& c) -> R {
+         const FeatureConfig& f = c.features;
+         const double lag = std::ceil(c.data.sample_rate / f.pitch_fmin);
+         if (!uses_pitch(c) || lag + 1 <= f.n_fft / 2) return std::nullopt;
+         return fmt::format(
+             "must be >= {:.6g} Hz for features.n_fft = {} at data.sample_rate = {} (the longest "
+             "lag searched, ceil(sample_rate / pitch_fmin) = {}, must be <= n_fft / 2 - 1 = {}), "
+             "got {}",
+             c.data.sample_rate / (f.n_fft / 2 - 1.0), f.n_fft, c.data.sample_rate, lag,
+             f.n_fft / 2 - 1, f.pitch_fmin);
+       }},
       {{"features.n_mfcc", "features.n_mels", "features.type"},
        "n_mfcc <= n_mels when type is mfcc or mfcc_stats",
        [](const ExperimentConfig& c) -> R {
@@ -674,6 +778,25 @@ std::vector<CrossCheck> build_cross_checks() {
 }
 
 }  // namespace
+
+const std::vector<std::string>& time_frequency_feature_types() {
+  static const std::vector<std::string> t = {"log_mel",         "mel",  "stft",
+                                             "stft_compressed", "mfcc", "chroma"};
+  return t;
+}
+
+const std::vector<std::string>& clip_level_feature_types() {
+  static const std::vector<std::string> t = {"beat_chroma", "spectral", "rhythm", "pitch_histogram",
+                                             "mfcc_stats"};
+  return t;
+}
+
+std::vector<std::string> all_feature_types() {
+  std::vector<std::string> t = time_frequency_feature_types();
+  for (const std::string& x : clip_level_feature_types()) t.push_back(x);
+  t.push_back("vectors");
+  return t;
+}
 
 const std::vector<Field>& experiment_fields() {
   static const std::vector<Field> fields = build_fields();

@@ -77,6 +77,13 @@ const std::vector<Field>& experiment_fields();
 const std::vector<Section>& experiment_sections();
 const std::vector<CrossCheck>& cross_checks();
 
+// The values of features.type: time-frequency types ([C, D, T] per clip), clip-level types ([D]
+// per clip, the entries features.vectors accepts) and all of them plus "vectors". A test keeps
+// these lists equal to the registered feature stages.
+const std::vector<std::string>& time_frequency_feature_types();
+const std::vector<std::string>& clip_level_feature_types();
+std::vector<std::string> all_feature_types();
+
 const Field* find_field(std::string_view key);  // nullptr when no field has that key
 bool is_section(std::string_view path);         // "data", "data.synthetic", ...
 std::vector<std::string> section_children(std::string_view section);  // names of fields+subsections

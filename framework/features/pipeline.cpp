@@ -68,6 +68,11 @@ const FeatureStage& feature_stage(const std::string& type) {
   return it->second;
 }
 
+FeatureStage resolved_feature_stage(const config::FeatureConfig& cfg) {
+  const FeatureStage& stage = feature_stage(cfg.type);
+  return stage.resolve ? stage.resolve(cfg) : stage;
+}
+
 FeatureContext::FeatureContext(const config::FeatureConfig& cfg, int sample_rate, Device device,
                                Tensor audio, PipelineState& state)
     : cfg_(cfg),
@@ -92,7 +97,7 @@ FeaturePipeline::FeaturePipeline(const config::FeatureConfig& cfg, int sample_ra
     : cfg_(cfg),
       sample_rate_(sample_rate),
       device_(device),
-      stage_(&feature_stage(cfg.type)),
+      stage_(resolved_feature_stage(cfg)),
       state_(std::make_shared<PipelineState>()) {}
 
 Tensor FeaturePipeline::operator()(const Tensor& audio) {
@@ -104,8 +109,8 @@ Tensor FeaturePipeline::operator()(const Tensor& audio) {
                                                                         << device_.str());
   ++batches_;
   FeatureContext ctx(cfg_, sample_rate_, device_, audio, *state_);
-  Tensor out = stage_->compute(ctx);
-  Shape want = stage_->shape(cfg_, sample_rate_, audio.dim(1));
+  Tensor out = stage_.compute(ctx);
+  Shape want = stage_.shape(cfg_, sample_rate_, audio.dim(1));
   want.insert(want.begin(), audio.dim(0));
   check_shape(out, want, ("feature stage " + cfg_.type).c_str());
   const Shape cropped = output_shape(audio.dim(1));
@@ -122,7 +127,7 @@ Shape FeaturePipeline::output_shape(int64_t num_samples) const {
 }
 
 Shape feature_output_shape(const config::FeatureConfig& cfg, int sample_rate, int64_t num_samples) {
-  const FeatureStage& stage = feature_stage(cfg.type);
+  const FeatureStage stage = resolved_feature_stage(cfg);
   Shape s = stage.shape(cfg, sample_rate, num_samples);
   if (stage.clip_level || cfg.crop_frames <= 0) return s;
   MGR_CHECK(cfg.crop_frames <= s.back(),
@@ -142,8 +147,8 @@ nlohmann::json FeaturePipeline::parameters() const {
   j["sample_rate"] = sample_rate_;
   j["upload"] = cfg_.upload;
   j["feature_code_version"] = kFeatureCodeVersion;
-  if (cfg_.crop_frames > 0 && !stage_->clip_level) j["crop_frames"] = cfg_.crop_frames;
-  for (const std::string& key : stage_->parameters) {
+  if (cfg_.crop_frames > 0 && !stage_.clip_level) j["crop_frames"] = cfg_.crop_frames;
+  for (const std::string& key : stage_.parameters) {
     const config::Field* f = config::find_field("features." + key);
     MGR_CHECK(f != nullptr, "feature stage " << cfg_.type << " lists unknown parameter " << key);
     j[key] = f->yaml(ec);

@@ -41,6 +41,9 @@ struct FeatureStage {
   std::vector<std::string> parameters;
   // For clip-level types: the experiment types (later issues) that will consume them.
   std::string consumers;
+  // A composite type (vectors): builds the concrete stage from the config (its parts come from
+  // features.* keys); the members above are unused until resolved.
+  std::function<FeatureStage(const config::FeatureConfig&)> resolve;
 };
 
 // Registration (at start-up, from register_<name>_stages(); see stage_list.h). Registering a
@@ -50,6 +53,8 @@ void register_intermediate(const std::string& name, std::function<Tensor(Feature
 bool has_feature_stage(const std::string& type);
 const FeatureStage& feature_stage(const std::string& type);  // throws naming the built-in types
 std::vector<std::string> registered_feature_types();
+// The stage of cfg.type, resolved for cfg when composite: what a FeaturePipeline runs.
+FeatureStage resolved_feature_stage(const config::FeatureConfig& cfg);
 
 // Objects that live as long as one FeaturePipeline (extractors with their FFT plans).
 class PipelineState {
@@ -100,7 +105,7 @@ class FeaturePipeline {
   Tensor operator()(const Tensor& audio);
 
   Shape output_shape(int64_t num_samples) const;  // per clip: {C, D, T} or {D}
-  bool clip_level() const { return stage_->clip_level; }
+  bool clip_level() const { return stage_.clip_level; }
   // Every parameter that changes the numbers, as JSON: type, sample rate, upload format, the
   // stage's parameters and kFeatureCodeVersion. Feeds the cache key.
   nlohmann::json parameters() const;
@@ -115,7 +120,7 @@ class FeaturePipeline {
   config::FeatureConfig cfg_;
   int sample_rate_;
   Device device_;
-  const FeatureStage* stage_;
+  FeatureStage stage_;
   std::shared_ptr<PipelineState> state_;
   int64_t batches_ = 0;
 };

@@ -23,13 +23,6 @@ StftParams stft_params(const config::FeatureConfig& f, int sample_rate) {
   return p;
 }
 
-StftExtractor& extractor(FeatureContext& ctx) {
-  return ctx.state<StftExtractor>("stft", [&] {
-    return std::make_shared<StftExtractor>(stft_params(ctx.config(), ctx.sample_rate()),
-                                           ctx.device());
-  });
-}
-
 // power_to_db with the config's amin / top_db / ref, per clip (as log_mel does it).
 Tensor to_db(const Tensor& power, const config::FeatureConfig& f) {
   LogMelParams db;
@@ -61,10 +54,10 @@ std::vector<std::string> stft_parameters() {
 
 void register_stft_stages() {
   register_intermediate("stft_power", [](FeatureContext& ctx) {
-    return extractor(ctx)(ctx.audio(), StftOutput::Power);
+    return stft_extractor(ctx)(ctx.audio(), StftOutput::Power);
   });
   register_intermediate("stft_magnitude", [](FeatureContext& ctx) {
-    return extractor(ctx)(ctx.audio(), StftOutput::Magnitude);
+    return stft_extractor(ctx)(ctx.audio(), StftOutput::Magnitude);
   });
 
   FeatureStage stft;

@@ -4,4 +4,4 @@
 #pragma once
 
 #define MGR_FEATURE_STAGE_FILES(X) \
-  X(log_mel) X(stft) X(mfcc) X(rhythm) X(chroma) X(spectral) X(normalise)
+  X(log_mel) X(stft) X(mfcc) X(rhythm) X(chroma) X(spectral) X(pitch) X(vectors) X(normalise)

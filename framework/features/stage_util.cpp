@@ -1,6 +1,8 @@
 #include "framework/features/stage_util.h"
 
 #include "framework/features/log_mel.h"
+#include "framework/features/pipeline.h"
+#include "framework/features/stft.h"
 
 namespace mgr::features {
 
@@ -27,6 +29,21 @@ std::vector<std::string> join(std::vector<std::string> a, const std::vector<std:
 
 int stft_frames(const config::FeatureConfig& f, int sample_rate, int64_t num_samples) {
   return log_mel_params_from(f, sample_rate).num_frames(num_samples);
+}
+
+StftExtractor& stft_extractor(FeatureContext& ctx) {
+  return ctx.state<StftExtractor>("stft", [&] {
+    const config::FeatureConfig& f = ctx.config();
+    StftParams p;
+    p.sample_rate = ctx.sample_rate();
+    p.n_fft = f.n_fft;
+    p.hop_length = f.hop_length;
+    p.win_length = f.win_length;
+    p.window = f.window;
+    p.center = f.center;
+    p.pad_mode = f.pad_mode;
+    return std::make_shared<StftExtractor>(p, ctx.device());
+  });
 }
 
 Tensor one_channel(const Tensor& x) {

@@ -9,6 +9,9 @@
 
 namespace mgr::features {
 
+class FeatureContext;
+class StftExtractor;
+
 // features.* keys that change the (mel) power spectrogram: framing, window, mel filterbank,
 // exponent. with_db adds the power_to_db ones (amin, top_db, ref).
 const std::vector<std::string>& mel_parameters();
@@ -18,6 +21,11 @@ std::vector<std::string> join(std::vector<std::string> a, const std::vector<std:
 
 // Frames per clip of num_samples for the config's framing (librosa's STFT frame count).
 int stft_frames(const config::FeatureConfig& f, int sample_rate, int64_t num_samples);
+
+// The pipeline's STFT extractor for the config's framing (one per pipeline, shared by every
+// stage that transforms audio: the stft_power / stft_magnitude intermediates, pitch_histogram's
+// high band).
+StftExtractor& stft_extractor(FeatureContext& ctx);
 
 // [B, D, T] -> [B, 1, D, T] (a view).
 Tensor one_channel(const Tensor& x);

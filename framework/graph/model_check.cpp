@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "framework/config/tree_yaml.h"
@@ -62,6 +63,13 @@ std::shared_ptr<const GraphPlan> plan_tree_node(const config::ExperimentConfig& 
   return plan;
 }
 
+std::vector<features::FeatureGroup> knn_feature_groups(const config::ExperimentConfig& c) {
+  if (features::has_feature_stage(c.features.type) &&
+      features::feature_stage(c.features.type).clip_level)
+    return features::feature_groups(c.features, c.data.sample_rate, clip_samples(c));
+  return {{c.features.type, 0, shape_numel(model_input_shape(c))}};
+}
+
 void check_model(const config::ExperimentConfig& c) {
   const std::string& type = c.model.type;
   if (type != "tree" && !c.model.tree.empty())
@@ -71,7 +79,18 @@ void check_model(const config::ExperimentConfig& c) {
     plan_classifier(c);
     return;
   }
-  if (type == "knn") return;  // no network; the feature groups are checked with the data
+  if (type == "knn") {
+    const std::vector<features::FeatureGroup> groups = knn_feature_groups(c);
+    std::vector<std::string> names;
+    for (const features::FeatureGroup& g : groups) names.push_back(g.name);
+    for (const std::string& g : c.model.knn.groups)
+      if (std::find(names.begin(), names.end(), g) == names.end())
+        throw Error(fmt::format(
+            "model.knn.groups: no feature group named '{}'; the groups of features.type {} are "
+            "{}",
+            g, c.features.type, fmt::join(names, ", ")));
+    return;  // no network
+  }
   MGR_CHECK(type == "tree", "model.type: unknown model type '" << type << "'");
   if (c.model.tree.empty())
     throw Error(

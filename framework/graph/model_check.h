@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "framework/config/experiment_config.h"
+#include "framework/features/vectors.h"
 #include "framework/graph/graph_model.h"
 
 namespace mgr::graph {
@@ -29,6 +30,10 @@ std::shared_ptr<const GraphPlan> plan_classifier(const config::ExperimentConfig&
 // overrides, in `c` already): the last layer must give [children] logits.
 std::shared_ptr<const GraphPlan> plan_tree_node(const config::ExperimentConfig& c,
                                                 const std::string& node, int children);
+
+// The named column groups of the clip's flattened feature vector that model.knn.groups may
+// weigh: the parts of features.vectors, else one group named after features.type.
+std::vector<features::FeatureGroup> knn_feature_groups(const config::ExperimentConfig& c);
 
 // Everything about model.* that can be checked from the config alone, by model.type: the
 // network (plan_classifier); the tree (framework/tree/class_tree.h against the genres, each

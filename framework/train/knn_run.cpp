@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "framework/graph/model_check.h"
 #include "framework/knn/knn.h"
 #include "framework/train/metrics.h"
 #include "framework/train/model_runs.h"
@@ -14,16 +15,6 @@
 namespace mgr::train {
 
 namespace {
-
-struct ColumnGroup {
-  std::string name;
-  int64_t begin = 0, end = 0;
-};
-
-// The named column ranges of the flattened feature vector that model.knn.groups may weigh.
-std::vector<ColumnGroup> column_groups(const config::ExperimentConfig& cfg, int64_t columns) {
-  return {{cfg.features.type, 0, columns}};
-}
 
 // Rows of the standardised features, flattened to [rows, D], in chunks of `chunk` clips.
 Tensor feature_rows(FeatureSource& source, const std::vector<int>& rows, int64_t columns) {
@@ -43,12 +34,16 @@ void run_knn(RunSetup& s, const RunOptions& opt, RunResult& result) {
   ko.metric = kc.metric;
   ko.vote = kc.vote;
   ko.standardise = kc.standardise;
-  const std::vector<ColumnGroup> groups = column_groups(cfg, columns);
+  const std::vector<features::FeatureGroup> groups = graph::knn_feature_groups(cfg);
+  MGR_CHECK(!groups.empty() && groups.back().end == columns,
+            "the feature groups end at column " << groups.back().end << ", the features have "
+                                                << columns);
   std::vector<std::string> names;
-  for (const ColumnGroup& g : groups) names.push_back(g.name);
+  for (const features::FeatureGroup& g : groups) names.push_back(g.name);
   for (size_t i = 0; i < kc.groups.size(); ++i) {
-    auto it = std::find_if(groups.begin(), groups.end(),
-                           [&](const ColumnGroup& g) { return g.name == kc.groups[i]; });
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const features::FeatureGroup& g) {
+      return g.name == kc.groups[i];
+    });
     MGR_CHECK(it != groups.end(), "model.knn.groups: no feature group named '"
                                       << kc.groups[i] << "'; the features' groups are "
                                       << fmt::format("{}", fmt::join(names, ", ")));
