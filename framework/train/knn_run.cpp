@@ -41,9 +41,8 @@ void run_knn(RunSetup& s, const RunOptions& opt, RunResult& result) {
   std::vector<std::string> names;
   for (const features::FeatureGroup& g : groups) names.push_back(g.name);
   for (size_t i = 0; i < kc.groups.size(); ++i) {
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const features::FeatureGroup& g) {
-      return g.name == kc.groups[i];
-    });
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const features::FeatureGroup& g) { return g.name == kc.groups[i]; });
     MGR_CHECK(it != groups.end(), "model.knn.groups: no feature group named '"
                                       << kc.groups[i] << "'; the features' groups are "
                                       << fmt::format("{}", fmt::join(names, ", ")));
