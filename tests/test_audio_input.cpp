@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <string>
@@ -150,6 +151,9 @@ TEST(AudioInput, CompressedHeaderLyingAboutLengthCostsNoMemory) {
   // 8000 frames, and memory follows those. Run under an address-space limit 1 GiB above what
   // the process holds now, so sizing a buffer from the header would fail with bad_alloc.
   patch_flac_total(path, uint64_t{86000} * 16000);
+  // "threadsafe": the child re-runs this test in a fresh process instead of forking one that
+  // holds other threads; it removes its own scratch folder (exit skips destructors).
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
         rlimit lim{};
@@ -160,18 +164,20 @@ TEST(AudioInput, CompressedHeaderLyingAboutLengthCostsNoMemory) {
         setrlimit(RLIMIT_AS, &lim);
         AudioLimits al;
         al.max_seconds = 86400;
+        int code = 3;
         try {
           load_audio(path, 16000, al);
-          std::exit(3);
         } catch (const Error& e) {
           const std::string m = e.what();
-          std::exit(m.find("truncated or corrupt: header promises 1376000000 frames, decoded "
-                           "8000") != std::string::npos
-                        ? 0
-                        : 4);
+          code = m.find("truncated or corrupt: header promises 1376000000 frames, decoded 8000") !=
+                         std::string::npos
+                     ? 0
+                     : 4;
         } catch (const std::bad_alloc&) {
-          std::exit(5);
+          code = 5;
         }
+        std::filesystem::remove_all(dir.path);
+        std::exit(code);
       },
       ::testing::ExitedWithCode(0), "");
 }
@@ -183,6 +189,7 @@ TEST(AudioInput, HostileHeadersNeverAllocateGigabytes) {
   write_raw_wav(dir.file("a.wav"), 1, 1, 16, 661500 * 2, 661500 * 2);
   write_raw_wav(dir.file("b.wav"), 100, 22050, 16, 100 * 2 * 1000, 100 * 2 * 1000);
   write_raw_wav(dir.file("c.wav"), 1, 22050, 8, 0x80000000u, 4000);
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
         rlimit lim{};
@@ -201,6 +208,7 @@ TEST(AudioInput, HostileHeadersNeverAllocateGigabytes) {
             code = 5;
           }
         }
+        std::filesystem::remove_all(dir.path);
         std::exit(code);
       },
       ::testing::ExitedWithCode(0), "");
