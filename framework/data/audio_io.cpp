@@ -166,14 +166,16 @@ std::vector<float> load_audio(const std::string& path, int target_sr, const Audi
         static_cast<size_t>(std::min<uintmax_t>(static_cast<uintmax_t>(info.frames), bytes)));
   }
   // Read in blocks (some decoders, FLAC, return short counts before the end anyway), mixing each
-  // block down as it comes: only the mono track is kept.
+  // block down as it comes: only the mono track is kept. A known length is read up to the
+  // header's count, as before; an unknown one up to one frame past the limit, which rejects it.
+  const sf_count_t want = length_known ? info.frames : max_frames + 1;
   const sf_count_t block = std::max<sf_count_t>(1, (sf_count_t{1} << 16) / ch);
   std::vector<float> buf(static_cast<size_t>(block * ch));
   const float inv = 1.f / static_cast<float>(ch);
   int64_t non_finite = 0;
   sf_count_t got = 0;
-  for (;;) {
-    const sf_count_t n = sf_readf_float(f.get(), buf.data(), block);
+  while (got < want) {
+    const sf_count_t n = sf_readf_float(f.get(), buf.data(), std::min(block, want - got));
     if (n <= 0) break;
     got += n;
     MGR_CHECK(got <= max_frames, too_long(path, got, info.samplerate, limits.max_seconds)
@@ -181,10 +183,12 @@ std::vector<float> load_audio(const std::string& path, int target_sr, const Audi
     const size_t samples = static_cast<size_t>(n * ch);
     non_finite += std::count_if(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(samples),
                                 [](float v) { return !std::isfinite(v); });
-    for (size_t i = 0; i < samples; i += static_cast<size_t>(ch)) {
-      float s = 0.f;
-      for (int c = 0; c < ch; ++c) s += buf[i + static_cast<size_t>(c)];
-      mono.push_back(ch == 1 ? s : s * inv);
+    const size_t base = mono.size();
+    mono.resize(base + static_cast<size_t>(n));
+    for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+      float sum = 0.f;
+      for (int c = 0; c < ch; ++c) sum += buf[i * static_cast<size_t>(ch) + static_cast<size_t>(c)];
+      mono[base + i] = ch == 1 ? sum : sum * inv;
     }
   }
   if (length_known && got < info.frames) {
