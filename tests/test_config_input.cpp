@@ -67,6 +67,11 @@ TEST(ConfigInput, InvalidUtf8IsRejectedWithLineAndColumn) {
   EXPECT_THAT(parse_error("# r\xC3\xA9sum\xC3\xA9 ok\n# bad \xFF\nname: run\n"),
               HasSubstr("exp.yaml:2:7: invalid UTF-8 (byte 0xFF)"));
   EXPECT_THAT(parse_error("\xFEname: run\n"), HasSubstr("exp.yaml:1:1: invalid UTF-8"));
+  // Control characters are not YAML text either (a binary file, a NUL); tab and CRLF are fine.
+  EXPECT_THAT(parse_error(std::string("name: run\n\0\0\0", 13)),
+              HasSubstr("exp.yaml:2:1: control character (byte 0x00)"));
+  EXPECT_THAT(parse_error("name: r\x1Bun\n"), HasSubstr("exp.yaml:1:8: control character"));
+  EXPECT_EQ(parse_experiment("name: run\r\npaper:\t\"x\"\r\n", "ok.yaml").name, "run");
   // Valid non-ASCII text is fine.
   const ExperimentConfig c = parse_experiment(
       "name: \xC3\xA9t\xC3\xA9\npaper: \"\xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x8E\xB5\"\n", "ok.yaml");

@@ -273,23 +273,33 @@ class Reader {
 constexpr uintmax_t kMaxExperimentBytes = 16u << 20;
 
 // "file:line:column: invalid UTF-8 ..." for the first bad byte of `text`; yaml-cpp would pass
-// the byte into a string that fails only when the run writes its JSON at the end.
-void check_utf8(const std::string& text, const std::string& source) {
-  const size_t at = invalid_utf8_at(text);
+// the byte into a string that fails only when the run writes its JSON at the end. Control
+// characters other than tab and line breaks are not YAML either (a binary file, a NUL).
+void check_text(const std::string& text, const std::string& source) {
+  const size_t bad_utf8 = invalid_utf8_at(text);
+  size_t at = bad_utf8;
+  for (size_t i = 0; i < std::min(text.size(), bad_utf8); ++i) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7F) {
+      at = i;
+      break;
+    }
+  }
   if (at == std::string::npos) return;
   const size_t newline = at == 0 ? std::string::npos : text.rfind('\n', at - 1);
   const size_t column = newline == std::string::npos ? at + 1 : at - newline;  // 1-based, bytes
   const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(at), '\n');
-  throw Error(
-      fmt::format("{}:{}:{}: invalid UTF-8 (byte 0x{:02X}); experiment files must be UTF-8 text",
-                  source, line, column, static_cast<unsigned char>(text[at])));
+  const auto byte = static_cast<unsigned char>(text[at]);
+  throw Error(fmt::format("{}:{}:{}: {} (byte 0x{:02X}); experiment files must be UTF-8 text",
+                          source, line, column,
+                          at == bad_utf8 ? "invalid UTF-8" : "control character", byte));
 }
 
 }  // namespace
 
 ExperimentConfig parse_experiment(const std::string& yaml_text, const std::string& source_name,
                                   const std::vector<std::string>& overrides) {
-  check_utf8(yaml_text, source_name);
+  check_text(yaml_text, source_name);
   Reader reader(source_name);
   reader.document(yaml_text);
   for (const std::string& o : overrides) reader.apply_override(o);
