@@ -115,8 +115,8 @@ TEST(Config, WrongTypeNamesKeyAndExpectation) {
   EXPECT_THAT(parse_error("seed: -1\n"),
               HasSubstr("exp.yaml:1:1: seed: expected a non-negative integer, got \"-1\""));
   EXPECT_THAT(parse_error("name:\n  first: a\n"),
-              HasSubstr("exp.yaml:1:1: name: expected a string, non-empty, without '/', got a "
-                        "mapping"));
+              HasSubstr("exp.yaml:1:1: name: expected a string, non-empty, without '/' or "
+                        "control characters, not . or .., got a mapping"));
   EXPECT_THAT(parse_error("train:\n  lr:\n"),
               HasSubstr("exp.yaml:2:3: train.lr: expected a number > 0, got nothing (null)"));
   // A bad list element is pointed at where it stands.
@@ -150,10 +150,12 @@ TEST(Config, OutOfRangeNamesKeyAndAllowedRange) {
   EXPECT_THAT(parse_error("data:\n  split_fractions: [0.9, 0.1]\n"),
               HasSubstr("data.split_fractions: expected a list of numbers, 3 entries"));
   EXPECT_THAT(parse_error("data:\n  genres: [rock, rock]\n"),
-              HasSubstr("data.genres: expected a list of strings, each non-empty, without '/', "
-                        "no duplicates, got [\"rock\", \"rock\"]"));
+              HasSubstr("data.genres: expected a list of strings, each non-empty, without '/' or "
+                        "control characters, not . or .., no duplicates, got [\"rock\", "
+                        "\"rock\"]"));
   EXPECT_THAT(parse_error("data:\n  root: \"\"\n"),
-              HasSubstr("exp.yaml:2:3: data.root: expected a string, non-empty, got \"\""));
+              HasSubstr("exp.yaml:2:3: data.root: expected a string, non-empty, without control "
+                        "characters, got \"\""));
   EXPECT_THAT(parse_error("paper_test_accuracy: 86.5\n"),
               HasSubstr("paper_test_accuracy: expected a number, negative (none) or in [0, 1], "
                         "got 86.5"));
@@ -292,7 +294,8 @@ TEST(ConfigOverrides, BadValueNamesTheOverride) {
   EXPECT_THAT(parse_error("", {"model.layers.pool1.size=[2, 2"}),
               HasSubstr("--set model.layers.pool1.size=[2, 2: the value is not valid YAML"));
   EXPECT_THAT(parse_error("", {"data.root="}),
-              HasSubstr("--set data.root=: expected a string, non-empty, got nothing (null)"));
+              HasSubstr("--set data.root=: expected a string, non-empty, without control "
+                        "characters, got nothing (null)"));
   // A cross-field complaint is reported at the override that set the key.
   EXPECT_THAT(parse_error("", {"features.n_fft=64"}),
               HasSubstr("--set features.n_fft=64: features.n_mels: must be <= features.n_fft / "

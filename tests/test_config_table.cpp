@@ -84,6 +84,7 @@ ExperimentConfig everything_changed() {
   c.data.root = "/x y/gtzan: a";
   c.data.genres = {"hip hop", "null", "1"};
   c.data.max_tracks_per_genre = 5;
+  c.data.max_track_seconds = 600.5;
   c.data.sample_rate = 44100;
   c.data.clip_seconds = 1.1;
   c.data.clip_hop_seconds = 0.7;

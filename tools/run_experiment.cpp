@@ -3,9 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "framework/config/text_check.h"
 #include "framework/config/yaml_config.h"
 #include "framework/graph/model_check.h"
 #include "framework/train/experiment.h"
+#include "kernels/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"mgr: run one music-genre-recognition experiment described by a YAML file"};
@@ -22,6 +24,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (!device.empty()) overrides.push_back("device=" + device);
   try {
+    // The run directory is written into the run's JSON files: check it now, not after training.
+    if (auto problem = mgr::config::path_problem(out)) {
+      throw mgr::Error("--out '" + mgr::config::printable(out) + "': " + *problem);
+    }
     const mgr::config::ExperimentConfig cfg = mgr::config::load_experiment(file, overrides);
     if (summary_only) {
       std::cout << cfg.name << ": " << cfg.paper << "\n" << mgr::train::model_summary(cfg);

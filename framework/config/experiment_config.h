@@ -23,6 +23,7 @@ struct DataConfig {
   std::string root = "data/synthetic-gtzan";  // GTZAN layout: <root>/<genre>/<genre>.NNNNN.wav
   std::vector<std::string> genres;            // empty: the ten GTZAN genres
   int max_tracks_per_genre = 0;               // 0: all
+  double max_track_seconds = 1200;            // longer files are skipped (bounds memory per track)
   int sample_rate = 22050;
   double clip_seconds = 3.0;
   double clip_hop_seconds = 3.0;           // hop between clip starts (== clip_seconds: no overlap)

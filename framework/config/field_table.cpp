@@ -14,6 +14,7 @@
 
 #include "framework/config/did_you_mean.h"
 #include "framework/config/layers_yaml.h"
+#include "framework/config/text_check.h"
 #include "framework/config/tree_yaml.h"
 #include "framework/graph/layer_registry.h"
 
@@ -125,6 +126,10 @@ T read_scalar(const YAML::Node& n, const std::string& key, const std::string& ex
   };
   if (!n.IsScalar()) throw wrong();
   if constexpr (std::is_same_v<T, std::string>) {
+    // Every string may end up in JSON (config, metrics), which takes UTF-8 only.
+    if (auto problem = text_problem(n.Scalar())) {
+      throw ValueError(mark_of(n), key, "expected " + expected + ", got " + *problem);
+    }
     return n.Scalar();
   } else {
     // A quoted scalar ("5") is a string in YAML; a number field must not accept it silently.
@@ -224,9 +229,15 @@ Rule<double> one_of_numbers(std::vector<double> choices) {
           },
           false, true};
 }
-Rule<std::string> non_empty_name() {
-  return {"non-empty, without '/'",
-          [](const std::string& v) { return !v.empty() && v.find('/') == std::string::npos; }};
+// Names that become folder names (the run directory, a genre folder).
+Rule<std::string> file_name() {
+  return {"non-empty, without '/' or control characters, not . or ..",
+          [](const std::string& v) { return !file_name_problem(v); }};
+}
+// Paths: any folder, but no control character (a NUL would cut the path short).
+Rule<std::string> path_text() {
+  return {"non-empty, without control characters",
+          [](const std::string& v) { return !v.empty() && !path_problem(v); }};
 }
 Rule<std::string> non_empty() {
   return {"non-empty", [](const std::string& v) { return !v.empty(); }};
@@ -364,7 +375,7 @@ std::vector<Field> build_fields() {
   using S = std::string;
   std::vector<Field> f = {
       // ---- top level
-      field(KEY(name), "run name; the run directory is named after it", non_empty_name()),
+      field(KEY(name), "run name; the run directory is named after it", file_name()),
       field(KEY(paper), "free text: the paper and section this experiment reproduces"),
       field(KEY(paper_test_accuracy),
             "test accuracy the paper reported, as a fraction, for the results table",
@@ -381,11 +392,15 @@ std::vector<Field> build_fields() {
       field(KEY(data.source), "audio corpus: generated synthetic tracks or the GTZAN files",
             one_of({"synthetic", "gtzan"})),
       field(KEY(data.root), "corpus directory in GTZAN layout: root/genre/genre.NNNNN.wav",
-            non_empty()),
+            path_text()),
       field(KEY(data.genres), "genres to use, in label order; empty: the ten GTZAN genres",
-            each(non_empty_name()), rule<std::vector<S>>("no duplicates", unique)),
+            each(file_name()), rule<std::vector<S>>("no duplicates", unique)),
       field(KEY(data.max_tracks_per_genre), "use at most this many tracks per genre; 0: all",
             at_least(0)),
+      field(KEY(data.max_track_seconds),
+            "longer audio files are skipped with the reason; bounds the memory one track takes "
+            "(decoded mono at data.sample_rate) whatever its header claims (s)",
+            in_closed(1.0, 86400.0)),
       field(KEY(data.sample_rate), "audio is resampled to this rate (Hz)", in_closed(1000, 192000)),
       field(KEY(data.clip_seconds), "length of one clip, the unit the model sees (s)",
             greater_than(0.0)),
@@ -533,7 +548,7 @@ std::vector<Field> build_fields() {
             "auto: read the HDF5 feature cache when its key matches, else compute and write it; "
             "off: always compute",
             one_of({"auto", "off"})),
-      field(KEY(features.cache_dir), "folder of the feature cache files", non_empty()),
+      field(KEY(features.cache_dir), "folder of the feature cache files", path_text()),
       field(KEY(features.cache_compression), "gzip level of the cached features; 0: none",
             in_closed(0, 9)),
       // ---- model (model.layers and model.tree are lists, read by layers_yaml / tree_yaml)
@@ -705,6 +720,25 @@ std::vector<CrossCheck> build_cross_checks() {
              "must be <= data.synthetic.track_seconds = {} (data.source is "
              "synthetic), got {}",
              c.data.synthetic.track_seconds, c.data.clip_seconds);
+       }},
+      {{"data.synthetic.track_seconds", "data.max_track_seconds", "data.source"},
+       "synthetic.track_seconds <= max_track_seconds when source is synthetic",
+       [](const ExperimentConfig& c) -> R {
+         if (c.data.source != "synthetic" ||
+             c.data.synthetic.track_seconds <= c.data.max_track_seconds)
+           return std::nullopt;
+         return fmt::format(
+             "must be <= data.max_track_seconds = {} (longer tracks are skipped), got {}",
+             c.data.max_track_seconds, c.data.synthetic.track_seconds);
+       }},
+      {{"data.clip_seconds", "data.max_track_seconds"},
+       "clip_seconds <= max_track_seconds",
+       [](const ExperimentConfig& c) -> R {
+         if (c.data.clip_seconds <= c.data.max_track_seconds) return std::nullopt;
+         return fmt::format(
+             "must be <= data.max_track_seconds = {} (no accepted track holds a longer clip), "
+             "got {}",
+             c.data.max_track_seconds, c.data.clip_seconds);
        }},
       {{"features.n_fft", "features.type"},
        "stft_compressed needs n_fft = 2048 (paper 003's 1025-bin spectrum)",

@@ -7,6 +7,7 @@
 #include "framework/config/did_you_mean.h"
 #include "framework/config/field_table.h"
 #include "framework/config/layers_yaml.h"
+#include "framework/config/text_check.h"
 
 namespace mgr::config {
 
@@ -98,6 +99,13 @@ std::vector<TreeNodeSpec> parse_tree(const YAML::Node& node, const YAML::Mark& k
         if (!v.IsScalar() || v.Scalar().empty()) {
           errors.push_back(kwhere + ": " + what + ".name: expected a non-empty string, got " +
                            describe_node(v));
+          good = false;
+          continue;
+        }
+        // A node's files go to nodes/<name>/: the name must stay inside that folder.
+        if (auto problem = file_name_problem(v.Scalar())) {
+          errors.push_back(kwhere + ": " + what + ".name: expected a folder name (no '/' or " +
+                           "control characters, not . or ..), got " + *problem);
           good = false;
           continue;
         }

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -12,6 +13,7 @@
 #include "framework/config/did_you_mean.h"
 #include "framework/config/field_table.h"
 #include "framework/config/layers_yaml.h"
+#include "framework/config/text_check.h"
 #include "framework/config/tree_yaml.h"
 #include "framework/graph/layer_registry.h"
 #include "framework/graph/model_check.h"
@@ -93,6 +95,10 @@ class Reader {
   }
 
   void apply_override(const std::string& text) {
+    if (auto problem = text_problem(text)) {
+      errors_.push_back("--set " + printable(text) + ": " + *problem);
+      return;
+    }
     const std::string where = "--set " + text;
     const size_t eq = text.find('=');
     if (eq == std::string::npos) {
@@ -263,10 +269,37 @@ class Reader {
   std::set<std::string> failed_;
 };
 
+// Experiment files are a few kilobytes; this only stops a mistaken path at a huge file.
+constexpr uintmax_t kMaxExperimentBytes = 16u << 20;
+
+// "file:line:column: invalid UTF-8 ..." for the first bad byte of `text`; yaml-cpp would pass
+// the byte into a string that fails only when the run writes its JSON at the end. Control
+// characters other than tab and line breaks are not YAML either (a binary file, a NUL).
+void check_text(const std::string& text, const std::string& source) {
+  const size_t bad_utf8 = invalid_utf8_at(text);
+  size_t at = bad_utf8;
+  for (size_t i = 0; i < std::min(text.size(), bad_utf8); ++i) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7F) {
+      at = i;
+      break;
+    }
+  }
+  if (at == std::string::npos) return;
+  const size_t newline = at == 0 ? std::string::npos : text.rfind('\n', at - 1);
+  const size_t column = newline == std::string::npos ? at + 1 : at - newline;  // 1-based, bytes
+  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(at), '\n');
+  const auto byte = static_cast<unsigned char>(text[at]);
+  throw Error(fmt::format("{}:{}:{}: {} (byte 0x{:02X}); experiment files must be UTF-8 text",
+                          source, line, column,
+                          at == bad_utf8 ? "invalid UTF-8" : "control character", byte));
+}
+
 }  // namespace
 
 ExperimentConfig parse_experiment(const std::string& yaml_text, const std::string& source_name,
                                   const std::vector<std::string>& overrides) {
+  check_text(yaml_text, source_name);
   Reader reader(source_name);
   reader.document(yaml_text);
   for (const std::string& o : overrides) reader.apply_override(o);
@@ -275,6 +308,26 @@ ExperimentConfig parse_experiment(const std::string& yaml_text, const std::strin
 
 ExperimentConfig load_experiment(const std::string& path,
                                  const std::vector<std::string>& overrides) {
+  // The path is recorded in the run's environment.json, so it must be UTF-8 like the rest.
+  if (auto problem = text_problem(path)) {
+    throw Error("experiment config path '" + printable(path) + "': " + *problem);
+  }
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(status)) {
+    throw Error("experiment config '" + path +
+                "' is a directory, not an experiment file (e.g. experiments/crnn_gru.yaml)");
+  }
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    throw Error("experiment config '" + path + "' is not a regular file");
+  }
+  if (std::filesystem::exists(status)) {
+    const uintmax_t bytes = std::filesystem::file_size(path, ec);
+    if (!ec && bytes > kMaxExperimentBytes) {
+      throw Error(fmt::format("experiment config '{}' is {} bytes; experiment files are at most {}",
+                              path, bytes, kMaxExperimentBytes));
+    }
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("cannot open experiment config '" + path + "'");
   std::ostringstream text;

@@ -21,7 +21,7 @@ namespace mgr::data {
 namespace {
 
 constexpr const char* kLayout =
-    "expected the GTZAN layout <root>/<genre>/<genre>.NNNNN.{wav,au,flac,aiff,ogg}, "
+    "expected the GTZAN layout <root>/<genre>/<genre>.NNNNN.{wav,au,flac,aiff,ogg,opus,mp3}, "
     "e.g. <root>/blues/blues.00000.wav";
 
 std::string lower(std::string s) {
@@ -38,8 +38,11 @@ bool is_track_file(const std::string& name, const std::string& genre) {
   const size_t dot = n.rfind('.');
   if (dot == std::string::npos || dot <= g.size()) return false;
   const std::string ext = n.substr(dot + 1);
-  if (ext != "wav" && ext != "au" && ext != "flac" && ext != "aiff" && ext != "aif" &&
-      ext != "ogg")  // Ogg Vorbis: libsndfile decodes it (the gtzan-dev excerpts)
+  // libsndfile >= 1.1 decodes Ogg Vorbis (the gtzan-dev excerpts), Ogg Opus and MP3 (mpg123);
+  // a libsndfile built without them says so per file ("cannot decode: ...").
+  static const char* const kExtensions[] = {"wav", "au",  "flac", "aiff", "aif",
+                                            "ogg", "oga", "opus", "mp3"};
+  if (std::find(std::begin(kExtensions), std::end(kExtensions), ext) == std::end(kExtensions))
     return false;
   const std::string number = n.substr(g.size(), dot - g.size());
   return !number.empty() &&
@@ -81,6 +84,8 @@ const std::vector<std::string>& gtzan_genres() {
 Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report) {
   MGR_CHECK(!o.root.empty(), "load_gtzan: data root is empty; " << kLayout);
   MGR_CHECK(o.sample_rate > 0, "load_gtzan: sample_rate must be positive, got " << o.sample_rate);
+  MGR_CHECK(std::isfinite(o.max_track_seconds) && o.max_track_seconds > 0,
+            "load_gtzan: max_track_seconds must be positive, got " << o.max_track_seconds);
   MGR_CHECK(o.max_tracks_per_genre >= 0,
             "load_gtzan: max_tracks_per_genre must be >= 0, got " << o.max_tracks_per_genre);
   const fs::path root(o.root);
@@ -135,10 +140,12 @@ Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report)
   std::mutex progress_mutex;
   int last_reported = 0;
   auto last_time = std::chrono::steady_clock::now();
+  AudioLimits limits;
+  limits.max_seconds = o.max_track_seconds;
   run_parallel(n, o.threads, [&](int i) {
     try {
       audio[static_cast<size_t>(i)] =
-          load_audio(candidates[static_cast<size_t>(i)].path, o.sample_rate);
+          load_audio(candidates[static_cast<size_t>(i)].path, o.sample_rate, limits);
     } catch (const std::exception& e) {
       errors[static_cast<size_t>(i)] = e.what();
       if (errors[static_cast<size_t>(i)].empty()) errors[static_cast<size_t>(i)] = "unknown error";

@@ -1,5 +1,5 @@
 // An audio data set in the GTZAN layout, decoded once into host memory, and its cut into clips.
-//   <root>/<genre>/<genre>.NNNNN.{wav,au,flac,aiff}
+//   <root>/<genre>/<genre>.NNNNN.{wav,au,flac,aiff,aif,ogg,oga,opus,mp3}
 // Tracks are numbered in sorted order (genres in the given order, then file names), so the same
 // folder gives the same ids, clips and splits on every machine.
 #pragma once
@@ -46,14 +46,17 @@ struct GtzanOptions {
   std::string root;
   std::vector<std::string> genres;  // empty: all ten GTZAN genres
   int sample_rate = 22050;
-  int max_tracks_per_genre = 0;  // 0: all; otherwise the first N in sorted order
-  int threads = 0;               // 0: hardware concurrency
+  int max_tracks_per_genre = 0;     // 0: all; otherwise the first N in sorted order
+  double max_track_seconds = 1200;  // longer tracks are skipped (data.max_track_seconds)
+  int threads = 0;                  // 0: hardware concurrency
 };
 
 // Scans the layout above, decodes in parallel with a progress line on stderr, and returns the
-// tracks that decoded. An unreadable or truncated file is skipped, counted in `report`, and
-// written as one line "skipped <file>: <reason>" to `log`. Throws mgr::Error when the root or a
-// genre folder is missing or holds no audio files, or when nothing decodes.
+// tracks that decoded. An unreadable, truncated, too long or non-finite file, or one whose header
+// is out of load_audio's limits, is skipped, counted in `report`, and written as one line
+// "skipped <file>: <reason>" to `log`; the others load. Memory follows the audio kept. Throws
+// mgr::Error when the root or a genre folder is missing or holds no audio files, or when nothing
+// decodes.
 Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report = nullptr);
 
 // Cuts every track into whole clips of clip_seconds starting every hop_seconds (offsets 0, hop,

@@ -46,6 +46,7 @@ LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostrea
   go.genres = cfg.data.genres;
   go.sample_rate = cfg.data.sample_rate;
   go.max_tracks_per_genre = cfg.data.max_tracks_per_genre;
+  go.max_track_seconds = cfg.data.max_track_seconds;
   out.ds = data::load_gtzan(go, log, &out.report);
   data::segment_clips(out.ds, cfg.data.clip_seconds, cfg.data.clip_hop_seconds, log);
   if (cfg.data.max_clips_per_track > 0) {
