@@ -117,7 +117,8 @@ class Reader {
       apply_tree_override(config_.model.tree, key.substr(11), text.substr(eq + 1), where, errors_);
       return;
     }
-    if (key == "model.tree") {
+    if (key == "model.tree" || key == "model.layers") {
+      // A whole list replaced: every entry located at the override.
       YAML::Node value;
       try {
         value = YAML::Load(text.substr(eq + 1));
@@ -125,20 +126,11 @@ class Reader {
         errors_.push_back(where + ": the value is not valid YAML: " + e.msg);
         return;
       }
-      config_.model.tree = parse_tree(
-          value, YAML::Mark::null_mark(), [&](const YAML::Mark&) { return where; }, errors_);
-      return;
-    }
-    if (key == "model.layers") {
-      YAML::Node value;
-      try {
-        value = YAML::Load(text.substr(eq + 1));
-      } catch (const YAML::Exception& e) {
-        errors_.push_back(where + ": the value is not valid YAML: " + e.msg);
-        return;
-      }
-      config_.model.layers = parse_layers(
-          value, YAML::Mark::null_mark(), [&](const YAML::Mark&) { return where; }, errors_);
+      const auto at_override = [&](const YAML::Mark&) { return where; };
+      if (key == "model.tree")
+        config_.model.tree = parse_tree(value, YAML::Mark::null_mark(), at_override, errors_);
+      else
+        config_.model.layers = parse_layers(value, YAML::Mark::null_mark(), at_override, errors_);
       return;
     }
     const Field* f = find_field(key);
