@@ -18,26 +18,17 @@
 #include "kernels/error.h"
 #include "tests/hostile_audio.h"
 #include "tests/temp_dir.h"
+#include "tests/test_util.h"
 
 namespace mgr::data {
 namespace {
+
+using test::error_of;
 
 using test::TempDir;
 using test::write_float;
 using test::write_raw_wav;
 constexpr double kPi = 3.14159265358979323846;
-
-// The mgr::Error message of `f` ("" and a failure when it does not throw).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an mgr::Error";
-  return "";
-}
 
 std::vector<float> sine(double hz, int sr, int n, float amp = 0.5f) {
   std::vector<float> x(static_cast<size_t>(n));

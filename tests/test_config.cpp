@@ -8,27 +8,18 @@
 
 #include "framework/config/field_table.h"
 #include "framework/config/yaml_config.h"
+#include "tests/test_util.h"
 
 namespace mgr::config {
 namespace {
+
+using test::error_of;
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 std::string fixture(const std::string& name) {
   return std::string(MGR_SOURCE_DIR) + "/tests/data/config/" + name;
-}
-
-// The message of the mgr::Error that `f` throws ("" and a test failure when it does not throw).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an mgr::Error";
-  return "";
 }
 
 std::string parse_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {

@@ -13,23 +13,15 @@
 #include "framework/config/yaml_config.h"
 #include "kernels/error.h"
 #include "tests/temp_dir.h"
+#include "tests/test_util.h"
 
 namespace mgr::config {
 namespace {
 
+using test::error_of;
+
 using ::testing::HasSubstr;
 constexpr size_t npos = std::string::npos;
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an mgr::Error";
-  return "";
-}
 
 std::string parse_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
   return error_of([&] { parse_experiment(yaml, "exp.yaml", overrides); });

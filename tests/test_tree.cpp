@@ -12,9 +12,12 @@
 #include "framework/config/yaml_config.h"
 #include "framework/train/experiment.h"
 #include "framework/tree/class_tree.h"
+#include "tests/test_util.h"
 
 namespace mgr {
 namespace {
+
+using test::error_of;
 
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
@@ -43,17 +46,6 @@ std::vector<config::TreeNodeSpec> paper_tree() {
 
 int genre(const std::string& name) {
   return static_cast<int>(std::find(kGenres.begin(), kGenres.end(), name) - kGenres.begin());
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an mgr::Error";
-  return "";
 }
 
 TEST(ClassTree, PaperTreeStructure) {

@@ -7,9 +7,11 @@
 #include <cstdlib>
 #include <functional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "framework/autograd/var.h"
+#include "kernels/error.h"
 
 // With MGR_EXPECT_CUDA set (the GPU machine's script sets it), a missing GPU fails instead of
 // skipping, so a broken driver/runtime cannot turn every CUDA case into a silent skip.
@@ -48,5 +50,18 @@ struct GradCheckOptions {
 // through both, and compares outputs and every input gradient.
 ::testing::AssertionResult cuda_matches_cpu(const OpFn& f, const std::vector<Var>& cpu_inputs,
                                             float rtol = 1e-4f, float atol = 1e-5f);
+
+// The mgr::Error message that `f` throws ("" and a test failure when it does not throw): for
+// tests of located error messages.
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an mgr::Error";
+  return "";
+}
 
 }  // namespace mgr::test
