@@ -140,7 +140,7 @@ void conv2d_forward(const float* x, const float* w, const float* b, float* y,
 }
 
 void conv2d_backward(const float* x, const float* w, const float* dy, float* dx, float* dw,
-                     float* db, const Conv2dGeometry& g) {
+                     float* db, const Conv2dGeometry& g, bool dx_accumulate) {
   const int64_t ohw = int64_t(g.out_h()) * g.out_w();
   const int64_t ckk = int64_t(g.c) * g.kh * g.kw;
   const int64_t chw = int64_t(g.c) * g.h * g.w;
@@ -188,10 +188,13 @@ void conv2d_backward(const float* x, const float* w, const float* dy, float* dx,
         float* dxn = dx + n * chw;
         if (pointwise) {
           cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(ckk), int(ohw), g.k, 1.f, w,
-                      int(ckk), dyn, int(ohw), 1.f, dxn, int(ohw));
+                      int(ckk), dyn, int(ohw), dx_accumulate ? 1.f : 0.f, dxn, int(ohw));
         } else {
           cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(ckk), int(ohw), g.k, 1.f, w,
                       int(ckk), dyn, int(ohw), 0.f, dcol.data(), int(ohw));
+          // An uninitialised dx is cleared one image at a time, here, where col2im_add then
+          // finds it in cache (a zero-filled gradient buffer is one more pass over memory).
+          if (!dx_accumulate) std::memset(dxn, 0, sizeof(float) * size_t(chw));
           col2im_add(dcol.data(), dxn, g);
         }
       }

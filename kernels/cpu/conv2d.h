@@ -28,8 +28,9 @@ void col2im_add(const float* col, float* dx, const Conv2dGeometry& g);
 // y [N,K,OH,OW] = conv(x, w) + b (b may be null).
 void conv2d_forward(const float* x, const float* w, const float* b, float* y,
                     const Conv2dGeometry& g);
-// Accumulates gradients: dx +=, dw +=, db += ; a null pointer skips that gradient.
+// Accumulates gradients: dx +=, dw +=, db += ; a null pointer skips that gradient. With
+// dx_accumulate false, dx is overwritten (write-only).
 void conv2d_backward(const float* x, const float* w, const float* dy, float* dx, float* dw,
-                     float* db, const Conv2dGeometry& g);
+                     float* db, const Conv2dGeometry& g, bool dx_accumulate = true);
 
 }  // namespace mgr::kernels::cpu
