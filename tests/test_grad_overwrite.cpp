@@ -65,7 +65,8 @@ TEST(GradOverwrite, ActivationsPoolingConvAndLrn) {
   expect_overwrite_matches_accumulate(
       [&](const Var& x) { return ops::conv2d(x, w3, Var(), 1, 1, 1, 1); }, odd, "conv 3x3");
   expect_overwrite_matches_accumulate(
-      [&](const Var& x) { return ops::conv2d(x, w3, Var(), 2, 2, 0, 0); }, odd, "conv 3x3 stride 2");
+      [&](const Var& x) { return ops::conv2d(x, w3, Var(), 2, 2, 0, 0); }, odd,
+      "conv 3x3 stride 2");
   expect_overwrite_matches_accumulate([&](const Var& x) { return ops::conv2d(x, w1, Var()); }, odd,
                                       "conv 1x1");
   const Shape lrn_shape{2, 7, 3, 5};

@@ -23,6 +23,29 @@ inline int64_t window_argmax(const float* plane, int oy, int ox, const Pool2dGeo
   return best_at;
 }
 
+// One output row of the 2x2, stride-2 max pooling gradient, overwriting both input rows' first
+// 2*ow elements: dy at the window's first maximum (a, b, c, d in row-major order; a later one
+// wins only when strictly greater), zero at the other three. Written as selects on the
+// comparisons so that it vectorises: an argmax index and branches ran one window at a time.
+void overwrite_2x2_row(const float* x0, const float* x1, const float* dy, float* d0, float* d1,
+                       int ow) {
+  for (int ox = 0; ox < ow; ++ox) {
+    const float a = x0[2 * ox], b = x0[2 * ox + 1], c = x1[2 * ox], d = x1[2 * ox + 1];
+    const bool over_a = b > a;  // b beats a
+    const float m1 = over_a ? b : a;
+    const bool c_wins = c > m1;
+    const float m2 = c_wins ? c : m1;
+    const bool d_wins = d > m2;
+    const float g = dy[ox];
+    d1[2 * ox + 1] = d_wins ? g : 0.f;
+    const float g_abc = d_wins ? 0.f : g;  // the gradient left for a, b or c
+    d1[2 * ox] = c_wins ? g_abc : 0.f;
+    const float g_ab = c_wins ? 0.f : g_abc;
+    d0[2 * ox + 1] = over_a ? g_ab : 0.f;
+    d0[2 * ox] = over_a ? 0.f : g_ab;
+  }
+}
+
 // Below this many window elements a parallel team costs more than it saves.
 constexpr int64_t kParallelWork = int64_t(1) << 18;
 
@@ -78,43 +101,17 @@ void max_pool2d_backward(const float* x, const float* dy, float* dx, const Pool2
     const float* xp = x + p * hw;
     const float* dyp = dy + p * ohw;
     float* dxp = dx + p * hw;
-    if (two_by_two) {
-      // Disjoint windows: each writes its four elements once (the gradient at the first
-      // maximum, zero elsewhere), so an overwrite needs no zero-fill but for the odd last row
-      // and column that no window covers.
+    if (two_by_two && !accumulate) {
+      // Disjoint windows: each writes its four elements once, so an overwrite needs no
+      // zero-fill but for the odd last row and column that no window covers. (Accumulating is
+      // rare, x read by two layers, and takes the general loop below.)
       for (int oy = 0; oy < oh; ++oy) {
         const float* x0 = xp + int64_t(2 * oy) * g.w;
-        const float* x1 = x0 + g.w;
         float* d0 = dxp + int64_t(2 * oy) * g.w;
-        float* d1 = d0 + g.w;
-        const float* dyr = dyp + int64_t(oy) * ow;
-        for (int ox = 0; ox < ow; ++ox) {
-          const float a = x0[2 * ox], b = x0[2 * ox + 1], c = x1[2 * ox], d = x1[2 * ox + 1];
-          // Selects, not branches: on real data the argmax is unpredictable.
-          int at = 0;
-          float m = a;
-          at = b > m ? 1 : at;
-          m = b > m ? b : m;
-          at = c > m ? 2 : at;
-          m = c > m ? c : m;
-          at = d > m ? 3 : at;
-          const float gr = dyr[ox];
-          if (accumulate) {
-            // Adding exact zeros elsewhere would turn a -0 gradient into +0: add at one place.
-            float* dst = (at < 2 ? d0 : d1) + 2 * ox + (at & 1);
-            *dst += gr;
-          } else {
-            d0[2 * ox] = at == 0 ? gr : 0.f;
-            d0[2 * ox + 1] = at == 1 ? gr : 0.f;
-            d1[2 * ox] = at == 2 ? gr : 0.f;
-            d1[2 * ox + 1] = at == 3 ? gr : 0.f;
-          }
-        }
-        if (!accumulate)
-          for (int64_t i = 2 * int64_t(ow); i < g.w; ++i) d0[i] = d1[i] = 0.f;
+        overwrite_2x2_row(x0, x0 + g.w, dyp + int64_t(oy) * ow, d0, d0 + g.w, ow);
+        for (int64_t i = 2 * int64_t(ow); i < g.w; ++i) d0[i] = d0[g.w + i] = 0.f;
       }
-      if (!accumulate)
-        for (int64_t i = int64_t(2 * oh) * g.w; i < hw; ++i) dxp[i] = 0.f;
+      for (int64_t i = int64_t(2 * oh) * g.w; i < hw; ++i) dxp[i] = 0.f;
       continue;
     }
     if (!accumulate)
