@@ -1,0 +1,33 @@
+// 3x3, stride-1 convolution on the CPU by Winograd's minimal filtering F(2x2, 3x3) (Lavin &
+// Gray, 2016): each 2x2 output tile of a K x C convolution costs 16 C K multiplies in sixteen
+// GEMMs instead of 36 C K, with the input, weight and output transforms around them. Forward,
+// input gradient (the adjoint transforms) and weight gradient (G^T dU G) all go through the same
+// transformed domain. The transforms' coefficients are 0, +-1 and +-1/2, so the result differs
+// from im2col + GEMM by float rounding only (about twice the rounding error of a direct sum).
+// conv2d_forward/conv2d_backward (conv2d.h) call these for the geometries winograd_eligible()
+// accepts; pointers and sizes as there.
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/cpu/conv2d.h"
+
+namespace mgr::kernels::cpu {
+
+// 3x3 kernel, unit stride and dilation, and enough channels on both sides for the transformed
+// GEMMs to pay for the transforms (first layers with one input channel stay on im2col).
+bool winograd_eligible(const Conv2dGeometry& g);
+
+// The calling thread's scratch buffer number `slot` (0-7), at least n floats, contents
+// unspecified. Kept across calls: the convolutions' per-image buffers are several MB, and a
+// fresh allocation each call came back from the kernel as new zeroed pages every time.
+float* conv_scratch(int slot, size_t n);
+
+// y [N,K,OH,OW] = conv(x, w) + b (b may be null).
+void winograd_forward(const float* x, const float* w, const float* b, float* y,
+                      const Conv2dGeometry& g);
+// dx (+)=, dw +=, db += as conv2d_backward; a null pointer skips that gradient.
+void winograd_backward(const float* x, const float* w, const float* dy, float* dx, float* dw,
+                       float* db, const Conv2dGeometry& g, bool dx_accumulate);
+
+}  // namespace mgr::kernels::cpu
