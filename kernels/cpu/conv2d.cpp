@@ -9,28 +9,11 @@
 #include <vector>
 
 #include "kernels/cpu/conv2d_winograd.h"
+#include "kernels/cpu/gemm.h"
 
 namespace mgr::kernels::cpu {
 
 namespace {
-
-// OpenBLAS's pthread build would otherwise start its own threads inside each OpenMP thread
-// (oversubscription) or serialise the calls; one BLAS thread per OpenMP thread is fastest
-// for the per-image GEMMs here. Restores the caller's setting on exit.
-class SingleThreadedBlas {
- public:
-  SingleThreadedBlas() : previous_(openblas_get_num_threads()) {
-    if (previous_ != 1) openblas_set_num_threads(1);
-  }
-  ~SingleThreadedBlas() {
-    if (previous_ != 1) openblas_set_num_threads(previous_);
-  }
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-
- private:
-  int previous_;
-};
 
 // A 1x1 kernel with unit stride and no padding needs no im2col: the image is its own column
 // matrix (dilation does not matter with a single tap).

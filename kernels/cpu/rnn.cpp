@@ -1,11 +1,11 @@
 #include "kernels/cpu/rnn.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <vector>
+
+#include "kernels/cpu/gemm.h"
 
 namespace mgr::kernels::cpu {
 
@@ -167,8 +167,7 @@ void rnn_layer_forward(RnnCell cell, const RnnLayerShape& s, const float* x, con
   const int B = s.batch, T = s.time, H = s.hidden, G = rnn_gate_count(cell), GH = G * H;
   const int64_t BT = int64_t(B) * T;
   // Input projection of every time step at once: gates = x W_ih^T (biases added in the gate loop).
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(BT), GH, s.input, 1.f, x,
-              s.input, w_ih, s.input, 0.f, gates, GH);
+  sgemm(false, true, BT, GH, s.input, 1.f, x, s.input, w_ih, s.input, 0.f, gates, GH);
   std::vector<float> gh(static_cast<size_t>(B) * GH);  // W_hh h_prev for one step, [B, G*H]
   // The zero initial state, read through the same pointers as later states so that the gate
   // loops have no branches (and vectorise).
@@ -181,8 +180,8 @@ void rnn_layer_forward(RnnCell cell, const RnnLayerShape& s, const float* x, con
     if (step == 0) {
       std::fill(gh.begin(), gh.end(), 0.f);  // zero initial state
     } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, GH, H, 1.f, out + tp * ld_out,
-                  static_cast<int>(out_step_ld), w_hh, H, 0.f, gh.data(), GH);
+      sgemm(false, true, B, GH, H, 1.f, out + tp * ld_out, out_step_ld, w_hh, H, 0.f, gh.data(),
+            GH);
     }
     for (int b = 0; b < B; ++b) {
       const int64_t row = int64_t(b) * T + t, prow = int64_t(b) * T + tp;
@@ -241,17 +240,15 @@ void rnn_layer_backward(RnnCell cell, const RnnLayerShape& s, const float* x, co
     }
     // dh_prev += dG_t W_hh (not needed before the first step: the initial state is a constant).
     if (step > 0) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, GH, 1.f, dgh + int64_t(t) * GH,
-                  T * GH, w_hh, H, 1.f, dh.data(), H);
+      sgemm(false, false, B, H, GH, 1.f, dgh + int64_t(t) * GH, int64_t(T) * GH, w_hh, H, 1.f,
+            dh.data(), H);
     }
   }
 
   if (dx) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(BT), s.input, GH, 1.f,
-                dgx.data(), GH, w_ih, s.input, 1.f, dx, s.input);
+    sgemm(false, false, BT, s.input, GH, 1.f, dgx.data(), GH, w_ih, s.input, 1.f, dx, s.input);
   }
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, s.input, static_cast<int>(BT), 1.f,
-              dgx.data(), GH, x, s.input, 1.f, dw_ih, s.input);
+  sgemm(true, false, GH, s.input, BT, 1.f, dgx.data(), GH, x, s.input, 1.f, dw_ih, s.input);
   // The previous hidden state of every row (zero at each sequence's first processed step).
   std::vector<float> hprev(static_cast<size_t>(BT) * H, 0.f);
   for (int b = 0; b < B; ++b) {
@@ -262,8 +259,7 @@ void rnn_layer_backward(RnnCell cell, const RnnLayerShape& s, const float* x, co
       std::copy(src, src + H, hprev.begin() + (int64_t(b) * T + t) * H);
     }
   }
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, H, static_cast<int>(BT), 1.f, dgh, GH,
-              hprev.data(), H, 1.f, dw_hh, H);
+  sgemm(true, false, GH, H, BT, 1.f, dgh, GH, hprev.data(), H, 1.f, dw_hh, H);
   add_column_sums(db_ih, dgx.data(), BT, GH);
   add_column_sums(db_hh, dgh, BT, GH);
 }
