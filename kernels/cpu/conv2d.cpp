@@ -107,7 +107,7 @@ void conv2d_forward(const float* x, const float* w, const float* b, float* y,
   const int64_t ckk = int64_t(g.c) * g.kh * g.kw;
   const int64_t chw = int64_t(g.c) * g.h * g.w;
   const bool pointwise = is_pointwise(g);
-  SingleThreadedBlas blas1;
+  single_threaded_blas();
   if (winograd_eligible(g)) {
     winograd_forward(x, w, b, y, g);
     return;
@@ -147,7 +147,7 @@ void conv2d_backward(const float* x, const float* w, const float* dy, float* dx,
   // Per-thread weight/bias gradients, summed in thread order afterwards so the result does
   // not depend on scheduling.
   std::vector<std::vector<float>> dw_part(nthreads), db_part(nthreads);
-  SingleThreadedBlas blas1;
+  single_threaded_blas();
   if (winograd_eligible(g)) {
     winograd_backward(x, w, dy, dx, dw, db, g, dx_accumulate);
     return;

@@ -13,7 +13,7 @@ namespace mgr::kernels::cpu {
 namespace {
 
 // Below this many multiply-adds a product runs on the calling thread alone.
-constexpr double kParallelMacs = double(1 << 18);
+constexpr double kParallelMacs = double(1 << 22);
 
 // One single-threaded OpenBLAS call on the rows [m0, m1) or columns [n0, n1) of C.
 void sgemm_block(bool trans_a, bool trans_b, int64_t m0, int64_t m1, int64_t n0, int64_t n1,
@@ -30,15 +30,12 @@ void sgemm_block(bool trans_a, bool trans_b, int64_t m0, int64_t m1, int64_t n0,
 
 }  // namespace
 
-// Inside a parallel region the setting is left alone (it is global: threads would race on it);
-// the code that started the region has made OpenBLAS single-threaded.
-SingleThreadedBlas::SingleThreadedBlas()
-    : previous_(omp_in_parallel() ? 1 : openblas_get_num_threads()) {
-  if (previous_ != 1) openblas_set_num_threads(1);
-}
-
-SingleThreadedBlas::~SingleThreadedBlas() {
-  if (previous_ != 1) openblas_set_num_threads(previous_);
+void single_threaded_blas() {
+  static const bool done = [] {
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)done;
 }
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
@@ -51,12 +48,10 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   }
   MGR_CHECK(m <= INT32_MAX && n <= INT32_MAX && k <= INT32_MAX,
             "sgemm: dimensions exceed the BLAS int range");
-  // OpenBLAS's own threads would wait for work by spinning and yielding on the same cores as
-  // the OpenMP team of the kernels around it, each runtime's idle threads stealing time from the
-  // other's (a fifth of a convolutional network's step on a loaded machine). So OpenBLAS runs
-  // single-threaded and a large product is split here, across the OpenMP team, into blocks of
-  // whole rows or columns of C (each element's sum is then formed as in one call).
-  SingleThreadedBlas blas1;
+  // OpenBLAS runs single-threaded (see gemm.h) and a large product is split here, across the
+  // OpenMP team, into blocks of whole rows or columns of C (each element's sum is then formed
+  // as in one call).
+  single_threaded_blas();
   const int threads = omp_in_parallel() || double(m) * double(n) * double(k) < kParallelMacs
                           ? 1
                           : omp_get_max_threads();

@@ -6,18 +6,12 @@
 
 namespace mgr::kernels::cpu {
 
-// Keeps OpenBLAS single-threaded for its lifetime (restoring the previous setting after): the
-// CPU kernels parallelise with OpenMP themselves and call OpenBLAS inside their threads.
-class SingleThreadedBlas {
- public:
-  SingleThreadedBlas();
-  ~SingleThreadedBlas();
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-
- private:
-  int previous_;
-};
+// Makes OpenBLAS single-threaded, once, for the whole process: the CPU kernels parallelise with
+// OpenMP themselves and call OpenBLAS inside their threads. OpenBLAS's own threads wait for work
+// by spinning and yielding on the same cores as the OpenMP team, each runtime's idle threads
+// stealing time from the other's (a fifth of a convolutional network's step on a loaded
+// machine), and switching its thread count per call costs more than a small product.
+void single_threaded_blas();
 
 // C[M, N] = alpha * op(A) * op(B) + beta * C, all row-major. Large products are split across
 // the OpenMP threads (one single-threaded OpenBLAS call each); inside a parallel region it runs
