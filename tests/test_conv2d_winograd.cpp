@@ -47,7 +47,17 @@ std::string describe(const Case& p) {
                                        << ", want " << ref[at] << ", scale " << scale << ")";
 }
 
-TEST(Conv2dWinograd, MatchesDirectSumsForwardAndBackward) {
+void expect_matches_direct_sums();
+
+TEST(Conv2dWinograd, MatchesDirectSumsForwardAndBackward) { expect_matches_direct_sums(); }
+
+TEST(Conv2dWinograd, BaselineCopyMatchesDirectSums) {
+  const bool previous = kernels::cpu::winograd_allow_avx2(false);
+  expect_matches_direct_sums();
+  kernels::cpu::winograd_allow_avx2(previous);
+}
+
+void expect_matches_direct_sums() {
   const std::vector<Case> cases = {
       {2, 16, 7, 9, 17, 1, 1},     // odd output height and width: clipped last tiles
       {3, 16, 8, 6, 16, 0, 0},     // no padding
@@ -120,6 +130,34 @@ TEST(Conv2dWinograd, MatchesDirectSumsForwardAndBackward) {
                                     /*dx_accumulate=*/true);
     for (double& v : dx_ref) v *= 2;
     EXPECT_TRUE(close(dx, dx_ref, tol)) << "dx accumulated, " << describe(p);
+  }
+}
+
+TEST(Conv2dWinograd, BaselineAndAvx2CopiesAgreeBitForBit) {
+  // The AVX2 copy (used where the CPU has it) and the baseline one: the same operations per
+  // element, so the same bits, forward and backward.
+  for (int r : {3, 5}) {
+    const Conv2dGeometry g{2, 16, 9, 13, 24, r, r, 1, 1, r / 2, r / 2};
+    const int oh = g.out_h(), ow = g.out_w();
+    const std::vector<float> x = test::random_tensor({g.n, g.c, g.h, g.w}, 5).to_vector();
+    const std::vector<float> w = test::random_tensor({g.k, g.c, r, r}, 6).to_vector();
+    const std::vector<float> b = test::random_tensor({g.k}, 7).to_vector();
+    const std::vector<float> dy = test::random_tensor({g.n, g.k, oh, ow}, 8).to_vector();
+    std::vector<float> out[2];
+    for (int isa = 0; isa < 2; ++isa) {
+      const bool previous = kernels::cpu::winograd_allow_avx2(isa == 1);
+      std::vector<float> y(size_t(g.n) * g.k * oh * ow), dx(x.size()), dw(w.size(), 0.f),
+          db(b.size(), 0.f);
+      kernels::cpu::winograd_forward(x.data(), w.data(), b.data(), y.data(), g);
+      kernels::cpu::winograd_backward(x.data(), w.data(), dy.data(), dx.data(), dw.data(),
+                                      db.data(), g, false);
+      kernels::cpu::winograd_allow_avx2(previous);
+      for (const auto* v : {&y, &dx, &dw, &db})
+        out[isa].insert(out[isa].end(), v->begin(), v->end());
+    }
+    ASSERT_EQ(out[0].size(), out[1].size());
+    for (size_t i = 0; i < out[0].size(); ++i)
+      ASSERT_EQ(out[0][i], out[1][i]) << r << "x" << r << " value " << i;
   }
 }
 

@@ -21,6 +21,10 @@ namespace mgr::kernels::cpu {
 // im2col).
 bool winograd_eligible(const Conv2dGeometry& g);
 
+// For tests: whether the AVX2 copy of the transforms may run (on x86-64 CPUs that have AVX2;
+// the default), else the baseline one. Returns the previous setting. Not thread-safe.
+bool winograd_allow_avx2(bool allow);
+
 // The calling thread's scratch buffer number `slot` (0-7), at least n floats, contents
 // unspecified. Kept across calls: the convolutions' per-image buffers are several MB, and a
 // fresh allocation each call came back from the kernel as new zeroed pages every time.
