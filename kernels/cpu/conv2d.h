@@ -1,6 +1,7 @@
 // 2-D convolution (cross-correlation, NCHW, weights [K,C,kh,kw]) on the CPU: im2col + sgemm,
-// images split across OpenMP threads with OpenBLAS kept single-threaded inside. Pointers +
-// sizes only, no framework types.
+// or Winograd F(2x2, 3x3) / F(2x2, 5x5) for unit-stride 3x3 and 5x5 kernels with at least 16
+// channels in and out (conv2d_winograd.h); images split across OpenMP threads with OpenBLAS
+// single-threaded inside. Pointers + sizes only, no framework types.
 #pragma once
 
 #include <cstdint>
