@@ -1,8 +1,11 @@
 #include "kernels/cpu/rnn.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "kernels/cpu/gemm.h"
@@ -52,6 +55,20 @@ inline float tanh_approx(float v) {
 
 // The time step processed before t (the previous hidden state comes from there).
 inline int prev_time(const RnnLayerShape& s, int t) { return s.reverse ? t + 1 : t - 1; }
+
+// Threads for a layer's recurrence: the batch split in slices of at least 8 sequences, and one
+// thread when the whole recurrence is too little work for a team.
+int recurrence_threads(int batch, int gh, int h, int time) {
+  const double macs = double(batch) * gh * h * time;
+  if (macs < double(1 << 22)) return 1;
+  return std::max(1, std::min(omp_get_max_threads(), batch / 8));
+}
+
+// This thread's rows [b0, b1) of a batch split evenly over the team.
+std::pair<int, int> batch_slice(int batch) {
+  const int t = omp_get_thread_num(), n = omp_get_num_threads();
+  return {batch * t / n, batch * (t + 1) / n};
+}
 
 // db[k] += sum over rows of m[row, k]; m is [rows, cols].
 void add_column_sums(float* db, const float* m, int64_t rows, int cols) {
@@ -174,27 +191,34 @@ void rnn_layer_forward(RnnCell cell, const RnnLayerShape& s, const float* x, con
   const std::vector<float> zeros(static_cast<size_t>(H), 0.f);
   // Rows of one time step are T rows apart in the batch-first arrays.
   const int64_t out_step_ld = int64_t(T) * ld_out;
-  for (int step = 0; step < T; ++step) {
-    const int t = s.reverse ? T - 1 - step : step;
-    const int tp = prev_time(s, t);
-    if (step == 0) {
-      std::fill(gh.begin(), gh.end(), 0.f);  // zero initial state
-    } else {
-      sgemm(false, true, B, GH, H, 1.f, out + tp * ld_out, out_step_ld, w_hh, H, 0.f, gh.data(),
-            GH);
-    }
-    for (int b = 0; b < B; ++b) {
-      const int64_t row = int64_t(b) * T + t, prow = int64_t(b) * T + tp;
-      float* g = gates + row * GH;
-      const float* a = gh.data() + int64_t(b) * GH;
-      if (cell == RnnCell::GRU) {
-        const float* hp = step > 0 ? out + prow * ld_out : zeros.data();
-        gru_cell_forward(H, g, a, b_ih, b_hh, hp, state + row * H, out + row * ld_out);
-      } else if (cell == RnnCell::RNN_TANH) {
-        tanh_cell_forward(H, g, a, b_ih, b_hh, out + row * ld_out);
+  // Each sequence's recurrence only reads its own earlier states, so the batch is split across
+  // the threads for the whole sequence: one parallel region, no barrier per time step (a
+  // per-step split of the small W_hh product waited at every step for the other thread).
+#pragma omp parallel num_threads(recurrence_threads(B, GH, H, T))
+  {
+    const auto [b0, b1] = batch_slice(B);
+    for (int step = 0; step < T && b0 < b1; ++step) {
+      const int t = s.reverse ? T - 1 - step : step;
+      const int tp = prev_time(s, t);
+      if (step == 0) {
+        std::fill(gh.begin() + int64_t(b0) * GH, gh.begin() + int64_t(b1) * GH, 0.f);
       } else {
-        const float* cp = step > 0 ? state + prow * H : zeros.data();
-        lstm_cell_forward(H, g, a, b_ih, b_hh, cp, state + row * H, out + row * ld_out);
+        sgemm(false, true, b1 - b0, GH, H, 1.f, out + (int64_t(b0) * T + tp) * ld_out, out_step_ld,
+              w_hh, H, 0.f, gh.data() + int64_t(b0) * GH, GH);
+      }
+      for (int b = b0; b < b1; ++b) {
+        const int64_t row = int64_t(b) * T + t, prow = int64_t(b) * T + tp;
+        float* g = gates + row * GH;
+        const float* a = gh.data() + int64_t(b) * GH;
+        if (cell == RnnCell::GRU) {
+          const float* hp = step > 0 ? out + prow * ld_out : zeros.data();
+          gru_cell_forward(H, g, a, b_ih, b_hh, hp, state + row * H, out + row * ld_out);
+        } else if (cell == RnnCell::RNN_TANH) {
+          tanh_cell_forward(H, g, a, b_ih, b_hh, out + row * ld_out);
+        } else {
+          const float* cp = step > 0 ? state + prow * H : zeros.data();
+          lstm_cell_forward(H, g, a, b_ih, b_hh, cp, state + row * H, out + row * ld_out);
+        }
       }
     }
   }
@@ -218,30 +242,36 @@ void rnn_layer_backward(RnnCell cell, const RnnLayerShape& s, const float* x, co
   const std::vector<float> zeros(static_cast<size_t>(H), 0.f);  // the initial state, see forward
   if (dh_last) std::copy(dh_last, dh_last + static_cast<int64_t>(B) * H, dh.begin());
 
-  for (int step = T - 1; step >= 0; --step) {
-    const int t = s.reverse ? T - 1 - step : step;
-    const int tp = prev_time(s, t);
-    for (int b = 0; b < B; ++b) {
-      const int64_t row = int64_t(b) * T + t, prow = int64_t(b) * T + tp;
-      const float* g = gates + row * GH;
-      const float* st = state ? state + row * H : nullptr;
-      const float* dy = dout + row * ld_out;
-      float* dhb = dh.data() + int64_t(b) * H;
-      if (gru) {
-        const float* hp = step > 0 ? out + prow * ld_out : zeros.data();
-        gru_cell_backward(H, g, st, hp, dy, dhb, dgx.data() + row * GH, dgh + row * GH);
-      } else if (cell == RnnCell::RNN_TANH) {
-        tanh_cell_backward(H, g, dy, dhb, dgx.data() + row * GH);
-      } else {
-        const float* cp = step > 0 ? state + prow * H : zeros.data();
-        lstm_cell_backward(H, g, st, cp, dy, dhb, dc.data() + int64_t(b) * H,
-                           dgx.data() + row * GH);
+    // As in the forward pass, each thread runs the recurrence of its own slice of the batch.
+#pragma omp parallel num_threads(recurrence_threads(B, GH, H, T))
+  {
+    const auto [b0, b1] = batch_slice(B);
+    for (int step = T - 1; step >= 0 && b0 < b1; --step) {
+      const int t = s.reverse ? T - 1 - step : step;
+      const int tp = prev_time(s, t);
+      for (int b = b0; b < b1; ++b) {
+        const int64_t row = int64_t(b) * T + t, prow = int64_t(b) * T + tp;
+        const float* g = gates + row * GH;
+        const float* st = state ? state + row * H : nullptr;
+        const float* dy = dout + row * ld_out;
+        float* dhb = dh.data() + int64_t(b) * H;
+        if (gru) {
+          const float* hp = step > 0 ? out + prow * ld_out : zeros.data();
+          gru_cell_backward(H, g, st, hp, dy, dhb, dgx.data() + row * GH, dgh + row * GH);
+        } else if (cell == RnnCell::RNN_TANH) {
+          tanh_cell_backward(H, g, dy, dhb, dgx.data() + row * GH);
+        } else {
+          const float* cp = step > 0 ? state + prow * H : zeros.data();
+          lstm_cell_backward(H, g, st, cp, dy, dhb, dc.data() + int64_t(b) * H,
+                             dgx.data() + row * GH);
+        }
       }
-    }
-    // dh_prev += dG_t W_hh (not needed before the first step: the initial state is a constant).
-    if (step > 0) {
-      sgemm(false, false, B, H, GH, 1.f, dgh + int64_t(t) * GH, int64_t(T) * GH, w_hh, H, 1.f,
-            dh.data(), H);
+      // dh_prev += dG_t W_hh (not needed before the first step: the initial state is a
+      // constant).
+      if (step > 0) {
+        sgemm(false, false, b1 - b0, H, GH, 1.f, dgh + (int64_t(b0) * T + t) * GH, int64_t(T) * GH,
+              w_hh, H, 1.f, dh.data() + int64_t(b0) * H, H);
+      }
     }
   }
 
