@@ -136,7 +136,7 @@ INSTANTIATE_TEST_SUITE_P(Architectures, TorchParity,
                          ::testing::Values("crnn_gru", "crnn_lstm", "paper002_crnn",
                                            "paper003_lstm", "paper003_simple_cnn",
                                            "paper003_complex_cnn", "rcnn", "paper004_cnn", "prcnn",
-                                           "mlp_vector", "zoo"));
+                                           "mlp_vector", "zoo", "winograd"));
 
 }  // namespace
 }  // namespace mgr

@@ -1,5 +1,7 @@
 // GRU / LSTM / tanh RNN: PyTorch reference values, finite-difference gradients, the h_n gradient
 // path, the nn modules, and CUDA (cuDNN) against the CPU twin.
+#include <omp.h>
+
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -234,6 +236,33 @@ TEST(Rnn, InputWithoutGradientAndNoGradMode) {
   EXPECT_FALSE(o2.output.requires_grad());
   EXPECT_FALSE(o2.h_n.requires_grad());
   EXPECT_EQ(o2.output.value().to_vector(), y_train.to_vector());
+}
+
+TEST(Rnn, BatchSlicesPerThreadMatchOneThread) {
+  // Large enough for the CPU recurrence to split the batch across the OpenMP threads (each
+  // thread one slice for the whole sequence): the same outputs and gradients as one thread.
+  const int B = 32, T = 40, IN = 6, H = 48;
+  for (RnnMode mode : {RnnMode::GRU, RnnMode::LSTM, RnnMode::RNN_TANH}) {
+    std::vector<std::vector<float>> results[2];
+    for (int threads : {1, 2}) {
+      const int previous = omp_get_max_threads();
+      omp_set_num_threads(threads);
+      Var x(test::random_tensor({B, T, IN}, 21), true);
+      ops::RnnWeights w = random_weights(mode, IN, H, 1, true, 23, 0.3f);
+      ops::RnnOutput o = ops::rnn(x, w, mode, H, 1, true);
+      o.output.backward(test::random_tensor(o.output.shape(), 25));
+      omp_set_num_threads(previous);
+      results[threads - 1] = {o.output.value().to_vector(), x.grad().to_vector(),
+                              w.w_ih[0].grad().to_vector(), w.w_hh[1].grad().to_vector(),
+                              w.b_hh[0].grad().to_vector()};
+    }
+    for (size_t i = 0; i < results[0].size(); ++i) {
+      ASSERT_EQ(results[0][i].size(), results[1][i].size());
+      for (size_t j = 0; j < results[0][i].size(); ++j)
+        ASSERT_NEAR(results[1][i][j], results[0][i][j], 1e-5f * (1 + std::abs(results[0][i][j])))
+            << ops::rnn_mode_name(mode) << " result " << i << " element " << j;
+    }
+  }
 }
 
 TEST(Rnn, RejectsBadWeights) {

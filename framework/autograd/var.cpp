@@ -85,6 +85,21 @@ Tensor& grad_buffer(const Var& v) {
   return n.grad;
 }
 
+Tensor& grad_buffer(const Var& v, bool* fresh) {
+  MGR_CHECK(v.requires_grad(), "grad_buffer of a Var that does not require a gradient");
+  VarNode& n = *v.node();
+  *fresh = false;
+  if (!n.grad.defined()) {
+    if (n.value.is_cuda()) {
+      n.grad = Tensor::zeros_like(n.value);
+    } else {
+      n.grad = Tensor::empty_like(n.value);
+      *fresh = true;
+    }
+  }
+  return n.grad;
+}
+
 void accumulate_grad(const Var& v, const Tensor& g) {
   if (!v.requires_grad()) return;
   VarNode& n = *v.node();

@@ -67,6 +67,13 @@ Var make_var(Tensor value, const std::vector<Var>& inputs, BackwardFn backward,
 // The gradient buffer of `v`, zero-filled on first use, for kernels that accumulate (dx += ...).
 // Must only be called for Vars that require a gradient.
 Tensor& grad_buffer(const Var& v);
+// The same buffer for a CPU kernel that can either overwrite or accumulate: on first use it is
+// left uninitialised and *fresh is set, and the kernel must then write every element (=, not
+// +=). That saves the zero-fill and the read of those zeros: two passes over the largest
+// tensors of a convolutional network, whose ReLU and pooling gradients are memory-bound. On
+// CUDA the buffer is zero-filled as by grad_buffer and *fresh is false (the CUDA kernels and
+// cuDNN calls accumulate).
+Tensor& grad_buffer(const Var& v, bool* fresh);
 // grad(v) += g, when v requires a gradient.
 void accumulate_grad(const Var& v, const Tensor& g);
 

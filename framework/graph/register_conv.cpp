@@ -83,7 +83,8 @@ LayerType conv2d_type() {
   t.name = "conv2d";
   t.doc =
       "2-D convolution (cross-correlation) over a [channels, height, width] map; cuDNN on the "
-      "GPU, im2col + BLAS on the CPU.";
+      "GPU; on the CPU im2col + BLAS, or Winograd F(2x2, 3x3) / F(2x2, 5x5) for unit-stride "
+      "3x3 and 5x5 kernels with at least 16 channels in and out.";
   t.keys = conv_keys();
   t.infer = conv_shape;
   t.build = [](const LayerArgs& a, const std::vector<Shape>& in, uint64_t seed) {

@@ -29,7 +29,8 @@ Var leaky_relu(const Var& x, float negative_slope) {
   return make_var(
       y, {x},
       [x, negative_slope](const Tensor& dy) {
-        Tensor& dx = grad_buffer(x);
+        bool fresh = false;
+        Tensor& dx = grad_buffer(x, &fresh);
         const Tensor& xv2 = x.value();
         if (dy.is_cuda()) {
 #if MGR_WITH_CUDA
@@ -39,7 +40,7 @@ Var leaky_relu(const Var& x, float negative_slope) {
 #endif
         } else {
           kernels::cpu::leaky_relu_backward(dx.f32(), dy.f32(), xv2.f32(), dy.numel(),
-                                            negative_slope);
+                                            negative_slope, /*accumulate=*/!fresh);
         }
       },
       negative_slope == 0.f ? "relu" : "leaky_relu");

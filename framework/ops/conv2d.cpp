@@ -198,7 +198,8 @@ Var conv2d(const Var& x, const Var& w, const Var& b, int stride_h, int stride_w,
   return make_var(
       y, inputs,
       [x, w, b, g](const Tensor& dy) {
-        Tensor* dx = x.requires_grad() ? &grad_buffer(x) : nullptr;
+        bool dx_fresh = false;
+        Tensor* dx = x.requires_grad() ? &grad_buffer(x, &dx_fresh) : nullptr;
         Tensor* dw = w.requires_grad() ? &grad_buffer(w) : nullptr;
         Tensor* db = b.defined() && b.requires_grad() ? &grad_buffer(b) : nullptr;
         if (dy.is_cuda()) {
@@ -208,7 +209,7 @@ Var conv2d(const Var& x, const Var& w, const Var& b, int stride_h, int stride_w,
         } else {
           kernels::cpu::conv2d_backward(x.value().f32(), w.value().f32(), dy.f32(),
                                         dx ? dx->f32() : nullptr, dw ? dw->f32() : nullptr,
-                                        db ? db->f32() : nullptr, g);
+                                        db ? db->f32() : nullptr, g, !dx_fresh);
         }
       },
       "conv2d");

@@ -96,13 +96,14 @@ Var lrn(const Var& x, int size, float alpha, float beta, float k) {
       y, {x},
       [x, y, g](const Tensor& dy) {
         if (dy.numel() == 0) return;
-        Tensor& dx = grad_buffer(x);
+        bool fresh = false;
+        Tensor& dx = grad_buffer(x, &fresh);
         if (dy.is_cuda()) {
 #if MGR_WITH_CUDA
           lrn_backward_cuda(x.value(), y, dy, dx, g);
 #endif
         } else {
-          kernels::cpu::lrn_backward(x.value().f32(), dy.f32(), dx.f32(), g);
+          kernels::cpu::lrn_backward(x.value().f32(), dy.f32(), dx.f32(), g, !fresh);
         }
       },
       "lrn");

@@ -94,15 +94,16 @@ Var pool2d(const Var& x, int kh, int kw, int sh, int sw, bool max) {
       y, {x},
       [x, y, g, max](const Tensor& dy) {
         if (dy.numel() == 0) return;
-        Tensor& dx = grad_buffer(x);
+        bool fresh = false;
+        Tensor& dx = grad_buffer(x, &fresh);
         if (dy.is_cuda()) {
 #if MGR_WITH_CUDA
           pool2d_backward_cuda(max ? kMaxMode : kAvgMode, x.value(), y, dy, dx, g);
 #endif
         } else if (max) {
-          kernels::cpu::max_pool2d_backward(x.value().f32(), dy.f32(), dx.f32(), g);
+          kernels::cpu::max_pool2d_backward(x.value().f32(), dy.f32(), dx.f32(), g, !fresh);
         } else {
-          kernels::cpu::avg_pool2d_backward(dy.f32(), dx.f32(), g);
+          kernels::cpu::avg_pool2d_backward(dy.f32(), dx.f32(), g, !fresh);
         }
       },
       op);

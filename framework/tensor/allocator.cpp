@@ -1,5 +1,8 @@
 #include "framework/tensor/allocator.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <iterator>
 #include <map>
@@ -25,6 +28,19 @@ size_t size_class(size_t bytes) {
   return (bytes + (2u << 20) - 1) / (2u << 20) * (2u << 20);
 }
 
+// The host cache's cap: MGR_HOST_CACHE_MB when set, else half the physical memory, at least
+// 2 GiB. A step of the whole-track networks (paper 002's CRNN on 1280 frames) holds 5-7 GB of
+// activations and gradients; with a fixed 2 GiB cap most of them came back as fresh pages every
+// step, and zeroing those pages was a fifth of the step. Cached blocks are memory the process
+// held live at its peak anyway; the cap bounds what a shrinking workload keeps.
+size_t host_cache_cap() {
+  if (const char* mb = std::getenv("MGR_HOST_CACHE_MB"); mb && *mb)
+    return size_t(std::strtoull(mb, nullptr, 10)) << 20;
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const size_t half = pages > 0 && page > 0 ? size_t(pages) * size_t(page) / 2 : 0;
+  return std::max(half, size_t(2) << 30);
+}
+
 // Host memory is cached too: a training step allocates the same large activations every time,
 // and fresh pages from the kernel (page faults, zeroing) cost more than the step's arithmetic
 // in some layers. Above the cap, freed blocks go back to the system.
@@ -32,7 +48,7 @@ struct HostCache {
   std::mutex mu;
   std::multimap<size_t, void*> free_blocks;
   size_t cached = 0;
-  static constexpr size_t kCap = size_t(2) << 30;
+  const size_t cap = host_cache_cap();
 };
 
 // Most recently freed block of exactly `size` bytes (LIFO), or end(). LIFO keeps reuse
@@ -70,7 +86,7 @@ std::shared_ptr<void> allocate_cpu(size_t bytes) {
   return std::shared_ptr<void>(p, [size](void* q) {
     HostCache& hc = host_cache();
     std::lock_guard<std::mutex> lock(hc.mu);
-    if (hc.cached + size > HostCache::kCap) {
+    if (hc.cached + size > hc.cap) {
       std::free(q);
       return;
     }

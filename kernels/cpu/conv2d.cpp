@@ -4,30 +4,16 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <vector>
+
+#include "kernels/cpu/conv2d_winograd.h"
+#include "kernels/cpu/gemm.h"
 
 namespace mgr::kernels::cpu {
 
 namespace {
-
-// OpenBLAS's pthread build would otherwise start its own threads inside each OpenMP thread
-// (oversubscription) or serialise the calls; one BLAS thread per OpenMP thread is fastest
-// for the per-image GEMMs here. Restores the caller's setting on exit.
-class SingleThreadedBlas {
- public:
-  SingleThreadedBlas() : previous_(openblas_get_num_threads()) {
-    if (previous_ != 1) openblas_set_num_threads(1);
-  }
-  ~SingleThreadedBlas() {
-    if (previous_ != 1) openblas_set_num_threads(previous_);
-  }
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-
- private:
-  int previous_;
-};
 
 // A 1x1 kernel with unit stride and no padding needs no im2col: the image is its own column
 // matrix (dilation does not matter with a single tap).
@@ -45,6 +31,13 @@ int threads_for(const Conv2dGeometry& g) {
 }
 
 }  // namespace
+
+float* conv_scratch(int slot, size_t n) {
+  thread_local std::array<std::vector<float>, 8> buffers;
+  std::vector<float>& b = buffers.at(size_t(slot));
+  if (b.size() < n) b.resize(n);
+  return b.data();
+}
 
 void im2col(const float* x, float* col, const Conv2dGeometry& g) {
   const int oh = g.out_h(), ow = g.out_w();
@@ -114,18 +107,22 @@ void conv2d_forward(const float* x, const float* w, const float* b, float* y,
   const int64_t ckk = int64_t(g.c) * g.kh * g.kw;
   const int64_t chw = int64_t(g.c) * g.h * g.w;
   const bool pointwise = is_pointwise(g);
-  SingleThreadedBlas blas1;
+  single_threaded_blas();
+  if (winograd_eligible(g)) {
+    winograd_forward(x, w, b, y, g);
+    return;
+  }
 #pragma omp parallel num_threads(threads_for(g))
   {
-    std::vector<float> col(pointwise ? 0 : static_cast<size_t>(ckk * ohw));
+    float* col = pointwise ? nullptr : conv_scratch(0, static_cast<size_t>(ckk * ohw));
 #pragma omp for schedule(static)
     for (int n = 0; n < g.n; ++n) {
       const float* xn = x + n * chw;
       float* yn = y + n * g.k * ohw;
       const float* cols = xn;
       if (!pointwise) {
-        im2col(xn, col.data(), g);
-        cols = col.data();
+        im2col(xn, col, g);
+        cols = col;
       }
       float beta = 0.f;
       if (b) {
@@ -140,7 +137,7 @@ void conv2d_forward(const float* x, const float* w, const float* b, float* y,
 }
 
 void conv2d_backward(const float* x, const float* w, const float* dy, float* dx, float* dw,
-                     float* db, const Conv2dGeometry& g) {
+                     float* db, const Conv2dGeometry& g, bool dx_accumulate) {
   const int64_t ohw = int64_t(g.out_h()) * g.out_w();
   const int64_t ckk = int64_t(g.c) * g.kh * g.kw;
   const int64_t chw = int64_t(g.c) * g.h * g.w;
@@ -150,7 +147,11 @@ void conv2d_backward(const float* x, const float* w, const float* dy, float* dx,
   // Per-thread weight/bias gradients, summed in thread order afterwards so the result does
   // not depend on scheduling.
   std::vector<std::vector<float>> dw_part(nthreads), db_part(nthreads);
-  SingleThreadedBlas blas1;
+  single_threaded_blas();
+  if (winograd_eligible(g)) {
+    winograd_backward(x, w, dy, dx, dw, db, g, dx_accumulate);
+    return;
+  }
 #pragma omp parallel num_threads(nthreads)
   {
     const int t = omp_get_thread_num();
@@ -158,8 +159,8 @@ void conv2d_backward(const float* x, const float* w, const float* dy, float* dx,
     std::vector<float>& dbt = db_part[t];
     if (dw) dwt.assign(static_cast<size_t>(wsize), 0.f);
     if (db) dbt.assign(static_cast<size_t>(g.k), 0.f);
-    std::vector<float> col(pointwise || !dw ? 0 : static_cast<size_t>(ckk * ohw));
-    std::vector<float> dcol(pointwise || !dx ? 0 : static_cast<size_t>(ckk * ohw));
+    float* col = pointwise || !dw ? nullptr : conv_scratch(0, static_cast<size_t>(ckk * ohw));
+    float* dcol = pointwise || !dx ? nullptr : conv_scratch(1, static_cast<size_t>(ckk * ohw));
 #pragma omp for schedule(static)
     for (int n = 0; n < g.n; ++n) {
       const float* xn = x + n * chw;
@@ -167,8 +168,8 @@ void conv2d_backward(const float* x, const float* w, const float* dy, float* dx,
       if (dw) {
         const float* cols = xn;
         if (!pointwise) {
-          im2col(xn, col.data(), g);
-          cols = col.data();
+          im2col(xn, col, g);
+          cols = col;
         }
         // dW [K, CKK] += dy_n [K, OHW] * col^T [OHW, CKK]
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.k, int(ckk), int(ohw), 1.f, dyn,
@@ -188,20 +189,22 @@ void conv2d_backward(const float* x, const float* w, const float* dy, float* dx,
         float* dxn = dx + n * chw;
         if (pointwise) {
           cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(ckk), int(ohw), g.k, 1.f, w,
-                      int(ckk), dyn, int(ohw), 1.f, dxn, int(ohw));
+                      int(ckk), dyn, int(ohw), dx_accumulate ? 1.f : 0.f, dxn, int(ohw));
         } else {
           cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(ckk), int(ohw), g.k, 1.f, w,
-                      int(ckk), dyn, int(ohw), 0.f, dcol.data(), int(ohw));
-          col2im_add(dcol.data(), dxn, g);
+                      int(ckk), dyn, int(ohw), 0.f, dcol, int(ohw));
+          // An uninitialised dx is cleared one image at a time, here, where col2im_add then
+          // finds it in cache (a zero-filled gradient buffer is one more pass over memory).
+          if (!dx_accumulate) std::memset(dxn, 0, sizeof(float) * size_t(chw));
+          col2im_add(dcol, dxn, g);
         }
       }
     }
   }
+  // A team may have started fewer threads than asked: their parts are empty.
   for (int t = 0; t < nthreads; ++t) {
-    if (dw)
-      for (int64_t i = 0; i < wsize; ++i) dw[i] += dw_part[t][i];
-    if (db)
-      for (int k = 0; k < g.k; ++k) db[k] += db_part[t][k];
+    for (size_t i = 0; i < dw_part[t].size(); ++i) dw[i] += dw_part[t][i];
+    for (size_t k = 0; k < db_part[t].size(); ++k) db[k] += db_part[t][k];
   }
 }
 

@@ -1,6 +1,7 @@
 // 2-D convolution (cross-correlation, NCHW, weights [K,C,kh,kw]) on the CPU: im2col + sgemm,
-// images split across OpenMP threads with OpenBLAS kept single-threaded inside. Pointers +
-// sizes only, no framework types.
+// or Winograd F(2x2, 3x3) / F(2x2, 5x5) for unit-stride 3x3 and 5x5 kernels with at least 16
+// channels in and out (conv2d_winograd.h); images split across OpenMP threads with OpenBLAS
+// single-threaded inside. Pointers + sizes only, no framework types.
 #pragma once
 
 #include <cstdint>
@@ -28,8 +29,9 @@ void col2im_add(const float* col, float* dx, const Conv2dGeometry& g);
 // y [N,K,OH,OW] = conv(x, w) + b (b may be null).
 void conv2d_forward(const float* x, const float* w, const float* b, float* y,
                     const Conv2dGeometry& g);
-// Accumulates gradients: dx +=, dw +=, db += ; a null pointer skips that gradient.
+// Accumulates gradients: dx +=, dw +=, db += ; a null pointer skips that gradient. With
+// dx_accumulate false, dx is overwritten (write-only).
 void conv2d_backward(const float* x, const float* w, const float* dy, float* dx, float* dw,
-                     float* db, const Conv2dGeometry& g);
+                     float* db, const Conv2dGeometry& g, bool dx_accumulate = true);
 
 }  // namespace mgr::kernels::cpu

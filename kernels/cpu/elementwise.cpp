@@ -34,9 +34,15 @@ void leaky_relu_forward(float* y, const float* x, int64_t n, float slope) {
   for (int64_t i = 0; i < n; ++i) y[i] = leaky_relu_value(x[i], slope);
 }
 
-void leaky_relu_backward(float* dx, const float* dy, const float* x, int64_t n, float slope) {
-  MGR_PARALLEL_FOR_LARGE(n)
-  for (int64_t i = 0; i < n; ++i) dx[i] = leaky_relu_grad_accum(dx[i], dy[i], x[i], slope);
+void leaky_relu_backward(float* dx, const float* dy, const float* x, int64_t n, float slope,
+                         bool accumulate) {
+  if (accumulate) {
+    MGR_PARALLEL_FOR_LARGE(n)
+    for (int64_t i = 0; i < n; ++i) dx[i] = leaky_relu_grad_accum(dx[i], dy[i], x[i], slope);
+  } else {
+    MGR_PARALLEL_FOR_LARGE(n)
+    for (int64_t i = 0; i < n; ++i) dx[i] = leaky_relu_grad(dy[i], x[i], slope);
+  }
 }
 
 void elu_forward(float* y, const float* x, int64_t n, float alpha) {

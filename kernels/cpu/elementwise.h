@@ -14,8 +14,9 @@ void axpy(float* y, const float* x, int64_t n, float a);
 void scale(float* y, const float* x, int64_t n, float a);
 // y = max(x, 0) * 1 + min(x, 0) * slope  (slope 0 gives ReLU)
 void leaky_relu_forward(float* y, const float* x, int64_t n, float slope);
-// dx += dy * (x > 0 ? 1 : slope)
-void leaky_relu_backward(float* dx, const float* dy, const float* x, int64_t n, float slope);
+// dx += dy * (x > 0 ? 1 : slope); with accumulate false, dx = (dx is write-only)
+void leaky_relu_backward(float* dx, const float* dy, const float* x, int64_t n, float slope,
+                         bool accumulate = true);
 // y = x > 0 ? x : alpha * (exp(x) - 1)
 void elu_forward(float* y, const float* x, int64_t n, float alpha);
 // dx += dy * (x > 0 ? 1 : alpha * exp(x))

@@ -18,6 +18,8 @@ void lrn_forward(const float* x, float* y, const LrnGeometry& g);
 // dx += the gradient through lrn_forward for the output gradient dy, recomputing d from x:
 // dx_j += dy_j d_j^(-beta) - 2 alpha beta / size * x_j * sum_{c: j in window(c)} dy_c x_c
 // d_c^(-beta-1).
-void lrn_backward(const float* x, const float* dy, float* dx, const LrnGeometry& g);
+// With accumulate false dx is overwritten (write-only).
+void lrn_backward(const float* x, const float* dy, float* dx, const LrnGeometry& g,
+                  bool accumulate = true);
 
 }  // namespace mgr::kernels::cpu

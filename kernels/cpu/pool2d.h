@@ -16,13 +16,15 @@ struct Pool2dGeometry {
 // y [N,C,OH,OW] = max over each window.
 void max_pool2d_forward(const float* x, float* y, const Pool2dGeometry& g);
 // dx += dy routed to each window's argmax, recomputed from x; on ties the first maximum in
-// row-major window order wins.
-void max_pool2d_backward(const float* x, const float* dy, float* dx, const Pool2dGeometry& g);
+// row-major window order wins. With accumulate false dx is overwritten (write-only).
+void max_pool2d_backward(const float* x, const float* dy, float* dx, const Pool2dGeometry& g,
+                         bool accumulate = true);
 
 // y [N,C,OH,OW] = mean over each kh x kw window (a float sum in row-major window order, then
 // divided by kh*kw).
 void avg_pool2d_forward(const float* x, float* y, const Pool2dGeometry& g);
-// dx += dy / (kh*kw) over each window.
-void avg_pool2d_backward(const float* dy, float* dx, const Pool2dGeometry& g);
+// dx += dy / (kh*kw) over each window; with accumulate false dx is overwritten.
+void avg_pool2d_backward(const float* dy, float* dx, const Pool2dGeometry& g,
+                         bool accumulate = true);
 
 }  // namespace mgr::kernels::cpu

@@ -1,11 +1,14 @@
 #include "kernels/cpu/rnn.h"
 
-#include <cblas.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <utility>
 #include <vector>
+
+#include "kernels/cpu/gemm.h"
 
 namespace mgr::kernels::cpu {
 
@@ -52,6 +55,20 @@ inline float tanh_approx(float v) {
 
 // The time step processed before t (the previous hidden state comes from there).
 inline int prev_time(const RnnLayerShape& s, int t) { return s.reverse ? t + 1 : t - 1; }
+
+// Threads for a layer's recurrence: the batch split in slices of at least 8 sequences, and one
+// thread when the whole recurrence is too little work for a team.
+int recurrence_threads(int batch, int gh, int h, int time) {
+  const double macs = double(batch) * gh * h * time;
+  if (macs < double(1 << 22)) return 1;
+  return std::max(1, std::min(omp_get_max_threads(), batch / 8));
+}
+
+// This thread's rows [b0, b1) of a batch split evenly over the team.
+std::pair<int, int> batch_slice(int batch) {
+  const int t = omp_get_thread_num(), n = omp_get_num_threads();
+  return {batch * t / n, batch * (t + 1) / n};
+}
 
 // db[k] += sum over rows of m[row, k]; m is [rows, cols].
 void add_column_sums(float* db, const float* m, int64_t rows, int cols) {
@@ -167,35 +184,41 @@ void rnn_layer_forward(RnnCell cell, const RnnLayerShape& s, const float* x, con
   const int B = s.batch, T = s.time, H = s.hidden, G = rnn_gate_count(cell), GH = G * H;
   const int64_t BT = int64_t(B) * T;
   // Input projection of every time step at once: gates = x W_ih^T (biases added in the gate loop).
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(BT), GH, s.input, 1.f, x,
-              s.input, w_ih, s.input, 0.f, gates, GH);
+  sgemm(false, true, BT, GH, s.input, 1.f, x, s.input, w_ih, s.input, 0.f, gates, GH);
   std::vector<float> gh(static_cast<size_t>(B) * GH);  // W_hh h_prev for one step, [B, G*H]
   // The zero initial state, read through the same pointers as later states so that the gate
   // loops have no branches (and vectorise).
   const std::vector<float> zeros(static_cast<size_t>(H), 0.f);
   // Rows of one time step are T rows apart in the batch-first arrays.
   const int64_t out_step_ld = int64_t(T) * ld_out;
-  for (int step = 0; step < T; ++step) {
-    const int t = s.reverse ? T - 1 - step : step;
-    const int tp = prev_time(s, t);
-    if (step == 0) {
-      std::fill(gh.begin(), gh.end(), 0.f);  // zero initial state
-    } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, GH, H, 1.f, out + tp * ld_out,
-                  static_cast<int>(out_step_ld), w_hh, H, 0.f, gh.data(), GH);
-    }
-    for (int b = 0; b < B; ++b) {
-      const int64_t row = int64_t(b) * T + t, prow = int64_t(b) * T + tp;
-      float* g = gates + row * GH;
-      const float* a = gh.data() + int64_t(b) * GH;
-      if (cell == RnnCell::GRU) {
-        const float* hp = step > 0 ? out + prow * ld_out : zeros.data();
-        gru_cell_forward(H, g, a, b_ih, b_hh, hp, state + row * H, out + row * ld_out);
-      } else if (cell == RnnCell::RNN_TANH) {
-        tanh_cell_forward(H, g, a, b_ih, b_hh, out + row * ld_out);
+  // Each sequence's recurrence only reads its own earlier states, so the batch is split across
+  // the threads for the whole sequence: one parallel region, no barrier per time step (a
+  // per-step split of the small W_hh product waited at every step for the other thread).
+#pragma omp parallel num_threads(recurrence_threads(B, GH, H, T))
+  {
+    const auto [b0, b1] = batch_slice(B);
+    for (int step = 0; step < T && b0 < b1; ++step) {
+      const int t = s.reverse ? T - 1 - step : step;
+      const int tp = prev_time(s, t);
+      if (step == 0) {
+        std::fill(gh.begin() + int64_t(b0) * GH, gh.begin() + int64_t(b1) * GH, 0.f);
       } else {
-        const float* cp = step > 0 ? state + prow * H : zeros.data();
-        lstm_cell_forward(H, g, a, b_ih, b_hh, cp, state + row * H, out + row * ld_out);
+        sgemm(false, true, b1 - b0, GH, H, 1.f, out + (int64_t(b0) * T + tp) * ld_out, out_step_ld,
+              w_hh, H, 0.f, gh.data() + int64_t(b0) * GH, GH);
+      }
+      for (int b = b0; b < b1; ++b) {
+        const int64_t row = int64_t(b) * T + t, prow = int64_t(b) * T + tp;
+        float* g = gates + row * GH;
+        const float* a = gh.data() + int64_t(b) * GH;
+        if (cell == RnnCell::GRU) {
+          const float* hp = step > 0 ? out + prow * ld_out : zeros.data();
+          gru_cell_forward(H, g, a, b_ih, b_hh, hp, state + row * H, out + row * ld_out);
+        } else if (cell == RnnCell::RNN_TANH) {
+          tanh_cell_forward(H, g, a, b_ih, b_hh, out + row * ld_out);
+        } else {
+          const float* cp = step > 0 ? state + prow * H : zeros.data();
+          lstm_cell_forward(H, g, a, b_ih, b_hh, cp, state + row * H, out + row * ld_out);
+        }
       }
     }
   }
@@ -219,39 +242,43 @@ void rnn_layer_backward(RnnCell cell, const RnnLayerShape& s, const float* x, co
   const std::vector<float> zeros(static_cast<size_t>(H), 0.f);  // the initial state, see forward
   if (dh_last) std::copy(dh_last, dh_last + static_cast<int64_t>(B) * H, dh.begin());
 
-  for (int step = T - 1; step >= 0; --step) {
-    const int t = s.reverse ? T - 1 - step : step;
-    const int tp = prev_time(s, t);
-    for (int b = 0; b < B; ++b) {
-      const int64_t row = int64_t(b) * T + t, prow = int64_t(b) * T + tp;
-      const float* g = gates + row * GH;
-      const float* st = state ? state + row * H : nullptr;
-      const float* dy = dout + row * ld_out;
-      float* dhb = dh.data() + int64_t(b) * H;
-      if (gru) {
-        const float* hp = step > 0 ? out + prow * ld_out : zeros.data();
-        gru_cell_backward(H, g, st, hp, dy, dhb, dgx.data() + row * GH, dgh + row * GH);
-      } else if (cell == RnnCell::RNN_TANH) {
-        tanh_cell_backward(H, g, dy, dhb, dgx.data() + row * GH);
-      } else {
-        const float* cp = step > 0 ? state + prow * H : zeros.data();
-        lstm_cell_backward(H, g, st, cp, dy, dhb, dc.data() + int64_t(b) * H,
-                           dgx.data() + row * GH);
+    // As in the forward pass, each thread runs the recurrence of its own slice of the batch.
+#pragma omp parallel num_threads(recurrence_threads(B, GH, H, T))
+  {
+    const auto [b0, b1] = batch_slice(B);
+    for (int step = T - 1; step >= 0 && b0 < b1; --step) {
+      const int t = s.reverse ? T - 1 - step : step;
+      const int tp = prev_time(s, t);
+      for (int b = b0; b < b1; ++b) {
+        const int64_t row = int64_t(b) * T + t, prow = int64_t(b) * T + tp;
+        const float* g = gates + row * GH;
+        const float* st = state ? state + row * H : nullptr;
+        const float* dy = dout + row * ld_out;
+        float* dhb = dh.data() + int64_t(b) * H;
+        if (gru) {
+          const float* hp = step > 0 ? out + prow * ld_out : zeros.data();
+          gru_cell_backward(H, g, st, hp, dy, dhb, dgx.data() + row * GH, dgh + row * GH);
+        } else if (cell == RnnCell::RNN_TANH) {
+          tanh_cell_backward(H, g, dy, dhb, dgx.data() + row * GH);
+        } else {
+          const float* cp = step > 0 ? state + prow * H : zeros.data();
+          lstm_cell_backward(H, g, st, cp, dy, dhb, dc.data() + int64_t(b) * H,
+                             dgx.data() + row * GH);
+        }
       }
-    }
-    // dh_prev += dG_t W_hh (not needed before the first step: the initial state is a constant).
-    if (step > 0) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, GH, 1.f, dgh + int64_t(t) * GH,
-                  T * GH, w_hh, H, 1.f, dh.data(), H);
+      // dh_prev += dG_t W_hh (not needed before the first step: the initial state is a
+      // constant).
+      if (step > 0) {
+        sgemm(false, false, b1 - b0, H, GH, 1.f, dgh + (int64_t(b0) * T + t) * GH, int64_t(T) * GH,
+              w_hh, H, 1.f, dh.data() + int64_t(b0) * H, H);
+      }
     }
   }
 
   if (dx) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(BT), s.input, GH, 1.f,
-                dgx.data(), GH, w_ih, s.input, 1.f, dx, s.input);
+    sgemm(false, false, BT, s.input, GH, 1.f, dgx.data(), GH, w_ih, s.input, 1.f, dx, s.input);
   }
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, s.input, static_cast<int>(BT), 1.f,
-              dgx.data(), GH, x, s.input, 1.f, dw_ih, s.input);
+  sgemm(true, false, GH, s.input, BT, 1.f, dgx.data(), GH, x, s.input, 1.f, dw_ih, s.input);
   // The previous hidden state of every row (zero at each sequence's first processed step).
   std::vector<float> hprev(static_cast<size_t>(BT) * H, 0.f);
   for (int b = 0; b < B; ++b) {
@@ -262,8 +289,7 @@ void rnn_layer_backward(RnnCell cell, const RnnLayerShape& s, const float* x, co
       std::copy(src, src + H, hprev.begin() + (int64_t(b) * T + t) * H);
     }
   }
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, H, static_cast<int>(BT), 1.f, dgh, GH,
-              hprev.data(), H, 1.f, dw_hh, H);
+  sgemm(true, false, GH, H, BT, 1.f, dgh, GH, hprev.data(), H, 1.f, dw_hh, H);
   add_column_sums(db_ih, dgx.data(), BT, GH);
   add_column_sums(db_hh, dgh, BT, GH);
 }

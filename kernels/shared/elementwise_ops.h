@@ -24,9 +24,14 @@ MGR_HOST_DEVICE inline float leaky_relu_value(float x, float slope) {
   return x > 0.f ? x : fmul(slope, x);
 }
 
+// dy * (x > 0 ? 1 : slope).
+MGR_HOST_DEVICE inline float leaky_relu_grad(float dy, float x, float slope) {
+  return x > 0.f ? dy : fmul(slope, dy);
+}
+
 // dx + dy * (x > 0 ? 1 : slope).
 MGR_HOST_DEVICE inline float leaky_relu_grad_accum(float dx, float dy, float x, float slope) {
-  return fadd(dx, x > 0.f ? dy : fmul(slope, dy));
+  return fadd(dx, leaky_relu_grad(dy, x, slope));
 }
 
 // Transcendentals (expm1f, expf, tanhf) come from each device's math library: glibc and CUDA's

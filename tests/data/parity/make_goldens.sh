@@ -28,3 +28,4 @@ gen paper004_cnn         1,16,16
 gen prcnn                1,12,16
 gen mlp_vector           20
 gen zoo                  2,16,28
+gen winograd             1,15,21
