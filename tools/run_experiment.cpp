@@ -1,4 +1,5 @@
 // run_experiment FILE.yaml [--set key=value ...] [--out DIR] [--summary]
+// run_experiment --resume RUN_DIR
 // Trains and evaluates one experiment and writes its run directory (see README.md).
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -11,9 +12,14 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"mgr: run one music-genre-recognition experiment described by a YAML file"};
-  std::string file, out, device;
+  std::string file, out, device, resume;
   std::vector<std::string> overrides;
-  app.add_option("config", file, "experiment YAML (e.g. experiments/crnn_gru.yaml)")->required();
+  auto* config_opt =
+      app.add_option("config", file, "experiment YAML (e.g. experiments/crnn_gru.yaml)");
+  auto* resume_opt = app.add_option(
+      "--resume", resume,
+      "continue a stopped run in RUN_DIR from its last completed epoch (its own config.yaml)");
+  resume_opt->excludes(config_opt);
   app.add_option("--set", overrides,
                  "override a config key, e.g. --set train.epochs=5 (repeatable)");
   app.add_option("--out", out, "run directory (default: runs/<name>-<UTC time>)");
@@ -22,8 +28,23 @@ int main(int argc, char** argv) {
   app.add_flag("--summary", summary_only,
                "check the config, print the network's layer summary and exit (reads no audio)");
   CLI11_PARSE(app, argc, argv);
+  if (resume_opt->count() > 0 &&
+      (!overrides.empty() || !out.empty() || !device.empty() || summary_only)) {
+    std::cerr << "run_experiment: error: --resume takes no other option (the run continues "
+                 "with its own config.yaml)\n";
+    return 2;
+  }
+  if (resume_opt->count() == 0 && config_opt->count() == 0) {
+    std::cerr << "run_experiment: error: give an experiment YAML or --resume RUN_DIR\n"
+              << app.help();
+    return 2;
+  }
   if (!device.empty()) overrides.push_back("device=" + device);
   try {
+    if (resume_opt->count() > 0) {
+      mgr::train::resume_experiment(resume);
+      return 0;
+    }
     // The run directory is written into the run's JSON files: check it now, not after training.
     if (auto problem = mgr::config::path_problem(out)) {
       throw mgr::Error("--out '" + mgr::config::printable(out) + "': " + *problem);

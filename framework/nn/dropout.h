@@ -10,6 +10,9 @@ namespace mgr::nn {
 class Dropout : public Module {
  public:
   Dropout(float p, uint64_t seed);
+  // Registered as a counter by address: never copied or moved.
+  Dropout(const Dropout&) = delete;
+  Dropout& operator=(const Dropout&) = delete;
   // Each training-mode forward uses the next step of this module's counter, so successive
   // batches get different masks while a rerun from the same seed and step repeats them.
   Var forward(const Var& x);

@@ -12,6 +12,10 @@ Tensor& Module::register_buffer(const std::string& name, Tensor value) {
   return *buffers_.back().second;
 }
 
+void Module::register_counter(const std::string& name, uint64_t* counter) {
+  counters_.emplace_back(name, counter);
+}
+
 std::vector<std::pair<std::string, Var*>> Module::named_parameters() {
   std::vector<std::pair<std::string, Var*>> out;
   for (auto& [n, p] : params_) out.emplace_back(n, p.get());
@@ -25,6 +29,13 @@ std::vector<std::pair<std::string, Tensor*>> Module::named_buffers() {
   for (auto& [n, b] : buffers_) out.emplace_back(n, b.get());
   for (auto& [cn, c] : children_)
     for (auto& [n, b] : c->named_buffers()) out.emplace_back(cn + "." + n, b);
+  return out;
+}
+
+std::vector<std::pair<std::string, uint64_t*>> Module::named_counters() {
+  std::vector<std::pair<std::string, uint64_t*>> out(counters_.begin(), counters_.end());
+  for (auto& [cn, c] : children_)
+    for (auto& [n, v] : c->named_counters()) out.emplace_back(cn + "." + n, v);
   return out;
 }
 

@@ -37,6 +37,8 @@ TrainedClassifier train_classifier(RunSetup& s, const ClassifierJob& job, bool q
   lo.label = job.label;
   lo.quiet = quiet;
   lo.shuffle_seed = job.seed;
+  lo.state_path = (dir / "training_state.h5").string();
+  lo.resume = s.resume;
   out.trained = run_training(task, job.train_rows, lo);
   load_checkpoint(out.checkpoint, *out.model);
   return out;

@@ -116,4 +116,8 @@ void ClassifierTask::save_best(int epoch, double validation_accuracy) {
   save_checkpoint(checkpoint_, model_, {epoch, validation_accuracy});
 }
 
+StateParts ClassifierTask::state_parts() {
+  return {{{"model", &model_}}, {{"optimizer", optimizer_.get()}}};
+}
+
 }  // namespace mgr::train

@@ -46,6 +46,7 @@ class ClassifierTask : public Task {
   StepResult train_step(const std::vector<int>& idx) override;
   ValidationResult validate() override;
   void save_best(int epoch, double validation_accuracy) override;
+  StateParts state_parts() override;
 
   const std::vector<int>& labels() const { return labels_; }
   const std::vector<int>& tracks() const { return tracks_; }

@@ -6,11 +6,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include "framework/config/tree_yaml.h"
 #include "framework/config/yaml_config.h"
 #include "framework/data/synthetic.h"
 #include "framework/graph/model_check.h"
+#include "framework/train/atomic_write.h"
 #include "framework/train/model_runs.h"
 #include "framework/train/report.h"
 #include "framework/train/run_setup.h"
@@ -79,10 +81,38 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
   else
     run_network(*s, opt, result);
   m["timing_seconds"]["total"] = seconds_since(t_start);
-  std::ofstream(fs::path(s->run_dir) / "metrics.json") << m.dump(2) << "\n";
+  if (opt.resume) m["resumed"] = true;
   write_reports(s->run_dir, m);
+  // metrics.json last and atomically: its presence says the run finished (--resume relies on it).
+  write_file_atomically((fs::path(s->run_dir) / "metrics.json").string(), m.dump(2) + "\n");
   s->say(fmt::format("run directory: {}", result.run_dir));
   return result;
+}
+
+RunResult resume_experiment(const std::string& run_dir, bool quiet) {
+  const fs::path dir(run_dir);
+  MGR_CHECK(fs::is_directory(dir), "--resume " << run_dir << ": not a directory");
+  const fs::path config = dir / "config.yaml";
+  MGR_CHECK(fs::is_regular_file(config),
+            "--resume " << run_dir
+                        << ": no config.yaml (not a run directory, or the run was stopped before "
+                           "it started: run the experiment again)");
+  RunResult result;
+  result.run_dir = run_dir;
+  if (fs::is_regular_file(dir / "metrics.json")) {
+    std::ifstream in(dir / "metrics.json");
+    result.metrics = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    MGR_CHECK(!result.metrics.is_discarded(), (dir / "metrics.json").string()
+                                                  << " is not valid JSON");
+    if (!quiet) std::cerr << "run " << run_dir << " finished already: nothing to resume\n";
+    return result;
+  }
+  RunOptions opt;
+  opt.out_dir = run_dir;
+  opt.config_source = config.string();
+  opt.quiet = quiet;
+  opt.resume = true;
+  return run_experiment(config::load_experiment(config.string(), {}), opt);
 }
 
 std::string model_summary(const config::ExperimentConfig& cfg) {

@@ -15,6 +15,9 @@ struct RunOptions {
   std::string config_source;           // the YAML path (recorded in the run directory)
   std::vector<std::string> overrides;  // the --set arguments (recorded)
   bool quiet = false;                  // no progress lines (tests)
+  // Continue the run in out_dir: every training job picks up from its training_state.h5 (the
+  // epochs it records are not run again); a run whose metrics.json exists is left as it is.
+  bool resume = false;
 };
 
 struct RunResult {
@@ -32,6 +35,9 @@ struct LoadedData {
 LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostream& log);
 
 RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& opt);
+
+// run_experiment --resume: the run directory's own config.yaml, continued where it stopped.
+RunResult resume_experiment(const std::string& run_dir, bool quiet = false);
 
 // What run_experiment --summary prints, from the config alone: the network's layer table; for a
 // tree, the tree and each node's network; for a KNN, its settings.

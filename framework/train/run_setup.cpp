@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "framework/config/yaml_config.h"
+#include "framework/train/atomic_write.h"
 #include "framework/train/environment_info.h"
 #include "framework/train/metrics.h"
 #include "framework/train/progress.h"
@@ -102,17 +103,29 @@ std::unique_ptr<RunSetup> setup_run(const config::ExperimentConfig& cfg, const R
     if (!quiet) std::cerr << line << "\n";
   };
   s->run_dir = opt.out_dir.empty() ? default_run_dir(cfg.name) : opt.out_dir;
+  s->resume = opt.resume;
   fs::create_directories(s->run_dir);
   const fs::path dir(s->run_dir);
-  s->say(fmt::format("run {}: writing to {}", cfg.name, s->run_dir));
-  {
-    std::ofstream(dir / "config.yaml")
-        << "# resolved configuration of this run (source: " << opt.config_source << ")\n"
-        << config::to_yaml(cfg);
+  s->say(fmt::format("run {}: {} {}", cfg.name, opt.resume ? "resuming in" : "writing to",
+                     s->run_dir));
+  if (!opt.resume) {
+    // config.yaml last: --resume takes a run directory with it for one that started.
+    const std::string resolved =
+        "# resolved configuration of this run (source: " + opt.config_source + ")\n" +
+        config::to_yaml(cfg);
     nlohmann::json env = environment_info(s->device);
     env["config_source"] = opt.config_source;
     env["overrides"] = opt.overrides;
-    std::ofstream(dir / "environment.json") << env.dump(2) << "\n";
+    write_file_atomically((dir / "environment.json").string(), env.dump(2) + "\n");
+    write_file_atomically((dir / "config.yaml").string(), resolved);
+  } else {
+    // The first start's environment stays; each resume adds where and on what it continued.
+    nlohmann::json env;
+    if (std::ifstream in(dir / "environment.json"); in)
+      env = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (!env.is_object()) env = nlohmann::json::object();
+    env["resumes"].push_back(environment_info(s->device));
+    write_file_atomically((dir / "environment.json").string(), env.dump(2) + "\n");
   }
 
   const auto t_data = Clock::now();

@@ -36,6 +36,7 @@ struct RunSetup {
   std::unique_ptr<FeatureSource> source;
   Shape clip_shape;
   bool on_the_fly = false;
+  bool resume = false;  // RunOptions::resume: training jobs continue from their saved state
   double data_seconds = 0, feature_seconds = 0;
   std::function<void(const std::string&)> say;  // a progress line unless quiet
 };

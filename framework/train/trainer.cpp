@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "framework/data/shuffle.h"
 #include "framework/optim/lr_schedule.h"
@@ -13,6 +15,8 @@
 #include "kernels/error.h"
 
 namespace mgr::train {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -42,12 +46,6 @@ TrainLoopResult run_training(Task& task, const std::vector<int>& train_examples,
   MGR_CHECK(tc.lr_schedule != "step" || tc.lr_step_every > 0,
             "train.lr_schedule step needs train.lr_step_every > 0");
   TrainLoopResult res;
-  std::ofstream history;
-  if (!opt.history_csv.empty()) {
-    history.open(opt.history_csv);
-    history << "epoch,iterations,lr,train_loss,train_accuracy,validation_loss,validation_accuracy,"
-               "epoch_seconds,train_clips_per_second\n";
-  }
   const std::string pre = opt.label.empty() ? "" : opt.label + ": ";
   std::mt19937_64 rng(opt.shuffle_seed * 0x9E3779B97F4A7C15ULL + 17);
   std::vector<int> order = train_examples;
@@ -61,7 +59,74 @@ TrainLoopResult run_training(Task& task, const std::vector<int>& train_examples,
   const auto t_train = Clock::now();
   int64_t iteration = 0;
   int since_best = 0;
-  for (int epoch = 1; epoch <= max_epochs && iteration < total; ++epoch) {
+  int first_epoch = 1;
+  double seconds_before = 0;  // training time of the runs this one resumes
+  std::string csv =
+      "epoch,iterations,lr,train_loss,train_accuracy,validation_loss,validation_accuracy,"
+      "epoch_seconds,train_clips_per_second\n";
+  const StateParts parts = opt.state_path.empty() ? StateParts{} : task.state_parts();
+  MGR_CHECK(opt.state_path.empty() || !parts.empty(),
+            pre << "this task cannot save its training state (" << opt.state_path << ")");
+  if (opt.resume && fs::exists(opt.state_path)) {
+    const nlohmann::json j = load_training_state(opt.state_path, parts);
+    const auto same = [&](const char* key, int64_t now) {
+      MGR_CHECK(j.at(key).get<int64_t>() == now,
+                opt.state_path << ": saved with " << key << " " << j.at(key) << ", the run now has "
+                               << now << " (resume with the run's own config.yaml)");
+    };
+    same("examples", static_cast<int64_t>(order.size()));
+    same("steps_per_epoch", per_epoch);
+    same("total_steps", total);
+    first_epoch = j.at("epoch").get<int>() + 1;
+    iteration = j.at("iteration").get<int64_t>();
+    since_best = j.at("since_best").get<int>();
+    seconds_before = j.at("seconds").get<double>();
+    order = j.at("order").get<std::vector<int>>();
+    std::istringstream(j.at("rng").get<std::string>()) >> rng;
+    csv = j.at("history_csv").get<std::string>();
+    res.best_epoch = j.at("best_epoch").get<int>();
+    res.best_validation_accuracy = j.at("best_validation_accuracy").get<double>();
+    res.best_validation_loss = j.at("best_validation_loss").get<double>();
+    res.stopped_early = j.at("stopped_early").get<bool>();
+    res.history = j.at("history");
+    res.epochs_run = first_epoch - 1;
+    res.iterations_run = iteration;
+    res.resumed_after_epoch = first_epoch - 1;
+    if (!opt.quiet)
+      progress.finish(
+          fmt::format("{}resuming after epoch {} (iteration {}; best {:.4f} at epoch {})", pre,
+                      first_epoch - 1, iteration, res.best_validation_accuracy, res.best_epoch));
+  }
+  std::ofstream history;
+  if (!opt.history_csv.empty()) {
+    history.open(opt.history_csv);
+    history << csv;
+    history.flush();
+  }
+  // After every epoch: the loop's record beside the task's modules and optimisers.
+  const auto save_state = [&](int epoch) {
+    if (opt.state_path.empty()) return;
+    std::ostringstream rng_text;
+    rng_text << rng;
+    const nlohmann::json j = {{"epoch", epoch},
+                              {"iteration", iteration},
+                              {"since_best", since_best},
+                              {"seconds", seconds_before + seconds_since(t_train)},
+                              {"order", order},
+                              {"rng", rng_text.str()},
+                              {"history_csv", csv},
+                              {"best_epoch", res.best_epoch},
+                              {"best_validation_accuracy", res.best_validation_accuracy},
+                              {"best_validation_loss", res.best_validation_loss},
+                              {"stopped_early", res.stopped_early},
+                              {"history", res.history},
+                              {"examples", order.size()},
+                              {"steps_per_epoch", per_epoch},
+                              {"total_steps", total}};
+    save_training_state(opt.state_path, parts, j);
+  };
+  for (int epoch = first_epoch; !res.stopped_early && epoch <= max_epochs && iteration < total;
+       ++epoch) {
     const auto t_epoch = Clock::now();
     task.set_training(true);
     data::fisher_yates(order, rng);  // portable: std::shuffle is implementation-defined
@@ -100,10 +165,12 @@ TrainLoopResult run_training(Task& task, const std::vector<int>& train_examples,
     const double train_acc = seen ? double(correct) / seen : 0.0;
     res.epochs_run = epoch;
     res.iterations_run = iteration;
+    const std::string row = fmt::format("{},{},{:.6g},{:.6f},{:.6f},{:.6f},{:.6f},{:.3f},{:.2f}\n",
+                                        epoch, iteration, lr, train_loss, train_acc, val.loss,
+                                        val.accuracy, epoch_secs, seen / train_secs);
+    csv += row;
     if (history.is_open()) {
-      history << fmt::format("{},{},{:.6g},{:.6f},{:.6f},{:.6f},{:.6f},{:.3f},{:.2f}\n", epoch,
-                             iteration, lr, train_loss, train_acc, val.loss, val.accuracy,
-                             epoch_secs, seen / train_secs);
+      history << row;
       history.flush();
     }
     res.history.push_back({{"epoch", epoch},
@@ -130,18 +197,16 @@ TrainLoopResult run_training(Task& task, const std::vector<int>& train_examples,
                       "acc {:.3f}{} | {:.1f} s, {:.1f} clips/s",
                       pre, epoch, max_epochs, train_loss, train_acc, val.loss, val.accuracy,
                       best ? " (best)" : "", epoch_secs, seen / train_secs));
-    if (tc.early_stopping_patience > 0 && since_best >= tc.early_stopping_patience &&
-        iteration < total) {
-      res.stopped_early = true;
-      if (!opt.quiet)
-        progress.finish(
-            fmt::format("{}early stop: no better validation accuracy for {} epochs "
-                        "(best {:.4f} at epoch {})",
-                        pre, since_best, res.best_validation_accuracy, res.best_epoch));
-      break;
-    }
+    res.stopped_early = tc.early_stopping_patience > 0 &&
+                        since_best >= tc.early_stopping_patience && iteration < total;
+    save_state(epoch);
+    if (res.stopped_early && !opt.quiet)
+      progress.finish(
+          fmt::format("{}early stop: no better validation accuracy for {} epochs "
+                      "(best {:.4f} at epoch {})",
+                      pre, since_best, res.best_validation_accuracy, res.best_epoch));
   }
-  res.seconds = seconds_since(t_train);
+  res.seconds = seconds_before + seconds_since(t_train);
   return res;
 }
 

@@ -2,7 +2,8 @@
 // classifier today; a tree of classifiers and a GAN plug in the same way); the Trainer owns
 // what every task shares: the shuffled batches, epochs or a fixed number of iterations, the
 // learning-rate schedule, progress lines, the NaN stop, validation after each epoch, the best
-// checkpoint, history.csv, and early stopping on the validation accuracy.
+// checkpoint, history.csv, early stopping on the validation accuracy, and the training state
+// saved after every epoch from which a killed run resumes exactly.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "framework/config/experiment_config.h"
+#include "framework/train/training_state.h"
 
 namespace mgr::train {
 
@@ -35,6 +37,9 @@ class Task {
   virtual ValidationResult validate() = 0;
   // Writes the current weights as the best checkpoint (and whatever the task keeps with them).
   virtual void save_best(int epoch, double validation_accuracy) = 0;
+  // What a resumed run must restore beside the loop's own record: the modules trained and the
+  // optimisers with their moments. Empty (the default): the task cannot save a training state.
+  virtual StateParts state_parts() { return {}; }
 };
 
 struct TrainLoopOptions {
@@ -43,6 +48,11 @@ struct TrainLoopOptions {
   std::string label;        // prefix of progress lines ("" or a tree node's name)
   bool quiet = false;
   uint64_t shuffle_seed = 1;
+  // The training state file written (atomically) after every epoch; empty: none is written.
+  std::string state_path;
+  // Continue from `state_path` when it exists (the epochs it records are not run again, and
+  // history.csv is rewritten from it); start afresh when it does not.
+  bool resume = false;
 };
 
 struct TrainLoopResult {
@@ -52,7 +62,8 @@ struct TrainLoopResult {
   int epochs_run = 0;
   int64_t iterations_run = 0;
   bool stopped_early = false;
-  double seconds = 0;
+  double seconds = 0;            // training time, the interrupted runs' included
+  int resumed_after_epoch = -1;  // the epoch a resume started after; -1: not resumed
   nlohmann::json history = nlohmann::json::array();
 };
 

@@ -1,0 +1,375 @@
+// Resuming a stopped run: the training state holds everything the next epochs depend on
+// (parameters, batch-norm statistics, dropout steps, optimiser moments and step count, the
+// shuffle generator and order, best-so-far and patience, history), so a run stopped at any
+// point and resumed ends with the metrics of a run never stopped. In process (a task that
+// throws mid-epoch) and for real: the run_experiment binary killed with SIGKILL at several
+// points, then `run_experiment --resume`.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "framework/config/yaml_config.h"
+#include "framework/graph/graph_model.h"
+#include "framework/graph/model_check.h"
+#include "framework/train/classifier_task.h"
+#include "framework/train/experiment.h"
+#include "framework/train/run_setup.h"
+#include "framework/train/trainer.h"
+#include "framework/train/training_state.h"
+#include "tests/temp_dir.h"
+#include "tests/test_util.h"
+
+extern char** environ;
+
+namespace mgr::train {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+// A corpus of 4 genres, overlapping 1 s clips; a small CRNN with batch norm and dropout trained
+// by Adam for 6 epochs, so every kind of state matters.
+std::string resume_yaml(const std::string& corpus, const std::string& optimizer,
+                        bool tree = false) {
+  return R"(name: resume_tiny
+paper: "test"
+device: cpu
+seed: 5
+data:
+  root: )" +
+         corpus + R"(
+  genres: [blues, classical, metal, pop]
+  sample_rate: 11025
+  clip_seconds: 1.0
+  clip_hop_seconds: 0.5
+  split_fractions: [0.5, 0.25, 0.25]
+  synthetic: {tracks_per_genre: 5, track_seconds: 4.0}
+features: {type: log_mel, n_fft: 512, hop_length: 256, n_mels: 24, normalize: per_band,
+           cache: "off"}
+model:
+)" +
+         (tree ? R"(  type: tree
+  tree_baseline: true
+  tree:
+    - {name: root, children: [calm, loud]}
+    - {name: calm, children: [blues, classical]}
+    - {name: loud, children: [metal, pop]}
+)"
+               : "") +
+         R"(  layers:
+    - {name: conv, type: conv2d, channels: 4, kernel: 3, padding: same}
+    - {name: bn, type: batch_norm}
+    - {name: relu, type: relu}
+    - {name: pool, type: max_pool, size: [2, 2]}
+    - {name: drop, type: dropout, rate: 0.3}
+    - {name: seq, type: to_sequence}
+    - {name: rnn, type: gru, units: 8}
+    - {name: out, type: dense, units: )" +
+         (tree ? "children" : "num_classes") + R"(}
+train: {batch_size: 8, epochs: )" +
+         (tree ? "3" : "6") + R"(, lr: 0.01, optimizer: )" + optimizer + R"(, lr_schedule: cosine}
+)";
+}
+
+// metrics.json without what may differ between two runs of the same config: wall times, and
+// the record that this one was resumed.
+nlohmann::json comparable_metrics(const fs::path& run) {
+  std::ifstream in(run / "metrics.json");
+  EXPECT_TRUE(in) << run;
+  nlohmann::json m = nlohmann::json::parse(in);
+  m.erase("resumed");
+  // Wall times, wherever they are (timing_seconds, a tree node's seconds).
+  const std::function<void(nlohmann::json&)> strip = [&](nlohmann::json& j) {
+    if (j.is_object()) {
+      j.erase("timing_seconds");
+      j.erase("seconds");
+    }
+    if (j.is_structured())
+      for (nlohmann::json& v : j) strip(v);
+  };
+  strip(m);
+  return m;
+}
+
+// The JSON paths where `a` and `b` differ ("/test/clip_accuracy: 0.5 vs 0.55"), for messages.
+std::string json_differences(const nlohmann::json& a, const nlohmann::json& b) {
+  std::string out;
+  for (const nlohmann::json& d : nlohmann::json::diff(a, b)) {
+    const std::string path = d.at("path").get<std::string>();
+    out += path + ": " +
+           (d.at("op") == "add" ? "absent" : a.at(nlohmann::json::json_pointer(path)).dump()) +
+           " vs " + (d.contains("value") ? d.at("value").dump() : "absent") + "\n";
+  }
+  return out;
+}
+
+// The run_experiment binary beside this test binary (both go to the build's bin/).
+std::string run_experiment_binary() {
+  return (fs::read_symlink("/proc/self/exe").parent_path() / "run_experiment").string();
+}
+
+pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error("posix_spawn " + args[0] + " failed");
+  return pid;
+}
+
+// The child's exit code (-signal when killed); a child still running after `limit_s` is killed
+// and reported as -SIGKILL, so a resume that trains the wrong thing fails instead of hanging.
+int wait_exit(pid_t pid, int limit_s = 240) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limit_s);
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+// Lines in `file` (0 when absent).
+int line_count(const fs::path& file) {
+  std::ifstream in(file);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+// Waits until `ready()` holds (or the child ends), sleeps `extra_ms`, and kills the child with
+// SIGKILL. Returns false when the child finished before it could be killed.
+template <typename Ready>
+bool kill_when(pid_t pid, Ready ready, int extra_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!ready()) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return false;
+    if (std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFSIGNALED(status);
+}
+
+class ResumeAfterKill : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new test::TempDir("resume_kill");
+    write_yaml("adam");
+    // The reference: never stopped. It also generates the corpus the others read.
+    ref_status_ = wait_exit(
+        spawn({run_experiment_binary(), yaml_, "--out", tmp_->file("ref")}, tmp_->file("ref.log")));
+  }
+  static void TearDownTestSuite() {
+    delete tmp_;
+    tmp_ = nullptr;
+  }
+  static void write_yaml(const std::string& optimizer) {
+    yaml_ = tmp_->file("resume_" + optimizer + ".yaml");
+    std::ofstream(yaml_) << resume_yaml(tmp_->file("corpus"), optimizer);
+    tree_yaml_ = tmp_->file("resume_tree.yaml");
+    std::ofstream(tree_yaml_) << resume_yaml(tmp_->file("corpus"), optimizer, true);
+  }
+  void SetUp() override {
+    if (!fs::exists(run_experiment_binary())) GTEST_SKIP() << "run_experiment not built";
+    ASSERT_EQ(ref_status_, 0) << "the reference run failed; see " << tmp_->file("ref.log");
+  }
+
+  // Starts a run into `name`, kills it when `ready(run_dir)` holds plus `extra_ms`, then resumes
+  // (killing the resumed process too at each further point) until it finishes.
+  nlohmann::json kill_and_resume(const std::string& name,
+                                 const std::vector<std::function<bool(const fs::path&)>>& points,
+                                 int extra_ms, const std::string& yaml = yaml_) {
+    const fs::path run = tmp_->file(name);
+    const std::string log = tmp_->file(name + ".log");
+    int kills = 0;
+    for (size_t i = 0; i < points.size(); ++i) {
+      const pid_t pid = i == 0 ? spawn({run_experiment_binary(), yaml, "--out", run.string()}, log)
+                               : spawn({run_experiment_binary(), "--resume", run.string()}, log);
+      kills += kill_when(
+          pid, [&] { return points[i](run); }, extra_ms);
+    }
+    EXPECT_GE(kills, 1) << "every run finished before it could be killed; see " << log;
+    EXPECT_FALSE(fs::exists(run / "metrics.json")) << "a killed run wrote metrics.json";
+    EXPECT_EQ(wait_exit(spawn({run_experiment_binary(), "--resume", run.string()}, log)), 0)
+        << "see " << log;
+    return comparable_metrics(run);
+  }
+
+  static bool epochs_done(const fs::path& run, int n) {
+    return line_count(run / "history.csv") >= n + 1;  // header + one line per epoch
+  }
+
+  static test::TempDir* tmp_;
+  static std::string yaml_, tree_yaml_;
+  static int ref_status_;
+};
+test::TempDir* ResumeAfterKill::tmp_ = nullptr;
+std::string ResumeAfterKill::yaml_;
+std::string ResumeAfterKill::tree_yaml_;
+int ResumeAfterKill::ref_status_ = -1;
+
+TEST_F(ResumeAfterKill, MidTrainingGivesTheUninterruptedMetrics) {
+  const nlohmann::json ref = comparable_metrics(tmp_->file("ref"));
+  // Killed a few milliseconds into epoch 2 (one epoch saved), then into epoch 4.
+  const nlohmann::json m = kill_and_resume("mid",
+                                           {[](const fs::path& r) { return epochs_done(r, 1); },
+                                            [](const fs::path& r) { return epochs_done(r, 3); }},
+                                           5);
+  EXPECT_EQ(m, ref) << "resumed vs reference:\n" << json_differences(m, ref);
+  std::ifstream env(tmp_->file("mid") + "/environment.json");
+  EXPECT_EQ(nlohmann::json::parse(env).at("resumes").size(), 2u);
+}
+
+TEST_F(ResumeAfterKill, RightAfterAnEpochIsSavedAndBeforeAnyEpoch) {
+  const nlohmann::json ref = comparable_metrics(tmp_->file("ref"));
+  // Killed as soon as the run directory has its config (data loading, no state yet): the resume
+  // starts training from the beginning. Then killed the moment epoch 5's history line appears
+  // (the state of epoch 5 may or may not be written yet).
+  const nlohmann::json m =
+      kill_and_resume("edges",
+                      {[](const fs::path& r) { return fs::exists(r / "config.yaml"); },
+                       [](const fs::path& r) { return epochs_done(r, 5); }},
+                      0);
+  EXPECT_EQ(m, ref) << "resumed vs reference:\n" << json_differences(m, ref);
+}
+
+// A tree of three networks and the flat baseline: killed while the second node trains (the
+// root's training finished: it is not trained again), then while the baseline trains.
+TEST_F(ResumeAfterKill, ATreeResumesNodeByNode) {
+  const std::string log = tmp_->file("tree_ref.log");
+  ASSERT_EQ(
+      wait_exit(spawn({run_experiment_binary(), tree_yaml_, "--out", tmp_->file("tree_ref")}, log)),
+      0)
+      << "see " << log;
+  const nlohmann::json ref = comparable_metrics(tmp_->file("tree_ref"));
+  const nlohmann::json m =
+      kill_and_resume("tree",
+                      {[](const fs::path& r) { return epochs_done(r / "nodes" / "calm", 1); },
+                       [](const fs::path& r) { return epochs_done(r / "flat", 1); }},
+                      3, tree_yaml_);
+  EXPECT_EQ(m, ref) << "resumed vs reference:\n" << json_differences(m, ref);
+}
+
+TEST_F(ResumeAfterKill, AFinishedRunIsLeftAsItIs) {
+  const fs::path ref = tmp_->file("ref");
+  const auto before = fs::last_write_time(ref / "metrics.json");
+  const std::string log = tmp_->file("finished.log");
+  EXPECT_EQ(wait_exit(spawn({run_experiment_binary(), "--resume", ref.string()}, log)), 0);
+  EXPECT_EQ(fs::last_write_time(ref / "metrics.json"), before);
+  std::ifstream in(log);
+  EXPECT_THAT(std::string(std::istreambuf_iterator<char>(in), {}),
+              HasSubstr("finished already: nothing to resume"));
+}
+
+TEST(Resume, BadRunDirectoriesSayWhy) {
+  test::TempDir tmp("resume_bad");
+  EXPECT_THAT(test::error_of([&] { resume_experiment(tmp.file("none"), true); }),
+              HasSubstr("not a directory"));
+  EXPECT_THAT(test::error_of([&] { resume_experiment(tmp.path.string(), true); }),
+              HasSubstr("no config.yaml"));
+}
+
+// In process: a task that stops (throws) in the middle of epoch `stop_epoch`, as a crash
+// would, and a fresh model and task resumed from the state file. SGD with momentum this time.
+TEST(Resume, InProcessStopsAndResumesToTheSameWeights) {
+  test::TempDir tmp("resume_inproc");
+  config::ExperimentConfig cfg =
+      config::parse_experiment(resume_yaml(tmp.file("corpus"), "sgd"), "resume.yaml");
+  cfg.train.momentum = 0.9;
+  RunOptions ro;
+  ro.quiet = true;
+  ro.out_dir = tmp.file("setup");
+  const std::unique_ptr<RunSetup> s = setup_run(cfg, ro);
+  auto plan = graph::plan_classifier(cfg);
+
+  class Stopping : public ClassifierTask {
+   public:
+    using ClassifierTask::ClassifierTask;
+    int64_t stop_at = -1, steps = 0;
+    StepResult train_step(const std::vector<int>& idx) override {
+      if (steps++ == stop_at) throw std::runtime_error("stopped");
+      return ClassifierTask::train_step(idx);
+    }
+  };
+  auto train = [&](const std::string& dir, int64_t stop_at, bool resume) {
+    fs::create_directories(dir);
+    auto model = std::make_unique<graph::GraphModel>(plan, cfg.seed);
+    Stopping task(*model, *s->source, s->labels, s->tracks, s->split.validation, cfg.train,
+                  dir + "/best.h5");
+    task.stop_at = stop_at;
+    TrainLoopOptions lo;
+    lo.quiet = true;
+    lo.train = cfg.train;
+    lo.history_csv = dir + "/history.csv";
+    lo.state_path = dir + "/state.h5";
+    lo.resume = resume;
+    lo.shuffle_seed = cfg.seed;
+    TrainLoopResult r = run_training(task, s->split.train, lo);
+    std::vector<float> w;
+    for (auto& [n, p] : model->named_parameters()) {
+      const std::vector<float> v = p->value().to_vector();
+      w.insert(w.end(), v.begin(), v.end());
+    }
+    return std::make_pair(r, w);
+  };
+  const auto [ref, ref_w] = train(tmp.file("ref"), -1, false);
+  const int64_t per_epoch = ref.iterations_run / ref.epochs_run;
+  EXPECT_THROW(train(tmp.file("cut"), 2 * per_epoch + 1, false), std::runtime_error);
+  const auto [res, res_w] = train(tmp.file("cut"), -1, true);
+  EXPECT_EQ(res.resumed_after_epoch, 2);
+  EXPECT_EQ(res.history, ref.history);
+  EXPECT_EQ(res.best_epoch, ref.best_epoch);
+  EXPECT_EQ(res.best_validation_accuracy, ref.best_validation_accuracy);
+  EXPECT_EQ(res_w, ref_w);  // bit for bit
+  // A finished state resumes to nothing more.
+  const auto [again, again_w] = train(tmp.file("cut"), 0, true);
+  EXPECT_EQ(again.resumed_after_epoch, ref.epochs_run);
+  EXPECT_EQ(again_w, ref_w);
+
+  // A state saved with other settings is refused.
+  config::TrainConfig other = cfg.train;
+  other.batch_size = 4;
+  auto model = std::make_unique<graph::GraphModel>(plan, cfg.seed);
+  ClassifierTask task(*model, *s->source, s->labels, s->tracks, s->split.validation, other,
+                      tmp.file("x.h5"));
+  TrainLoopOptions lo;
+  lo.quiet = true;
+  lo.train = other;
+  lo.state_path = tmp.file("cut") + "/state.h5";
+  lo.resume = true;
+  EXPECT_THAT(test::error_of([&] { run_training(task, s->split.train, lo); }),
+              HasSubstr("saved with steps_per_epoch"));
+}
+
+}  // namespace
+}  // namespace mgr::train
