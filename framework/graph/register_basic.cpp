@@ -56,6 +56,31 @@ LayerType flatten_type() {
   return t;
 }
 
+LayerType unflatten_type() {
+  LayerType t;
+  t.name = "unflatten";
+  t.doc =
+      "[features] -> [channels, height, width], row-major (torch.nn.Unflatten; the inverse of "
+      "flatten): a generator's dense output or latent vector becomes a map for "
+      "conv_transpose2d. channels * height * width must equal the features.";
+  t.keys = {int_key("channels", "", "channels of the map", 1, 1 << 24),
+            int_key("height", "1", "height of the map", 1, 1 << 16),
+            int_key("width", "1", "width of the map", 1, 1 << 16)};
+  t.infer = [](const LayerArgs& a, const std::vector<Shape>& in) -> Shape {
+    need_rank(in[0], 1, "[features] vector", "add a flatten layer before it");
+    const Shape out{a.i("channels"), a.i("height"), a.i("width")};
+    if (shape_numel(out) != in[0][0])
+      throw LayerError("channels", fmt::format("{} x {} x {} = {} values, but the input has {}",
+                                               out[0], out[1], out[2], shape_numel(out), in[0][0]));
+    return out;
+  };
+  t.build = [](const LayerArgs& a, const std::vector<Shape>&, uint64_t) {
+    const int64_t c = a.i("channels"), h = a.i("height"), w = a.i("width");
+    return stateless([c, h, w](const Var& x) { return ops::reshape(x, {x.dim(0), c, h, w}); });
+  };
+  return t;
+}
+
 LayerType to_sequence_type() {
   LayerType t;
   t.name = "to_sequence";
@@ -172,6 +197,7 @@ void register_basic_layers() {
   }));
   register_layer_type(dropout_type());
   register_layer_type(flatten_type());
+  register_layer_type(unflatten_type());
   register_layer_type(to_sequence_type());
   register_layer_type(dense_type());
   register_layer_type(concat_type());

@@ -10,6 +10,7 @@
 #include "framework/config/tree_yaml.h"
 #include "framework/config/yaml_config.h"
 #include "framework/data/synthetic.h"
+#include "framework/gan/gan_run.h"
 #include "framework/graph/model_check.h"
 #include "framework/train/model_runs.h"
 #include "framework/train/report.h"
@@ -76,11 +77,16 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
     run_tree(*s, opt, result);
   else if (cfg.model.type == "knn")
     run_knn(*s, opt, result);
+  else if (cfg.model.type == "gan")
+    gan::run_gan(*s, opt, result);
   else
     run_network(*s, opt, result);
   m["timing_seconds"]["total"] = seconds_since(t_start);
   std::ofstream(fs::path(s->run_dir) / "metrics.json") << m.dump(2) << "\n";
-  write_reports(s->run_dir, m);
+  if (cfg.model.type == "gan")
+    std::ofstream(fs::path(s->run_dir) / "table_row.md") << gan::gan_table(m);
+  else
+    write_reports(s->run_dir, m);
   s->say(fmt::format("run directory: {}", result.run_dir));
   return result;
 }
@@ -99,6 +105,7 @@ std::string model_summary(const config::ExperimentConfig& cfg) {
     graph::GraphModel model(graph::plan_classifier(cfg), cfg.seed);
     return model.summary_text();
   }
+  if (cfg.model.type == "gan") return gan::gan_model_summary(cfg);
   const tree::ClassTree t(cfg.model.tree, graph::model_genres(cfg));
   std::string out = "tree of classifiers (" + std::to_string(t.nodes().size()) + " nodes):\n";
   for (int k : t.order()) {

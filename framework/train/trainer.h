@@ -35,6 +35,9 @@ class Task {
   virtual ValidationResult validate() = 0;
   // Writes the current weights as the best checkpoint (and whatever the task keeps with them).
   virtual void save_best(int epoch, double validation_accuracy) = 0;
+  // Non-empty: replaces the loss/accuracy figures of the progress lines (a GAN's two losses and
+  // D(x), D(G(z))); asked after each logged step and after validate().
+  virtual std::string progress_text() const { return {}; }
 };
 
 struct TrainLoopOptions {
