@@ -145,7 +145,7 @@ std::vector<std::string> write_generated(const std::string& dir, const Generated
     attr_string(file.id, "genre", mels.genre);
     attr_double(file.id, "seed", double(mels.seed));
     attr_string(file.id, "run", run_dir);
-    attr_string(file.id, "layout",
+    attr_string(file.id, "datasets",
                 "log_mel_db and unit are [n, n_mels, frames]; mel band 0 is the lowest; "
                 "log_mel_db = (unit - 1) * top_db / 2");
   }

@@ -47,7 +47,7 @@ GeneratedMels generate_mels(LoadedGenerator& g, const std::string& genre, int64_
 
 // Writes DIR/generated.h5 (datasets log_mel_db and unit [n, n_mels, frames]; attributes: every
 // gan.json mel parameter, genre, seed, run), DIR/sample_NNN.png per spectrogram and
-// DIR/grid.png; returns the files written.
+// DIR/grid.png; returns the files written. The attribute `datasets` describes the two datasets.
 std::vector<std::string> write_generated(const std::string& dir, const GeneratedMels& mels,
                                          const LoadedGenerator& g, const std::string& run_dir);
 
