@@ -61,11 +61,11 @@ GeneratedMels generate_mels(LoadedGenerator& g, const std::string& genre, int64_
   if (g.conditional()) {
     const auto& gs = g.genres();
     const auto it = std::find(gs.begin(), gs.end(), genre);
-    MGR_CHECK(it != gs.end(),
-              "generate: " << (genre.empty() ? std::string("this conditional generator "
+    MGR_CHECK(it != gs.end(), (genre.empty() ? std::string("this conditional generator "
                                                            "needs --genre")
                                              : "unknown genre '" + genre + "'")
-                           << "; the run's genres are " << fmt::format("{}", fmt::join(gs, ", ")));
+                                  << "; the run's genres are "
+                                  << fmt::format("{}", fmt::join(gs, ", ")));
     labels.assign(size_t(n), int(it - gs.begin()));
     out.genre = genre;
   }
