@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ccache clang-format
   libhdf5-dev hdf5-tools libyaml-cpp-dev libsndfile1-dev libsamplerate0-dev libfftw3-dev
-  libopenblas-dev libgtest-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  libopenblas-dev libgtest-dev nlohmann-json3-dev libcli11-dev libfmt-dev libpng-dev
 )
 python_packages=(python3-torch python3-torchaudio python3-numpy python3-h5py python3-yaml python3-sklearn)
 

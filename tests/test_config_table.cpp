@@ -45,6 +45,7 @@ TEST(ConfigTable, TableCoversEveryStructMember) {
       {"features", member_count<FeatureConfig>()},
       {"model", member_count<ModelConfig>()},
       {"model.knn", member_count<KnnConfig>()},
+      {"model.gan", member_count<GanConfig>()},
       {"train", member_count<TrainConfig>()},
       {"evaluation", member_count<EvaluationConfig>()},
   };
@@ -150,6 +151,16 @@ ExperimentConfig everything_changed() {
   c.model.knn.standardise = false;
   c.model.knn.groups = {c.features.type};
   c.model.knn.weights = {2.5};
+  c.model.gan.latent = 64;
+  c.model.gan.conditional = true;
+  c.model.gan.init = "layer";
+  c.model.gan.init_std = 0.05;
+  c.model.gan.generator_loss = "minimax";
+  c.model.gan.real_label = 0.9;
+  c.model.gan.sample_every = 2;
+  c.model.gan.grid_columns = 4;
+  c.model.gan.classifier_run = "runs/judge";
+  c.model.gan.eval_samples = 10;
   c.train.optimizer = "sgd";
   c.train.momentum = 0.5;
   c.train.nesterov = true;

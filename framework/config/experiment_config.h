@@ -108,15 +108,34 @@ struct KnnConfig {
   std::vector<double> weights;
 };
 
+// model.type gan: a generator and a discriminator, each a layer list (model.generator,
+// model.discriminator), trained adversarially on the clips' time-frequency patches scaled to
+// [-1, 1] (framework/gan/).
+struct GanConfig {
+  int latent = 100;             // z ~ N(0, I) of this many values: the generator's `input`
+  bool conditional = false;     // the genre (one-hot) is the `condition` input of both networks
+  std::string init = "normal";  // normal: DCGAN's N(0, init_std) weights | layer: the layers' own
+  double init_std = 0.02;
+  std::string generator_loss = "non_saturating";  // non_saturating (-log D(G(z))) | minimax
+  double real_label = 1.0;     // target of real clips in D's loss (< 1: one-sided label smoothing)
+  int sample_every = 1;        // epochs between sample grids (samples/epoch_NNN.png)
+  int grid_columns = 8;        // generated (and real) spectrograms per grid row
+  std::string classifier_run;  // a classifier run directory judging the samples; "": no metrics
+  int eval_samples = 0;        // generated samples per measurement; 0: as many as test clips
+};
+
 struct ModelConfig {
   // network: one classifier from `layers`; tree: a tree of classifiers (`tree`), each node a
-  // network from `layers` with `units: children` on its output; knn: no network (`knn`).
+  // network from `layers` with `units: children` on its output; knn: no network (`knn`);
+  // gan: `generator` and `discriminator` (`gan`).
   std::string type = "network";
   std::vector<LayerSpec> layers = default_model_layers();
   std::vector<TreeNodeSpec> tree;
   std::string tree_routing = "hard";  // the headline prediction: hard (argmax per node) | soft
   bool tree_baseline = true;          // also train `layers` as one flat classifier, same split
   KnnConfig knn;
+  std::vector<LayerSpec> generator, discriminator;  // model.type gan
+  GanConfig gan;
 };
 
 struct TrainConfig {

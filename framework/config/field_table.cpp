@@ -239,6 +239,11 @@ Rule<std::string> path_text() {
   return {"non-empty, without control characters",
           [](const std::string& v) { return !v.empty() && !path_problem(v); }};
 }
+// A path that may be left empty (an optional input).
+Rule<std::string> optional_path() {
+  return {"empty, or a path without control characters",
+          [](const std::string& v) { return v.empty() || !path_problem(v); }};
+}
 Rule<std::string> non_empty() {
   return {"non-empty", [](const std::string& v) { return !v.empty(); }};
 }
@@ -555,8 +560,9 @@ std::vector<Field> build_fields() {
       field(KEY(model.type),
             "network: one classifier from model.layers; tree: a tree of classifiers "
             "(model.tree), each node a network from model.layers ending in units: children; "
-            "knn: k nearest neighbours on the features (model.knn), no network",
-            one_of({"network", "tree", "knn"})),
+            "knn: k nearest neighbours on the features (model.knn), no network; gan: a "
+            "generator and a discriminator (model.generator, model.discriminator, model.gan)",
+            one_of({"network", "tree", "knn", "gan"})),
       field(KEY(model.tree_routing),
             "tree: the headline prediction: hard (each node's argmax, top-down; paper 000) or "
             "soft (argmax of the product of probabilities along each genre's path); both are "
@@ -582,6 +588,42 @@ std::vector<Field> build_fields() {
             "the distance weight of each group in model.knn.groups (squared distances are "
             "summed times the weight; paper 000's weighted distance over feature groups)",
             each(at_least(0.0))),
+      field(KEY(model.gan.latent),
+            "gan: values of the latent vector z ~ N(0, I), the generator's `input` [latent]",
+            in_closed(1, 65536)),
+      field(KEY(model.gan.conditional),
+            "gan: feed the genre to both networks as a one-hot vector, the layer input named "
+            "`condition` [genres] (a conditional GAN; generate asks for a genre)"),
+      field(KEY(model.gan.init),
+            "gan: normal: DCGAN's initialisation (conv, transposed conv and dense weights "
+            "N(0, init_std), batch-norm scales N(1, init_std), biases 0); layer: each layer "
+            "type's own",
+            one_of({"normal", "layer"})),
+      field(KEY(model.gan.init_std), "gan: standard deviation of the normal initialisation",
+            greater_than(0.0)),
+      field(KEY(model.gan.generator_loss),
+            "gan: non_saturating: G minimises -log D(G(z)) (Goodfellow et al. 2014, the DCGAN "
+            "reading); minimax: G maximises log(1 - D(G(z)))",
+            one_of({"non_saturating", "minimax"})),
+      field(KEY(model.gan.real_label),
+            "gan: target of real clips in the discriminator's loss; below 1 is one-sided label "
+            "smoothing",
+            rule<double>("in (0, 1]", [](const double& v) { return v > 0 && v <= 1; })),
+      field(KEY(model.gan.sample_every),
+            "gan: epochs between grids of generated beside real spectrograms "
+            "(samples/epoch_NNN.png); the last epoch always writes one",
+            at_least(1)),
+      field(KEY(model.gan.grid_columns), "gan: spectrograms per row of a sample grid",
+            in_closed(1, 64)),
+      field(KEY(model.gan.classifier_run),
+            "gan: run directory of a genre classifier trained on the same features (the same "
+            "features.* and clip shape); its penultimate layer gives the Frechet distance and "
+            "its decisions the genre accuracy of generated clips; empty: no quality metrics",
+            optional_path()),
+      field(KEY(model.gan.eval_samples),
+            "gan: generated clips measured by the classifier (per genre when conditional); 0: "
+            "as many as the test split holds",
+            at_least(0)),
       // ---- train
       field(KEY(train.optimizer),
             "optimiser: adam (torch.optim.Adam) or sgd (torch.optim.SGD with momentum)",
@@ -670,6 +712,36 @@ std::vector<CrossCheck> build_cross_checks() {
          if (c.model.knn.weights.size() == c.model.knn.groups.size()) return std::nullopt;
          return fmt::format("must give one weight per group of model.knn.groups ({}), got {}",
                             c.model.knn.groups.size(), c.model.knn.weights.size());
+       }},
+      {{"train.early_stopping_patience", "model.type"},
+       "0 when model.type is gan (a GAN has no validation accuracy to stop on)",
+       [](const ExperimentConfig& c) -> R {
+         if (c.model.type != "gan" || c.train.early_stopping_patience == 0) return std::nullopt;
+         return fmt::format(
+             "must be 0 for model.type gan, got {}: a GAN has no validation "
+             "accuracy to stop on; set train.epochs",
+             c.train.early_stopping_patience);
+       }},
+      {{"features.normalize", "model.type"},
+       "none when model.type is gan (the GAN scales the dB range to [-1, 1] itself)",
+       [](const ExperimentConfig& c) -> R {
+         if (c.model.type != "gan" || c.features.normalize == "none") return std::nullopt;
+         return fmt::format(
+             "must be none for model.type gan, got {}: the GAN maps each clip's dB range "
+             "[-features.top_db, 0] to [-1, 1] itself, so generated clips can be turned back "
+             "into dB",
+             c.features.normalize);
+       }},
+      {{"features.type", "model.type", "features.ref", "features.top_db"},
+       "gan: log_mel with ref max and top_db > 0 (values in [-top_db, 0] dB)",
+       [](const ExperimentConfig& c) -> R {
+         if (c.model.type != "gan") return std::nullopt;
+         if (c.features.type == "log_mel" && c.features.ref == "max" && c.features.top_db > 0)
+           return std::nullopt;
+         return fmt::format(
+             "model.type gan needs log-mel dB bounded to [-top_db, 0]: features.type log_mel, "
+             "features.ref max and features.top_db > 0; got type {}, ref {}, top_db {}",
+             c.features.type, c.features.ref, c.features.top_db);
        }},
       {{"features.win_length", "features.n_fft"},
        "win_length <= n_fft",
@@ -849,6 +921,9 @@ const std::vector<Section>& experiment_sections() {
        "the network as data: model.layers, a list of named layers (see the layer reference); "
        "model.tree, a tree of classifiers; or a KNN"},
       {"model.knn", "k nearest neighbours (model.type knn; framework/knn/knn.h)"},
+      {"model.gan",
+       "a generative adversarial network (model.type gan; framework/gan/): model.generator and "
+       "model.discriminator are layer lists"},
       {"train", "the optimiser, the learning-rate schedule and the training loop"},
       {"evaluation", "how clip predictions become track decisions"},
   };
@@ -879,6 +954,8 @@ std::vector<std::string> section_children(std::string_view section) {
   if (section == "model") {  // lists, parsed by layers_yaml and tree_yaml
     out.push_back("layers");
     out.push_back("tree");
+    out.push_back("generator");
+    out.push_back("discriminator");
   }
   for (const Field& f : experiment_fields()) {
     if (f.section() == section) out.push_back(f.name());
@@ -924,6 +1001,9 @@ std::vector<std::string> differing_keys(const ExperimentConfig& a, const Experim
   }
   if (!layers_equal(a.model.layers, b.model.layers)) keys.push_back("model.layers");
   if (!trees_equal(a.model.tree, b.model.tree)) keys.push_back("model.tree");
+  if (!layers_equal(a.model.generator, b.model.generator)) keys.push_back("model.generator");
+  if (!layers_equal(a.model.discriminator, b.model.discriminator))
+    keys.push_back("model.discriminator");
   return keys;
 }
 
@@ -960,7 +1040,14 @@ std::string fields_markdown() {
           "genres below it with the child as label. The leaves must be the dataset's genres, "
           "each exactly once. `--set model.tree.<node>.train.<key>=value` and "
           "`--set model.tree.<node>.layers.<layer>.<key>=value` override one node "
-          "(experiments/hierarchical.yaml).\n\n";
+          "(experiments/hierarchical.yaml).\n\n"
+          "`model.generator` and `model.discriminator` (with `model.type: gan`) are layer lists "
+          "like `model.layers`. The generator's `input` is the latent vector [`model.gan.latent`] "
+          "and its output must be the clip's feature shape; the discriminator's `input` is that "
+          "shape and its output one logit [1]. With `model.gan.conditional: true` both may read "
+          "`in: condition`, the genre as a one-hot vector [genres]. "
+          "`--set model.generator.<layer>.<key>=value` overrides one key "
+          "(experiments/dcgan_mel.yaml).\n\n";
     }
     md += "| key | type | default | allowed | meaning |\n";
     md += "|---|---|---|---|---|\n";

@@ -26,11 +26,11 @@ std::string got(const YAML::Node& n) {
 
 std::vector<LayerSpec> parse_layers(const YAML::Node& node, const YAML::Mark& key_mark,
                                     const std::function<std::string(const YAML::Mark&)>& at,
-                                    std::vector<std::string>& errors) {
+                                    std::vector<std::string>& errors, const std::string& list) {
   std::vector<LayerSpec> out;
   if (!node.IsSequence() || node.size() == 0) {
-    errors.push_back(at(node.IsNull() ? key_mark : node.Mark()) +
-                     ": model.layers: expected a non-empty list of layers ({name: ..., type: "
+    errors.push_back(at(node.IsNull() ? key_mark : node.Mark()) + ": " + list +
+                     ": expected a non-empty list of layers ({name: ..., type: "
                      "..., ...}), got " +
                      got(node));
     return out;
@@ -38,7 +38,7 @@ std::vector<LayerSpec> parse_layers(const YAML::Node& node, const YAML::Mark& ke
   for (size_t i = 0; i < node.size(); ++i) {
     const YAML::Node l = node[i];
     const std::string where = at(l.Mark());
-    const std::string what = fmt::format("model.layers[{}]", i);
+    const std::string what = fmt::format("{}[{}]", list, i);
     if (!l.IsMap()) {
       errors.push_back(where + ": " + what +
                        ": expected a mapping {name: ..., type: ..., ...}, got " + got(l));
@@ -108,10 +108,10 @@ std::vector<LayerSpec> parse_layers(const YAML::Node& node, const YAML::Mark& ke
 
 void apply_layer_override(std::vector<LayerSpec>& layers, const std::string& rest,
                           const std::string& value_text, const std::string& where,
-                          std::vector<std::string>& errors) {
+                          std::vector<std::string>& errors, const std::string& list) {
   const size_t dot = rest.find('.');
   if (dot == std::string::npos || dot == 0 || dot + 1 == rest.size()) {
-    errors.push_back(where + ": expected model.layers.<layer name>.<key>=value");
+    errors.push_back(where + ": expected " + list + ".<layer name>.<key>=value");
     return;
   }
   const std::string name = rest.substr(0, dot), key = rest.substr(dot + 1);
@@ -121,7 +121,7 @@ void apply_layer_override(std::vector<LayerSpec>& layers, const std::string& res
                          [&](const LayerSpec& l) { return l.name == name; });
   if (it == layers.end()) {
     const std::string m = closest_match(name, names);
-    errors.push_back(where + ": model.layers has no layer named '" + name + "'" +
+    errors.push_back(where + ": " + list + " has no layer named '" + name + "'" +
                      (m.empty() ? "" : " (did you mean '" + m + "'?)") + "; its layers are " +
                      fmt::format("{}", fmt::join(names, ", ")));
     return;

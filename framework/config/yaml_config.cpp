@@ -32,6 +32,15 @@ std::string join_lines(const std::vector<std::string>& lines) {
   return out;
 }
 
+// The layer lists of the config by key: model.layers, model.generator, model.discriminator.
+std::vector<LayerSpec>* layer_list(ExperimentConfig& c, const std::string& key) {
+  if (key == "model.layers") return &c.model.layers;
+  if (key == "model.generator") return &c.model.generator;
+  if (key == "model.discriminator") return &c.model.discriminator;
+  return nullptr;
+}
+const char* const kLayerLists[] = {"model.layers", "model.generator", "model.discriminator"};
+
 // The full key path most likely meant by `key`, or "" when nothing is close.
 std::string suggest_key(const std::string& key) {
   const size_t dot = key.rfind('.');
@@ -48,8 +57,10 @@ std::string suggest_key(const std::string& key) {
     keys.push_back(f.key);
     names.push_back(f.name());
   }
-  keys.push_back("model.layers");
-  names.push_back("layers");
+  for (const char* list : kLayerLists) {
+    keys.push_back(list);
+    names.push_back(std::string(list).substr(6));
+  }
   for (const Section& s : experiment_sections()) {
     if (s.path.empty()) continue;
     keys.push_back(s.path);
@@ -108,16 +119,19 @@ class Reader {
     std::string key = text.substr(0, eq);
     key.erase(0, key.find_first_not_of(" \t"));
     key.erase(key.find_last_not_of(" \t") + 1);
-    if (key.rfind("model.layers.", 0) == 0) {
-      apply_layer_override(config_.model.layers, key.substr(13), text.substr(eq + 1), where,
-                           errors_);
-      return;
+    for (const char* list : kLayerLists) {
+      const std::string prefix = std::string(list) + ".";
+      if (key.rfind(prefix, 0) == 0) {
+        apply_layer_override(*layer_list(config_, list), key.substr(prefix.size()),
+                             text.substr(eq + 1), where, errors_, list);
+        return;
+      }
     }
     if (key.rfind("model.tree.", 0) == 0) {
       apply_tree_override(config_.model.tree, key.substr(11), text.substr(eq + 1), where, errors_);
       return;
     }
-    if (key == "model.tree" || key == "model.layers") {
+    if (key == "model.tree" || layer_list(config_, key)) {
       // A whole list replaced: every entry located at the override.
       YAML::Node value;
       try {
@@ -130,7 +144,8 @@ class Reader {
       if (key == "model.tree")
         config_.model.tree = parse_tree(value, YAML::Mark::null_mark(), at_override, errors_);
       else
-        config_.model.layers = parse_layers(value, YAML::Mark::null_mark(), at_override, errors_);
+        *layer_list(config_, key) =
+            parse_layers(value, YAML::Mark::null_mark(), at_override, errors_, key);
       return;
     }
     const Field* f = find_field(key);
@@ -222,9 +237,9 @@ class Reader {
         errors_.push_back(at(k.Mark()) + ": duplicate key '" + key + "'");
         continue;
       }
-      if (key == "model.layers") {
-        config_.model.layers = parse_layers(
-            v, k.Mark(), [this](const YAML::Mark& m) { return at(m); }, errors_);
+      if (std::vector<LayerSpec>* list = layer_list(config_, key)) {
+        *list = parse_layers(
+            v, k.Mark(), [this](const YAML::Mark& m) { return at(m); }, errors_, key);
         continue;
       }
       if (key == "model.tree") {
@@ -378,6 +393,13 @@ std::string to_yaml(const ExperimentConfig& c) {
       lines.push_back({"  tree:", "nodes: name, children, train and layer overrides"});
       std::stringstream ts(tree_to_yaml(c.model.tree, 4));
       for (std::string l; std::getline(ts, l);) lines.push_back({l, ""});
+    }
+    for (const auto& [name, list] : {std::pair{"generator", &c.model.generator},
+                                     std::pair{"discriminator", &c.model.discriminator}}) {
+      if (list->empty()) continue;
+      lines.push_back({std::string("  ") + name + ":", "gan: a layer list like model.layers"});
+      std::stringstream gs(layers_to_yaml(*list, 4));
+      for (std::string l; std::getline(gs, l);) lines.push_back({l, ""});
     }
   };
   std::vector<std::string> current;

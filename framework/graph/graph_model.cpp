@@ -19,17 +19,6 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
   return m.empty() ? "" : " (did you mean '" + m + "'?)";
 }
 
-// splitmix64 finaliser over (seed, FNV-1a of the name): a layer's initialisation depends on the
-// experiment seed and its own name only.
-uint64_t layer_seed(uint64_t seed, const std::string& name) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
-  uint64_t z = seed * 0x9E3779B97F4A7C15ULL + h;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> resolved_keys(const config::LayerSpec& spec) {
@@ -51,15 +40,26 @@ std::vector<std::pair<std::string, std::string>> resolved_keys(const config::Lay
   return out;
 }
 
+uint64_t layer_seed(uint64_t seed, const std::string& name) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
+  uint64_t z = seed * 0x9E3779B97F4A7C15ULL + h;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
 std::shared_ptr<const GraphPlan> plan_graph(const std::vector<config::LayerSpec>& specs,
-                                            const Shape& input, int num_classes, int children) {
+                                            const Shape& input, int num_classes, int children,
+                                            const Shape& condition, const std::string& list) {
   auto plan = std::make_shared<GraphPlan>();
   plan->specs = specs;  // never resized again: PlannedLayer points into it
   plan->input = input;
+  plan->condition = condition;
   plan->num_classes = num_classes;
   plan->children = children;
   std::vector<std::string> errors;
-  if (specs.empty()) throw Error("model.layers: the model has no layers");
+  if (specs.empty()) throw Error(list + ": the model has no layers");
 
   static const std::regex name_re("[A-Za-z_][A-Za-z0-9_]*");
   std::map<std::string, int> index_of;
@@ -78,9 +78,10 @@ std::shared_ptr<const GraphPlan> plan_graph(const std::vector<config::LayerSpec>
     pl.spec = &spec;
     bool good = true;
     // -- name and type
-    if (!std::regex_match(spec.name, name_re) || spec.name == "input") {
+    if (!std::regex_match(spec.name, name_re) || spec.name == "input" || spec.name == "condition") {
       fail("name",
-           "a layer name is letters, digits and '_', not starting with a digit, and not 'input'");
+           "a layer name is letters, digits and '_', not starting with a digit, and not 'input' "
+           "or 'condition'");
       good = false;
     } else if (index_of.count(spec.name)) {
       fail("name", fmt::format("duplicate layer name (first at {})",
@@ -153,6 +154,17 @@ std::shared_ptr<const GraphPlan> plan_graph(const std::vector<config::LayerSpec>
         pl.inputs.push_back(-1);
         continue;
       }
+      if (src == "condition") {
+        if (condition.empty()) {
+          fail("in",
+               "'condition' is the genre of a conditional GAN (model.type gan with "
+               "model.gan.conditional: true); this network has no condition input");
+          good = false;
+        } else {
+          pl.inputs.push_back(-2);
+        }
+        continue;
+      }
       auto it = index_of.find(src);
       if (it != index_of.end() && it->second < static_cast<int>(li)) {
         pl.inputs.push_back(it->second);
@@ -178,7 +190,7 @@ std::shared_ptr<const GraphPlan> plan_graph(const std::vector<config::LayerSpec>
     if (!good || !inputs_ok) continue;
     // -- shape
     std::vector<Shape> in_shapes;
-    for (int i : pl.inputs) in_shapes.push_back(i < 0 ? plan->input : plan->layers[i].out);
+    for (int i : pl.inputs) in_shapes.push_back(plan->shape_of(i));
     try {
       pl.args = std::make_shared<LayerArgs>(spec, values, num_classes, children);
       pl.out = pl.type->infer(*pl.args, in_shapes);
@@ -218,26 +230,40 @@ GraphModel::GraphModel(std::shared_ptr<const GraphPlan> plan, uint64_t seed)
     : plan_(std::move(plan)) {
   for (const PlannedLayer& pl : plan_->layers) {
     std::vector<Shape> in_shapes;
-    for (int i : pl.inputs) in_shapes.push_back(i < 0 ? plan_->input : plan_->layers[i].out);
+    for (int i : pl.inputs) in_shapes.push_back(plan_->shape_of(i));
     BuiltLayer b = pl.type->build(*pl.args, in_shapes, layer_seed(seed, pl.spec->name));
     if (b.module) register_module(pl.spec->name, b.module);
     layers_.push_back(std::move(b));
   }
 }
 
-Var GraphModel::forward(const Var& x) {
+Var GraphModel::forward(const Var& x, const Var& condition) {
+  return forward_all(x, condition).back();
+}
+
+std::vector<Var> GraphModel::forward_all(const Var& x, const Var& condition) {
   const Shape& xs = x.value().shape();
   const Shape clip(xs.begin() + (xs.empty() ? 0 : 1), xs.end());
   MGR_CHECK(xs.size() == plan_->input.size() + 1 && clip == plan_->input,
             "model: expected input [batch] + " << shape_text(plan_->input) << " per clip, got "
                                                << shape_text(xs));
+  if (!plan_->condition.empty()) {
+    MGR_CHECK(condition.defined(), "model: this network needs its condition input "
+                                       << shape_text(plan_->condition) << " per clip");
+    const Shape& cs = condition.value().shape();
+    MGR_CHECK(cs.size() == plan_->condition.size() + 1 && cs[0] == xs[0] &&
+                  Shape(cs.begin() + 1, cs.end()) == plan_->condition,
+              "model: expected condition [" << xs[0] << "] + " << shape_text(plan_->condition)
+                                            << ", got " << shape_text(cs));
+  }
   std::vector<Var> outs(layers_.size());
   for (size_t li = 0; li < layers_.size(); ++li) {
     std::vector<Var> in;
-    for (int i : plan_->layers[li].inputs) in.push_back(i < 0 ? x : outs[i]);
+    for (int i : plan_->layers[li].inputs)
+      in.push_back(i == -1 ? x : i == -2 ? condition : outs[i]);
     outs[li] = layers_[li].forward(in);
   }
-  return outs.back();
+  return outs;
 }
 
 nn::Module* GraphModel::layer_module(const std::string& name) {
@@ -254,8 +280,9 @@ std::vector<GraphModel::SummaryRow> GraphModel::summary() {
     r.name = pl.spec->name;
     r.type = pl.spec->type;
     for (int i : pl.inputs)
-      r.inputs += (r.inputs.empty() ? "" : ",") +
-                  (i < 0 ? std::string("input") : plan_->layers[i].spec->name);
+      r.inputs += (r.inputs.empty() ? "" : ",") + (i == -1   ? std::string("input")
+                                                   : i == -2 ? std::string("condition")
+                                                             : plan_->layers[i].spec->name);
     r.shape = shape_text(pl.out);
     r.parameters = layers_[li].module ? layers_[li].module->num_parameters() : 0;
     rows.push_back(r);
@@ -276,6 +303,9 @@ std::string GraphModel::summary_text() {
                                 "in", wi, "output/clip", ws, "parameters");
   out += fmt::format("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {:>12}\n", "", wn, "", wt, "input", wi,
                      shape_text(plan_->input), ws, "");
+  if (!plan_->condition.empty())
+    out += fmt::format("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {:>12}\n", "", wn, "", wt, "condition", wi,
+                       shape_text(plan_->condition), ws, "");
   int64_t total = 0;
   for (const auto& r : rows) {
     out += fmt::format("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {:>12}\n", r.name, wn, r.type, wt, r.inputs,

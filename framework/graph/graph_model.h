@@ -18,30 +18,43 @@ namespace mgr::graph {
 struct PlannedLayer {
   const config::LayerSpec* spec = nullptr;  // into GraphPlan::specs
   const LayerType* type = nullptr;
-  std::vector<int> inputs;  // indices of earlier layers; -1 is the model input
+  std::vector<int> inputs;  // indices of earlier layers; -1 is the model input, -2 the condition
   Shape out;                // per clip
   std::shared_ptr<LayerArgs> args;
 };
 
 struct GraphPlan {
   std::vector<config::LayerSpec> specs;
-  Shape input;  // per clip
+  Shape input;      // per clip
+  Shape condition;  // per clip, the second model input `condition`; empty: none
   int num_classes = 0;
   int children = 0;
   std::vector<PlannedLayer> layers;
 
   const Shape& output() const { return layers.back().out; }
+  // The shape of layer input index i (-1: input, -2: condition, else layer i's output).
+  const Shape& shape_of(int i) const {
+    return i == -1 ? input : i == -2 ? condition : layers[static_cast<size_t>(i)].out;
+  }
 };
 
 // Checks and shapes the graph for a per-clip input shape. Throws mgr::Error listing every
 // problem, one per line: "<file:line:col>: layer 'c2' (conv2d): kernel: expected ...".
 // `children` is the class count of a tree node (the `children` placeholder), 0 elsewhere.
+// A non-empty `condition` is a second model input that layers name as `in: condition` (a
+// conditional GAN's one-hot genre). `list` names the layer list in messages.
 std::shared_ptr<const GraphPlan> plan_graph(const std::vector<config::LayerSpec>& specs,
-                                            const Shape& input, int num_classes, int children = 0);
+                                            const Shape& input, int num_classes, int children = 0,
+                                            const Shape& condition = {},
+                                            const std::string& list = "model.layers");
 
 // The keys of one layer resolved against its type (defaults filled in), as YAML flow text, in
 // the type's declaration order; unknown keys are kept as written (validation reports them).
 std::vector<std::pair<std::string, std::string>> resolved_keys(const config::LayerSpec& spec);
+
+// splitmix64 finaliser over (seed, FNV-1a of the name): a layer's initialisation depends on the
+// experiment seed and its own name only.
+uint64_t layer_seed(uint64_t seed, const std::string& name);
 
 class GraphModel : public nn::Module {
  public:
@@ -50,8 +63,11 @@ class GraphModel : public nn::Module {
   // layer does not change how the others start.
   GraphModel(std::shared_ptr<const GraphPlan> plan, uint64_t seed);
 
-  // x [B, input...] -> [B, output...] (logits for a classifier).
-  Var forward(const Var& x);
+  // x [B, input...] -> [B, output...] (logits for a classifier). `condition` [B, condition...]
+  // is required exactly when the plan has one.
+  Var forward(const Var& x, const Var& condition = Var());
+  // Every layer's output, in declaration order (the last is forward's result).
+  std::vector<Var> forward_all(const Var& x, const Var& condition = Var());
 
   const GraphPlan& plan() const { return *plan_; }
   // The module of the layer named `name` (its parameters and train/eval mode), or nullptr for

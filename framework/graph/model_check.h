@@ -31,6 +31,12 @@ std::shared_ptr<const GraphPlan> plan_classifier(const config::ExperimentConfig&
 std::shared_ptr<const GraphPlan> plan_tree_node(const config::ExperimentConfig& c,
                                                 const std::string& node, int children);
 
+// model.type gan: the generator (input z [model.gan.latent], output the clip's feature shape)
+// and the discriminator (input the clip, output one logit [1]); with model.gan.conditional both
+// have the condition input [genres]. Throw mgr::Error with the problems located.
+std::shared_ptr<const GraphPlan> plan_generator(const config::ExperimentConfig& c);
+std::shared_ptr<const GraphPlan> plan_discriminator(const config::ExperimentConfig& c);
+
 // The named column groups of the clip's flattened feature vector that model.knn.groups may
 // weigh: the parts of features.vectors, else one group named after features.type.
 std::vector<features::FeatureGroup> knn_feature_groups(const config::ExperimentConfig& c);

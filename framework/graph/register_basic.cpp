@@ -2,6 +2,8 @@
 // to_sequence, dense and concat.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "framework/graph/layer_util.h"
 #include "framework/nn/dropout.h"
 #include "framework/nn/linear.h"
@@ -52,6 +54,37 @@ LayerType flatten_type() {
   t.build = [](const LayerArgs&, const std::vector<Shape>& in, uint64_t) {
     const int64_t n = shape_numel(in[0]);
     return stateless([n](const Var& x) { return ops::reshape(x, {x.dim(0), n}); });
+  };
+  return t;
+}
+
+LayerType unflatten_type() {
+  LayerType t;
+  t.name = "unflatten";
+  t.doc =
+      "[features] -> [channels, height, width], row-major (torch.nn.Unflatten; the inverse of "
+      "flatten): a generator's dense output or latent vector becomes a map for "
+      "conv_transpose2d. channels * height * width must equal the features.";
+  t.keys = {int_key("channels", "0",
+                    "channels of the map; 0: the input's features / (height * width) (a "
+                    "conditional generator's z + genres, whatever the genre count)",
+                    0, 1 << 24),
+            int_key("height", "1", "height of the map", 1, 1 << 16),
+            int_key("width", "1", "width of the map", 1, 1 << 16)};
+  t.infer = [](const LayerArgs& a, const std::vector<Shape>& in) -> Shape {
+    need_rank(in[0], 1, "[features] vector", "add a flatten layer before it");
+    const int64_t hw = int64_t(a.i("height")) * a.i("width");
+    const int64_t c = a.i("channels") > 0 ? a.i("channels") : std::max<int64_t>(1, in[0][0] / hw);
+    const Shape out{c, a.i("height"), a.i("width")};
+    if (shape_numel(out) != in[0][0])
+      throw LayerError("channels", fmt::format("{} x {} x {} = {} values, but the input has {}",
+                                               out[0], out[1], out[2], shape_numel(out), in[0][0]));
+    return out;
+  };
+  t.build = [](const LayerArgs& a, const std::vector<Shape>& in, uint64_t) {
+    const int64_t h = a.i("height"), w = a.i("width");
+    const int64_t c = a.i("channels") > 0 ? a.i("channels") : in[0][0] / (h * w);
+    return stateless([c, h, w](const Var& x) { return ops::reshape(x, {x.dim(0), c, h, w}); });
   };
   return t;
 }
@@ -172,6 +205,7 @@ void register_basic_layers() {
   }));
   register_layer_type(dropout_type());
   register_layer_type(flatten_type());
+  register_layer_type(unflatten_type());
   register_layer_type(to_sequence_type());
   register_layer_type(dense_type());
   register_layer_type(concat_type());

@@ -5,7 +5,9 @@
 #include "framework/graph/layer_util.h"
 #include "framework/nn/batchnorm2d.h"
 #include "framework/nn/conv2d.h"
+#include "framework/nn/conv_transpose2d.h"
 #include "framework/ops/activation.h"
+#include "framework/ops/conv_transpose2d.h"
 #include "framework/ops/lrn.h"
 #include "framework/ops/pool2d.h"
 #include "framework/ops/shape_ops.h"
@@ -90,6 +92,59 @@ LayerType conv2d_type() {
   t.build = [](const LayerArgs& a, const std::vector<Shape>& in, uint64_t seed) {
     auto m =
         make_conv(static_cast<int>(in[0][0]), a.i("channels"), conv_geom(a), a.b("bias"), seed);
+    return BuiltLayer{m, [m](const std::vector<Var>& x) { return m->forward(x[0]); }};
+  };
+  return t;
+}
+
+nn::ConvTransposeGeometry conv_transpose_geom(const LayerArgs& a) {
+  nn::ConvTransposeGeometry g;
+  g.kernel = a.pair("kernel");
+  g.stride = a.pair("stride");
+  g.pad = a.pair("padding");
+  g.out_pad = a.pair("output_padding");
+  g.dilation = a.pair("dilation");
+  return g;
+}
+
+LayerType conv_transpose2d_type() {
+  LayerType t;
+  t.name = "conv_transpose2d";
+  t.doc =
+      "Transposed 2-D convolution (torch.nn.ConvTranspose2d, weights [in, out, kh, kw]): "
+      "upsamples a [channels, height, width] map by the stride; output height (H - 1) * "
+      "stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1. cuDNN's "
+      "backward-data on the GPU, GEMM + col2im on the CPU. DCGAN's generator.";
+  t.keys = {int_key("channels", "", "output channels (feature maps)", 1, 65536),
+            pair_key("kernel", "4", "kernel size: k or [height, width]"),
+            pair_key("stride", "1", "stride (the upsampling factor): s or [height, width]"),
+            pair_key("padding", "0", "rows/columns cropped from each side: p or [h, w]", 0),
+            pair_key("output_padding", "0",
+                     "extra rows/columns at the bottom/right, smaller than the stride", 0),
+            pair_key("dilation", "1", "dilation: d or [height, width]"),
+            bool_key("bias", "true", "add a learned bias per output channel")};
+  t.infer = [](const LayerArgs& a, const std::vector<Shape>& in) -> Shape {
+    need_map(in[0]);
+    const nn::ConvTransposeGeometry g = conv_transpose_geom(a);
+    for (int ax = 0; ax < 2; ++ax)
+      if (g.out_pad[ax] >= g.stride[ax])
+        throw LayerError("output_padding",
+                         fmt::format("must be smaller than the stride ({} along the {}), got {}",
+                                     g.stride[ax], ax == 0 ? "height" : "width", g.out_pad[ax]));
+    int64_t out[2];
+    for (int ax = 0; ax < 2; ++ax)
+      out[ax] = ops::conv_transpose_out(in[0][1 + ax], g.kernel[ax], g.stride[ax], g.pad[ax],
+                                        g.out_pad[ax], g.dilation[ax]);
+    if (out[0] < 1 || out[1] < 1)
+      throw LayerError(
+          "padding", fmt::format("padding {}x{} crops away the whole output of "
+                                 "input {} (kernel {}x{})",
+                                 g.pad[0], g.pad[1], shape_text(in[0]), g.kernel[0], g.kernel[1]));
+    return {a.i("channels"), out[0], out[1]};
+  };
+  t.build = [](const LayerArgs& a, const std::vector<Shape>& in, uint64_t seed) {
+    auto m = std::make_shared<nn::ConvTranspose2d>(static_cast<int>(in[0][0]), a.i("channels"),
+                                                   conv_transpose_geom(a), a.b("bias"), seed);
     return BuiltLayer{m, [m](const std::vector<Var>& x) { return m->forward(x[0]); }};
   };
   return t;
@@ -269,6 +324,7 @@ LayerType rcl_type() {
 
 void register_conv_layers() {
   register_layer_type(conv2d_type());
+  register_layer_type(conv_transpose2d_type());
   register_layer_type(pool_type("max_pool", true));
   register_layer_type(pool_type("avg_pool", false));
   register_layer_type(global_pool_type("global_max_pool", true));

@@ -183,6 +183,36 @@ Tensor TrainedModel::clip_features(const std::vector<float>& audio,
   return f;
 }
 
+ClipEmbeddings TrainedModel::embed_features(const Tensor& features, int batch_clips) {
+  MGR_CHECK(impl_->cfg.model.type == "network" && impl_->models.size() == 1,
+            impl_->run_dir << ": embeddings need a model.type network run (this one is "
+                           << impl_->cfg.model.type << ")");
+  graph::GraphModel& model = *impl_->models[0];
+  const graph::PlannedLayer& last = model.plan().layers.back();
+  MGR_CHECK(last.inputs.size() == 1 && last.inputs[0] >= 0,
+            impl_->run_dir << ": the last layer '" << last.spec->name
+                           << "' does not read one earlier layer, so there is no penultimate "
+                              "layer to embed with");
+  const int penultimate = last.inputs[0];
+  ClipEmbeddings out;
+  out.clips = features.dim(0);
+  out.dim = static_cast<int>(shape_numel(model.plan().layers[size_t(penultimate)].out));
+  const int64_t batch = std::max(1, batch_clips);
+  NoGradGuard no_grad;
+  model.eval();
+  for (int64_t start = 0; start < out.clips; start += batch) {
+    const int64_t b = std::min(batch, out.clips - start);
+    std::vector<int32_t> rows(static_cast<size_t>(b));
+    for (int64_t i = 0; i < b; ++i) rows[static_cast<size_t>(i)] = static_cast<int32_t>(start + i);
+    const std::vector<Var> outs = model.forward_all(Var(gather_rows(features, rows)));
+    const std::vector<float> e = outs[size_t(penultimate)].value().to_vector();
+    const std::vector<float> p = ops::softmax(outs.back().value()).to_vector();
+    out.values.insert(out.values.end(), e.begin(), e.end());
+    out.probs.insert(out.probs.end(), p.begin(), p.end());
+  }
+  return out;
+}
+
 ClipScores TrainedModel::score_features(const Tensor& features, int batch_clips) {
   const int64_t n = features.dim(0);
   const int64_t batch = std::max(1, batch_clips);

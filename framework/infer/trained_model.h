@@ -31,6 +31,15 @@ struct ClipScores {
   bool padded = false;           // the audio was shorter than one clip and was zero-padded
 };
 
+// What a network's penultimate layer (the input of its last layer) makes of some clips, beside
+// its class probabilities: the embedding a Frechet distance between sets of clips is taken on.
+struct ClipEmbeddings {
+  int64_t clips = 0;
+  int dim = 0;
+  std::vector<float> values;  // [clips, dim]
+  std::vector<float> probs;   // [clips, classes]
+};
+
 class TrainedModel {
  public:
   // `path`: a run directory, or a checkpoint inside one (RUN_DIR/best_model.h5 means RUN_DIR).
@@ -63,6 +72,10 @@ class TrainedModel {
                        int batch_clips = 64);
   // The model on standardised features [n, ...] in batches of `batch_clips`.
   ClipScores score_features(const Tensor& features, int batch_clips = 64);
+
+  // model.type network only: the penultimate layer's output (flattened per clip) and the
+  // softmax of standardised features [n, ...], in evaluation mode.
+  ClipEmbeddings embed_features(const Tensor& features, int batch_clips = 64);
 
   // Every clip of `audio` (mono, sample_rate()): features, standardisation and the model.
   ClipScores score(const std::vector<float>& audio, int batch_clips = 64);

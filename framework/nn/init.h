@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "framework/tensor/tensor.h"
 
@@ -24,6 +25,11 @@ class SplitMix64 {
 
 // Fills t (f32, any device) with values uniform in [lo, hi), in row-major order.
 void uniform_(Tensor& t, float lo, float hi, uint64_t seed);
+// n values N(mean, stddev^2) by Box-Muller from SplitMix64 (portable, unlike std::normal_
+// distribution), and the same written into t (f32, any device) in row-major order.
+std::vector<float> normal_values(int64_t n, float mean, float stddev, uint64_t seed);
+void normal_(Tensor& t, float mean, float stddev, uint64_t seed);
+
 // Glorot/Xavier uniform (Keras' default kernel initialiser): bound = sqrt(6 / (fan_in + fan_out)).
 void glorot_uniform_(Tensor& t, int64_t fan_in, int64_t fan_out, uint64_t seed);
 

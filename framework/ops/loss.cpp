@@ -1,9 +1,11 @@
 #include "framework/ops/loss.h"
 
+#include "kernels/cpu/bce_logits.h"
 #include "kernels/cpu/softmax.h"
 
 #if MGR_WITH_CUDA
 #include "framework/tensor/cuda_context.h"
+#include "kernels/cuda/bce_logits.h"
 #include "kernels/cuda/softmax.h"
 #endif
 
@@ -68,6 +70,45 @@ Var softmax_cross_entropy(const Var& logits, const Tensor& labels) {
         }
       },
       "softmax_cross_entropy");
+}
+
+Var bce_with_logits(const Var& logits, const Tensor& targets) {
+  const Tensor& x = logits.value();
+  MGR_CHECK(x.dtype() == DType::F32, "bce_with_logits: logits must be f32, got " << x.str());
+  MGR_CHECK(targets.defined() && targets.dtype() == DType::F32,
+            "bce_with_logits: targets must be f32, got "
+                << (targets.defined() ? targets.str() : std::string("undefined")));
+  check_shape(targets, x.shape(), "bce_with_logits targets");
+  const Tensor t = targets.device() == x.device() ? targets : targets.to(x.device());
+  const int64_t n = x.numel();
+  const Device dev = x.device();
+  Tensor elem = Tensor::empty({n}, DType::F32, dev);
+  Tensor loss = Tensor::empty({1}, DType::F32, dev);
+  if (dev.is_cuda()) {
+#if MGR_WITH_CUDA
+    cuda::DeviceGuard g(dev.index);
+    kernels::cuda::bce_logits_forward(elem.f32(), loss.f32(), x.f32(), t.f32(), n,
+                                      cuda::stream(dev.index));
+#endif
+  } else {
+    loss.f32()[0] = kernels::cpu::bce_logits_forward(elem.f32(), x.f32(), t.f32(), n);
+  }
+  return make_var(
+      loss, {logits},
+      [logits, t, n](const Tensor& dloss) {
+        Tensor& dx = grad_buffer(logits);
+        const Tensor& xv = logits.value();
+        if (dloss.is_cuda()) {
+#if MGR_WITH_CUDA
+          cuda::DeviceGuard g(dloss.device().index);
+          kernels::cuda::bce_logits_backward(dx.f32(), xv.f32(), t.f32(), dloss.f32(), n,
+                                             cuda::stream(dloss.device().index));
+#endif
+        } else {
+          kernels::cpu::bce_logits_backward(dx.f32(), xv.f32(), t.f32(), dloss.f32()[0], n);
+        }
+      },
+      "bce_with_logits");
 }
 
 Tensor softmax(const Tensor& logits) {

@@ -15,6 +15,12 @@ namespace mgr::ops {
 // uploading them.
 Var softmax_cross_entropy(const Var& logits, const Tensor& labels);
 
+// Mean binary cross-entropy on logits over every element (torch's BCEWithLogitsLoss, reduction
+// mean): max(x, 0) - x t + log(1 + exp(-|x|)), stable for any logit. logits f32 of any shape,
+// targets f32 of the same shape in [0, 1] (a CPU tensor is uploaded to the logits' device).
+// Returns shape [1]. Backward: dlogits += dloss * (sigmoid(x) - t) / numel.
+Var bce_with_logits(const Var& logits, const Tensor& targets);
+
 // Throws unless labels is an i32 CPU tensor of shape [n] whose values lie in [0, num_classes).
 void check_labels(const Tensor& labels, int64_t n, int64_t num_classes);
 

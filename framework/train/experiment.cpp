@@ -11,6 +11,7 @@
 #include "framework/config/tree_yaml.h"
 #include "framework/config/yaml_config.h"
 #include "framework/data/synthetic.h"
+#include "framework/gan/gan_run.h"
 #include "framework/graph/model_check.h"
 #include "framework/train/atomic_write.h"
 #include "framework/train/model_runs.h"
@@ -78,11 +79,16 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
     run_tree(*s, opt, result);
   else if (cfg.model.type == "knn")
     run_knn(*s, opt, result);
+  else if (cfg.model.type == "gan")
+    gan::run_gan(*s, opt, result);
   else
     run_network(*s, opt, result);
   m["timing_seconds"]["total"] = seconds_since(t_start);
   if (opt.resume) m["resumed"] = true;
-  write_reports(s->run_dir, m);
+  if (cfg.model.type == "gan")
+    write_file_atomically((fs::path(s->run_dir) / "table_row.md").string(), gan::gan_table(m));
+  else
+    write_reports(s->run_dir, m);
   // metrics.json last and atomically: its presence says the run finished (--resume relies on it).
   write_file_atomically((fs::path(s->run_dir) / "metrics.json").string(), m.dump(2) + "\n");
   s->say(fmt::format("run directory: {}", result.run_dir));
@@ -129,6 +135,7 @@ std::string model_summary(const config::ExperimentConfig& cfg) {
     graph::GraphModel model(graph::plan_classifier(cfg), cfg.seed);
     return model.summary_text();
   }
+  if (cfg.model.type == "gan") return gan::gan_model_summary(cfg);
   const tree::ClassTree t(cfg.model.tree, graph::model_genres(cfg));
   std::string out = "tree of classifiers (" + std::to_string(t.nodes().size()) + " nodes):\n";
   for (int k : t.order()) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 
 namespace mgr::train {
@@ -24,44 +25,84 @@ std::string table_row(const nlohmann::json& m) {
       leaky ? "leaky split (clips of one track on both sides)" : "track-disjoint split");
 }
 
-std::string svg_learning_curves(const nlohmann::json& history) {
+std::string svg_line_chart(const std::vector<ChartSeries>& series, const std::string& title,
+                           const std::string& x_label, double y_lo, double y_hi) {
   const int W = 720, H = 320, L = 60, R = 20, T = 30, B = 40;
-  const size_t n = history.size();
+  double x_lo = 0, x_hi = 0;
+  bool any = false;
+  const bool auto_y = !(y_lo < y_hi);
+  for (const ChartSeries& c : series)
+    for (size_t i = 0; i < c.x.size() && i < c.y.size(); ++i) {
+      if (!std::isfinite(c.y[i])) continue;
+      if (!any) x_lo = x_hi = c.x[i];
+      x_lo = std::min(x_lo, c.x[i]), x_hi = std::max(x_hi, c.x[i]);
+      if (auto_y) {
+        if (!any) y_lo = y_hi = c.y[i];
+        y_lo = std::min(y_lo, c.y[i]), y_hi = std::max(y_hi, c.y[i]);
+      }
+      any = true;
+    }
+  if (!(y_lo < y_hi)) y_hi = y_lo + 1;
   std::string s = fmt::format(
       "<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' font-family='sans-serif' "
       "font-size='12'>\n<rect width='100%' height='100%' fill='white'/>\n",
       W, H);
-  s += fmt::format(
-      "<text x='{}' y='18'>accuracy per epoch (solid: train, dashed: validation)</text>\n", L);
+  s += fmt::format("<text x='{}' y='18'>{}</text>\n", L, title);
   s += fmt::format("<line x1='{}' y1='{}' x2='{}' y2='{}' stroke='black'/>\n", L, H - B, W - R,
                    H - B);
   s += fmt::format("<line x1='{}' y1='{}' x2='{}' y2='{}' stroke='black'/>\n", L, T, L, H - B);
   for (int k = 0; k <= 4; ++k) {
     const double y = H - B - (H - B - T) * k / 4.0;
-    s += fmt::format("<text x='{}' y='{:.1f}' text-anchor='end'>{:.2f}</text>\n", L - 5, y + 4,
-                     k / 4.0);
+    s += fmt::format("<text x='{}' y='{:.1f}' text-anchor='end'>{:.3g}</text>\n", L - 5, y + 4,
+                     y_lo + (y_hi - y_lo) * k / 4.0);
     s += fmt::format("<line x1='{}' y1='{:.1f}' x2='{}' y2='{:.1f}' stroke='#ddd'/>\n", L, y, W - R,
                      y);
   }
-  if (n == 0) return s + "</svg>\n";
-  auto px = [&](size_t i) { return L + (W - L - R) * (n == 1 ? 0.5 : double(i) / (n - 1)); };
-  auto py = [&](double v) { return H - B - (H - B - T) * std::clamp(v, 0.0, 1.0); };
-  auto poly = [&](const char* key, const char* color, const char* dash) {
-    std::string pts;
-    for (size_t i = 0; i < n; ++i)
-      pts += fmt::format("{:.1f},{:.1f} ", px(i), py(history[i][key].get<double>()));
-    return fmt::format(
-        "<polyline fill='none' stroke='{}' stroke-width='2' stroke-dasharray='{}' points='{}'/>\n",
-        color, dash, pts);
+  if (!any) return s + "</svg>\n";
+  auto px = [&](double x) {
+    return L + (W - L - R) * (x_hi > x_lo ? (x - x_lo) / (x_hi - x_lo) : 0.5);
   };
-  s += poly("train_accuracy", "#1f77b4", "");
-  s += poly("validation_accuracy", "#d62728", "6,4");
-  for (size_t i = 0; i < n; i += std::max<size_t>(1, n / 10))
-    s += fmt::format("<text x='{:.1f}' y='{}' text-anchor='middle'>{}</text>\n", px(i), H - B + 16,
-                     history[i]["epoch"].get<int>());
-  s += fmt::format("<text x='{}' y='{}' text-anchor='middle'>epoch</text>\n", (L + W - R) / 2,
-                   H - 6);
+  auto py = [&](double v) {
+    return H - B - (H - B - T) * std::clamp((v - y_lo) / (y_hi - y_lo), 0.0, 1.0);
+  };
+  for (const ChartSeries& c : series) {
+    std::string pts;
+    for (size_t i = 0; i < c.x.size() && i < c.y.size(); ++i)
+      if (std::isfinite(c.y[i])) pts += fmt::format("{:.1f},{:.1f} ", px(c.x[i]), py(c.y[i]));
+    s += fmt::format(
+        "<polyline fill='none' stroke='{}' stroke-width='2' stroke-dasharray='{}' points='{}'/>\n",
+        c.color, c.dash, pts);
+  }
+  // x ticks: about ten, at whole numbers.
+  const double step = std::max(1.0, std::ceil((x_hi - x_lo) / 10.0));
+  for (double x = x_lo; x <= x_hi + 1e-9; x += step)
+    s += fmt::format("<text x='{:.1f}' y='{}' text-anchor='middle'>{:g}</text>\n", px(x),
+                     H - B + 16, x);
+  s += fmt::format("<text x='{}' y='{}' text-anchor='middle'>{}</text>\n", (L + W - R) / 2, H - 6,
+                   x_label);
+  // Legend, top right.
+  int lx = W - R - 150;
+  for (size_t k = 0; k < series.size(); ++k) {
+    const int ly = T + 14 * static_cast<int>(k) + 4;
+    s += fmt::format(
+        "<line x1='{}' y1='{}' x2='{}' y2='{}' stroke='{}' stroke-width='2' "
+        "stroke-dasharray='{}'/><text x='{}' y='{}'>{}</text>\n",
+        lx, ly, lx + 20, ly, series[k].color, series[k].dash, lx + 25, ly + 4, series[k].name);
+  }
   return s + "</svg>\n";
+}
+
+std::string svg_learning_curves(const nlohmann::json& history) {
+  ChartSeries train{"train", "#1f77b4", "", {}, {}}, val{"validation", "#d62728", "6,4", {}, {}};
+  for (const auto& h : history) {
+    const double e = h["epoch"].get<int>();
+    train.x.push_back(e);
+    train.y.push_back(h["train_accuracy"].get<double>());
+    val.x.push_back(e);
+    val.y.push_back(h["validation_accuracy"].get<double>());
+  }
+  return svg_line_chart({train, val}, "accuracy per epoch (solid: train, dashed: validation)",
+                        "epoch", 0.0, 1.0);
 }
 
 std::string svg_confusion(const nlohmann::json& confusion, const nlohmann::json& names,

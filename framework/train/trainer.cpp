@@ -150,12 +150,14 @@ TrainLoopResult run_training(Task& task, const std::vector<int>& train_examples,
       loss_sum += r.loss_sum;
       correct += r.correct;
       seen += r.clips;
-      if (!opt.quiet && ((step + 1) % tc.log_every == 0 || step + 1 == per_epoch))
-        progress.update(
-            fmt::format("{}epoch {}/{} step {}/{} loss {:.4f} acc {:.3f} lr {:.3g} "
-                        "{:.1f} clips/s",
-                        pre, epoch, max_epochs, step + 1, per_epoch, loss_sum / seen,
-                        double(correct) / seen, lr, seen / seconds_since(t_epoch)));
+      if (!opt.quiet && ((step + 1) % tc.log_every == 0 || step + 1 == per_epoch)) {
+        std::string figures = task.progress_text();
+        if (figures.empty())
+          figures = fmt::format("loss {:.4f} acc {:.3f}", loss_sum / seen, double(correct) / seen);
+        progress.update(fmt::format("{}epoch {}/{} step {}/{} {} lr {:.3g} {:.1f} clips/s", pre,
+                                    epoch, max_epochs, step + 1, per_epoch, figures, lr,
+                                    seen / seconds_since(t_epoch)));
+      }
     }
     const double train_secs = seconds_since(t_epoch);
     task.set_training(false);
@@ -191,12 +193,14 @@ TrainLoopResult run_training(Task& task, const std::vector<int>& train_examples,
     }
     // Patience counts epochs since the best checkpoint was last replaced.
     since_best = best ? 0 : since_best + 1;
-    if (!opt.quiet)
-      progress.finish(
-          fmt::format("{}epoch {}/{}: train loss {:.4f} acc {:.3f} | val loss {:.4f} "
-                      "acc {:.3f}{} | {:.1f} s, {:.1f} clips/s",
-                      pre, epoch, max_epochs, train_loss, train_acc, val.loss, val.accuracy,
-                      best ? " (best)" : "", epoch_secs, seen / train_secs));
+    if (!opt.quiet) {
+      std::string figures = task.progress_text();
+      if (figures.empty())
+        figures = fmt::format("train loss {:.4f} acc {:.3f} | val loss {:.4f} acc {:.3f}{}",
+                              train_loss, train_acc, val.loss, val.accuracy, best ? " (best)" : "");
+      progress.finish(fmt::format("{}epoch {}/{}: {} | {:.1f} s, {:.1f} clips/s", pre, epoch,
+                                  max_epochs, figures, epoch_secs, seen / train_secs));
+    }
     res.stopped_early = tc.early_stopping_patience > 0 &&
                         since_best >= tc.early_stopping_patience && iteration < total;
     save_state(epoch);

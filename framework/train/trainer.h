@@ -40,6 +40,9 @@ class Task {
   // What a resumed run must restore beside the loop's own record: the modules trained and the
   // optimisers with their moments. Empty (the default): the task cannot save a training state.
   virtual StateParts state_parts() { return {}; }
+  // Non-empty: replaces the loss/accuracy figures of the progress lines (a GAN's two losses and
+  // D(x), D(G(z))); asked after each logged step and after validate().
+  virtual std::string progress_text() const { return {}; }
 };
 
 struct TrainLoopOptions {

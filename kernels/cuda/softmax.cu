@@ -82,6 +82,11 @@ unsigned row_blocks(int64_t rows) {
 
 }  // namespace
 
+void mean_f32(float* out, const float* v, int64_t n, cudaStream_t stream) {
+  mean_kernel<<<1, kReduceThreads, 0, stream>>>(out, v, n);
+  MGR_CUDA_LAUNCH_CHECK("mean_kernel");
+}
+
 void softmax_rows(float* y, const float* x, int64_t rows, int64_t cols, cudaStream_t stream) {
   if (rows == 0 || cols == 0) return;
   softmax_rows_kernel<<<row_blocks(rows), kRowsPerBlock * kWarp, 0, stream>>>(y, nullptr, x,
@@ -97,8 +102,7 @@ void softmax_cross_entropy_forward(float* probs, float* row_loss, float* loss, c
         probs, row_loss, logits, labels, rows, cols);
     MGR_CUDA_LAUNCH_CHECK("softmax_rows_kernel (cross-entropy)");
   }
-  mean_kernel<<<1, kReduceThreads, 0, stream>>>(loss, row_loss, rows);
-  MGR_CUDA_LAUNCH_CHECK("mean_kernel");
+  mean_f32(loss, row_loss, rows, stream);
 }
 
 void softmax_cross_entropy_backward(float* dlogits, const float* probs, const int32_t* labels,

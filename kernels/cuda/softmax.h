@@ -7,6 +7,10 @@
 
 namespace mgr::kernels::cuda {
 
+// out[0] = mean of v[0..n) (0 for n = 0), summed in double in the fixed order of the CPU's
+// ordered_sum (kernels/shared/framewise_common.h): one block, deterministic.
+void mean_f32(float* out, const float* v, int64_t n, cudaStream_t stream);
+
 void softmax_rows(float* y, const float* x, int64_t rows, int64_t cols, cudaStream_t stream);
 
 // probs [rows, cols], row_loss [rows] (scratch), loss [1] = mean of row_loss. A label outside
