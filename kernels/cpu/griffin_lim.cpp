@@ -1,0 +1,116 @@
+#include "kernels/cpu/griffin_lim.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "kernels/error.h"
+#include "kernels/shared/mel_inversion.h"
+
+namespace mgr::kernels::cpu {
+
+namespace {
+
+// Rows one batched FFT plan covers (RealFft / RealIfft default): the unit of parallel work.
+constexpr int kChunk = 16;
+
+struct FftwDeleter {
+  void operator()(float* p) const { RealFft::free(p); }
+};
+using FftwBuffer = std::unique_ptr<float[], FftwDeleter>;
+
+FftwBuffer fftw_buffer(int64_t floats) { return FftwBuffer(RealFft::alloc(floats)); }
+
+void check_shape(const IstftShape& s) {
+  MGR_CHECK(s.clips >= 0 && s.frames >= 1 && s.n_fft >= 2 && s.hop >= 1 && s.length >= 0,
+            "istft: bad shape (clips " << s.clips << ", frames " << s.frames << ", n_fft "
+                                       << s.n_fft << ", hop " << s.hop << ", length " << s.length
+                                       << ")");
+}
+
+}  // namespace
+
+void istft(float* audio, float* spec, float* frames_buf, const IstftShape& s, const float* window,
+           const float* window_sum, const RealIfft& ifft) {
+  check_shape(s);
+  const int bins = s.n_fft / 2 + 1;
+  const int64_t rows = s.clips * s.frames;
+  const int64_t chunks = (rows + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t r0 = c * kChunk;
+    ifft.inverse(spec + r0 * 2 * bins, frames_buf + r0 * s.n_fft,
+                 std::min<int64_t>(kChunk, rows - r0));
+  }
+  const float inv_n = 1.f / float(s.n_fft);
+  const int64_t off = s.offset();
+  const int64_t padded = s.padded();
+  const int64_t total = s.clips * s.length;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < total; ++i) {
+    const int64_t c = i / s.length;
+    const int64_t p = i % s.length + off;
+    audio[i] = p < padded ? istft_sample(frames_buf + c * s.frames * int64_t(s.n_fft), s.frames,
+                                         s.n_fft, s.hop, window, inv_n, p, window_sum[p])
+                          : 0.f;
+  }
+}
+
+void griffin_lim(float* audio, const float* magnitude, const float* init_phase, const IstftShape& s,
+                 const float* window, const float* window_sum, int n_iter, float momentum,
+                 const RealFft& fft, const RealIfft& ifft,
+                 const std::function<void(int)>& progress) {
+  check_shape(s);
+  MGR_CHECK(fft.n() == s.n_fft && ifft.n() == s.n_fft, "griffin_lim: FFT plans of length "
+                                                           << fft.n() << " / " << ifft.n()
+                                                           << " for n_fft " << s.n_fft);
+  const int bins = s.n_fft / 2 + 1;
+  const int64_t rows = s.clips * s.frames;
+  if (rows == 0) return;
+  FftwBuffer angles = fftw_buffer(rows * 2 * bins);
+  FftwBuffer tprev = fftw_buffer(rows * 2 * bins);
+  FftwBuffer frames = fftw_buffer(rows * s.n_fft);
+  const int64_t values = rows * bins;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < values; ++i) {
+    griffin_lim_init(angles.get() + 2 * i, init_phase ? init_phase + 2 * i : nullptr, magnitude[i]);
+    tprev[2 * i] = 0.f;
+    tprev[2 * i + 1] = 0.f;
+  }
+  // numpy multiplies the complex64 tprev by the Python float momentum / (1 + momentum) in
+  // float32 (a Python scalar does not widen the array's type).
+  const float beta = static_cast<float>(double(momentum) / (1.0 + double(momentum)));
+  const int64_t chunks_per_clip = (s.frames + kChunk - 1) / kChunk;
+  for (int it = 0; it < n_iter; ++it) {
+    istft(audio, angles.get(), frames.get(), s, window, window_sum, ifft);
+    const float b = it == 0 ? 0.f : beta;
+#pragma omp parallel
+    {
+      // Per thread: one chunk's windowed frames and their spectrum, kept in cache from the
+      // framing through the FFT to the update.
+      FftwBuffer chunk_frames = fftw_buffer(int64_t(kChunk) * s.n_fft);
+      FftwBuffer chunk_spec = fftw_buffer(int64_t(kChunk) * 2 * bins);
+#pragma omp for schedule(static)
+      for (int64_t c = 0; c < s.clips * chunks_per_clip; ++c) {
+        const int64_t clip = c / chunks_per_clip;
+        const int first = int(c % chunks_per_clip) * kChunk;
+        const int count = std::min(kChunk, s.frames - first);
+        frame_rows(chunk_frames.get(), audio + clip * s.length, s.length, first, count, s.n_fft,
+                   s.hop, window, s.center, s.reflect);
+        fft.forward(chunk_frames.get(), chunk_spec.get(), count);
+        const int64_t base = (clip * s.frames + first) * int64_t(bins);
+        const int64_t n = int64_t(count) * bins;
+        float* a = angles.get() + 2 * base;
+        float* tp = tprev.get() + 2 * base;
+        const float* mag = magnitude + base;
+        const float* reb = chunk_spec.get();
+        for (int64_t i = 0; i < n; ++i)
+          griffin_lim_update(a + 2 * i, tp + 2 * i, reb + 2 * i, mag[i], b);
+      }
+    }
+    if (progress) progress(it + 1);
+  }
+  istft(audio, angles.get(), frames.get(), s, window, window_sum, ifft);
+}
+
+}  // namespace mgr::kernels::cpu

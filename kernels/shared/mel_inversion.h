@@ -1,0 +1,97 @@
+// Mel inversion's per-element arithmetic, written once for both devices (kernels/cpu/
+// mel_inversion.cpp and griffin_lim.cpp, kernels/cuda/mel_inversion.cu and griffin_lim.cu): dB to
+// power, one step of the non-negative least-squares refinement of mel -> linear, librosa's
+// Griffin-Lim phase update with momentum and the inverse STFT's overlap-add with its window-sum
+// normalisation. Each product and sum is rounded on its own (no FMA on the device); the FFTs
+// (FFTW / cuFFT) are the only part the two devices compute differently.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/shared/host_device.h"
+#include "kernels/shared/mel_filter.h"
+
+namespace mgr::kernels {
+
+// numpy's float32 tiny (smallest normal): librosa's eps in griffinlim and its threshold for the
+// window sum in istft.
+constexpr float kFloatTiny = 1.17549435e-38f;
+
+// librosa.db_to_power: ref * 10^(0.1 dB) in float32.
+MGR_HOST_DEVICE inline float db_to_power(float db, float ref) {
+  return fmul(ref, powf(10.f, fmul(0.1f, db)));
+}
+
+// The filterbank's transpose by bin: bin k is covered by filters idx[first[k] + j] with weights
+// w[first[k] + j] for j < count[k] (at most two for triangular filters). sum_j w[j] r[idx[j]]:
+// row k of A^T r.
+MGR_HOST_DEVICE inline float mel_transpose_dot(const int* idx, const float* w, int count,
+                                               const float* r) {
+  float acc = 0.f;
+  for (int j = 0; j < count; ++j) acc = fadd(acc, fmul(w[j], r[idx[j]]));
+  return acc;
+}
+
+// Residual of mel band m for one frame: (A y)[m] - b[m], with the band's weights from its first
+// nonzero bin (kernels::mel_filter_dot, the forward projection's own arithmetic).
+MGR_HOST_DEVICE inline float mel_residual(const float* w, const float* y_from_begin, int len,
+                                          float target) {
+  return fsub(mel_filter_dot(w, y_from_begin, len), target);
+}
+
+// One accelerated projected-gradient (FISTA) step of min ||A x - b||^2 s.t. x >= 0 for one bin:
+// x' = max(0, y - g / L), y' = x' + beta (x' - x). g = (A^T (A y - b))[k]. Updates x and y.
+MGR_HOST_DEVICE inline void fista_step(float& x, float& y, float g, float inv_lipschitz,
+                                       float beta) {
+  float xn = fsub(y, fmul(g, inv_lipschitz));
+  xn = xn > 0.f ? xn : 0.f;
+  y = fadd(xn, fmul(beta, fsub(xn, x)));
+  x = xn;
+}
+
+// mel_to_stft's inverse exponent: magnitude = x^(1 / power) (power 2: the square root, 1: x).
+MGR_HOST_DEVICE inline float magnitude_of(float x, float power) {
+  return power == 2.f ? fsqrt(x) : (power == 1.f ? x : powf(x, 1.f / power));
+}
+
+// librosa.griffinlim's update of one bin: a = rebuilt - beta tprev (beta = momentum /
+// (1 + momentum), 0 in the first iteration, when tprev holds zeros); angles = S a / (|a| + eps);
+// then tprev = rebuilt (librosa swaps its buffers; here the new previous is stored in place).
+MGR_HOST_DEVICE inline void griffin_lim_update(float* angle, float* tprev, const float* rebuilt,
+                                               float magnitude, float beta) {
+  const float re = fsub(rebuilt[0], fmul(beta, tprev[0]));
+  const float im = fsub(rebuilt[1], fmul(beta, tprev[1]));
+  const float d = fadd(fsqrt(fadd(fmul(re, re), fmul(im, im))), kFloatTiny);
+  angle[0] = fmul(fdiv(re, d), magnitude);
+  angle[1] = fmul(fdiv(im, d), magnitude);
+  tprev[0] = rebuilt[0];
+  tprev[1] = rebuilt[1];
+}
+
+// Initial phase of one bin: S e^{i phi} given (cos phi, sin phi), or S (phase 0) when cs is null.
+MGR_HOST_DEVICE inline void griffin_lim_init(float* angle, const float* cs, float magnitude) {
+  angle[0] = cs ? fmul(cs[0], magnitude) : magnitude;
+  angle[1] = cs ? fmul(cs[1], magnitude) : 0.f;
+}
+
+// Sample p of one clip's overlap-added inverse STFT in padded coordinates (before centre
+// trimming): sum over the frames t that cover p (t hop <= p < t hop + n_fft, ascending t) of
+// window[j] * frame_t[j] / n_fft with j = p - t hop (the unnormalised inverse FFT that FFTW and
+// cuFFT return, scaled as numpy's irfft), divided by the window's sum of squares at p where that
+// exceeds float32's tiny (librosa.istft).
+MGR_HOST_DEVICE inline float istft_sample(const float* frames, int num_frames, int n_fft, int hop,
+                                          const float* window, float inv_n, int64_t p,
+                                          float window_sum) {
+  int64_t t0 = p - n_fft + 1 <= 0 ? 0 : (p - n_fft + hop) / hop;  // ceil((p - n_fft + 1) / hop)
+  int64_t t1 = p / hop;
+  if (t1 > num_frames - 1) t1 = num_frames - 1;
+  float acc = 0.f;
+  for (int64_t t = t0; t <= t1; ++t) {
+    const int64_t j = p - t * hop;
+    acc = fadd(acc, fmul(fmul(frames[t * n_fft + j], inv_n), window[j]));
+  }
+  return window_sum > kFloatTiny ? fdiv(acc, window_sum) : acc;
+}
+
+}  // namespace mgr::kernels
