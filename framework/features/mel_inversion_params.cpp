@@ -26,7 +26,11 @@ int64_t MelInversionParams::output_length(int frames) const {
   MGR_CHECK(frames >= 1, "mel inversion: a spectrogram needs at least one frame, got " << frames);
   if (length == 0) {
     const int64_t n = mel.n_fft + int64_t(mel.hop_length) * (frames - 1);
-    return mel.center ? n - 2 * int64_t(mel.n_fft / 2) : n;
+    const int64_t natural = mel.center ? n - 2 * int64_t(mel.n_fft / 2) : n;
+    MGR_CHECK(natural >= 1,
+              "mel inversion: one centred frame covers no samples of its own; "
+              "set length (1 to hop_length - 1 samples)");
+    return natural;
   }
   // librosa's griffinlim re-analyses the output, so its STFT must have the spectrogram's frames.
   const int got = mel.num_frames(length);

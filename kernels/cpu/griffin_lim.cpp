@@ -11,8 +11,12 @@ namespace mgr::kernels::cpu {
 
 namespace {
 
-// Rows one batched FFT plan covers (RealFft / RealIfft default): the unit of parallel work.
+// Rows one batched FFT plan covers (RealFft / RealIfft default): the unit of parallel work,
+// handed out dynamically: on a machine shared with other jobs a static split waits at every
+// barrier for whichever thread was descheduled.
 constexpr int kChunk = 16;
+// Output samples one thread overlap-adds at a time (64 KiB of floats: stays in L2).
+constexpr int64_t kOlaBlock = 16384;
 
 struct FftwDeleter {
   void operator()(float* p) const { RealFft::free(p); }
@@ -36,24 +40,44 @@ void istft(float* audio, float* spec, float* frames_buf, const IstftShape& s, co
   const int bins = s.n_fft / 2 + 1;
   const int64_t rows = s.clips * s.frames;
   const int64_t chunks = (rows + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t r0 = c * kChunk;
     ifft.inverse(spec + r0 * 2 * bins, frames_buf + r0 * s.n_fft,
                  std::min<int64_t>(kChunk, rows - r0));
   }
+  // Overlap-add by output blocks (one thread each): every frame that covers the block adds its
+  // part, frame after frame in ascending order (contiguous, vectorised), which is the order of
+  // istft_sample's per-sample sum, so the CUDA gather gives the same bits.
   const float inv_n = 1.f / float(s.n_fft);
   const int64_t off = s.offset();
-  const int64_t padded = s.padded();
-  const int64_t total = s.clips * s.length;
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < total; ++i) {
-    const int64_t c = i / s.length;
-    const int64_t p = i % s.length + off;
-    audio[i] = p < padded ? istft_sample(frames_buf + c * s.frames * int64_t(s.n_fft), s.frames,
-                                         s.n_fft, s.hop, window, inv_n, p, window_sum[p])
-                          : 0.f;
+  const int64_t covered = std::min<int64_t>(s.length, s.padded() - off);  // samples with frames
+  const int64_t blocks = (covered + kOlaBlock - 1) / kOlaBlock;
+#pragma omp parallel for schedule(dynamic)
+  for (int64_t i = 0; i < s.clips * blocks; ++i) {
+    const int64_t c = i / blocks;
+    float* __restrict out = audio + c * s.length;
+    const float* clip_frames = frames_buf + c * s.frames * int64_t(s.n_fft);
+    const int64_t q0 = (i % blocks) * kOlaBlock + off;  // padded coordinates
+    const int64_t q1 = std::min(q0 + kOlaBlock, covered + off);
+    for (int64_t q = q0; q < q1; ++q) out[q - off] = 0.f;
+    const int64_t t0 = q0 - s.n_fft + 1 <= 0 ? 0 : (q0 - s.n_fft + s.hop) / s.hop;
+    const int64_t t1 = std::min<int64_t>((q1 - 1) / s.hop, s.frames - 1);
+    for (int64_t t = t0; t <= t1; ++t) {
+      const int64_t start = t * s.hop;
+      const int64_t j0 = std::max<int64_t>(0, q0 - start);
+      const int64_t j1 = std::min<int64_t>(s.n_fft, q1 - start);
+      const float* __restrict f = clip_frames + t * s.n_fft;
+      const int64_t base = start - off;  // where the frame's sample 0 lands in the output
+      for (int64_t j = j0; j < j1; ++j)
+        out[base + j] = fadd(out[base + j], ola_term(f[j], inv_n, window[j]));
+    }
+    for (int64_t q = q0; q < q1; ++q) out[q - off] = istft_normalise(out[q - off], window_sum[q]);
   }
+  // Past the overlap-added signal (a `length` longer than it): zeros, as librosa pads.
+  if (covered < s.length)
+    for (int64_t c = 0; c < s.clips; ++c)
+      std::fill(audio + c * s.length + covered, audio + (c + 1) * s.length, 0.f);
 }
 
 void griffin_lim(float* audio, const float* magnitude, const float* init_phase, const IstftShape& s,
@@ -90,7 +114,7 @@ void griffin_lim(float* audio, const float* magnitude, const float* init_phase, 
       // framing through the FFT to the update.
       FftwBuffer chunk_frames = fftw_buffer(int64_t(kChunk) * s.n_fft);
       FftwBuffer chunk_spec = fftw_buffer(int64_t(kChunk) * 2 * bins);
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic)
       for (int64_t c = 0; c < s.clips * chunks_per_clip; ++c) {
         const int64_t clip = c / chunks_per_clip;
         const int first = int(c % chunks_per_clip) * kChunk;

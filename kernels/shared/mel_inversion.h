@@ -75,11 +75,22 @@ MGR_HOST_DEVICE inline void griffin_lim_init(float* angle, const float* cs, floa
   angle[1] = cs ? fmul(cs[1], magnitude) : 0.f;
 }
 
-// Sample p of one clip's overlap-added inverse STFT in padded coordinates (before centre
-// trimming): sum over the frames t that cover p (t hop <= p < t hop + n_fft, ascending t) of
-// window[j] * frame_t[j] / n_fft with j = p - t hop (the unnormalised inverse FFT that FFTW and
-// cuFFT return, scaled as numpy's irfft), divided by the window's sum of squares at p where that
-// exceeds float32's tiny (librosa.istft).
+// One frame's contribution to the inverse STFT at offset j: window[j] * frame[j] / n_fft (the
+// unnormalised inverse FFT that FFTW and cuFFT return, scaled as numpy's irfft).
+MGR_HOST_DEVICE inline float ola_term(float frame_value, float inv_n, float window_value) {
+  return fmul(fmul(frame_value, inv_n), window_value);
+}
+
+// librosa.istft's normalisation: the overlap-added sum divided by the window's sum of squares
+// where that exceeds float32's tiny.
+MGR_HOST_DEVICE inline float istft_normalise(float acc, float window_sum) {
+  return window_sum > kFloatTiny ? fdiv(acc, window_sum) : acc;
+}
+
+// Sample p of one clip's inverse STFT in padded coordinates (before centre trimming): the
+// ola_term of every frame t that covers p (t hop <= p < t hop + n_fft), summed in ascending t
+// from 0, then normalised. The GPU gathers per sample with this; the CPU adds frame by frame
+// in the same order (kernels/cpu/griffin_lim.cpp), which gives the same sums.
 MGR_HOST_DEVICE inline float istft_sample(const float* frames, int num_frames, int n_fft, int hop,
                                           const float* window, float inv_n, int64_t p,
                                           float window_sum) {
@@ -89,9 +100,9 @@ MGR_HOST_DEVICE inline float istft_sample(const float* frames, int num_frames, i
   float acc = 0.f;
   for (int64_t t = t0; t <= t1; ++t) {
     const int64_t j = p - t * hop;
-    acc = fadd(acc, fmul(fmul(frames[t * n_fft + j], inv_n), window[j]));
+    acc = fadd(acc, ola_term(frames[t * n_fft + j], inv_n, window[j]));
   }
-  return window_sum > kFloatTiny ? fdiv(acc, window_sum) : acc;
+  return istft_normalise(acc, window_sum);
 }
 
 }  // namespace mgr::kernels
