@@ -106,18 +106,23 @@ std::vector<float> random_phases(uint32_t seed, int64_t clips, int bins, int fra
   // random() takes 27 + 26 bits of two draws.
   std::mt19937 gen(seed);
   const int64_t per_clip = int64_t(bins) * frames;
-  std::vector<float> cs(size_t(clips * per_clip * 2));
-  for (int64_t c = 0; c < clips; ++c)
-    for (int k = 0; k < bins; ++k)
-      for (int t = 0; t < frames; ++t) {
-        const uint32_t a = gen() >> 5;
-        const uint32_t b = gen() >> 6;
-        const double u = (a * 67108864.0 + b) / 9007199254740992.0;
-        const double phi = 2.0 * std::numbers::pi * u;
-        const size_t i = size_t(c * per_clip + int64_t(t) * bins + k) * 2;
-        cs[i] = static_cast<float>(std::cos(phi));
-        cs[i + 1] = static_cast<float>(std::sin(phi));
-      }
+  const int64_t total = clips * per_clip;
+  std::vector<double> u(static_cast<size_t>(total));
+  for (double& v : u) {
+    const uint32_t a = gen() >> 5;
+    const uint32_t b = gen() >> 6;
+    v = (a * 67108864.0 + b) / 9007199254740992.0;
+  }
+  std::vector<float> cs(static_cast<size_t>(total * 2));
+  // The draws are in (clip, bin, frame) order; the output is frame-major.
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < total; ++i) {
+    const int64_t c = i / per_clip, k = (i % per_clip) / frames, t = i % frames;
+    const double phi = 2.0 * std::numbers::pi * u[size_t(i)];
+    const size_t o = size_t(c * per_clip + t * bins + k) * 2;
+    cs[o] = static_cast<float>(std::cos(phi));
+    cs[o + 1] = static_cast<float>(std::sin(phi));
+  }
   return cs;
 }
 

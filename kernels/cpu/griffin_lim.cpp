@@ -15,8 +15,9 @@ namespace {
 // handed out dynamically: on a machine shared with other jobs a static split waits at every
 // barrier for whichever thread was descheduled.
 constexpr int kChunk = 16;
-// Output samples one thread overlap-adds at a time (64 KiB of floats: stays in L2).
-constexpr int64_t kOlaBlock = 16384;
+// Output samples one thread overlap-adds at a time (256 KiB of floats, in L2). A frame on a
+// block boundary is inverted twice: n_fft / hop - 1 frames per 128 at the defaults.
+constexpr int64_t kOlaBlock = 65536;
 
 struct FftwDeleter {
   void operator()(float* p) const { RealFft::free(p); }
@@ -34,45 +35,49 @@ void check_shape(const IstftShape& s) {
 
 }  // namespace
 
-void istft(float* audio, float* spec, float* frames_buf, const IstftShape& s, const float* window,
+void istft(float* audio, const float* spec, const IstftShape& s, const float* window,
            const float* window_sum, const RealIfft& ifft) {
   check_shape(s);
   const int bins = s.n_fft / 2 + 1;
-  const int64_t rows = s.clips * s.frames;
-  const int64_t chunks = (rows + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(dynamic)
-  for (int64_t c = 0; c < chunks; ++c) {
-    const int64_t r0 = c * kChunk;
-    ifft.inverse(spec + r0 * 2 * bins, frames_buf + r0 * s.n_fft,
-                 std::min<int64_t>(kChunk, rows - r0));
-  }
-  // Overlap-add by output blocks (one thread each): every frame that covers the block adds its
-  // part, frame after frame in ascending order (contiguous, vectorised), which is the order of
-  // istft_sample's per-sample sum, so the CUDA gather gives the same bits.
   const float inv_n = 1.f / float(s.n_fft);
   const int64_t off = s.offset();
   const int64_t covered = std::min<int64_t>(s.length, s.padded() - off);  // samples with frames
   const int64_t blocks = (covered + kOlaBlock - 1) / kOlaBlock;
-#pragma omp parallel for schedule(dynamic)
-  for (int64_t i = 0; i < s.clips * blocks; ++i) {
-    const int64_t c = i / blocks;
-    float* __restrict out = audio + c * s.length;
-    const float* clip_frames = frames_buf + c * s.frames * int64_t(s.n_fft);
-    const int64_t q0 = (i % blocks) * kOlaBlock + off;  // padded coordinates
-    const int64_t q1 = std::min(q0 + kOlaBlock, covered + off);
-    for (int64_t q = q0; q < q1; ++q) out[q - off] = 0.f;
-    const int64_t t0 = q0 - s.n_fft + 1 <= 0 ? 0 : (q0 - s.n_fft + s.hop) / s.hop;
-    const int64_t t1 = std::min<int64_t>((q1 - 1) / s.hop, s.frames - 1);
-    for (int64_t t = t0; t <= t1; ++t) {
-      const int64_t start = t * s.hop;
-      const int64_t j0 = std::max<int64_t>(0, q0 - start);
-      const int64_t j1 = std::min<int64_t>(s.n_fft, q1 - start);
-      const float* __restrict f = clip_frames + t * s.n_fft;
-      const int64_t base = start - off;  // where the frame's sample 0 lands in the output
-      for (int64_t j = j0; j < j1; ++j)
-        out[base + j] = fadd(out[base + j], ola_term(f[j], inv_n, window[j]));
+  // By output blocks, one thread each: the frames covering the block are inverted 16 at a time
+  // into the thread's buffers (in cache; a frame on a block boundary is inverted by both
+  // blocks) and added in ascending frame order, contiguous and vectorised. That is the order of
+  // istft_sample's per-sample sum, so the CUDA gather gives the same bits.
+#pragma omp parallel
+  {
+    FftwBuffer chunk_spec = fftw_buffer(int64_t(kChunk) * 2 * bins);
+    FftwBuffer chunk_frames = fftw_buffer(int64_t(kChunk) * s.n_fft);
+#pragma omp for schedule(dynamic)
+    for (int64_t i = 0; i < s.clips * blocks; ++i) {
+      const int64_t c = i / blocks;
+      float* __restrict out = audio + c * s.length;
+      const int64_t q0 = (i % blocks) * kOlaBlock + off;  // padded coordinates
+      const int64_t q1 = std::min(q0 + kOlaBlock, covered + off);
+      for (int64_t q = q0; q < q1; ++q) out[q - off] = 0.f;
+      const int64_t t0 = q0 - s.n_fft + 1 <= 0 ? 0 : (q0 - s.n_fft + s.hop) / s.hop;
+      const int64_t t1 = std::min<int64_t>((q1 - 1) / s.hop, s.frames - 1);
+      for (int64_t tc = t0; tc <= t1; tc += kChunk) {
+        const int count = int(std::min<int64_t>(kChunk, t1 - tc + 1));
+        // FFTW's c2r overwrites its input: invert a copy, the spectrum is read again.
+        std::copy(spec + (c * s.frames + tc) * 2 * bins,
+                  spec + (c * s.frames + tc + count) * 2 * bins, chunk_spec.get());
+        ifft.inverse(chunk_spec.get(), chunk_frames.get(), count);
+        for (int r = 0; r < count; ++r) {
+          const int64_t start = (tc + r) * s.hop;
+          const int64_t j0 = std::max<int64_t>(0, q0 - start);
+          const int64_t j1 = std::min<int64_t>(s.n_fft, q1 - start);
+          const float* __restrict f = chunk_frames.get() + int64_t(r) * s.n_fft;
+          const int64_t base = start - off;  // where the frame's sample 0 lands in the output
+          for (int64_t j = j0; j < j1; ++j)
+            out[base + j] = fadd(out[base + j], ola_term(f[j], inv_n, window[j]));
+        }
+      }
+      for (int64_t q = q0; q < q1; ++q) out[q - off] = istft_normalise(out[q - off], window_sum[q]);
     }
-    for (int64_t q = q0; q < q1; ++q) out[q - off] = istft_normalise(out[q - off], window_sum[q]);
   }
   // Past the overlap-added signal (a `length` longer than it): zeros, as librosa pads.
   if (covered < s.length)
@@ -93,7 +98,6 @@ void griffin_lim(float* audio, const float* magnitude, const float* init_phase, 
   if (rows == 0) return;
   FftwBuffer angles = fftw_buffer(rows * 2 * bins);
   FftwBuffer tprev = fftw_buffer(rows * 2 * bins);
-  FftwBuffer frames = fftw_buffer(rows * s.n_fft);
   const int64_t values = rows * bins;
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < values; ++i) {
@@ -106,7 +110,7 @@ void griffin_lim(float* audio, const float* magnitude, const float* init_phase, 
   const float beta = static_cast<float>(double(momentum) / (1.0 + double(momentum)));
   const int64_t chunks_per_clip = (s.frames + kChunk - 1) / kChunk;
   for (int it = 0; it < n_iter; ++it) {
-    istft(audio, angles.get(), frames.get(), s, window, window_sum, ifft);
+    istft(audio, angles.get(), s, window, window_sum, ifft);
     const float b = it == 0 ? 0.f : beta;
 #pragma omp parallel
     {
@@ -134,7 +138,7 @@ void griffin_lim(float* audio, const float* magnitude, const float* init_phase, 
     }
     if (progress) progress(it + 1);
   }
-  istft(audio, angles.get(), frames.get(), s, window, window_sum, ifft);
+  istft(audio, angles.get(), s, window, window_sum, ifft);
 }
 
 }  // namespace mgr::kernels::cpu

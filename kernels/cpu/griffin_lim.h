@@ -27,11 +27,11 @@ struct IstftShape {
   MGR_HOST_DEVICE int64_t padded() const { return n_fft + int64_t(hop) * (frames - 1); }
 };
 
-// audio [clips, length] = librosa.istft of spec (destroyed): the inverse FFT of every frame,
-// windowed, overlap-added and divided by the window's sum of squares window_sum [padded()]
-// where that exceeds float32's tiny; samples past the overlap-added signal are zero.
-// frames_buf: [clips * frames, n_fft] from RealFft::alloc (the inverse FFTs' output).
-void istft(float* audio, float* spec, float* frames_buf, const IstftShape& s, const float* window,
+// audio [clips, length] = librosa.istft of spec [clips * frames, bins] (interleaved complex):
+// the inverse FFT of every frame, windowed, overlap-added and divided by the window's sum of
+// squares window_sum [padded()] where that exceeds float32's tiny; samples past the
+// overlap-added signal are zero. OpenMP over blocks of output samples.
+void istft(float* audio, const float* spec, const IstftShape& s, const float* window,
            const float* window_sum, const RealIfft& ifft);
 
 // librosa.griffinlim: from angles = magnitude * phasor(init), n_iter times: audio = istft(angles),
