@@ -27,7 +27,8 @@ void db_to_power(float* x, int64_t n, float ref);
 // frame t, where b_t is column t of the clip's mel spectrogram mel [clips, n_mels, frames] and A
 // the filterbank. Accelerated projected gradient (FISTA) with step 1 / lipschitz (lipschitz: the
 // largest eigenvalue of A A^T), `iters` steps with momentum betas[0 .. iters). Each frame is an
-// independent problem, solved in cache; OpenMP over frames. Then x = x^(1 / power) when
+// independent problem, solved in cache, 8 frames side by side in SIMD lanes (each with its own
+// sums, in the order of the GPU kernel); OpenMP over groups of frames. Then x = x^(1 / power) when
 // power != 0 (mel_to_stft's inverse exponent).
 void nnls_refine(float* x, const float* mel, int64_t clips, int frames, const SparseMel& fb,
                  const MelByBin& by_bin, const float* betas, int iters, float inv_lipschitz,

@@ -37,12 +37,13 @@ __global__ void nnls_kernel(float* __restrict__ x, float* __restrict__ y,
   __syncthreads();
   for (int it = 0; it < iters; ++it) {
     for (int m = threadIdx.x; m < n_mels; m += blockDim.x)
-      r[m] = mel_residual(fb.weights + fb.offset[m], yr + fb.begin[m], fb.length[m], b[m]);
+      mel_residual<1>(fb.weights + fb.offset[m], yr + fb.begin[m], fb.length[m], b + m, r + m);
     __syncthreads();
     const float beta = betas[it];
     for (int k = threadIdx.x; k < bins; k += blockDim.x) {
       const int f = by_bin.first[k];
-      const float g = mel_transpose_dot(by_bin.mel + f, by_bin.weights + f, by_bin.count[k], r);
+      float g;
+      mel_transpose_dot<1>(by_bin.mel + f, by_bin.weights + f, by_bin.count[k], r, &g);
       float xv = xr[k];
       float yv = yr[k];
       fista_step(xv, yv, g, inv_lipschitz, beta);

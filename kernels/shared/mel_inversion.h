@@ -10,7 +10,6 @@
 #include <cstdint>
 
 #include "kernels/shared/host_device.h"
-#include "kernels/shared/mel_filter.h"
 
 namespace mgr::kernels {
 
@@ -23,21 +22,36 @@ MGR_HOST_DEVICE inline float db_to_power(float db, float ref) {
   return fmul(ref, powf(10.f, fmul(0.1f, db)));
 }
 
-// The filterbank's transpose by bin: bin k is covered by filters idx[first[k] + j] with weights
-// w[first[k] + j] for j < count[k] (at most two for triangular filters). sum_j w[j] r[idx[j]]:
-// row k of A^T r.
-MGR_HOST_DEVICE inline float mel_transpose_dot(const int* idx, const float* w, int count,
-                                               const float* r) {
-  float acc = 0.f;
-  for (int j = 0; j < count; ++j) acc = fadd(acc, fmul(w[j], r[idx[j]]));
-  return acc;
+// The mel residual and gradient of the refinement for L frames side by side (L = 1 on the GPU,
+// one frame per block; the CPU interleaves 8 frames, [bin][lane], so the lane loops run in SIMD
+// registers). Each lane sums in the same order as the forward projection (mel_filter_dot).
+
+// r[l] = (A y_l)[m] - b[l] for one band m: its weights w from its first nonzero bin, y from that
+// bin as [len][L].
+template <int L>
+MGR_HOST_DEVICE inline void mel_residual(const float* w, const float* y_from_begin, int len,
+                                         const float* b, float* r) {
+  float acc[L];
+  for (int l = 0; l < L; ++l) acc[l] = 0.f;
+  for (int j = 0; j < len; ++j) {
+    const float wj = w[j];
+    const float* yj = y_from_begin + j * L;
+    for (int l = 0; l < L; ++l) acc[l] = fadd(acc[l], fmul(wj, yj[l]));
+  }
+  for (int l = 0; l < L; ++l) r[l] = fsub(acc[l], b[l]);
 }
 
-// Residual of mel band m for one frame: (A y)[m] - b[m], with the band's weights from its first
-// nonzero bin (kernels::mel_filter_dot, the forward projection's own arithmetic).
-MGR_HOST_DEVICE inline float mel_residual(const float* w, const float* y_from_begin, int len,
-                                          float target) {
-  return fsub(mel_filter_dot(w, y_from_begin, len), target);
+// g[l] = (A^T r_l)[k] for one bin k, covered by filters idx[j] with weights w[j], j < count (at
+// most two for triangular filters; the filterbank stored by bin), r as [n_mels][L].
+template <int L>
+MGR_HOST_DEVICE inline void mel_transpose_dot(const int* idx, const float* w, int count,
+                                              const float* r, float* g) {
+  for (int l = 0; l < L; ++l) g[l] = 0.f;
+  for (int j = 0; j < count; ++j) {
+    const float wj = w[j];
+    const float* rj = r + idx[j] * L;
+    for (int l = 0; l < L; ++l) g[l] = fadd(g[l], fmul(wj, rj[l]));
+  }
 }
 
 // One accelerated projected-gradient (FISTA) step of min ||A x - b||^2 s.t. x >= 0 for one bin:
