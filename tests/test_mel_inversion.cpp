@@ -30,35 +30,17 @@ const test::GoldenSet kGolden("mel_inversion");
 
 // The case's LogMelParams from the manifest (fields it does not name keep the defaults).
 features::LogMelParams case_params(const std::string& c) {
-  const json& j = kGolden.manifest().at("cases").at(c).at("params");
-  auto p = test::frame_params<features::LogMelParams>(j, 22050);
-  p.n_mels = j.value("n_mels", p.n_mels);
-  p.mel_scale = j.value("mel_scale", p.mel_scale);
-  p.mel_norm = j.value("mel_norm", p.mel_norm);
-  p.fmin = j.value("fmin", p.fmin);
-  p.fmax = j.value("fmax", p.fmax);
-  p.power = j.value("power", p.power);
-  return p;
+  return test::mel_params<features::LogMelParams>(kGolden.manifest().at("cases").at(c).at("params"),
+                                                  22050);
 }
 
 double figure(const std::string& c, const std::string& name) {
   return kGolden.manifest().at("cases").at(c).at("figures").at(name).get<double>();
 }
 
-features::StftParams stft_of(const features::LogMelParams& m) {
-  features::StftParams s;
-  s.n_fft = m.n_fft;
-  s.hop_length = m.hop_length;
-  s.win_length = m.win_length;
-  s.window = m.window;
-  s.center = m.center;
-  s.pad_mode = m.pad_mode;
-  return s;
-}
-
 Tensor magnitude_of(const Tensor& audio, const features::LogMelParams& m) {
-  return features::StftExtractor(stft_of(m), audio.device())(audio,
-                                                             features::StftOutput::Magnitude);
+  return features::StftExtractor(features::StftParams::of_framing(m), audio.device())(
+      audio, features::StftOutput::Magnitude);
 }
 
 double rel_l2(const std::vector<float>& a, const std::vector<float>& b) {

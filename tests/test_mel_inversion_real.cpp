@@ -41,11 +41,8 @@ RoundTrip round_trip(const std::vector<float>& clip, const LogMelParams& lp) {
   p.db_ref = *std::max_element(m.begin(), m.end());
   p.length = int64_t(clip.size());
   const Tensor back = features::MelInverter(p, Device::cpu()).log_mel_to_audio(db);
-  features::StftParams sp;
-  sp.n_fft = lp.n_fft;
-  sp.hop_length = lp.hop_length;
-  const Tensor s =
-      features::StftExtractor(sp, Device::cpu())(audio, features::StftOutput::Magnitude);
+  const Tensor s = features::StftExtractor(features::StftParams::of_framing(lp), Device::cpu())(
+      audio, features::StftOutput::Magnitude);
   return {features::spectral_convergence(back, s, lp)[0],
           features::relative_distance(fwd.mel_spectrogram(back), mel)[0]};
 }

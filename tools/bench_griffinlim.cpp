@@ -97,10 +97,8 @@ int main(int argc, char** argv) {
     }
     const auto n = int64_t(clip.size());
     const Tensor audio = Tensor::from_vector(clip, {1, n});
-    F::StftParams sp;
-    sp.n_fft = p.mel.n_fft;
-    sp.hop_length = p.mel.hop_length;
-    const Tensor mag = F::StftExtractor(sp, Device::cpu())(audio, F::StftOutput::Magnitude);
+    const Tensor mag = F::StftExtractor(F::StftParams::of_framing(p.mel), Device::cpu())(
+        audio, F::StftOutput::Magnitude);
     const int frames = int(mag.dim(2));
     const int threads = omp_get_max_threads();
     std::printf(

@@ -235,15 +235,8 @@ int main(int argc, char** argv) {
         mel = F::MelInverter(p, dev).power_from_db(db);
       }
       p.length = int64_t(y.size());
-      F::StftParams sp;
-      sp.sample_rate = sr;
-      sp.n_fft = p.mel.n_fft;
-      sp.hop_length = p.mel.hop_length;
-      sp.win_length = p.mel.win_length;
-      sp.window = p.mel.window;
-      sp.center = p.mel.center;
-      sp.pad_mode = p.mel.pad_mode;
-      original_mag = F::StftExtractor(sp, dev)(audio, F::StftOutput::Magnitude);
+      original_mag =
+          F::StftExtractor(F::StftParams::of_framing(p.mel), dev)(audio, F::StftOutput::Magnitude);
       ids = {0};
       std::fprintf(stderr, "invert_mel: %s, %.2f s -> %s [%d x %lld]\n", input.c_str(),
                    double(y.size()) / sr, type.c_str(), p.mel.n_mels,

@@ -337,15 +337,7 @@ std::vector<double> spectral_convergence(const Tensor& audio, const Tensor& magn
   MGR_CHECK(audio.defined() && audio.ndim() == 2,
             "spectral_convergence: audio must be [B, N], got "
                 << (audio.defined() ? audio.str() : "undefined"));
-  StftParams sp;
-  sp.sample_rate = framing.sample_rate;
-  sp.n_fft = framing.n_fft;
-  sp.hop_length = framing.hop_length;
-  sp.win_length = framing.win_length;
-  sp.window = framing.window;
-  sp.center = framing.center;
-  sp.pad_mode = framing.pad_mode;
-  StftExtractor stft(sp, audio.device());
+  StftExtractor stft(StftParams::of_framing(framing), audio.device());
   const Tensor mag = stft(audio, StftOutput::Magnitude);
   MGR_CHECK(mag.shape() == magnitude.shape(), "spectral_convergence: the audio's STFT is "
                                                   << mag.str() << ", the target magnitude "
