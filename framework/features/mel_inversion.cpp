@@ -5,6 +5,7 @@
 // give them.
 #include "framework/features/mel_inversion.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
