@@ -1,8 +1,11 @@
 #include "kernels/cpu/griffin_lim.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "kernels/error.h"
 #include "kernels/shared/mel_inversion.h"
@@ -26,6 +29,22 @@ using FftwBuffer = std::unique_ptr<float[], FftwDeleter>;
 
 FftwBuffer fftw_buffer(int64_t floats) { return FftwBuffer(RealFft::alloc(floats)); }
 
+// Per-thread scratch of one call: a chunk's spectrum and its frames, allocated once per call
+// (not per parallel region: buffers this size are mmap'ed, and unmapping them every iteration
+// costs page faults and, with two threads, TLB shootdowns between the cores).
+struct ChunkBuffers {
+  std::vector<FftwBuffer> spec, frames;
+  explicit ChunkBuffers(int n_fft) {
+    const int threads = omp_get_max_threads();
+    for (int t = 0; t < threads; ++t) {
+      spec.push_back(fftw_buffer(int64_t(kChunk) * 2 * (n_fft / 2 + 1)));
+      frames.push_back(fftw_buffer(int64_t(kChunk) * n_fft));
+    }
+  }
+  float* spec_of_thread() { return spec[size_t(omp_get_thread_num())].get(); }
+  float* frames_of_thread() { return frames[size_t(omp_get_thread_num())].get(); }
+};
+
 void check_shape(const IstftShape& s) {
   MGR_CHECK(s.clips >= 0 && s.frames >= 1 && s.n_fft >= 2 && s.hop >= 1 && s.length >= 0,
             "istft: bad shape (clips " << s.clips << ", frames " << s.frames << ", n_fft "
@@ -33,11 +52,8 @@ void check_shape(const IstftShape& s) {
                                        << ")");
 }
 
-}  // namespace
-
-void istft(float* audio, const float* spec, const IstftShape& s, const float* window,
-           const float* window_sum, const RealIfft& ifft) {
-  check_shape(s);
+void istft_with(float* audio, const float* spec, const IstftShape& s, const float* window,
+                const float* window_sum, const RealIfft& ifft, ChunkBuffers& scratch) {
   const int bins = s.n_fft / 2 + 1;
   const float inv_n = 1.f / float(s.n_fft);
   const int64_t off = s.offset();
@@ -49,8 +65,8 @@ void istft(float* audio, const float* spec, const IstftShape& s, const float* wi
   // istft_sample's per-sample sum, so the CUDA gather gives the same bits.
 #pragma omp parallel
   {
-    FftwBuffer chunk_spec = fftw_buffer(int64_t(kChunk) * 2 * bins);
-    FftwBuffer chunk_frames = fftw_buffer(int64_t(kChunk) * s.n_fft);
+    float* chunk_spec = scratch.spec_of_thread();
+    float* chunk_frames = scratch.frames_of_thread();
 #pragma omp for schedule(dynamic)
     for (int64_t i = 0; i < s.clips * blocks; ++i) {
       const int64_t c = i / blocks;
@@ -64,13 +80,13 @@ void istft(float* audio, const float* spec, const IstftShape& s, const float* wi
         const int count = int(std::min<int64_t>(kChunk, t1 - tc + 1));
         // FFTW's c2r overwrites its input: invert a copy, the spectrum is read again.
         std::copy(spec + (c * s.frames + tc) * 2 * bins,
-                  spec + (c * s.frames + tc + count) * 2 * bins, chunk_spec.get());
-        ifft.inverse(chunk_spec.get(), chunk_frames.get(), count);
+                  spec + (c * s.frames + tc + count) * 2 * bins, chunk_spec);
+        ifft.inverse(chunk_spec, chunk_frames, count);
         for (int r = 0; r < count; ++r) {
           const int64_t start = (tc + r) * s.hop;
           const int64_t j0 = std::max<int64_t>(0, q0 - start);
           const int64_t j1 = std::min<int64_t>(s.n_fft, q1 - start);
-          const float* __restrict f = chunk_frames.get() + int64_t(r) * s.n_fft;
+          const float* __restrict f = chunk_frames + int64_t(r) * s.n_fft;
           const int64_t base = start - off;  // where the frame's sample 0 lands in the output
           for (int64_t j = j0; j < j1; ++j)
             out[base + j] = fadd(out[base + j], ola_term(f[j], inv_n, window[j]));
@@ -83,6 +99,15 @@ void istft(float* audio, const float* spec, const IstftShape& s, const float* wi
   if (covered < s.length)
     for (int64_t c = 0; c < s.clips; ++c)
       std::fill(audio + c * s.length + covered, audio + (c + 1) * s.length, 0.f);
+}
+
+}  // namespace
+
+void istft(float* audio, const float* spec, const IstftShape& s, const float* window,
+           const float* window_sum, const RealIfft& ifft) {
+  check_shape(s);
+  ChunkBuffers scratch(s.n_fft);
+  istft_with(audio, spec, s, window, window_sum, ifft, scratch);
 }
 
 void griffin_lim(float* audio, const float* magnitude, const float* init_phase, const IstftShape& s,
@@ -98,6 +123,7 @@ void griffin_lim(float* audio, const float* magnitude, const float* init_phase, 
   if (rows == 0) return;
   FftwBuffer angles = fftw_buffer(rows * 2 * bins);
   FftwBuffer tprev = fftw_buffer(rows * 2 * bins);
+  ChunkBuffers scratch(s.n_fft);
   const int64_t values = rows * bins;
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < values; ++i) {
@@ -110,35 +136,35 @@ void griffin_lim(float* audio, const float* magnitude, const float* init_phase, 
   const float beta = static_cast<float>(double(momentum) / (1.0 + double(momentum)));
   const int64_t chunks_per_clip = (s.frames + kChunk - 1) / kChunk;
   for (int it = 0; it < n_iter; ++it) {
-    istft(audio, angles.get(), s, window, window_sum, ifft);
+    istft_with(audio, angles.get(), s, window, window_sum, ifft, scratch);
     const float b = it == 0 ? 0.f : beta;
 #pragma omp parallel
     {
       // Per thread: one chunk's windowed frames and their spectrum, kept in cache from the
       // framing through the FFT to the update.
-      FftwBuffer chunk_frames = fftw_buffer(int64_t(kChunk) * s.n_fft);
-      FftwBuffer chunk_spec = fftw_buffer(int64_t(kChunk) * 2 * bins);
+      float* chunk_frames = scratch.frames_of_thread();
+      float* chunk_spec = scratch.spec_of_thread();
 #pragma omp for schedule(dynamic)
       for (int64_t c = 0; c < s.clips * chunks_per_clip; ++c) {
         const int64_t clip = c / chunks_per_clip;
         const int first = int(c % chunks_per_clip) * kChunk;
         const int count = std::min(kChunk, s.frames - first);
-        frame_rows(chunk_frames.get(), audio + clip * s.length, s.length, first, count, s.n_fft,
-                   s.hop, window, s.center, s.reflect);
-        fft.forward(chunk_frames.get(), chunk_spec.get(), count);
+        frame_rows(chunk_frames, audio + clip * s.length, s.length, first, count, s.n_fft, s.hop,
+                   window, s.center, s.reflect);
+        fft.forward(chunk_frames, chunk_spec, count);
         const int64_t base = (clip * s.frames + first) * int64_t(bins);
         const int64_t n = int64_t(count) * bins;
         float* a = angles.get() + 2 * base;
         float* tp = tprev.get() + 2 * base;
         const float* mag = magnitude + base;
-        const float* reb = chunk_spec.get();
+        const float* reb = chunk_spec;
         for (int64_t i = 0; i < n; ++i)
           griffin_lim_update(a + 2 * i, tp + 2 * i, reb + 2 * i, mag[i], b);
       }
     }
     if (progress) progress(it + 1);
   }
-  istft(audio, angles.get(), s, window, window_sum, ifft);
+  istft_with(audio, angles.get(), s, window, window_sum, ifft, scratch);
 }
 
 }  // namespace mgr::kernels::cpu
