@@ -99,6 +99,21 @@ P frame_params(const json& j, int sample_rate) {
   return p;
 }
 
+// frame_params and the mel fields of a LogMelParams (n_mels, fmin, fmax, mel_scale, mel_norm,
+// power, ref).
+template <class P>
+P mel_params(const json& j, int sample_rate) {
+  P p = frame_params<P>(j, sample_rate);
+  p.n_mels = j.value("n_mels", p.n_mels);
+  p.fmin = j.value("fmin", p.fmin);
+  p.fmax = j.value("fmax", p.fmax);
+  p.mel_scale = j.value("mel_scale", p.mel_scale);
+  p.mel_norm = j.value("mel_norm", p.mel_norm);
+  p.power = j.value("power", p.power);
+  p.ref = j.value("ref", p.ref);
+  return p;
+}
+
 // Largest |a - b| (b is the reference). Sizes must match: a mismatch fails the calling test
 // and gives infinity, so the tolerance check after it fails too.
 inline double max_abs_error(const std::vector<float>& a, const std::vector<float>& b) {

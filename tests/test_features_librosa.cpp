@@ -23,15 +23,7 @@ const test::GoldenSet kGolden("");
 
 // LogMelParams from a manifest entry's "params" (fields not named keep librosa's defaults).
 LogMelParams params_of(const json& j) {
-  LogMelParams p = test::frame_params<LogMelParams>(j, kGolden.manifest().at("sample_rate"));
-  p.n_mels = j.value("n_mels", p.n_mels);
-  p.fmin = j.value("fmin", p.fmin);
-  p.fmax = j.value("fmax", p.fmax);
-  p.mel_scale = j.value("mel_scale", p.mel_scale);
-  p.mel_norm = j.value("mel_norm", p.mel_norm);
-  p.power = j.value("power", p.power);
-  p.ref = j.value("ref", p.ref);
-  return p;
+  return test::mel_params<LogMelParams>(j, kGolden.manifest().at("sample_rate"));
 }
 
 // Largest |a - b| / |b| over entries with b != 0; entries with b == 0 must be exactly 0.

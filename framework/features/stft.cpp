@@ -67,6 +67,18 @@ LogMelParams StftParams::framing() const {
   return p;
 }
 
+StftParams StftParams::of_framing(const LogMelParams& m) {
+  StftParams p;
+  p.sample_rate = m.sample_rate;
+  p.n_fft = m.n_fft;
+  p.hop_length = m.hop_length;
+  p.win_length = m.win_length;
+  p.window = m.window;
+  p.center = m.center;
+  p.pad_mode = m.pad_mode;
+  return p;
+}
+
 struct StftExtractor::Impl {
   StftParams p;
   Device device;

@@ -32,6 +32,8 @@ struct StftParams {  // librosa >= 0.10 defaults
   int effective_win_length() const { return win_length > 0 ? win_length : n_fft; }
   // The same framing fields as a LogMelParams (for analysis_window and num_frames).
   LogMelParams framing() const;
+  // The STFT that a log-mel stage of `m` computes before its mel projection.
+  static StftParams of_framing(const LogMelParams& m);
 };
 
 enum class StftOutput {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <tuple>
 #include <utility>
 
 #include "kernels/error.h"
@@ -17,14 +18,15 @@ namespace {
 // FFTW's planner is not thread-safe; plans are made once per (n, howmany) and kept for the
 // life of the process (there are only a handful of transform sizes in any run).
 std::mutex g_plan_mutex;
-std::map<std::pair<int, int>, fftwf_plan> g_plans;
+std::map<std::tuple<int, int, bool>, fftwf_plan> g_plans;
 
 // The batched plan runs at multiples of `howmany` rows (offsets 64-byte aligned when
 // howmany = 16), so it keeps FFTW's SIMD alignment. The one-row plan runs at any row, whose
-// complex output may sit only 8 bytes aligned: it must be planned with FFTW_UNALIGNED.
-fftwf_plan cached_plan(int n, int howmany) {
+// complex side may sit only 8 bytes aligned: it must be planned with FFTW_UNALIGNED.
+// inverse: the complex-to-real transform (RealIfft) instead of real-to-complex.
+fftwf_plan cached_plan(int n, int howmany, bool inverse) {
   std::lock_guard<std::mutex> lock(g_plan_mutex);
-  auto it = g_plans.find({n, howmany});
+  auto it = g_plans.find({n, howmany, inverse});
   if (it != g_plans.end()) return it->second;
   const int bins = n / 2 + 1;
   float* in = RealFft::alloc(int64_t(n) * howmany);
@@ -32,14 +34,17 @@ fftwf_plan cached_plan(int n, int howmany) {
   // FFTW_ESTIMATE, not MEASURE: MEASURE was 24% faster per 2048-point transform here (4.1 vs
   // 5.4 us) but picks its algorithm by timing, so the rounding of the spectrum could change
   // from one run to the next; ESTIMATE gives the same bits every run and plans in microseconds.
-  fftwf_plan p = fftwf_plan_many_dft_r2c(1, &n, howmany, in, nullptr, 1, n,
-                                         reinterpret_cast<fftwf_complex*>(out), nullptr, 1, bins,
-                                         FFTW_ESTIMATE | (howmany == 1 ? FFTW_UNALIGNED : 0));
+  const unsigned flags = FFTW_ESTIMATE | (howmany == 1 ? FFTW_UNALIGNED : 0);
+  auto* spec = reinterpret_cast<fftwf_complex*>(out);
+  fftwf_plan p = inverse ? fftwf_plan_many_dft_c2r(1, &n, howmany, spec, nullptr, 1, bins, in,
+                                                   nullptr, 1, n, flags)
+                         : fftwf_plan_many_dft_r2c(1, &n, howmany, in, nullptr, 1, n, spec, nullptr,
+                                                   1, bins, flags);
   RealFft::free(in);
   RealFft::free(out);
-  MGR_CHECK(p != nullptr,
-            "fftwf_plan_many_dft_r2c failed for n = " << n << ", howmany = " << howmany);
-  g_plans.emplace(std::make_pair(n, howmany), p);
+  MGR_CHECK(p != nullptr, "fftwf_plan_many_dft_" << (inverse ? "c2r" : "r2c") << " failed for n = "
+                                                 << n << ", howmany = " << howmany);
+  g_plans.emplace(std::make_tuple(n, howmany, inverse), p);
   return p;
 }
 
@@ -75,10 +80,10 @@ void frame_signal(float* frames, const float* audio, int64_t batch, int64_t num_
 RealFft::RealFft(int n, int rows_per_plan) : n_(n), rows_per_plan_(rows_per_plan) {
   MGR_CHECK(n >= 2, "RealFft: length must be >= 2, got " << n);
   MGR_CHECK(rows_per_plan >= 1, "RealFft: rows_per_plan must be >= 1, got " << rows_per_plan);
-  many_ = cached_plan(n, rows_per_plan);
+  many_ = cached_plan(n, rows_per_plan, false);
   MGR_CHECK(rows_per_plan == 1 || rows_per_plan % 16 == 0,
             "RealFft: rows_per_plan must be 1 or a multiple of 16 (SIMD alignment of batches)");
-  single_ = rows_per_plan == 1 ? many_ : cached_plan(n, 1);
+  single_ = rows_per_plan == 1 ? many_ : cached_plan(n, 1, false);
 }
 
 void RealFft::forward(const float* in, float* out, int64_t count) const {
@@ -92,6 +97,24 @@ void RealFft::forward(const float* in, float* out, int64_t count) const {
     fftwf_execute_dft_r2c(static_cast<fftwf_plan>(many_), src + done * n_, dst + done * bins);
   for (; done < count; ++done)
     fftwf_execute_dft_r2c(static_cast<fftwf_plan>(single_), src + done * n_, dst + done * bins);
+}
+
+RealIfft::RealIfft(int n, int rows_per_plan) : n_(n), rows_per_plan_(rows_per_plan) {
+  MGR_CHECK(n >= 2, "RealIfft: length must be >= 2, got " << n);
+  MGR_CHECK(rows_per_plan == 1 || (rows_per_plan >= 16 && rows_per_plan % 16 == 0),
+            "RealIfft: rows_per_plan must be 1 or a multiple of 16 (SIMD alignment of batches)");
+  many_ = cached_plan(n, rows_per_plan, true);
+  single_ = rows_per_plan == 1 ? many_ : cached_plan(n, 1, true);
+}
+
+void RealIfft::inverse(float* in, float* out, int64_t count) const {
+  const int bins = n_ / 2 + 1;
+  int64_t done = 0;
+  auto* src = reinterpret_cast<fftwf_complex*>(in);
+  for (; done + rows_per_plan_ <= count; done += rows_per_plan_)
+    fftwf_execute_dft_c2r(static_cast<fftwf_plan>(many_), src + done * bins, out + done * n_);
+  for (; done < count; ++done)
+    fftwf_execute_dft_c2r(static_cast<fftwf_plan>(single_), src + done * bins, out + done * n_);
 }
 
 float* RealFft::alloc(int64_t floats) {

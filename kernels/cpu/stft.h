@@ -41,6 +41,25 @@ class RealFft {
   void* single_ = nullptr;  // fftwf_plan for the remainder, one transform at a time
 };
 
+// The batched complex-to-real inverse of RealFft (same plan cache, same alignment rules):
+// out[r] = sum_k X_r[k] e^{+2 pi i k j / n}, unnormalised (numpy's irfft is this divided by n).
+// The imaginary parts of the DC and Nyquist bins are ignored, as numpy's irfft does.
+class RealIfft {
+ public:
+  explicit RealIfft(int n, int rows_per_plan = 16);
+  int n() const { return n_; }
+  int bins() const { return n_ / 2 + 1; }
+  // in: [count, n/2 + 1] interleaved complex, DESTROYED (FFTW's c2r overwrites its input);
+  // out: [count, n] real. Both from RealFft::alloc().
+  void inverse(float* in, float* out, int64_t count) const;
+
+ private:
+  int n_;
+  int rows_per_plan_;
+  void* many_ = nullptr;
+  void* single_ = nullptr;
+};
+
 // power[i] = |spec[i]|^p for count complex values (p = 2 avoids the square root).
 void power_spectrum(float* power, const float* spec, int64_t count, float p);
 
