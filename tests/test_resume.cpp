@@ -86,6 +86,52 @@ train: {batch_size: 8, epochs: )" +
 )";
 }
 
+// A conditional DCGAN on 1 x 16 x 16 log-mel patches of the same corpus, 4 epochs: two networks,
+// two optimisers and the GAN task's own record (latent seed, histories, sample grids).
+std::string gan_resume_yaml(const std::string& corpus) {
+  return R"(name: resume_gan
+paper: "test"
+device: cpu
+seed: 5
+data:
+  root: )" +
+         corpus + R"(
+  genres: [blues, classical, metal, pop]
+  sample_rate: 11025
+  clip_seconds: 1.0
+  clip_hop_seconds: 0.5
+  split_fractions: [0.5, 0.25, 0.25]
+  synthetic: {tracks_per_genre: 5, track_seconds: 4.0}
+features: {type: log_mel, n_fft: 512, hop_length: 512, n_mels: 16, crop_frames: 16,
+           normalize: none, cache: "off"}
+model:
+  type: gan
+  gan: {latent: 8, conditional: true, grid_columns: 4, sample_every: 1}
+  generator:
+    - {name: zc, type: concat, in: [input, condition]}
+    - {name: z, type: unflatten}
+    - {name: up1, type: conv_transpose2d, channels: 16, kernel: 4, bias: false}
+    - {name: bn1, type: batch_norm}
+    - {name: a1, type: relu}
+    - {name: up2, type: conv_transpose2d, channels: 8, kernel: 4, stride: 2, padding: 1, bias: false}
+    - {name: bn2, type: batch_norm}
+    - {name: a2, type: relu}
+    - {name: up3, type: conv_transpose2d, channels: 1, kernel: 4, stride: 2, padding: 1, bias: false}
+    - {name: out, type: tanh}
+  discriminator:
+    - {name: c1, type: conv2d, channels: 8, kernel: 4, stride: 2, padding: 1}
+    - {name: a1, type: leaky_relu, slope: 0.2}
+    - {name: drop, type: dropout, rate: 0.2}
+    - {name: c2, type: conv2d, channels: 16, kernel: 4, stride: 2, padding: 1}
+    - {name: bn2, type: batch_norm}
+    - {name: a2, type: leaky_relu, slope: 0.2}
+    - {name: flat, type: flatten}
+    - {name: j, type: concat, in: [flat, condition]}
+    - {name: logit, type: dense, units: 1}
+train: {lr: 0.0002, beta1: 0.5, batch_size: 8, epochs: 4}
+)";
+}
+
 // metrics.json without what may differ between two runs of the same config: wall times, and
 // the record that this one was resumed.
 nlohmann::json comparable_metrics(const fs::path& run) {
@@ -98,6 +144,7 @@ nlohmann::json comparable_metrics(const fs::path& run) {
     if (j.is_object()) {
       j.erase("timing_seconds");
       j.erase("seconds");
+      j.erase("sample_grids");  // paths inside the run directory (compared by file below)
     }
     if (j.is_structured())
       for (nlohmann::json& v : j) strip(v);
@@ -198,6 +245,8 @@ class ResumeAfterKill : public ::testing::Test {
     std::ofstream(yaml_) << resume_yaml(tmp_->file("corpus"), optimizer);
     tree_yaml_ = tmp_->file("resume_tree.yaml");
     std::ofstream(tree_yaml_) << resume_yaml(tmp_->file("corpus"), optimizer, true);
+    gan_yaml_ = tmp_->file("resume_gan.yaml");
+    std::ofstream(gan_yaml_) << gan_resume_yaml(tmp_->file("corpus"));
   }
   void SetUp() override {
     if (!fs::exists(run_experiment_binary())) GTEST_SKIP() << "run_experiment not built";
@@ -230,12 +279,13 @@ class ResumeAfterKill : public ::testing::Test {
   }
 
   static test::TempDir* tmp_;
-  static std::string yaml_, tree_yaml_;
+  static std::string yaml_, tree_yaml_, gan_yaml_;
   static int ref_status_;
 };
 test::TempDir* ResumeAfterKill::tmp_ = nullptr;
 std::string ResumeAfterKill::yaml_;
 std::string ResumeAfterKill::tree_yaml_;
+std::string ResumeAfterKill::gan_yaml_;
 int ResumeAfterKill::ref_status_ = -1;
 
 TEST_F(ResumeAfterKill, MidTrainingGivesTheUninterruptedMetrics) {
@@ -278,6 +328,28 @@ TEST_F(ResumeAfterKill, ATreeResumesNodeByNode) {
                        [](const fs::path& r) { return epochs_done(r / "flat", 1); }},
                       3, tree_yaml_);
   EXPECT_EQ(m, ref) << "resumed vs reference:\n" << json_differences(m, ref);
+}
+
+// The GAN: killed a few milliseconds after its first and its third epoch's state was saved.
+TEST_F(ResumeAfterKill, AGanResumesWithBothNetworksAndItsHistory) {
+  const std::string log = tmp_->file("gan_ref.log");
+  ASSERT_EQ(
+      wait_exit(spawn({run_experiment_binary(), gan_yaml_, "--out", tmp_->file("gan_ref")}, log)),
+      0)
+      << "see " << log;
+  const nlohmann::json ref = comparable_metrics(tmp_->file("gan_ref"));
+  const auto state_of_epoch = [](int n) {
+    return [n](const fs::path& r) {
+      // The GAN writes a sample grid at each epoch's end, before the state is saved.
+      return fs::exists(r / "samples" / ("epoch_00" + std::to_string(n) + ".png")) &&
+             fs::exists(r / "training_state.h5");
+    };
+  };
+  const nlohmann::json m =
+      kill_and_resume("gan", {state_of_epoch(1), state_of_epoch(3)}, 3, gan_yaml_);
+  EXPECT_EQ(m, ref) << "resumed vs reference:\n" << json_differences(m, ref);
+  for (const char* f : {"generator.h5", "samples/epoch_004.png", "loss_curves.svg"})
+    EXPECT_TRUE(fs::exists(fs::path(tmp_->file("gan")) / f)) << f;
 }
 
 TEST_F(ResumeAfterKill, AFinishedRunIsLeftAsItIs) {

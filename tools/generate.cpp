@@ -1,12 +1,59 @@
-// generate RUN_DIR [--genre G] [-n N] [--out DIR] [--seed S] [--device D]
+// generate RUN_DIR [--genre G] [-n N] [--out DIR] [--seed S] [--device D] [--gl-iters K] [--no-wav]
 // Asks a trained GAN (a model.type gan run directory of run_experiment) for N new log-mel
 // spectrograms, of genre G for a conditional run: DIR/generated.h5 (log_mel_db and the
-// generator's [-1, 1] output, with every mel parameter as attributes), DIR/sample_NNN.png and
-// DIR/grid.png. See README "Generating spectrograms".
+// generator's [-1, 1] output, with every mel parameter as attributes), DIR/sample_NNN.png,
+// DIR/grid.png, and DIR/sample_NNN.wav: the spectrogram turned back into audio (mel pseudo-
+// inverse + NNLS, then fast Griffin-Lim; framework/features/mel_inversion.h), peak-normalised.
+// See README "Generating spectrograms".
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <sstream>
 
+#include "framework/data/audio_io.h"
+#include "framework/features/mel_inversion.h"
 #include "framework/gan/generated_files.h"
+#include "framework/tensor/device.h"
+
+namespace {
+
+// One WAV per spectrogram, from its log-mel dB with the run's own mel parameters. The log-mel
+// stage referenced each clip to its own maximum, so loudness is lost: each file is scaled to a
+// peak of 0.9.
+std::vector<std::string> write_wavs(const mgr::gan::GeneratedMels& mels,
+                                    const mgr::gan::LoadedGenerator& g, const std::string& out,
+                                    const std::string& device, int iters) {
+  mgr::features::MelInversionParams p;
+  p.mel = mgr::features::log_mel_params_from(g.config().features, g.config().data.sample_rate);
+  p.n_iter = iters;
+  std::ostringstream device_log;
+  const mgr::Device dev = mgr::resolve_device(device, device_log);
+  const auto progress = [](int it, int n) {
+    if (it == n || it % 8 == 0) std::fprintf(stderr, "\rgenerate: Griffin-Lim %d/%d", it, n);
+    if (it == n) std::fprintf(stderr, "\n");
+  };
+  const std::vector<std::vector<float>> audio = mgr::features::mel_to_audio_batch(
+      mels.db.data(), static_cast<int>(mels.n), mels.bands, mels.frames, p, dev, progress);
+  std::vector<std::string> files;
+  for (size_t i = 0; i < audio.size(); ++i) {
+    std::vector<float> a = audio[i];
+    float peak = 0.f;
+    for (float v : a) peak = std::max(peak, std::fabs(v));
+    if (peak > 0.f)
+      for (float& v : a) v *= 0.9f / peak;
+    char name[32];
+    std::snprintf(name, sizeof name, "sample_%03zu.wav", i);
+    const std::string path = (std::filesystem::path(out) / name).string();
+    mgr::data::write_wav(path, a, p.mel.sample_rate);
+    files.push_back(path);
+  }
+  return files;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"mgr: generate log-mel spectrograms with a trained GAN (a run directory)"};
@@ -21,6 +68,12 @@ int main(int argc, char** argv) {
   app.add_option("--out", out, "output folder")->capture_default_str();
   app.add_option("--seed", seed, "seed of the latent vectors")->capture_default_str();
   app.add_option("--device", device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  int gl_iters = 64;
+  app.add_option("--gl-iters", gl_iters, "Griffin-Lim iterations of the WAV files")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  bool no_wav = false;
+  app.add_flag("--no-wav", no_wav, "write the spectrograms only (no mel inversion)");
   CLI11_PARSE(app, argc, argv);
   try {
     mgr::gan::LoadedGenerator g = mgr::gan::LoadedGenerator::load(run, device);
@@ -29,15 +82,15 @@ int main(int argc, char** argv) {
                 << " is ignored\n";
     const mgr::gan::GeneratedMels mels =
         mgr::gan::generate_mels(g, g.conditional() ? genre : std::string(), n, seed);
-    const std::vector<std::string> files = mgr::gan::write_generated(out, mels, g, run);
-    // WAV: the mel -> audio inversion (issue 10 part 4, Griffin-Lim, branch `invert`) is called
-    // here once merged, one file per spectrogram, from mels.db ([n, n_mels, frames] dB against
-    // each clip's own maximum) and g.mel() (sample_rate, n_fft, hop_length, win_length, window,
-    // center, n_mels, fmin, fmax, mel_scale, mel_norm, power). Until then no WAV is written.
+    std::vector<std::string> files = mgr::gan::write_generated(out, mels, g, run);
+    if (!no_wav) {
+      const std::vector<std::string> wavs = write_wavs(mels, g, out, device, gl_iters);
+      files.insert(files.end(), wavs.begin(), wavs.end());
+    }
     std::cerr << "generate: " << mels.n << " spectrograms" << (mels.genre.empty() ? "" : " of ")
               << mels.genre << " (" << mels.bands << " mel bands x " << mels.frames
-              << " frames) in " << out << ": generated.h5, sample_*.png, grid.png; no WAV yet "
-              << "(the mel inversion is not part of this build)\n";
+              << " frames) in " << out << ": generated.h5, sample_*.png, grid.png"
+              << (no_wav ? "" : ", sample_*.wav") << "\n";
     for (const std::string& f : files) std::cout << f << "\n";
   } catch (const std::exception& e) {
     std::cerr << "generate: error: " << e.what() << "\n";

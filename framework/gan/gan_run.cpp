@@ -98,6 +98,8 @@ void run_gan(train::RunSetup& s, const train::RunOptions& opt, train::RunResult&
   lo.train = cfg.train;
   lo.quiet = opt.quiet;
   lo.shuffle_seed = cfg.seed;
+  lo.state_path = (dir / "training_state.h5").string();
+  lo.resume = s.resume;
   const train::TrainLoopResult trained = train::run_training(task, s.split.train, lo);
   write_curves(dir, task);
 

@@ -260,4 +260,27 @@ void GanTask::write_sample_grid(int epoch) {
   grids_.push_back(path);
 }
 
+train::StateParts GanTask::state_parts() {
+  return {{{"generator", m_.generator.get()}, {"discriminator", m_.discriminator.get()}},
+          {{"generator_optimizer", opt_g_.get()}, {"discriminator_optimizer", opt_d_.get()}}};
+}
+
+nlohmann::json GanTask::task_state() const {
+  return {
+      {"z_seed", z_seed_},           {"epoch", epoch_},         {"step_in_epoch", step_in_epoch_},
+      {"iteration", iteration_},     {"validated", validated_}, {"history", history_},
+      {"step_losses", step_losses_}, {"grids", grids_}};
+}
+
+void GanTask::restore_task_state(const nlohmann::json& state) {
+  z_seed_ = state.at("z_seed").get<uint64_t>();
+  epoch_ = state.at("epoch").get<int>();
+  step_in_epoch_ = state.at("step_in_epoch").get<int64_t>();
+  iteration_ = state.at("iteration").get<int64_t>();
+  validated_ = state.at("validated").get<bool>();
+  history_ = state.at("history");
+  step_losses_ = state.at("step_losses").get<std::vector<std::array<double, 3>>>();
+  grids_ = state.at("grids").get<std::vector<std::string>>();
+}
+
 }  // namespace mgr::gan

@@ -48,6 +48,11 @@ class GanTask : public train::Task {
   train::ValidationResult validate() override;
   void save_best(int epoch, double validation_accuracy) override;
   std::string progress_text() const override;
+  // Resume: both networks and both optimisers; the latent seed, epoch and step counters, the
+  // history, the per-step losses and the sample grids written so far.
+  train::StateParts state_parts() override;
+  nlohmann::json task_state() const override;
+  void restore_task_state(const nlohmann::json& state) override;
 
   // Per epoch: {epoch, d_loss, g_loss, d_real, d_fake, d_fake_after, validation d_loss / d_real
   // / d_fake}; per step: [iteration, d_loss, g_loss].

@@ -92,6 +92,7 @@ TrainLoopResult run_training(Task& task, const std::vector<int>& train_examples,
     res.epochs_run = first_epoch - 1;
     res.iterations_run = iteration;
     res.resumed_after_epoch = first_epoch - 1;
+    if (j.contains("task")) task.restore_task_state(j.at("task"));
     if (!opt.quiet)
       progress.finish(
           fmt::format("{}resuming after epoch {} (iteration {}; best {:.4f} at epoch {})", pre,
@@ -122,7 +123,8 @@ TrainLoopResult run_training(Task& task, const std::vector<int>& train_examples,
                               {"history", res.history},
                               {"examples", order.size()},
                               {"steps_per_epoch", per_epoch},
-                              {"total_steps", total}};
+                              {"total_steps", total},
+                              {"task", task.task_state()}};
     save_training_state(opt.state_path, parts, j);
   };
   for (int epoch = first_epoch; !res.stopped_early && epoch <= max_epochs && iteration < total;

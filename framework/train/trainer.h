@@ -40,6 +40,10 @@ class Task {
   // What a resumed run must restore beside the loop's own record: the modules trained and the
   // optimisers with their moments. Empty (the default): the task cannot save a training state.
   virtual StateParts state_parts() { return {}; }
+  // The task's own record beside them (counters, histories a task keeps), saved with the state
+  // at each epoch's end and handed back before a resumed run's first step.
+  virtual nlohmann::json task_state() const { return nullptr; }
+  virtual void restore_task_state(const nlohmann::json& /*state*/) {}
   // Non-empty: replaces the loss/accuracy figures of the progress lines (a GAN's two losses and
   // D(x), D(G(z))); asked after each logged step and after validate().
   virtual std::string progress_text() const { return {}; }
