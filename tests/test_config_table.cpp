@@ -162,6 +162,9 @@ ExperimentConfig everything_changed() {
   c.train.iterations = 100;
   c.train.early_stopping_patience = 4;
   c.evaluation.vote_thresholds = {5, 7};
+  c.protocol.folds = 5;
+  c.protocol.fold = 2;
+  c.protocol.seeds = {4, 7};
   c.train.lr = 1.234e-4;
   c.train.beta1 = 0.5;
   c.train.beta2 = 0.99;

@@ -132,4 +132,51 @@ Split make_split(const Dataset& ds, SplitKind kind, const std::vector<double>& f
   return s;
 }
 
+Split make_fold_split(const Dataset& ds, SplitKind kind, int k, int fold, uint64_t seed) {
+  MGR_CHECK(k >= 3,
+            "k-fold cross-validation needs k >= 3 (a test and a validation fold and at "
+            "least one to train on), got "
+                << k);
+  MGR_CHECK(fold >= 0 && fold < k, "fold " << fold << " of " << k << " does not exist");
+  MGR_CHECK(!ds.clips.empty(), "make_fold_split: the dataset has no clips");
+  std::mt19937_64 rng(seed);
+  Split s;
+  const int validation_fold = (fold + 1) % k;
+  // Deals the shuffled items round robin; `start` continues the rotation across genres so the
+  // folds also stay equal in size overall.
+  size_t start = 0;
+  auto deal_folds = [&](std::vector<int>& order, const std::vector<std::vector<int>>& items) {
+    fisher_yates(order, rng);
+    for (size_t i = 0; i < order.size(); ++i) {
+      const int f = static_cast<int>((start + i) % static_cast<size_t>(k));
+      std::vector<int>& part = f == fold ? s.test : f == validation_fold ? s.validation : s.train;
+      const auto& clips = items[static_cast<size_t>(order[i])];
+      part.insert(part.end(), clips.begin(), clips.end());
+    }
+    start += order.size();
+  };
+  if (kind == SplitKind::RandomClips) {
+    std::vector<std::vector<int>> items(ds.clips.size());
+    std::vector<int> order(ds.clips.size());
+    for (size_t i = 0; i < ds.clips.size(); ++i) {
+      items[i] = {static_cast<int>(i)};
+      order[i] = static_cast<int>(i);
+    }
+    deal_folds(order, items);
+  } else {
+    std::vector<std::vector<int>> clips_of(ds.tracks.size());
+    for (size_t i = 0; i < ds.clips.size(); ++i)
+      clips_of[static_cast<size_t>(ds.clips[i].track_id)].push_back(static_cast<int>(i));
+    for (int g = 0; g < static_cast<int>(ds.genres.size()); ++g) {
+      std::vector<int> tracks;
+      for (const Track& t : ds.tracks)
+        if (t.label == g && !clips_of[static_cast<size_t>(t.track_id)].empty())
+          tracks.push_back(t.track_id);
+      deal_folds(tracks, clips_of);
+    }
+  }
+  for (auto* v : {&s.train, &s.validation, &s.test}) std::sort(v->begin(), v->end());
+  return s;
+}
+
 }  // namespace mgr::data
