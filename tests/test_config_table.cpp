@@ -47,6 +47,7 @@ TEST(ConfigTable, TableCoversEveryStructMember) {
       {"model.knn", member_count<KnnConfig>()},
       {"train", member_count<TrainConfig>()},
       {"evaluation", member_count<EvaluationConfig>()},
+      {"protocol", member_count<ProtocolConfig>()},
   };
   EXPECT_EQ(sections.size(), experiment_sections().size());
   for (const auto& [path, members] : sections) {

@@ -110,8 +110,8 @@ TEST(SweepPlan, AnInvalidPointFailsBeforeAnythingRunsWithTheSweepLine) {
   EXPECT_THAT(e, HasSubstr("sweep.yaml:9:31: model.layers.nosuch.units=8"));
   e = error_of("zip:\n  train.lr: [0.1, 0.2]\n  train.batch_size: [1]\n");
   EXPECT_THAT(e, HasSubstr("sweep.yaml:10:21: zip.train.batch_size: 1 values"));
-  e = error_of("gird:\n  train.lr: [0.1]\n");
-  EXPECT_THAT(e, HasSubstr("sweep.yaml:8:1: unknown key 'gird' (did you mean 'grid'?)"));
+  e = error_of("grids:\n  train.lr: [0.1]\n");
+  EXPECT_THAT(e, HasSubstr("sweep.yaml:8:1: unknown key 'grids' (did you mean 'grid'?)"));
   e = error_of("protocol: {seeds: [1], folds: 2}\n");
   EXPECT_THAT(e, HasSubstr("sweep.yaml:8:31: protocol.folds=2"));
   EXPECT_FALSE(fs::exists(dir.file("out"))) << "nothing may be created";

@@ -1,8 +1,13 @@
 #include "framework/data/synthetic.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -562,10 +567,37 @@ bool corpus_complete(const fs::path& root, const nlohmann::json& want, std::stri
   return true;
 }
 
+// An exclusive advisory lock on <root>.lock (beside the corpus folder, which must hold nothing
+// but the corpus), held for the life of the object; none when the file cannot be made.
+class CorpusLock {
+ public:
+  explicit CorpusLock(const std::string& root) {
+    fs::path p = fs::path(root).lexically_normal();
+    if (p.filename().empty()) p = p.parent_path();  // "data/x/" names the folder "data/x"
+    std::error_code ec;
+    if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
+    fd_ = ::open((p.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ >= 0)
+      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+      }
+  }
+  ~CorpusLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  CorpusLock(const CorpusLock&) = delete;
+  CorpusLock& operator=(const CorpusLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 std::string ensure_synthetic_corpus(const SyntheticOptions& o, std::ostream& log) {
   MGR_CHECK(!o.root.empty(), "ensure_synthetic_corpus: root is empty");
+  // The runs of a sweep or a job array may start on the same missing corpus at once: one
+  // generates it while the others wait here, then find it complete.
+  const CorpusLock lock(o.root);
   MGR_CHECK(o.tracks_per_genre > 0 && o.tracks_per_genre <= 99999,
             "ensure_synthetic_corpus: tracks_per_genre must be in [1, 99999], got "
                 << o.tracks_per_genre);
