@@ -2,7 +2,8 @@
 // zip and protocol, validation of every point with the sweep file's line before anything runs,
 // and a real local sweep of the tiny experiment through the sweep binary: two workers, a run
 // that fails and is recorded while the others go on, one feature computation shared through the
-// cache, resume skipping the complete runs, --status, and the tables made from its directories.
+// cache, resume skipping the complete runs (in forked copies of sweep, then with --exec in
+// run_experiment programs), --status, and the tables made from its directories.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -159,10 +160,13 @@ TEST(SweepLocal, RunsInWorkersRecordsFailuresSharesFeaturesAndResumes) {
   EXPECT_EQ(agg["sweep"]["varied"]["model.layers.rnn.type"], "lstm");
   EXPECT_FALSE(fs::exists(dir.path / "out" / plan.points[2].dir / "metrics.json"));
 
-  // Resume: the complete runs are skipped, the failed ones tried again.
-  std::tie(rc, out) = run(sweep + " --workers 2");
+  // Resume: the complete runs are skipped, the failed ones tried again, this time each in a
+  // run_experiment program (--exec) rather than a forked copy of sweep.
+  std::tie(rc, out) = run(sweep + " --workers 2 --exec");
   EXPECT_EQ(rc, 1);
   EXPECT_THAT(out, HasSubstr("6 runs in 3 points, 4 already complete, 2 to run"));
+  EXPECT_THAT(out,
+              HasSubstr("failed       002-gru-1/seed-2: run_experiment: error: the split left"));
   for (const auto& [id, t] : mtimes) {
     const auto& r = *std::find_if(plan.runs.begin(), plan.runs.end(),
                                   [&, id = id](const auto& x) { return x.id == id; });

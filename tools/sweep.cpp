@@ -12,7 +12,6 @@
 #include "framework/results/sweep_plan.h"
 #include "framework/results/sweep_runner.h"
 #include "framework/results/tables.h"
-#include "framework/tensor/device.h"
 #include "kernels/error.h"
 
 namespace fs = std::filesystem;
@@ -51,6 +50,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-parallel", cli.max_parallel, "array tasks running at once (0: no limit)");
   app.add_option("--sbatch-arg", sbatch_args, "extra sbatch option, e.g. --sbatch-arg=--mem=16G");
   app.add_flag("--wait", wait, "with --slurm: return when the job array has finished");
+  bool exec_runs = false;
+  app.add_flag("--exec", exec_runs,
+               "start the run_experiment program for each run (default: a forked copy of sweep "
+               "runs it, without a program start per run)");
   app.add_option("--run-experiment", run_experiment_program,
                  "the run_experiment program (default: the one beside sweep)");
   app.add_option("--task", task_plan, "internal: a Slurm array task, the sweep.json to read");
@@ -110,7 +113,8 @@ int main(int argc, char** argv) {
     }
     LocalOptions lo;
     lo.workers = workers > 0 ? workers : plan.workers;
-    const int gpus = mgr::cuda_device_count();
+    lo.in_process = !exec_runs;
+    const int gpus = gpu_count_in_child();
     if (lo.workers <= 0) lo.workers = std::max(1, gpus);
     for (int g = 0; g < gpus; ++g) lo.gpus.push_back(std::to_string(g));
     const SweepCounts c = run_local(plan, run_experiment_program, lo);

@@ -30,7 +30,14 @@ struct LocalOptions {
   int workers = 1;
   std::vector<std::string> gpus;  // one per worker slot: CUDA_VISIBLE_DEVICES; empty: none set
   bool quiet = false;             // no progress lines
+  // true: each run in a forked copy of this process (no program start per run); false: the
+  // run_experiment program, as Slurm tasks do.
+  bool in_process = true;
 };
+
+// CUDA devices, counted in a short-lived child so that this process never initialises CUDA
+// (its forked runs could not use it then).
+int gpu_count_in_child();
 
 struct SweepCounts {
   int total = 0, done = 0, failed = 0, running = 0, queued = 0, pending = 0, skipped = 0;
