@@ -6,7 +6,7 @@
 # four formats and the HTML report, and rewrites the generated section of docs/results.md.
 #
 # Usage: scripts/reproduce.sh [--quick] [--build DIR] [--out DIR] [--workers N] [--device D]
-#   --quick   tiny settings (4 tracks per genre, 2 clips per track, 2 optimiser steps, one seed)
+#   --quick   tiny settings (4 tracks per genre, 2 clips per track, 2 steps of batch 4, one seed)
 #             that exercise every experiment end to end in minutes; writes <out>/results.md
 #             instead of docs/results.md (its numbers mean nothing) and checks every output.
 set -euo pipefail
@@ -48,6 +48,7 @@ for f in experiments/*.yaml; do
       echo "  data.max_clips_per_track: 2"
       echo "  train.epochs: 1"
       echo "  train.iterations: 2"
+      echo "  train.batch_size: 4"
       echo "  train.log_every: 1"
     fi
     echo "grid:"

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "framework/config/yaml_config.h"
@@ -185,21 +186,32 @@ std::string spectrograms(const RunRecord& run, int per_genre) {
            "): no spectrogram to show.</p>\n";
   const int C = static_cast<int>(sh[1]), D = static_cast<int>(sh[2]), T = static_cast<int>(sh[3]);
   const std::vector<float> v = f.to_vector();
+  // At most 128 x 320 pixels: a 513-bin STFT or a whole track is averaged in blocks.
+  const int fy = (D + 127) / 128, fx = (T + 319) / 320;
+  const int rows = D / fy, cols = T / fx;
   std::string s = fmt::format(
-      "<p>{} features, {} x {} (bands x frames, low bands at the bottom), channel 1 of {}, "
+      "<p>{} features, {} x {} (bands x frames, low bands at the bottom{}), channel 1 of {}, "
       "the first {} clip(s) of each genre's first track; each image scaled to its own range.</p>\n"
       "<div class='grid'>\n",
-      html_escape(cfg.features.type), D, T, C, per_genre);
+      html_escape(cfg.features.type), D, T,
+      fy * fx > 1 ? fmt::format("; shown averaged in {} x {} blocks", fy, fx) : "", C, per_genre);
   for (size_t k = 0; k < clips.size(); ++k) {
-    const std::vector<float> image(v.begin() + static_cast<long>(k) * C * D * T,
-                                   v.begin() + static_cast<long>(k) * C * D * T + D * T);
+    const float* src = v.data() + static_cast<long>(k) * C * D * T;
+    std::vector<float> image(static_cast<size_t>(rows) * cols, 0.0f);
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < cols; ++c) {
+        double sum = 0;
+        for (int dy = 0; dy < fy; ++dy)
+          for (int dx = 0; dx < fx; ++dx) sum += src[(r * fy + dy) * T + c * fx + dx];
+        image[static_cast<size_t>(r) * cols + c] = static_cast<float>(sum / (fy * fx));
+      }
     const data::Clip& c = data.ds.clips[static_cast<size_t>(clips[k])];
     const std::string genre = data.ds.genres[static_cast<size_t>(c.label)];
     s += fmt::format(
         "<figure><img alt='{} clip {}' src='{}' width='{}' height='{}'><figcaption>{}, clip at "
         "{:.1f} s</figcaption></figure>\n",
-        html_escape(genre), k, bmp_data_uri(image, D, T), std::min(2 * T, 320),
-        std::min(2 * D, 240), html_escape(genre),
+        html_escape(genre), k, bmp_data_uri(image, rows, cols), std::min(2 * cols, 320),
+        std::min(2 * rows, 240), html_escape(genre),
         static_cast<double>(c.offset) / cfg.data.sample_rate);
   }
   return s + "</div>\n";
@@ -259,8 +271,12 @@ std::string html_report(const std::string& dir, const ReportOptions& opt) {
   nlohmann::json plan;
   if (sweep) plan = nlohmann::json::parse(read_text(fs::path(dir) / "sweep.json"));
   const nlohmann::json& first = runs.front().metrics;
+  std::set<std::string> experiments;
+  for (const RunRecord& r : runs) experiments.insert(r.metrics.value("experiment", "?"));
   const std::string name = sweep ? "sweep " + plan.value("name", std::string("?"))
-                                 : first.value("experiment", std::string("?"));
+                           : experiments.size() > 1
+                               ? fs::path(dir).lexically_normal().filename().string()
+                               : *experiments.begin();
   std::string h =
       "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n<title>mgr report: " +
       html_escape(name) +
@@ -274,9 +290,12 @@ std::string html_report(const std::string& dir, const ReportOptions& opt) {
   h += "<h1>mgr report: " + html_escape(name) + "</h1>\n";
   int leaky = 0;
   for (const RunRecord& r : runs) leaky += r.metrics.value("leaky", false) ? 1 : 0;
-  h += fmt::format("<p>{} run{} of <b>{}</b> ({}), from <code>{}</code>.{}</p>\n", runs.size(),
-                   runs.size() == 1 ? "" : "s", html_escape(first.value("experiment", "?")),
-                   html_escape(first.value("paper", "")), html_escape(dir),
+  h += fmt::format("<p>{} run{} of {}, from <code>{}</code>.{}</p>\n", runs.size(),
+                   runs.size() == 1 ? "" : "s",
+                   experiments.size() > 1 ? fmt::format("{} experiments", experiments.size())
+                                          : "<b>" + html_escape(*experiments.begin()) + "</b> (" +
+                                                html_escape(first.value("paper", "")) + ")",
+                   html_escape(dir),
                    leaky ? fmt::format(" <span class='leaky'>{} of them on a leaky split (clips "
                                        "of one track on both sides): optimistic.</span>",
                                        leaky)
