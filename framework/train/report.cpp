@@ -50,9 +50,14 @@ std::string svg_learning_curves(const nlohmann::json& history) {
     std::string pts;
     for (size_t i = 0; i < n; ++i)
       pts += fmt::format("{:.1f},{:.1f} ", px(i), py(history[i][key].get<double>()));
-    return fmt::format(
+    std::string out = fmt::format(
         "<polyline fill='none' stroke='{}' stroke-width='2' stroke-dasharray='{}' points='{}'/>\n",
         color, dash, pts);
+    // Markers while they stay apart: a run of one epoch is otherwise an invisible line.
+    for (size_t i = 0; n <= 40 && i < n; ++i)
+      out += fmt::format("<circle cx='{:.1f}' cy='{:.1f}' r='3' fill='{}'/>\n", px(i),
+                         py(history[i][key].get<double>()), color);
+    return out;
   };
   s += poly("train_accuracy", "#1f77b4", "");
   s += poly("validation_accuracy", "#d62728", "6,4");
