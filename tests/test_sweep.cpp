@@ -7,11 +7,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <cerrno>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "framework/results/sweep_plan.h"
 #include "framework/results/sweep_runner.h"
@@ -209,6 +213,45 @@ TEST(SweepLocal, RunsInWorkersRecordsFailuresSharesFeaturesAndResumes) {
   }
   EXPECT_THAT(md, HasSubstr("| lstm | 0 | track_stratified |"));
   EXPECT_TRUE(fs::exists(dir.path / "out" / "sweep.json"));
+}
+
+TEST(SweepLocal, AnInterruptedSweepStopsItsRunsAndSaysSo) {
+  if (!fs::exists(binary("sweep"))) GTEST_SKIP() << "sweep not built";
+  test::TempDir dir("sweep_interrupt");
+  // Runs long enough to be interrupted while the first one trains.
+  const std::string file = write_sweep(dir, "grid:\n  train.epochs: [400, 401]\n");
+  const std::string pid_file = dir.file("pid");
+  ASSERT_EQ(std::system((binary("sweep") + " " + file + " --workers 1 >" + dir.file("log") +
+                         " 2>&1 & echo $! >" + pid_file)
+                            .c_str()),
+            0);
+  const results::SweepPlan plan = results::load_sweep(file);
+  nlohmann::json st = nlohmann::json::object();
+  for (int i = 0; i < 600 && st.value("state", "") != "running"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    st = results::read_run_status(plan.runs[0]);
+  }
+  ASSERT_EQ(st["state"], "running");
+  std::ifstream pin(pid_file);
+  pid_t sweep_pid = 0;
+  pin >> sweep_pid;
+  ASSERT_GT(sweep_pid, 0);
+  ::kill(sweep_pid, SIGTERM);
+  const pid_t run_pid = st["pid"].get<pid_t>();
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Gone, or a zombie waiting for whoever adopted it.
+    std::ifstream stat("/proc/" + std::to_string(run_pid) + "/stat");
+    std::string pid_text, comm, state;
+    gone = !(stat >> pid_text >> comm >> state) || state == "Z";
+  }
+  EXPECT_TRUE(gone) << "the run's process outlived the interrupted sweep";
+  const auto [rc, out] = run(binary("sweep") + " " + file + " --status");
+  EXPECT_EQ(rc, 0);
+  EXPECT_THAT(out, HasSubstr("2 runs: 0 done, 0 running, 0 queued, 0 failed, 2 pending (1 "
+                             "interrupted)"));
+  EXPECT_THAT(out, HasSubstr("interrupted  000-400/seed-1"));
 }
 
 }  // namespace

@@ -112,6 +112,7 @@ pid_t fork_run(const SweepRun& r, const std::string& log, const std::vector<std:
   const pid_t pid = ::fork();
   MGR_CHECK(pid >= 0, "fork: " << std::strerror(errno));
   if (pid > 0) return pid;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);  // not the sweep's handler
   int code = 1;
   try {
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -174,7 +175,25 @@ std::string duration_text(double s) {
 bool interrupted(const nlohmann::json& st) {
   if (st.value("state", "") != "running" || st.value("host", "") != host_name()) return false;
   const pid_t pid = st.value("pid", 0);
-  return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
+  if (pid <= 0) return false;
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+  // A zombie is gone too: its parent, the sweep, died without reaping it.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_text, comm, state;
+  return (stat >> pid_text >> comm >> state) && state == "Z";
+}
+
+// The running children by worker slot, for the signal handler: an interrupted sweep stops its
+// runs too (their folders say "running" with a pid that is gone: --status calls them
+// interrupted and the next sweep reruns them).
+constexpr int kMaxSlots = 256;
+volatile pid_t g_children[kMaxSlots] = {};
+
+extern "C" void stop_children(int sig) {
+  for (int i = 0; i < kMaxSlots; ++i)
+    if (g_children[i] > 0) ::kill(g_children[i], SIGTERM);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
 }
 
 }  // namespace
@@ -252,7 +271,7 @@ SweepCounts run_local(const SweepPlan& plan, const std::string& program, const L
       pending.push_back(i);
     }
   }
-  const int workers = std::max(1, opt.workers);
+  const int workers = std::clamp(opt.workers, 1, kMaxSlots);
   if (!opt.quiet)
     std::cerr << fmt::format(
         "sweep {}: {} runs in {} points, {} already complete, {} to run with {} worker{}\n",
@@ -267,6 +286,7 @@ SweepCounts run_local(const SweepPlan& plan, const std::string& program, const L
     int gpu_slot;
   };
   std::map<pid_t, Slot> running;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, stop_children);
   std::set<std::string> computing;  // feature groups whose first run is running
   std::vector<bool> slot_busy(static_cast<size_t>(workers), false);
   int finished = 0;
@@ -294,6 +314,7 @@ SweepCounts run_local(const SweepPlan& plan, const std::string& program, const L
       nlohmann::json st = started_status(pid);
       write_run_status(r, st);
       running[pid] = Slot{*it, Clock::now(), st, slot};
+      g_children[slot] = pid;
       it = pending.erase(it);
     }
     int ws = 0;
@@ -306,6 +327,7 @@ SweepCounts run_local(const SweepPlan& plan, const std::string& program, const L
     if (found == running.end()) continue;
     const Slot s = found->second;
     running.erase(found);
+    g_children[s.gpu_slot] = 0;
     slot_busy[static_cast<size_t>(s.gpu_slot)] = false;
     const SweepRun& r = plan.runs[s.run];
     const double secs = std::chrono::duration<double>(Clock::now() - s.start).count();
