@@ -147,7 +147,8 @@ std::vector<RunRecord> collect_runs(const std::vector<std::string>& roots) {
     if (fs::is_regular_file(root)) {
       files.push_back(root);
     } else {
-      for (const auto& e : fs::recursive_directory_iterator(root))
+      for (const auto& e :
+           fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied))
         if (e.is_regular_file()) files.push_back(e.path());
     }
     for (const fs::path& f : files) {
