@@ -597,7 +597,7 @@ std::string ensure_synthetic_corpus(const SyntheticOptions& o, std::ostream& log
   MGR_CHECK(!o.root.empty(), "ensure_synthetic_corpus: root is empty");
   // The runs of a sweep or a job array may start on the same missing corpus at once: one
   // generates it while the others wait here, then find it complete.
-  const CorpusLock lock(o.root);
+  const CorpusLock corpus_lock(o.root);
   MGR_CHECK(o.tracks_per_genre > 0 && o.tracks_per_genre <= 99999,
             "ensure_synthetic_corpus: tracks_per_genre must be in [1, 99999], got "
                 << o.tracks_per_genre);
