@@ -567,16 +567,15 @@ bool corpus_complete(const fs::path& root, const nlohmann::json& want, std::stri
   return true;
 }
 
-// An exclusive advisory lock on <root>.lock (beside the corpus folder, which must hold nothing
-// but the corpus), held for the life of the object; none when the file cannot be made.
+// An exclusive advisory lock (flock) on the corpus folder itself, made first when missing (an
+// empty folder is what generation starts from anyway), held for the life of the object; none
+// when the folder cannot be opened (the checks below then say why).
 class CorpusLock {
  public:
   explicit CorpusLock(const std::string& root) {
-    fs::path p = fs::path(root).lexically_normal();
-    if (p.filename().empty()) p = p.parent_path();  // "data/x/" names the folder "data/x"
     std::error_code ec;
-    if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
-    fd_ = ::open((p.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    fs::create_directories(root, ec);
+    fd_ = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd_ >= 0)
       while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
       }
