@@ -133,9 +133,9 @@ TEST(SweepLocal, RunsInWorkersRecordsFailuresSharesFeaturesAndResumes) {
                                        "  data.max_tracks_per_genre: [0, 0, 1]\n"
                                        "protocol: {seeds: [1, 2]}\n");
   const std::string sweep = binary("sweep") + " " + file;
-  auto [rc, out] = run(sweep + " --workers 2");
+  auto [rc, out] = run(sweep + " --workers 2 --threads 1");
   EXPECT_EQ(rc, 1) << "a failed run makes the exit status 1\n" << out;
-  EXPECT_THAT(out, HasSubstr("6 to run with 2 workers"));
+  EXPECT_THAT(out, HasSubstr("6 to run with 2 workers, 1 thread each"));
   EXPECT_THAT(out, HasSubstr("sweep: [6/6]"));
   EXPECT_THAT(out, HasSubstr("4 done, 0 running, 0 queued, 2 failed, 0 pending"));
   EXPECT_THAT(out, HasSubstr("failed       002-gru-1/seed-1:"));
@@ -153,6 +153,7 @@ TEST(SweepLocal, RunsInWorkersRecordsFailuresSharesFeaturesAndResumes) {
     }
     EXPECT_EQ(st["state"], "done") << r.id;
     ++cache[read_json(fs::path(r.dir) / "metrics.json")["data"]["feature_cache"]];
+    EXPECT_EQ(read_json(fs::path(r.dir) / "environment.json")["omp_max_threads"], 1) << r.id;
     mtimes[r.id] = std::to_string(
         fs::last_write_time(fs::path(r.dir) / "metrics.json").time_since_epoch().count());
   }

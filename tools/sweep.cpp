@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-parallel", cli.max_parallel, "array tasks running at once (0: no limit)");
   app.add_option("--sbatch-arg", sbatch_args, "extra sbatch option, e.g. --sbatch-arg=--mem=16G");
   app.add_flag("--wait", wait, "with --slurm: return when the job array has finished");
+  int threads = 0;
+  app.add_option("--threads", threads,
+                 "threads per run (OpenMP, OpenBLAS; default: the cores shared among the "
+                 "workers when there are several and OMP_NUM_THREADS is not set)");
   bool exec_runs = false;
   app.add_flag("--exec", exec_runs,
                "start the run_experiment program for each run (default: a forked copy of sweep "
@@ -114,6 +118,7 @@ int main(int argc, char** argv) {
     LocalOptions lo;
     lo.workers = workers > 0 ? workers : plan.workers;
     lo.in_process = !exec_runs;
+    lo.threads = threads;
     const int gpus = gpu_count_in_child();
     if (lo.workers <= 0) lo.workers = std::max(1, gpus);
     for (int g = 0; g < gpus; ++g) lo.gpus.push_back(std::to_string(g));

@@ -1,7 +1,9 @@
 #include "framework/results/sweep_runner.h"
 
+#include <cblas.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <omp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -16,6 +18,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "framework/config/yaml_config.h"
 #include "framework/tensor/device.h"
@@ -121,6 +124,11 @@ pid_t fork_run(const SweepRun& r, const std::string& log, const std::vector<std:
     for (const std::string& e : env) {
       const size_t eq = e.find('=');
       ::setenv(e.substr(0, eq).c_str(), e.substr(eq + 1).c_str(), 1);
+      // OpenMP and OpenBLAS read their variables when loaded, in the parent: set them here.
+      if (e.compare(0, eq, "OMP_NUM_THREADS") == 0) {
+        omp_set_num_threads(std::stoi(e.substr(eq + 1)));
+        openblas_set_num_threads(std::stoi(e.substr(eq + 1)));
+      }
     }
     MGR_CHECK(!r.args.empty(), "run " << r.id << " has no arguments");
     train::RunOptions opt;
@@ -272,11 +280,16 @@ SweepCounts run_local(const SweepPlan& plan, const std::string& program, const L
     }
   }
   const int workers = std::clamp(opt.workers, 1, kMaxSlots);
+  // Several runs side by side share the cores instead of each taking all of them.
+  int threads = opt.threads;
+  if (threads <= 0 && workers > 1 && !std::getenv("OMP_NUM_THREADS"))
+    threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / workers);
   if (!opt.quiet)
     std::cerr << fmt::format(
-        "sweep {}: {} runs in {} points, {} already complete, {} to run with {} worker{}\n",
+        "sweep {}: {} runs in {} points, {} already complete, {} to run with {} worker{}{}\n",
         plan.name, c.total, plan.points.size(), c.skipped, pending.size(), workers,
-        workers == 1 ? "" : "s");
+        workers == 1 ? "" : "s",
+        threads > 0 ? fmt::format(", {} thread{} each", threads, threads == 1 ? "" : "s") : "");
   for (int p = 0; p < static_cast<int>(plan.points.size()); ++p) write_point_aggregate(plan, p);
 
   struct Slot {
@@ -305,6 +318,9 @@ SweepCounts run_local(const SweepPlan& plan, const std::string& program, const L
       while (slot_busy[static_cast<size_t>(slot)]) ++slot;
       slot_busy[static_cast<size_t>(slot)] = true;
       std::vector<std::string> env;
+      if (threads > 0)
+        env.insert(env.end(), {"OMP_NUM_THREADS=" + std::to_string(threads),
+                               "OPENBLAS_NUM_THREADS=" + std::to_string(threads)});
       if (!opt.gpus.empty())
         env.push_back("CUDA_VISIBLE_DEVICES=" +
                       opt.gpus[static_cast<size_t>(slot) % opt.gpus.size()]);

@@ -33,6 +33,9 @@ struct LocalOptions {
   // true: each run in a forked copy of this process (no program start per run); false: the
   // run_experiment program, as Slurm tasks do.
   bool in_process = true;
+  // Threads per run (OMP_NUM_THREADS and OpenBLAS). 0: the cores divided among the workers when
+  // there are several and OMP_NUM_THREADS is not set, else the process default.
+  int threads = 0;
 };
 
 // CUDA devices, counted in a short-lived child so that this process never initialises CUDA
