@@ -48,6 +48,7 @@ TEST(ConfigTable, TableCoversEveryStructMember) {
       {"model.gan", member_count<GanConfig>()},
       {"train", member_count<TrainConfig>()},
       {"evaluation", member_count<EvaluationConfig>()},
+      {"protocol", member_count<ProtocolConfig>()},
   };
   EXPECT_EQ(sections.size(), experiment_sections().size());
   for (const auto& [path, members] : sections) {
@@ -173,6 +174,9 @@ ExperimentConfig everything_changed() {
   c.train.iterations = 100;
   c.train.early_stopping_patience = 4;
   c.evaluation.vote_thresholds = {5, 7};
+  c.protocol.folds = 5;
+  c.protocol.fold = 2;
+  c.protocol.seeds = {4, 7};
   c.train.lr = 1.234e-4;
   c.train.beta1 = 0.5;
   c.train.beta2 = 0.99;

@@ -173,5 +173,53 @@ TEST(Split, ShuffleIsFixedAcrossPlatformsAndUniform) {
   EXPECT_THROW(uniform_below(r2, 0), Error);
 }
 
+// k-fold cross-validation: the k test folds partition the clips, no track is on two sides,
+// every genre is spread evenly over the folds, validation is the next fold, and the folds depend
+// on the seed only.
+TEST(FoldSplit, TestFoldsPartitionTracksStratifiedByGenre) {
+  const Dataset ds = corpus(4, 10, 3);
+  const int k = 5;
+  std::vector<int> tested(ds.clips.size(), 0);
+  for (int f = 0; f < k; ++f) {
+    const Split s = make_fold_split(ds, SplitKind::TrackStratified, k, f, 7);
+    expect_partition(ds, s);
+    const std::set<int> tr = tracks_of(ds, s.train), va = tracks_of(ds, s.validation),
+                        te = tracks_of(ds, s.test);
+    for (int t : te) EXPECT_FALSE(tr.count(t) || va.count(t)) << "track " << t << " fold " << f;
+    for (int t : va) EXPECT_FALSE(tr.count(t));
+    // 10 tracks per genre over 5 folds: 2 of each genre in the test and validation folds.
+    std::map<int, int> per_genre;
+    for (int t : te) ++per_genre[ds.tracks[static_cast<size_t>(t)].label];
+    for (int g = 0; g < 4; ++g) EXPECT_EQ(per_genre[g], 2) << "genre " << g << " fold " << f;
+    EXPECT_EQ(
+        va, tracks_of(ds, make_fold_split(ds, SplitKind::TrackStratified, k, (f + 1) % k, 7).test));
+    for (int c : s.test) ++tested[static_cast<size_t>(c)];
+  }
+  for (int n : tested) EXPECT_EQ(n, 1) << "every clip is tested exactly once over the folds";
+  EXPECT_EQ(make_fold_split(ds, SplitKind::TrackStratified, k, 2, 7).test,
+            make_fold_split(ds, SplitKind::TrackStratified, k, 2, 7).test);
+  EXPECT_NE(make_fold_split(ds, SplitKind::TrackStratified, k, 2, 7).test,
+            make_fold_split(ds, SplitKind::TrackStratified, k, 2, 8).test);
+}
+
+TEST(FoldSplit, RandomClipFoldsLeakTracksAndRejectBadArguments) {
+  const Dataset ds = corpus(2, 6, 5);
+  std::vector<int> tested(ds.clips.size(), 0);
+  bool leaked = false;
+  for (int f = 0; f < 3; ++f) {
+    const Split s = make_fold_split(ds, SplitKind::RandomClips, 3, f, 1);
+    expect_partition(ds, s);
+    EXPECT_EQ(s.test.size(), 20u);
+    for (int c : s.test) ++tested[static_cast<size_t>(c)];
+    const std::set<int> tr = tracks_of(ds, s.train);
+    for (int t : tracks_of(ds, s.test)) leaked |= tr.count(t) > 0;
+  }
+  for (int n : tested) EXPECT_EQ(n, 1);
+  EXPECT_TRUE(leaked) << "clip-level folds put clips of one track on both sides";
+  EXPECT_THROW(make_fold_split(ds, SplitKind::TrackStratified, 2, 0, 1), Error);
+  EXPECT_THROW(make_fold_split(ds, SplitKind::TrackStratified, 3, 3, 1), Error);
+  EXPECT_THROW(make_fold_split(ds, SplitKind::TrackStratified, 3, -1, 1), Error);
+}
+
 }  // namespace
 }  // namespace mgr::data

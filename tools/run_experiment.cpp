@@ -8,6 +8,7 @@
 #include "framework/config/yaml_config.h"
 #include "framework/graph/model_check.h"
 #include "framework/train/experiment.h"
+#include "framework/train/protocol.h"
 #include "kernels/error.h"
 
 int main(int argc, char** argv) {
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
     opt.out_dir = out;
     opt.config_source = file;
     opt.overrides = overrides;
-    mgr::train::run_experiment(cfg, opt);
+    mgr::train::run_protocol(cfg, opt);  // one run, or every seed / fold of protocol.*
   } catch (const std::exception& e) {
     std::cerr << "run_experiment: error: " << e.what() << "\n";
     return 1;

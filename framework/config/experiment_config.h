@@ -166,6 +166,17 @@ struct EvaluationConfig {
   std::vector<int> vote_thresholds;
 };
 
+// How often the experiment is run and on which splits (framework/train/protocol.h): repeats over
+// seeds and/or k-fold cross-validation, each run in its own folder, the figures aggregated.
+struct ProtocolConfig {
+  // 0: one split by data.split_fractions. k >= 3: k-fold cross-validation over the unit of
+  // data.split (tracks stratified by genre, or clips for random_clips): fold i is the test set,
+  // fold i+1 (mod k) the validation set, the rest the training set.
+  int folds = 0;
+  int fold = -1;                // -1: every fold; 0..folds-1: only that one (one run of the set)
+  std::vector<uint64_t> seeds;  // empty: the experiment's seed only; else one repeat per seed
+};
+
 struct ExperimentConfig {
   std::string name = "experiment";
   std::string paper;                // free text: which paper/section this reproduces
@@ -177,6 +188,7 @@ struct ExperimentConfig {
   ModelConfig model;
   TrainConfig train;
   EvaluationConfig evaluation;
+  ProtocolConfig protocol;
 };
 
 }  // namespace mgr::config

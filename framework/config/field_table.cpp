@@ -666,6 +666,24 @@ std::vector<Field> build_fields() {
             "track decisions by clip votes with threshold T (paper 003, Table 2), reported "
             "under both readings; empty: only the plain majority and mean-probability votes",
             each(at_least(1))),
+      // ---- protocol
+      field(KEY(protocol.folds),
+            "k-fold cross-validation over the unit of data.split (tracks stratified by genre, or "
+            "clips): fold i tests, fold i+1 validates, the rest trains; 0: one split by "
+            "data.split_fractions",
+            rule<int>("0 or in [3, 100]",
+                      [](const int& v) { return v == 0 || (v >= 3 && v <= 100); })),
+      field(KEY(protocol.fold),
+            "-1: run every fold; 0..folds-1: only that fold (one run of the protocol, as a sweep "
+            "or a job array runs it)",
+            at_least(-1)),
+      field(KEY(protocol.seeds),
+            "repeat the experiment once per seed (each replaces `seed`); empty: `seed` only",
+            rule<std::vector<uint64_t>>("no duplicates",
+                                        [](const std::vector<uint64_t>& v) {
+                                          return std::set<uint64_t>(v.begin(), v.end()).size() ==
+                                                 v.size();
+                                        })),
   };
 
   // The emitter writes a section header once: a section's fields must be contiguous.
@@ -706,6 +724,16 @@ bool uses_pitch(const ExperimentConfig& c) {
 std::vector<CrossCheck> build_cross_checks() {
   using R = std::optional<std::string>;
   return {
+      {{"protocol.fold", "protocol.folds"},
+       "fold < folds (-1: every fold)",
+       [](const ExperimentConfig& c) -> R {
+         if (c.protocol.fold < 0 || c.protocol.fold < c.protocol.folds) return std::nullopt;
+         if (c.protocol.folds == 0)
+           return fmt::format("names fold {} but protocol.folds is 0 (no cross-validation)",
+                              c.protocol.fold);
+         return fmt::format("must be < protocol.folds = {}, got {}", c.protocol.folds,
+                            c.protocol.fold);
+       }},
       {{"model.knn.weights", "model.knn.groups"},
        "one weight per group",
        [](const ExperimentConfig& c) -> R {
@@ -926,6 +954,9 @@ const std::vector<Section>& experiment_sections() {
        "model.discriminator are layer lists"},
       {"train", "the optimiser, the learning-rate schedule and the training loop"},
       {"evaluation", "how clip predictions become track decisions"},
+      {"protocol",
+       "repeats over seeds and k-fold cross-validation; each run in its own folder, the figures "
+       "aggregated (mean, standard deviation) in the experiment's metrics.json"},
   };
   return sections;
 }

@@ -1,8 +1,10 @@
 #include "framework/data/feature_cache.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <hdf5.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -147,6 +149,28 @@ void remove_stale_temporaries(const std::string& path) {
   }
 }
 
+// An advisory lock on <cache>.lock held for the life of the object. store_normalisation rewrites
+// the cache file in place; processes of one sweep share the file, and a reader that opened it
+// half-written would take it for corrupt and remove it. Readers share the lock, that writer
+// holds it alone. Without a writable folder there is no lock (and no writer either).
+class CacheLock {
+ public:
+  CacheLock(const std::string& path, bool exclusive)
+      : fd_(::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ < 0) return;
+    while (::flock(fd_, exclusive ? LOCK_EX : LOCK_SH) != 0 && errno == EINTR) {
+    }
+  }
+  ~CacheLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  }
+  CacheLock(const CacheLock&) = delete;
+  CacheLock& operator=(const CacheLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 std::function<void(const std::string&, const std::string&)>& write_hook() {
   static std::function<void(const std::string&, const std::string&)> h;
   return h;
@@ -222,6 +246,7 @@ std::optional<CachedFeatures> FeatureCache::load(const Shape& clip_shape, std::o
   remove_stale_temporaries(path_);
   std::error_code ec;
   if (!fs::exists(path_, ec)) return std::nullopt;
+  const CacheLock lock(path_, false);
   SilenceHdf5 quiet;
   try {
     CachedFeatures c;
@@ -367,6 +392,7 @@ void FeatureCache::store(const CachedFeatures& c, int compression) const {
 
 std::optional<features::NormalisationStats> FeatureCache::load_normalisation(
     const std::string& group, const std::string& tag) const {
+  const CacheLock lock(path_, false);
   SilenceHdf5 quiet;
   H5Handle file{H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
   if (file.id < 0) return std::nullopt;
@@ -397,6 +423,7 @@ std::optional<features::NormalisationStats> FeatureCache::load_normalisation(
 
 void FeatureCache::store_normalisation(const std::string& group, const std::string& tag,
                                        const features::NormalisationStats& s) const {
+  const CacheLock lock(path_, true);
   SilenceHdf5 quiet;
   H5Handle file{H5Fopen(path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose};
   MGR_CHECK(file.id >= 0, "cannot open " << path_ << " for writing");

@@ -11,7 +11,9 @@
 //               mgr_git_commit, feature_code_version, features_sha256 (checksum of /features)
 // Written atomically (<file>.tmp.<pid>, then rename). A file that cannot be used (HDF5 open
 // fails, a dataset is missing, key or shape mismatch, checksum mismatch) is reported in one line
-// "cache <file>: <reason>; rebuilding", removed, and the caller recomputes.
+// "cache <file>: <reason>; rebuilding", removed, and the caller recomputes. Reads and the
+// in-place normalisation writes hold an advisory lock on <file>.lock (flock), so processes of a
+// sweep can share one cache.
 #pragma once
 
 #include <cstdint>

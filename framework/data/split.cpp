@@ -77,6 +77,38 @@ void deal(const std::vector<size_t>& sizes, const std::vector<std::vector<int>>&
   }
 }
 
+// The units a split deals out, in groups: for random_clips one group of every clip (each clip
+// an item); for track_stratified one group per genre, of its tracks that have clips (an item is
+// a track's clips; tracks without clips take part in nothing). Calls deal_group(order, items)
+// per group, `order` holding the group's item indices into `items`.
+template <class F>
+void for_each_group(const Dataset& ds, SplitKind kind, F&& deal_group) {
+  if (kind == SplitKind::RandomClips) {
+    std::vector<std::vector<int>> items(ds.clips.size());
+    std::vector<int> order(ds.clips.size());
+    for (size_t i = 0; i < ds.clips.size(); ++i) {
+      items[i] = {static_cast<int>(i)};
+      order[i] = static_cast<int>(i);
+    }
+    deal_group(order, items);
+    return;
+  }
+  std::vector<std::vector<int>> clips_of(ds.tracks.size());
+  for (size_t i = 0; i < ds.clips.size(); ++i) {
+    const int t = ds.clips[i].track_id;
+    MGR_CHECK(t >= 0 && static_cast<size_t>(t) < ds.tracks.size(),
+              "split: clip " << i << " names track " << t << " of " << ds.tracks.size());
+    clips_of[static_cast<size_t>(t)].push_back(static_cast<int>(i));
+  }
+  for (int g = 0; g < static_cast<int>(ds.genres.size()); ++g) {
+    std::vector<int> tracks;
+    for (const Track& t : ds.tracks)
+      if (t.label == g && !clips_of[static_cast<size_t>(t.track_id)].empty())
+        tracks.push_back(t.track_id);
+    deal_group(tracks, clips_of);
+  }
+}
+
 }  // namespace
 
 SplitKind parse_split(const std::string& s) {
@@ -97,37 +129,39 @@ Split make_split(const Dataset& ds, SplitKind kind, const std::vector<double>& f
   MGR_CHECK(!ds.clips.empty(), "make_split: the dataset has no clips (call segment_clips first)");
   std::mt19937_64 rng(seed);
   Split s;
-  if (kind == SplitKind::RandomClips) {
-    // Each "item" is one clip.
-    std::vector<std::vector<int>> items(ds.clips.size());
-    std::vector<int> order(ds.clips.size());
-    for (size_t i = 0; i < ds.clips.size(); ++i) {
-      items[i] = {static_cast<int>(i)};
-      order[i] = static_cast<int>(i);
-    }
+  for_each_group(ds, kind,
+                 [&](std::vector<int>& order, const std::vector<std::vector<int>>& items) {
+                   fisher_yates(order, rng);
+                   deal(part_sizes(order.size(), fractions), items, order, s);
+                 });
+  for (auto* v : {&s.train, &s.validation, &s.test}) std::sort(v->begin(), v->end());
+  return s;
+}
+
+Split make_fold_split(const Dataset& ds, SplitKind kind, int k, int fold, uint64_t seed) {
+  MGR_CHECK(k >= 3,
+            "k-fold cross-validation needs k >= 3 (a test and a validation fold and at "
+            "least one to train on), got "
+                << k);
+  MGR_CHECK(fold >= 0 && fold < k, "fold " << fold << " of " << k << " does not exist");
+  MGR_CHECK(!ds.clips.empty(), "make_fold_split: the dataset has no clips");
+  std::mt19937_64 rng(seed);
+  Split s;
+  const int validation_fold = (fold + 1) % k;
+  // Deals the shuffled items round robin; `start` continues the rotation across genres so the
+  // folds also stay equal in size overall.
+  size_t start = 0;
+  auto deal_folds = [&](std::vector<int>& order, const std::vector<std::vector<int>>& items) {
     fisher_yates(order, rng);
-    deal(part_sizes(order.size(), fractions), items, order, s);
-  } else {
-    // Items are tracks (with their clips); tracks without clips take part in nothing.
-    std::vector<std::vector<int>> clips_of(ds.tracks.size());
-    for (size_t i = 0; i < ds.clips.size(); ++i) {
-      const int t = ds.clips[i].track_id;
-      MGR_CHECK(t >= 0 && static_cast<size_t>(t) < ds.tracks.size(),
-                "make_split: clip " << i << " names track " << t << " of " << ds.tracks.size());
-      clips_of[static_cast<size_t>(t)].push_back(static_cast<int>(i));
+    for (size_t i = 0; i < order.size(); ++i) {
+      const int f = static_cast<int>((start + i) % static_cast<size_t>(k));
+      std::vector<int>& part = f == fold ? s.test : f == validation_fold ? s.validation : s.train;
+      const auto& clips = items[static_cast<size_t>(order[i])];
+      part.insert(part.end(), clips.begin(), clips.end());
     }
-    const int n_labels = static_cast<int>(ds.genres.size());
-    for (int g = 0; g < n_labels; ++g) {
-      std::vector<int> tracks;
-      for (const Track& t : ds.tracks) {
-        if (t.label == g && !clips_of[static_cast<size_t>(t.track_id)].empty()) {
-          tracks.push_back(t.track_id);
-        }
-      }
-      fisher_yates(tracks, rng);
-      deal(part_sizes(tracks.size(), fractions), clips_of, tracks, s);
-    }
-  }
+    start += order.size();
+  };
+  for_each_group(ds, kind, deal_folds);
   for (auto* v : {&s.train, &s.validation, &s.test}) std::sort(v->begin(), v->end());
   return s;
 }

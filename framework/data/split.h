@@ -34,4 +34,11 @@ struct Split {
 Split make_split(const Dataset& ds, SplitKind kind, const std::vector<double>& fractions,
                  uint64_t seed);
 
+// k-fold cross-validation (k >= 3): the items (per genre, its tracks for track_stratified; all
+// clips for random_clips) are shuffled by seed and dealt round robin into k folds, so every
+// fold holds a genre's tracks in equal numbers (within one). Fold `fold` is the test set, fold
+// (fold + 1) mod k the validation set, the other k - 2 the training set. The k test sets are
+// disjoint and cover every item, and no track is on two sides for track_stratified.
+Split make_fold_split(const Dataset& ds, SplitKind kind, int k, int fold, uint64_t seed);
+
 }  // namespace mgr::data

@@ -1,8 +1,13 @@
 #include "framework/data/synthetic.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -562,10 +567,36 @@ bool corpus_complete(const fs::path& root, const nlohmann::json& want, std::stri
   return true;
 }
 
+// An exclusive advisory lock (flock) on the corpus folder itself, made first when missing (an
+// empty folder is what generation starts from anyway), held for the life of the object; none
+// when the folder cannot be opened (the checks below then say why).
+class CorpusLock {
+ public:
+  explicit CorpusLock(const std::string& root) {
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    fd_ = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ >= 0)
+      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+      }
+  }
+  ~CorpusLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  CorpusLock(const CorpusLock&) = delete;
+  CorpusLock& operator=(const CorpusLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 std::string ensure_synthetic_corpus(const SyntheticOptions& o, std::ostream& log) {
   MGR_CHECK(!o.root.empty(), "ensure_synthetic_corpus: root is empty");
+  // The runs of a sweep or a job array may start on the same missing corpus at once: one
+  // generates it while the others wait here, then find it complete.
+  const CorpusLock corpus_lock(o.root);
   MGR_CHECK(o.tracks_per_genre > 0 && o.tracks_per_genre <= 99999,
             "ensure_synthetic_corpus: tracks_per_genre must be in [1, 99999], got "
                 << o.tracks_per_genre);

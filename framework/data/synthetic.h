@@ -28,7 +28,8 @@ constexpr int kSyntheticGeneratorVersion = 1;
 // <root>/corpus.json says a complete corpus with the same options and generator version is
 // there (then nothing is written). The manifest is written last, atomically (temp + rename), so
 // an interrupted run is regenerated. Refuses to write into a non-empty folder that is not a
-// synthetic corpus. Returns the root. Progress goes to `log`.
+// synthetic corpus. Returns the root. Progress goes to `log`. Processes starting on one corpus
+// at once take turns on an exclusive lock (flock) of the corpus folder.
 std::string ensure_synthetic_corpus(const SyntheticOptions& o, std::ostream& log);
 
 // Renders one track: mono float, peak <= 1, length round(track_seconds * sample_rate).

@@ -72,6 +72,11 @@ std::string svg_line_chart(const std::vector<ChartSeries>& series, const std::st
     s += fmt::format(
         "<polyline fill='none' stroke='{}' stroke-width='2' stroke-dasharray='{}' points='{}'/>\n",
         c.color, c.dash, pts);
+    // Markers while they stay apart: a run of one epoch is otherwise an invisible line.
+    for (size_t i = 0; c.x.size() <= 40 && i < c.x.size() && i < c.y.size(); ++i)
+      if (std::isfinite(c.y[i]))
+        s += fmt::format("<circle cx='{:.1f}' cy='{:.1f}' r='3' fill='{}'/>\n", px(c.x[i]),
+                         py(c.y[i]), c.color);
   }
   // x ticks: about ten, at whole numbers.
   const double step = std::max(1.0, std::ceil((x_hi - x_lo) / 10.0));

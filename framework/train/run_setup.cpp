@@ -27,15 +27,6 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::string default_run_dir(const std::string& name) {
-  const std::time_t now = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", std::gmtime(&now));
-  std::string dir = "runs/" + name + "-" + buf;
-  for (int i = 2; fs::exists(dir); ++i) dir = "runs/" + name + "-" + buf + "-" + std::to_string(i);
-  return dir;
-}
-
 // Features of every clip: the table (with its HDF5 cache), standardised in place with the
 // training split's statistics, or the on-the-fly source.
 void prepare_features(RunSetup& s, const RunOptions& opt) {
@@ -72,7 +63,11 @@ void prepare_features(RunSetup& s, const RunOptions& opt) {
     s.table = feature_table(cfg, ds, *s.pipeline, feature_log, fto);
     Tensor table = s.table.features;  // [clips, ...]
     // A later run with the same split and seed reads the statistics from the cache.
-    const std::string norm_group = fmt::format("{}-{}", cfg.data.split, cfg.seed);
+    // Each fold trains on other clips: its statistics are its own.
+    const std::string norm_group = cfg.protocol.folds > 0
+                                       ? fmt::format("{}-{}-fold{}of{}", cfg.data.split, cfg.seed,
+                                                     cfg.protocol.fold, cfg.protocol.folds)
+                                       : fmt::format("{}-{}", cfg.data.split, cfg.seed);
     const std::string norm_tag = fmt::format("{} fractions {}", cfg.features.normalize,
                                              fmt::join(cfg.data.split_fractions, ","));
     if (s.table.cache) s.norm = s.table.cache->load_normalisation(norm_group, norm_tag);
@@ -93,6 +88,15 @@ void prepare_features(RunSetup& s, const RunOptions& opt) {
 }
 
 }  // namespace
+
+std::string default_run_dir(const std::string& name) {
+  const std::time_t now = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", std::gmtime(&now));
+  std::string dir = "runs/" + name + "-" + buf;
+  for (int i = 2; fs::exists(dir); ++i) dir = "runs/" + name + "-" + buf + "-" + std::to_string(i);
+  return dir;
+}
 
 std::unique_ptr<RunSetup> setup_run(const config::ExperimentConfig& cfg, const RunOptions& opt) {
   auto s = std::make_unique<RunSetup>();
@@ -132,7 +136,15 @@ std::unique_ptr<RunSetup> setup_run(const config::ExperimentConfig& cfg, const R
   s->loaded = load_experiment_data(cfg, std::cerr);
   const data::Dataset& ds = s->loaded.ds;
   s->split_kind = data::parse_split(cfg.data.split);
-  s->split = data::make_split(ds, s->split_kind, cfg.data.split_fractions, cfg.seed);
+  // protocol.folds: this run is one fold (framework/train/protocol.h runs each in turn).
+  MGR_CHECK(cfg.protocol.folds == 0 || cfg.protocol.fold >= 0,
+            "protocol.folds is " << cfg.protocol.folds
+                                 << " but no protocol.fold is chosen: run the whole protocol with "
+                                    "run_protocol (run_experiment does)");
+  s->split = cfg.protocol.folds > 0
+                 ? data::make_fold_split(ds, s->split_kind, cfg.protocol.folds, cfg.protocol.fold,
+                                         cfg.seed)
+                 : data::make_split(ds, s->split_kind, cfg.data.split_fractions, cfg.seed);
   s->num_classes = static_cast<int>(ds.genres.size());
   const data::Split& split = s->split;
   MGR_CHECK(!split.train.empty() && !split.validation.empty() && !split.test.empty(),
@@ -140,9 +152,12 @@ std::unique_ptr<RunSetup> setup_run(const config::ExperimentConfig& cfg, const R
                                                   << split.validation.size() << ", test "
                                                   << split.test.size() << " clips): use more data");
   s->say(fmt::format(
-      "data: {} tracks ({} skipped), {} clips of {:.2f} s; split {}: {} / {} / {} clips",
+      "data: {} tracks ({} skipped), {} clips of {:.2f} s; split {}{}: {} / {} / {} clips",
       ds.tracks.size(), s->loaded.report.skipped, ds.clips.size(), cfg.data.clip_seconds,
-      cfg.data.split, split.train.size(), split.validation.size(), split.test.size()));
+      cfg.data.split,
+      cfg.protocol.folds > 0 ? fmt::format(", fold {} of {}", cfg.protocol.fold, cfg.protocol.folds)
+                             : "",
+      split.train.size(), split.validation.size(), split.test.size()));
   if (s->split_kind == data::SplitKind::RandomClips)
     s->say(
         "data: note: random_clips puts clips of one track on both sides of the split (the "
@@ -170,6 +185,9 @@ nlohmann::json common_metrics(const RunSetup& s) {
   m["split"] = cfg.data.split;
   m["leaky"] = s.split_kind == data::SplitKind::RandomClips;
   m["model_type"] = cfg.model.type;
+  m["protocol"] = {{"folds", cfg.protocol.folds},
+                   {"fold", cfg.protocol.folds > 0 ? nlohmann::json(cfg.protocol.fold)
+                                                   : nlohmann::json(nullptr)}};
   m["data"] = {
       {"source", cfg.data.source},
       {"root", s.loaded.root},

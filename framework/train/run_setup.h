@@ -41,6 +41,9 @@ struct RunSetup {
   std::function<void(const std::string&)> say;  // a progress line unless quiet
 };
 
+// runs/<name>-<UTC time>[-N]: a folder name not taken yet.
+std::string default_run_dir(const std::string& name);
+
 // Creates the run directory (config.yaml, environment.json), loads and splits the data and
 // computes (or prepares) the features. Throws mgr::Error on an empty split part.
 std::unique_ptr<RunSetup> setup_run(const config::ExperimentConfig& cfg, const RunOptions& opt);

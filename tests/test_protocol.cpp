@@ -1,0 +1,123 @@
+// Protocols (framework/train/protocol.h): the runs of protocol.seeds x protocol.folds, their
+// statistics, and a whole 3-fold protocol of the tiny experiment whose aggregate metrics.json
+// must hold exactly the figures of the run directories beside it.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "framework/config/yaml_config.h"
+#include "framework/train/protocol.h"
+#include "kernels/error.h"
+#include "tests/temp_dir.h"
+
+namespace mgr {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kTiny = std::string(MGR_SOURCE_DIR) + "/tests/data/sweep/tiny.yaml";
+
+TEST(Protocol, RunsAreSeedsTimesFolds) {
+  config::ExperimentConfig c;
+  c.seed = 9;
+  auto runs = train::protocol_runs(c);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].seed, 9u);
+  EXPECT_EQ(runs[0].fold, -1);
+  EXPECT_EQ(runs[0].subdir, "");
+
+  c.protocol.seeds = {1, 2};
+  c.protocol.folds = 3;
+  runs = train::protocol_runs(c);
+  ASSERT_EQ(runs.size(), 6u);
+  EXPECT_EQ(runs[0].subdir, "seed-1-fold-0");
+  EXPECT_EQ(runs[5].subdir, "seed-2-fold-2");
+  EXPECT_EQ(runs[4].seed, 2u);
+  EXPECT_EQ(runs[4].fold, 1);
+  const config::ExperimentConfig one = train::run_config(c, runs[4]);
+  EXPECT_EQ(one.seed, 2u);
+  EXPECT_TRUE(one.protocol.seeds.empty());
+  EXPECT_EQ(one.protocol.fold, 1);
+  EXPECT_EQ(train::protocol_runs(one).size(), 1u) << "a run's own config is one run";
+
+  c.protocol.seeds.clear();
+  c.protocol.fold = 2;
+  runs = train::protocol_runs(c);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].fold, 2);
+  EXPECT_EQ(runs[0].seed, 9u);
+}
+
+TEST(Protocol, ConfigChecksFoldAgainstFolds) {
+  EXPECT_NO_THROW(config::load_experiment(kTiny, {"protocol.folds=3", "protocol.fold=2"}));
+  for (const char* bad : {"protocol.folds=2", "protocol.fold=3"}) {
+    try {
+      config::load_experiment(kTiny, {"protocol.folds=3", bad});
+      FAIL() << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+  try {
+    config::load_experiment(kTiny, {"protocol.seeds=[1, 1]"});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no duplicates"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Protocol, SummaryStatisticsUseTheSampleStandardDeviation) {
+  const nlohmann::json s = train::summary_statistics({0.5, 0.6, 0.7});
+  EXPECT_NEAR(s["mean"].get<double>(), 0.6, 1e-12);
+  EXPECT_NEAR(s["std"].get<double>(), 0.1, 1e-12);
+  EXPECT_EQ(s["n"].get<int>(), 3);
+  EXPECT_EQ(s["min"].get<double>(), 0.5);
+  EXPECT_EQ(train::summary_statistics({0.25})["std"].get<double>(), 0.0);
+}
+
+TEST(Protocol, ThreeFoldsWriteRunsAndTheirAggregate) {
+  test::TempDir tmp("protocol");
+  config::ExperimentConfig cfg = config::load_experiment(
+      kTiny, {"data.root=" + tmp.file("corpus"), "features.cache_dir=" + tmp.file("cache"),
+              "protocol.folds=3", "train.epochs=1"});
+  train::RunOptions opt;
+  opt.quiet = true;
+  opt.out_dir = tmp.file("exp");
+  const train::RunResult r = train::run_protocol(cfg, opt);
+  EXPECT_EQ(r.run_dir, tmp.file("exp"));
+  std::ifstream in(tmp.file("exp/metrics.json"));
+  const nlohmann::json a = nlohmann::json::parse(in);
+  EXPECT_EQ(a, r.metrics);
+  ASSERT_EQ(a["runs"].size(), 3u);
+  EXPECT_EQ(a["protocol"]["folds"], 3);
+  EXPECT_FALSE(a["leaky"].get<bool>());
+  size_t tested = 0, clips = 0;
+  std::vector<double> clip_acc;
+  for (int f = 0; f < 3; ++f) {
+    const fs::path dir = tmp.path / "exp" / ("fold-" + std::to_string(f));
+    std::ifstream min(dir / "metrics.json");
+    const nlohmann::json m = nlohmann::json::parse(min);
+    EXPECT_EQ(m["protocol"]["fold"], f);
+    EXPECT_EQ(a["runs"][static_cast<size_t>(f)]["dir"], "fold-" + std::to_string(f));
+    EXPECT_EQ(a["runs"][static_cast<size_t>(f)]["clip_accuracy"], m["test"]["clip_accuracy"]);
+    EXPECT_EQ(a["runs"][static_cast<size_t>(f)]["track_macro_f1"], m["test"]["track"]["macro_f1"]);
+    clip_acc.push_back(m["test"]["clip_accuracy"].get<double>());
+    tested += m["data"]["test_clips"].get<size_t>();
+    clips = m["data"]["clips"].get<size_t>();
+    EXPECT_TRUE(fs::exists(dir / "config.yaml"));
+    // The run's resolved config reruns that fold alone.
+    const config::ExperimentConfig back = config::load_experiment((dir / "config.yaml").string());
+    EXPECT_EQ(back.protocol.fold, f);
+    EXPECT_EQ(train::protocol_runs(back).size(), 1u);
+  }
+  EXPECT_EQ(tested, clips) << "the three test folds cover every clip once";
+  EXPECT_EQ(a["aggregate"]["clip_accuracy"], train::summary_statistics(clip_acc));
+  std::ifstream t(tmp.file("exp/table_row.md"));
+  const std::string table((std::istreambuf_iterator<char>(t)), std::istreambuf_iterator<char>());
+  EXPECT_NE(table.find("3-fold, 1 seed"), std::string::npos) << table;
+  EXPECT_NE(table.find("track-disjoint"), std::string::npos) << table;
+}
+
+}  // namespace
+}  // namespace mgr
