@@ -8,7 +8,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git ccache clang-format clang libomp-dev
+  build-essential cmake pkg-config git ccache clang-format clang libclang-rt-dev libomp-dev
   libhdf5-dev hdf5-tools libyaml-cpp-dev libsndfile1-dev libsamplerate0-dev libfftw3-dev
   libopenblas-dev libgtest-dev nlohmann-json3-dev libcli11-dev libfmt-dev libpng-dev
 )

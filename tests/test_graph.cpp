@@ -128,6 +128,21 @@ TEST(GraphConfig, NamesAndInputsAreChecked) {
               HasSubstr("layer 'unused' (relu): its output is not used by any later layer"));
 }
 
+// A failed layer that no later layer reads must not shift the shapes the later ones see (the
+// planner once looked them up among the planned layers only: fuzz_experiment_config found the
+// out-of-bounds read a duplicate name in the middle of a network caused).
+TEST(GraphConfig, AFailedLayerInTheMiddleLeavesTheOthersPlanned) {
+  const std::string msg =
+      error_of(experiment("    - {name: c, type: conv2d, channels: 2, kernel: 3}\n"
+                          "    - {name: c, type: relu}\n"
+                          "    - {name: r, type: relu}\n"
+                          "    - {name: g, type: global_max_pool}\n"
+                          "    - {name: out, type: dense, units: num_classes}\n"));
+  EXPECT_THAT(msg, HasSubstr("layer 'c' (relu): name: duplicate layer name"));
+  EXPECT_THAT(msg, Not(HasSubstr("layer 'g'")));
+  EXPECT_THAT(msg, Not(HasSubstr("layer 'out'")));
+}
+
 TEST(GraphConfig, ShapesThatDoNotFitNameTheLayer) {
   // An RNN on a [C, F, T] map.
   EXPECT_THAT(error_of(experiment("    - {name: r, type: gru, units: 8}\n"

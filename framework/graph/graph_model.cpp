@@ -65,6 +65,7 @@ std::shared_ptr<const GraphPlan> plan_graph(const std::vector<config::LayerSpec>
   std::map<std::string, int> index_of;
   std::vector<bool> ok(specs.size(), false);
   std::vector<bool> used(specs.size(), false);
+  std::vector<Shape> out_of(specs.size());  // each planned layer's output shape
   std::vector<std::string> names;
   for (const auto& s : specs) names.push_back(s.name);
 
@@ -192,8 +193,11 @@ std::shared_ptr<const GraphPlan> plan_graph(const std::vector<config::LayerSpec>
     }
     if (!good || !inputs_ok) continue;
     // -- shape
+    // By spec index: plan->layers holds only the layers planned so far, fewer than li when an
+    // earlier layer (not read here) failed (found by fuzz_experiment_config).
     std::vector<Shape> in_shapes;
-    for (int i : pl.inputs) in_shapes.push_back(plan->shape_of(i));
+    for (int i : pl.inputs)
+      in_shapes.push_back(i < 0 ? plan->shape_of(i) : out_of[static_cast<size_t>(i)]);
     try {
       pl.args = std::make_shared<LayerArgs>(spec, values, num_classes, children);
       pl.out = pl.type->infer(*pl.args, in_shapes);
@@ -210,6 +214,7 @@ std::shared_ptr<const GraphPlan> plan_graph(const std::vector<config::LayerSpec>
       continue;
     }
     ok[li] = true;
+    out_of[li] = pl.out;
     plan->layers.push_back(std::move(pl));
   }
   if (errors.empty()) {

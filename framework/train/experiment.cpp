@@ -15,6 +15,7 @@
 #include "framework/graph/model_check.h"
 #include "framework/train/atomic_write.h"
 #include "framework/train/model_runs.h"
+#include "framework/train/protocol.h"
 #include "framework/train/report.h"
 #include "framework/train/run_setup.h"
 #include "framework/tree/class_tree.h"
@@ -84,7 +85,7 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
   else
     run_network(*s, opt, result);
   m["timing_seconds"]["total"] = seconds_since(t_start);
-  if (opt.resume) m["resumed"] = true;
+  if (s->resume) m["resumed"] = true;
   if (cfg.model.type == "gan")
     write_file_atomically((fs::path(s->run_dir) / "table_row.md").string(), gan::gan_table(m));
   else
@@ -118,7 +119,8 @@ RunResult resume_experiment(const std::string& run_dir, bool quiet) {
   opt.config_source = config.string();
   opt.quiet = quiet;
   opt.resume = true;
-  return run_experiment(config::load_experiment(config.string(), {}), opt);
+  // A protocol's directory continues run by run; a single run is its own protocol.
+  return run_protocol(config::load_experiment(config.string(), {}), opt);
 }
 
 std::string model_summary(const config::ExperimentConfig& cfg) {

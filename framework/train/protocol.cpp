@@ -10,6 +10,7 @@
 #include <map>
 
 #include "framework/config/yaml_config.h"
+#include "framework/train/atomic_write.h"
 #include "framework/train/run_setup.h"
 #include "kernels/error.h"
 
@@ -160,24 +161,32 @@ RunResult run_protocol(const config::ExperimentConfig& cfg, const RunOptions& op
   RunResult out;
   out.run_dir = opt.out_dir.empty() ? default_run_dir(cfg.name) : opt.out_dir;
   fs::create_directories(out.run_dir);
-  std::ofstream(fs::path(out.run_dir) / "config.yaml")
-      << "# the protocol's configuration (source: " << opt.config_source
-      << "); each run's own is in its folder\n"
-      << config::to_yaml(cfg);
+  const fs::path dir(out.run_dir);
+  if (!opt.resume || !fs::exists(dir / "config.yaml"))
+    write_file_atomically((dir / "config.yaml").string(),
+                          "# the protocol's configuration (source: " + opt.config_source +
+                              "); each run's own is in its folder\n" + config::to_yaml(cfg));
   std::vector<nlohmann::json> metrics;
   std::vector<std::string> dirs;
   for (size_t i = 0; i < runs.size(); ++i) {
-    if (!opt.quiet)
-      std::cerr << fmt::format("protocol: run {}/{} ({})\n", i + 1, runs.size(), runs[i].subdir);
     RunOptions o = opt;
-    o.out_dir = (fs::path(out.run_dir) / runs[i].subdir).string();
-    metrics.push_back(run_experiment(run_config(cfg, runs[i]), o).metrics);
+    o.out_dir = (dir / runs[i].subdir).string();
+    const fs::path done = fs::path(o.out_dir) / "metrics.json";
+    if (opt.resume && fs::exists(done)) {  // finished before the interruption
+      std::ifstream in(done);
+      metrics.push_back(nlohmann::json::parse(in));
+    } else {
+      if (!opt.quiet)
+        std::cerr << fmt::format("protocol: run {}/{} ({})\n", i + 1, runs.size(), runs[i].subdir);
+      metrics.push_back(run_experiment(run_config(cfg, runs[i]), o).metrics);
+    }
     dirs.push_back(runs[i].subdir);
   }
   out.metrics = aggregate_metrics(metrics, dirs);
-  std::ofstream(fs::path(out.run_dir) / "metrics.json") << out.metrics.dump(2) << "\n";
   const std::string table = aggregate_table(out.metrics);
-  std::ofstream(fs::path(out.run_dir) / "table_row.md") << table;
+  write_file_atomically((dir / "table_row.md").string(), table);
+  // Last: its presence says the whole protocol finished (--resume relies on it).
+  write_file_atomically((dir / "metrics.json").string(), out.metrics.dump(2) + "\n");
   if (!opt.quiet) std::cerr << "protocol: " << runs.size() << " runs\n" << table;
   return out;
 }

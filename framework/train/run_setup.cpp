@@ -107,12 +107,14 @@ std::unique_ptr<RunSetup> setup_run(const config::ExperimentConfig& cfg, const R
     if (!quiet) std::cerr << line << "\n";
   };
   s->run_dir = opt.out_dir.empty() ? default_run_dir(cfg.name) : opt.out_dir;
-  s->resume = opt.resume;
   fs::create_directories(s->run_dir);
   const fs::path dir(s->run_dir);
-  s->say(fmt::format("run {}: {} {}", cfg.name, opt.resume ? "resuming in" : "writing to",
+  s->say(fmt::format("run {}: {} {}", cfg.name,
+                     opt.resume && fs::exists(dir / "config.yaml") ? "resuming in" : "writing to",
                      s->run_dir));
-  if (!opt.resume) {
+  // A resumed protocol may reach runs that never started: those begin like any run.
+  s->resume = opt.resume && fs::exists(dir / "config.yaml");
+  if (!s->resume) {
     // config.yaml last: --resume takes a run directory with it for one that started.
     const std::string resolved =
         "# resolved configuration of this run (source: " + opt.config_source + ")\n" +

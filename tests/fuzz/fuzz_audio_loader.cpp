@@ -15,8 +15,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const char* kExt[] = {".wav", ".flac", ".ogg", ".mp3", ".au", ".aiff", ".opus"};
-  const std::string path = "/tmp/mgr_fuzz_audio_" + std::to_string(getpid()) +
-                           kExt[size ? data[0] % 7 : 0];
+  const std::string path =
+      "/tmp/mgr_fuzz_audio_" + std::to_string(getpid()) + kExt[size ? data[0] % 7 : 0];
   if (FILE* f = std::fopen(path.c_str(), "wb")) {
     std::fwrite(data, 1, size, f);
     std::fclose(f);
