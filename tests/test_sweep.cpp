@@ -120,6 +120,18 @@ TEST(SweepPlan, AnInvalidPointFailsBeforeAnythingRunsWithTheSweepLine) {
   e = error_of("protocol: {seeds: [1], folds: 2}\n");
   EXPECT_THAT(e, HasSubstr("sweep.yaml:8:31: protocol.folds=2"));
   EXPECT_FALSE(fs::exists(dir.file("out"))) << "nothing may be created";
+  // A GAN has no test accuracy to aggregate: refused before anything runs, with the reason.
+  std::ofstream(dir.file("gan_sweep.yaml"))
+      << "name: g\nexperiment: " << MGR_SOURCE_DIR
+      << "/experiments/dcgan_mel.yaml\nout: " << dir.file("out")
+      << "\ngrid:\n  train.lr: [0.0002, 0.0001]\n";
+  try {
+    results::load_sweep(dir.file("gan_sweep.yaml"));
+    ADD_FAILURE() << "a sweep of a GAN was accepted";
+  } catch (const Error& err) {
+    EXPECT_THAT(err.what(), HasSubstr("model.type gan: a GAN run has no test accuracy"));
+  }
+  EXPECT_FALSE(fs::exists(dir.file("out"))) << "nothing may be created";
 }
 
 TEST(SweepLocal, RunsInWorkersRecordsFailuresSharesFeaturesAndResumes) {

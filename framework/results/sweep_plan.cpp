@@ -253,6 +253,11 @@ SweepPlan load_sweep(const std::string& path, const std::string& out_override) {
     config::ExperimentConfig cfg;
     try {
       cfg = config::load_experiment(plan.experiment, pt.overrides);
+      // A sweep aggregates and tabulates test accuracy; a GAN run has none.
+      if (cfg.model.type == "gan")
+        throw Error(plan.experiment +
+                    ": model.type gan: a GAN run has no test accuracy for a sweep to aggregate "
+                    "(train it with run_experiment; its quality metrics are in its metrics.json)");
     } catch (const Error& e) {
       const std::string msg = locate(e.what(), all, path);
       if (seen.insert(msg).second) p.lines.push_back(msg);
