@@ -5,6 +5,10 @@
 #   (b) scripts/bench/torch_classify.py RUN FOLDER: torchaudio.load per file, the same clips,
 #       the same features in torchaudio, the same network (scripts/parity's twin loaded with the
 #       run's best_model.h5) with torch.set_num_threads($threads).
+# classify runs itself with OMP_WAIT_POLICY=passive unless the variable is set
+# (framework/infer/openmp_wait.h); PyTorch takes libgomp's default (idle threads spin) unless
+# the variable is set, so `OMP_WAIT_POLICY=passive scripts/bench/run_classify_benchmark.sh`
+# gives both sides passive waiting.
 # Both are timed as whole processes (start to exit, model loading and imports included; the
 # PyTorch side also prints its time from the first file opened). The two alternate for $rounds
 # rounds in one invocation (the order swapped every round), each round printing files/s, the
@@ -64,7 +68,7 @@ theirs() {
   torch_s=$(awk -v a="$(now)" -v b="$t0" 'BEGIN { print a - b }')
 }
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $threads threads, $files files x 30 s" \
-  "(16-bit WAV, 22050 Hz), $name; load average $(load)"
+  "(16-bit WAV, 22050 Hz), $name, OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}; load average $(load)"
 for r in $(seq 1 "$rounds"); do
   echo "-- round $r (load average at start $(load))"
   if ((r % 2)); then ours; theirs; else theirs; ours; fi
