@@ -202,5 +202,28 @@ TEST(ClassifyFiles, TheToolPrintsCsvAndExitsByWhetherAnyFileWasClassified) {
   EXPECT_EQ(WEXITSTATUS(std::system(bad_run.c_str())), 2) << "no model";
 }
 
+TEST(ClassifyFiles, TheToolWaitsPassivelyUnlessTheUserChoseAPolicy) {
+  // libgomp's spinning idle threads took the decoders' CPU (framework/infer/openmp_wait.h): the
+  // tool runs itself again with OMP_WAIT_POLICY=passive when the variable is unset, and keeps a
+  // value the user set.
+  if (!fs::exists(classify_binary())) GTEST_SKIP() << "classify not built";
+  const test::TinyRun& run = test::tiny_run(false);
+  test::TempDir dir("classify_wait");
+  data::write_wav(dir.file("one.wav"), tone(2.0, 22050), 22050);
+  for (const auto& [env, want] :
+       {std::pair<std::string, std::string>{"env -u OMP_WAIT_POLICY", "OMP_WAIT_POLICY=passive"},
+        {"env OMP_WAIT_POLICY=active", "OMP_WAIT_POLICY=active"}}) {
+    const std::string cmd = env + " OMP_NUM_THREADS=2 " + classify_binary() + " " +
+                            run.result.run_dir + " " + dir.file("one.wav") +
+                            " --csv --device cpu >" + dir.file("out.csv") + " 2>" +
+                            dir.file("err.txt");
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << read_text(dir.file("err.txt"));
+    const std::string err = read_text(dir.file("err.txt"));
+    EXPECT_THAT(err, HasSubstr("(2 OpenMP threads, " + want + ")")) << env;
+    EXPECT_THAT(read_text(dir.file("out.csv")), HasSubstr(dir.file("one.wav") + ",2.000,2,0,"))
+        << env;
+  }
+}
+
 }  // namespace
 }  // namespace mgr

@@ -16,6 +16,7 @@
 
 #include "framework/infer/classify_files.h"
 #include "framework/infer/file_report.h"
+#include "framework/infer/openmp_wait.h"
 #include "framework/train/progress.h"
 
 namespace {
@@ -30,6 +31,8 @@ void clear_progress_line() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Idle OpenMP threads sleep instead of spinning beside the decoding threads (openmp_wait.h).
+  mgr::infer::reexec_with_passive_openmp_wait(argv);
   CLI::App app{"mgr: classify audio files with a trained model (a run directory)"};
   std::string run, device = "auto", timeline;
   std::vector<std::string> inputs;
@@ -64,7 +67,8 @@ int main(int argc, char** argv) {
   const double clip_s = static_cast<double>(model->clip_samples()) / model->sample_rate();
   std::cerr << "classify: " << model->model_type() << " model of " << model->run_dir() << " ("
             << names.size() << " genres, " << model->config().features.type << " features of "
-            << clip_s << " s clips) on " << model->device().str() << "\n";
+            << clip_s << " s clips) on " << model->device().str() << " ("
+            << mgr::infer::openmp_description() << ")\n";
 
   const mgr::infer::FoundFiles found = mgr::infer::find_audio_files(inputs);
   for (const std::string& p : found.problems) std::cerr << "classify: " << p << "\n";
