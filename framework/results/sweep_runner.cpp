@@ -22,6 +22,7 @@
 
 #include "framework/config/yaml_config.h"
 #include "framework/tensor/device.h"
+#include "framework/train/atomic_write.h"
 #include "framework/train/protocol.h"
 #include "kernels/error.h"
 
@@ -49,13 +50,7 @@ std::string utc_now() {
 
 // Writes a file whole or not at all (readers of another process never see half of it).
 void write_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp);
-    out << text;
-    MGR_CHECK(out.good(), "cannot write " << tmp.string());
-  }
-  fs::rename(tmp, path);
+  train::write_file_atomically(path.string(), text);
 }
 
 // The line of a run's log that says why it failed: the last one naming an error, else the last.

@@ -1,6 +1,6 @@
 // Run-directory files that other programs (and --resume) trust once they exist: written to
-// "<path>.tmp" and renamed, so a process killed mid-write leaves the old file or none, never a
-// half-written one that would parse as something else.
+// "<path>.tmp.<pid>" and renamed, so a process killed mid-write leaves the old file or none, never
+// a half-written one that would parse as something else.
 #pragma once
 
 #include <string>
