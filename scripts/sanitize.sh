@@ -5,8 +5,9 @@
 #
 #   scripts/sanitize.sh build            configure and build build-asan/
 #   scripts/sanitize.sh test             the sanitizer test subset (environment.md says which)
-#   scripts/sanitize.sh fuzz RUNS        each fuzz target RUNS executions over its seed corpus
-#   scripts/sanitize.sh fuzz-time SECS   each fuzz target for SECS seconds (CI's short run)
+#   scripts/sanitize.sh fuzz RUNS [T]      each fuzz target (or only T: experiment_config,
+#                                          audio_loader) RUNS executions over its seed corpus
+#   scripts/sanitize.sh fuzz-time SECS [T] the same for SECS seconds each (CI's short run)
 #
 # Needs clang, libclang-rt and libomp-dev (scripts/setup.sh installs them). BUILD_DIR overrides
 # the build folder. Any sanitizer report fails the step (halt_on_error, non-zero exit).
@@ -41,8 +42,13 @@ case "${1:-}" in
     ;;
   fuzz | fuzz-time)
     amount=${2:?"fuzz needs a number of runs (fuzz) or seconds (fuzz-time)"}
-    for target in experiment_config audio_loader; do
-      case $target in experiment_config) seeds=tests/fuzz/corpus/config ;; *) seeds=tests/fuzz/corpus/audio ;; esac
+    targets=${3:-experiment_config audio_loader}
+    for target in $targets; do
+      case $target in
+        experiment_config) seeds=tests/fuzz/corpus/config ;;
+        audio_loader) seeds=tests/fuzz/corpus/audio ;;
+        *) echo "sanitize: unknown fuzz target '$target' (experiment_config, audio_loader)" >&2; exit 2 ;;
+      esac
       # New inputs go to a scratch copy: the committed seed corpus stays as it is.
       work=$(mktemp -d)
       cp "$seeds"/* "$work"/
@@ -54,7 +60,7 @@ case "${1:-}" in
     done
     ;;
   *)
-    sed -n '2,12p' "$0"
+    sed -n '2,13p' "$0"
     exit 2
     ;;
 esac

@@ -124,7 +124,11 @@ void expect_matches_direct_sums() {
     for (double& v : dw1) v += 1;
     for (double& v : db1) v += 1;
     EXPECT_TRUE(close(dw, dw1, tol)) << "dw, " << describe(p);
-    EXPECT_TRUE(close(db, db1, tol)) << "db, " << describe(p);
+    // db is one float sum over n * oh * ow values per channel: its rounding grows like the square
+    // root of the count and depends on whether the compiler vectorised the sum (the -O1
+    // sanitizer build does not), not on the transforms.
+    const double db_tol = std::max(tol, 2e-7 * std::sqrt(double(p.n) * oh * ow));
+    EXPECT_TRUE(close(db, db1, db_tol)) << "db, " << describe(p);
     // Accumulating dx: a second pass doubles it; only dx requested.
     kernels::cpu::winograd_backward(x.data(), w.data(), dy.data(), dx.data(), nullptr, nullptr, g,
                                     /*dx_accumulate=*/true);

@@ -3,7 +3,8 @@
 // and a real local sweep of the tiny experiment through the sweep binary: two workers, a run
 // that fails and is recorded while the others go on, one feature computation shared through the
 // cache, resume skipping the complete runs (in forked copies of sweep, then with --exec in
-// run_experiment programs), --status, and the tables made from its directories.
+// run_experiment programs) and continuing an interrupted run from its last epoch, --status, and
+// the tables made from its directories.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -265,6 +266,69 @@ TEST(SweepLocal, AnInterruptedSweepStopsItsRunsAndSaysSo) {
   EXPECT_THAT(out, HasSubstr("2 runs: 0 done, 0 running, 0 queued, 0 failed, 2 pending (1 "
                              "interrupted)"));
   EXPECT_THAT(out, HasSubstr("interrupted  000-400/seed-1"));
+}
+
+// A sweep interrupted while a run trains: the next sweep continues that run from its last saved
+// epoch (run_experiment --resume in the forked run), keeps its log, and ends with the metrics of
+// the same run never interrupted.
+TEST(SweepLocal, AnInterruptedRunContinuesFromItsLastEpoch) {
+  for (const char* b : {"sweep", "run_experiment"})
+    if (!fs::exists(binary(b))) GTEST_SKIP() << b << " not built";
+  test::TempDir dir("sweep_resume");
+  const std::string file = write_sweep(dir, "grid:\n  train.epochs: [300]\n");
+  const results::SweepPlan plan = results::load_sweep(file);
+  ASSERT_EQ(plan.runs.size(), 1u);
+  const results::SweepRun& r = plan.runs[0];
+  const std::string pid_file = dir.file("pid");
+  ASSERT_EQ(std::system((binary("sweep") + " " + file + " --workers 1 >" + dir.file("log") +
+                         " 2>&1 & echo $! >" + pid_file)
+                            .c_str()),
+            0);
+  // Stop it once a few epochs are saved (the run writes history.csv with its training state).
+  const fs::path history = fs::path(r.dir) / "history.csv";
+  auto epochs_saved = [&] {
+    std::ifstream in(history);
+    int n = -1;  // the header
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  };
+  for (int i = 0; i < 1200 && epochs_saved() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  pid_t sweep_pid = 0;
+  std::ifstream(pid_file) >> sweep_pid;
+  ASSERT_GT(sweep_pid, 0);
+  ::kill(sweep_pid, SIGTERM);
+  for (int i = 0; i < 200 && ::kill(sweep_pid, 0) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  const int saved = epochs_saved();
+  ASSERT_GE(saved, 3);
+  ASSERT_LT(saved, 300) << "the run finished before the sweep was interrupted";
+  ASSERT_FALSE(results::run_complete(r));
+  ASSERT_TRUE(results::run_resumes(r));
+  EXPECT_EQ(results::run_arguments(r), (std::vector<std::string>{"--resume", r.dir}));
+
+  auto [rc, out] = run(binary("sweep") + " " + file + " --workers 1");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_THAT(out, HasSubstr("1 to run (1 resuming from their last epoch)"));
+  std::ifstream log_in(fs::path(r.dir) / "run.log");
+  const std::string log((std::istreambuf_iterator<char>(log_in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(log, HasSubstr("writing to")) << "the first start's log is kept";
+  EXPECT_THAT(log, HasSubstr("resuming in"));
+  ASSERT_TRUE(results::run_complete(r));
+
+  // The same run, never interrupted.
+  std::vector<std::string> args = r.args;
+  for (size_t i = 0; i + 1 < args.size(); ++i)
+    if (args[i] == "--out") args[i + 1] = dir.file("reference");
+  std::string cmd = binary("run_experiment");
+  for (const std::string& a : args) cmd += " '" + a + "'";
+  std::tie(rc, out) = run(cmd);
+  ASSERT_EQ(rc, 0) << out;
+  const nlohmann::json resumed = read_json(fs::path(r.dir) / "metrics.json");
+  const nlohmann::json reference = read_json(dir.path / "reference" / "metrics.json");
+  EXPECT_EQ(resumed["history"], reference["history"]);
+  EXPECT_EQ(resumed["test"], reference["test"]);
+  EXPECT_EQ(resumed["best_epoch"], reference["best_epoch"]);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -23,6 +24,7 @@
 #include "framework/config/yaml_config.h"
 #include "framework/tensor/device.h"
 #include "framework/train/atomic_write.h"
+#include "framework/train/experiment.h"
 #include "framework/train/protocol.h"
 #include "kernels/error.h"
 
@@ -69,9 +71,12 @@ std::string error_line(const fs::path& log) {
   return s.empty() ? "no output" : s.substr(0, 500);
 }
 
-// Starts `program args` with stdout and stderr appended to `log`; returns the child's pid.
+// Log file flags: a resumed run adds to the log of its earlier start instead of replacing it.
+int log_flags(bool append) { return O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC); }
+
+// Starts `program args` with stdout and stderr written to `log`; returns the child's pid.
 pid_t spawn(const std::string& program, const std::vector<std::string>& args,
-            const std::string& log, const std::vector<std::string>& extra_env) {
+            const std::string& log, const std::vector<std::string>& extra_env, bool append) {
   std::vector<std::string> argv_s = {program};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -91,7 +96,7 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& args,
 
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), log_flags(append), 0644);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
   pid_t pid = 0;
   const int rc = posix_spawn(&pid, program.c_str(), &fa, nullptr, argv.data(), envp.data());
@@ -113,7 +118,8 @@ pid_t fork_run(const SweepRun& r, const std::string& log, const std::vector<std:
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);  // not the sweep's handler
   int code = 1;
   try {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const bool resume = run_resumes(r);
+    const int fd = ::open(log.c_str(), log_flags(resume) | O_CLOEXEC, 0644);
     if (fd < 0 || ::dup2(fd, 1) < 0 || ::dup2(fd, 2) < 0) ::_exit(126);
     ::close(fd);
     for (const std::string& e : env) {
@@ -124,6 +130,12 @@ pid_t fork_run(const SweepRun& r, const std::string& log, const std::vector<std:
         omp_set_num_threads(std::stoi(e.substr(eq + 1)));
         openblas_set_num_threads(std::stoi(e.substr(eq + 1)));
       }
+    }
+    if (resume) {
+      train::resume_experiment(r.dir);
+      std::cout.flush();
+      std::cerr.flush();
+      ::_exit(0);
     }
     MGR_CHECK(!r.args.empty(), "run " << r.id << " has no arguments");
     train::RunOptions opt;
@@ -216,6 +228,15 @@ void write_run_status(const SweepRun& r, const nlohmann::json& status) {
   write_atomically(fs::path(r.dir) / "sweep_status.json", status.dump(2) + "\n");
 }
 
+bool run_resumes(const SweepRun& r) {
+  const fs::path dir(r.dir);
+  return fs::is_regular_file(dir / "config.yaml") && !fs::exists(dir / "metrics.json");
+}
+
+std::vector<std::string> run_arguments(const SweepRun& r) {
+  return run_resumes(r) ? std::vector<std::string>{"--resume", r.dir} : r.args;
+}
+
 bool run_complete(const SweepRun& r) {
   return read_run_status(r).value("state", "") == "done" &&
          fs::exists(fs::path(r.dir) / "metrics.json");
@@ -225,7 +246,8 @@ bool execute_run(const SweepRun& r, const std::string& program,
                  const std::vector<std::string>& env) {
   fs::create_directories(r.dir);
   const auto t0 = Clock::now();
-  const pid_t pid = spawn(program, r.args, (fs::path(r.dir) / "run.log").string(), env);
+  const pid_t pid = spawn(program, run_arguments(r), (fs::path(r.dir) / "run.log").string(), env,
+                          run_resumes(r));
   nlohmann::json st = started_status(pid);
   if (const char* job = std::getenv("SLURM_ARRAY_JOB_ID")) st["slurm_job"] = job;
   write_run_status(r, st);
@@ -279,10 +301,13 @@ SweepCounts run_local(const SweepPlan& plan, const std::string& program, const L
   int threads = opt.threads;
   if (threads <= 0 && workers > 1 && !std::getenv("OMP_NUM_THREADS"))
     threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / workers);
+  const auto resuming = std::count_if(pending.begin(), pending.end(),
+                                      [&](size_t i) { return run_resumes(plan.runs[i]); });
   if (!opt.quiet)
     std::cerr << fmt::format(
-        "sweep {}: {} runs in {} points, {} already complete, {} to run with {} worker{}{}\n",
-        plan.name, c.total, plan.points.size(), c.skipped, pending.size(), workers,
+        "sweep {}: {} runs in {} points, {} already complete, {} to run{} with {} worker{}{}\n",
+        plan.name, c.total, plan.points.size(), c.skipped, pending.size(),
+        resuming > 0 ? fmt::format(" ({} resuming from their last epoch)", resuming) : "", workers,
         workers == 1 ? "" : "s",
         threads > 0 ? fmt::format(", {} thread{} each", threads, threads == 1 ? "" : "s") : "");
   for (int p = 0; p < static_cast<int>(plan.points.size()); ++p) write_point_aggregate(plan, p);
@@ -321,7 +346,8 @@ SweepCounts run_local(const SweepPlan& plan, const std::string& program, const L
                       opt.gpus[static_cast<size_t>(slot) % opt.gpus.size()]);
       fs::create_directories(r.dir);
       const std::string log = (fs::path(r.dir) / "run.log").string();
-      const pid_t pid = opt.in_process ? fork_run(r, log, env) : spawn(program, r.args, log, env);
+      const pid_t pid = opt.in_process ? fork_run(r, log, env)
+                                       : spawn(program, run_arguments(r), log, env, run_resumes(r));
       nlohmann::json st = started_status(pid);
       write_run_status(r, st);
       running[pid] = Slot{*it, Clock::now(), st, slot};

@@ -1,7 +1,8 @@
 // Executing a sweep's runs: each run is one run_experiment process whose output goes to
 // <run dir>/run.log and whose state is <run dir>/sweep_status.json (queued, running, done,
 // failed, with the error). A run is complete when its state is done and its metrics.json exists;
-// complete runs are skipped, so an interrupted sweep resumes where it stopped. Runs that share
+// complete runs are skipped, so an interrupted sweep resumes where it stopped, and a run that had
+// started continues from its training state (run_experiment --resume). Runs that share
 // features wait until the first of them has finished, so they read its feature cache instead of
 // computing the same features side by side.
 #pragma once
@@ -19,6 +20,14 @@ namespace mgr::results {
 nlohmann::json read_run_status(const SweepRun& r);
 void write_run_status(const SweepRun& r, const nlohmann::json& status);
 bool run_complete(const SweepRun& r);
+
+// A run that started before (its folder has the config.yaml a run writes when training begins)
+// and has no metrics.json: it continues from its last saved epoch instead of starting again, so
+// an interrupted sweep loses at most the epoch each run was in. Delete a run's folder to start
+// it afresh.
+bool run_resumes(const SweepRun& r);
+// The run_experiment arguments for the run: `--resume DIR` when run_resumes, else the plan's.
+std::vector<std::string> run_arguments(const SweepRun& r);
 
 // Runs one run in a child process and waits for it; records running, then done or failed (with
 // the last error line of the log). Returns true when it is done. `program` is run_experiment.

@@ -163,7 +163,7 @@ void conv2d_backward(const float* x, const float* w, const float* dy, float* dx,
     float* dcol = pointwise || !dx ? nullptr : conv_scratch(1, static_cast<size_t>(ckk * ohw));
 #pragma omp for schedule(static)
     for (int n = 0; n < g.n; ++n) {
-      const float* xn = x + n * chw;
+      const float* xn = dw ? x + n * chw : nullptr;  // x may be null when dW is not wanted
       const float* dyn = dy + n * g.k * ohw;
       if (dw) {
         const float* cols = xn;

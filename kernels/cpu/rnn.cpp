@@ -24,8 +24,10 @@ namespace {
 inline void exp_parts(float x, float& scale, float& q) {
   const float above = static_cast<float>(x > 88.f), below = static_cast<float>(x < -87.f);
   x = x * (1.f - above - below) + 88.f * above - 87.f * below;  // 2^n stays a normal float
-  // n = round(x / ln 2) by the 1.5 * 2^23 trick (no rounding call, vectorises without SSE4.1).
-  const float n = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
+  // n = round(x / ln 2) by the 1.5 * 2^23 trick (no rounding call, vectorises without SSE4.1):
+  // t = 1.5 * 2^23 + n exactly, whose bits are those of 1.5 * 2^23 plus n.
+  const float t = x * 1.44269504088896341f + 12582912.f;
+  const float n = t - 12582912.f;
   const float r = (x - n * 0.693145751953125f) - n * 1.428606765330187045e-06f;
   // Taylor series of expm1(r) to degree 7: truncation < 1e-8 relative on |r| <= 0.35.
   float p = 1.f / 5040.f;
@@ -36,7 +38,10 @@ inline void exp_parts(float x, float& scale, float& q) {
   p = p * r + 0.5f;
   p = p * r + 1.f;
   q = p * r;
-  scale = std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
+  // 2^n from t's bits in unsigned arithmetic: defined for every input (a NaN x gives some scale
+  // and a NaN q, so the result is NaN, as it must be; a float-to-int conversion of NaN is
+  // undefined behaviour).
+  scale = std::bit_cast<float>((std::bit_cast<uint32_t>(t) - 0x4B400000u + 127u) << 23);
 }
 
 inline float sigmoid(float v) {
