@@ -246,8 +246,8 @@ bool execute_run(const SweepRun& r, const std::string& program,
                  const std::vector<std::string>& env) {
   fs::create_directories(r.dir);
   const auto t0 = Clock::now();
-  const pid_t pid = spawn(program, run_arguments(r), (fs::path(r.dir) / "run.log").string(), env,
-                          run_resumes(r));
+  const pid_t pid =
+      spawn(program, run_arguments(r), (fs::path(r.dir) / "run.log").string(), env, run_resumes(r));
   nlohmann::json st = started_status(pid);
   if (const char* job = std::getenv("SLURM_ARRAY_JOB_ID")) st["slurm_job"] = job;
   write_run_status(r, st);
