@@ -30,6 +30,10 @@ excluded='EndToEnd\.|ParityTorch\.|RealMusic|ResumeAfterKill\.|HierarchicalRun|K
 
 case "${1:-}" in
   build)
+    # -gline-tables-only makes ccache hash the working directory by default; without it a clean
+    # clone elsewhere (CI) reuses the objects (the line tables then name the first checkout's
+    # build folder, which only stack traces show).
+    export CCACHE_NOHASHDIR=true
     cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DMGR_WITH_CUDA=OFF \
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
       -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" \

@@ -1,6 +1,7 @@
 #include "framework/config/yaml_config.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -87,22 +88,59 @@ struct Origin {
   std::string override_key;  // the override's key when `where` is an override
 };
 
+// Where each YAML document of `text` starts. Not YAML::LoadAll: yaml-cpp 0.7 (Debian 12) loops
+// forever, piling up null documents, on a document that starts with a token its parser cannot
+// consume (a stray ',': "a\n...\n,", found by fuzz_experiment_config; yaml-cpp issue 1040, fixed
+// upstream after 0.8). Here a document that starts where the previous one did is a syntax error.
+std::vector<YAML::Mark> document_starts(const std::string& text) {
+  struct Starts : YAML::EventHandler {
+    std::vector<YAML::Mark> marks;
+    void OnDocumentStart(const YAML::Mark& m) override { marks.push_back(m); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  } handler;
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  while (parser.HandleNextDocument(handler)) {
+    const size_t n = handler.marks.size();
+    if (n >= 2 && handler.marks[n - 1].pos <= handler.marks[n - 2].pos) {
+      const YAML::Mark m = handler.marks[n - 1];
+      const size_t pos = static_cast<size_t>(std::max(m.pos, 0));
+      throw YAML::ParserException(
+          m, pos < text.size() ? "unexpected '" + printable(text.substr(pos, 1)) + "'"
+                               : std::string("unexpected end of input"));
+    }
+  }
+  return handler.marks;
+}
+
 class Reader {
  public:
   explicit Reader(std::string source) : source_(std::move(source)) {}
 
   void document(const std::string& text) {
-    std::vector<YAML::Node> docs;
+    YAML::Node root;
+    std::vector<YAML::Mark> starts;
     try {
-      docs = YAML::LoadAll(text);
+      root = YAML::Load(text);
+      starts = document_starts(text);
     } catch (const YAML::Exception& e) {
       throw Error(at(e.mark) + ": YAML syntax error: " + e.msg);
     }
-    if (docs.size() > 1) {
-      errors_.push_back(at(docs[1].Mark()) + ": expected one YAML document, found " +
-                        std::to_string(docs.size()));
+    if (starts.size() > 1) {
+      errors_.push_back(at(starts[1]) + ": expected one YAML document, found " +
+                        std::to_string(starts.size()));
     }
-    if (!docs.empty()) section(docs[0], "", docs[0].Mark());
+    if (!starts.empty()) section(root, "", root.Mark());
   }
 
   void apply_override(const std::string& text) {
