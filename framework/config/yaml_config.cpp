@@ -115,9 +115,9 @@ std::vector<YAML::Mark> document_starts(const std::string& text) {
     if (n >= 2 && handler.marks[n - 1].pos <= handler.marks[n - 2].pos) {
       const YAML::Mark m = handler.marks[n - 1];
       const size_t pos = static_cast<size_t>(std::max(m.pos, 0));
-      throw YAML::ParserException(
-          m, pos < text.size() ? "unexpected '" + printable(text.substr(pos, 1)) + "'"
-                               : std::string("unexpected end of input"));
+      throw YAML::ParserException(m, pos < text.size()
+                                         ? "unexpected '" + printable(text.substr(pos, 1)) + "'"
+                                         : std::string("unexpected end of input"));
     }
   }
   return handler.marks;
