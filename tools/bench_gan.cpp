@@ -6,33 +6,20 @@
 // runs both in one invocation).
 #include <fmt/format.h>
 
-#include <CLI/CLI.hpp>
-#include <chrono>
 #include <filesystem>
 #include <numeric>
 #include <random>
 
-#include "framework/config/yaml_config.h"
 #include "framework/gan/gan_task.h"
 #include "framework/graph/model_check.h"
-
-#if MGR_WITH_CUDA
-#include "framework/tensor/cuda_context.h"
-#endif
+#include "tools/bench_training_driver.h"
 
 namespace {
 
 using namespace mgr;
 
-void sync(Device d) {
-#if MGR_WITH_CUDA
-  if (d.is_cuda()) cuda::synchronize(d.index);
-#else
-  (void)d;
-#endif
-}
-
-void bench(const config::ExperimentConfig& cfg, Device device, int batch, int warmup, int steps) {
+void time_experiment(const std::string&, const config::ExperimentConfig& cfg, Device device,
+                     int batch, int warmup, int steps) {
   gan::GanModels m = gan::build_gan(cfg, device);
   const Shape clip = graph::model_input_shape(cfg);
   Shape xs{batch};
@@ -50,12 +37,8 @@ void bench(const config::ExperimentConfig& cfg, Device device, int batch, int wa
   to.quiet = true;
   gan::GanTask task(m, *source, labels, cfg, to);
   task.set_training(true);
-  for (int i = 0; i < warmup; ++i) task.train_step(idx);
-  sync(device);
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < steps; ++i) task.train_step(idx);  // reads both losses back: syncs
-  sync(device);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // train_step reads both losses back: it syncs, as training does.
+  const double secs = bench::time_steps(device, warmup, steps, [&] { task.train_step(idx); });
   fmt::print(
       "mgr   {:<24} {:<7} batch {:>3} G params {:>8} D params {:>8}: {:.3f} s/step, "
       "{:.1f} clips/s ({})\n",
@@ -66,36 +49,12 @@ void bench(const config::ExperimentConfig& cfg, Device device, int batch, int wa
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Training step time of GAN experiments (D step + G step)"};
-  std::vector<std::string> files;
-  int batch = 0, warmup = 1, steps = 3, gpu_steps = 30;
-  std::string devices = "all";
-  std::vector<std::string> overrides;
-  app.add_option("experiments", files, "experiment YAML files (model.type gan)")->required();
-  app.add_option("--batch", batch, "batch size; 0: each experiment's train.batch_size");
-  app.add_option("--warmup", warmup);
-  app.add_option("--steps", steps, "timed steps on the CPU");
-  app.add_option("--gpu-steps", gpu_steps, "timed steps on CUDA");
-  app.add_option("--devices", devices, "all | cpu | cuda");
-  app.add_option("--set", overrides, "key.path=value, applied to every experiment");
-  CLI11_PARSE(app, argc, argv);
-  int status = 0;
-  for (const std::string& f : files) {
-    try {
-      const config::ExperimentConfig cfg = config::load_experiment(f, overrides);
-      MGR_CHECK(cfg.model.type == "gan", "model.type is " << cfg.model.type << ", not gan");
-      const int b = batch > 0 ? batch : cfg.train.batch_size;
-      if (devices != "cuda") bench(cfg, Device::cpu(), b, warmup, steps);
-      if (devices != "cpu") {
-        if (cuda_available())
-          bench(cfg, Device::cuda(0), b, warmup + 3, gpu_steps);
-        else if (devices == "cuda")
-          fmt::print("mgr   {} cuda: no CUDA device present, skipped\n", cfg.name);
-      }
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "bench_gan: {}: {}\n", f, e.what());
-      status = 1;
-    }
-  }
-  return status;
+  return bench::run_training_benchmarks(
+      argc, argv, "Training step time of GAN experiments (D step + G step)", "bench_gan",
+      {.warmup = 1, .steps = 3, .gpu_steps = 30},
+      [](const config::ExperimentConfig& cfg) {
+        return cfg.model.type == "gan" ? std::string()
+                                       : "model.type " + cfg.model.type + " is not a GAN, skipped";
+      },
+      time_experiment);
 }

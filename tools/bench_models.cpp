@@ -5,30 +5,16 @@
 // (scripts/bench/run_benchmarks.sh runs both in one invocation).
 #include <fmt/format.h>
 
-#include <CLI/CLI.hpp>
-#include <chrono>
 #include <random>
 
-#include "framework/config/yaml_config.h"
 #include "framework/graph/model_check.h"
 #include "framework/ops/loss.h"
 #include "framework/train/classifier_task.h"
-
-#if MGR_WITH_CUDA
-#include "framework/tensor/cuda_context.h"
-#endif
+#include "tools/bench_training_driver.h"
 
 namespace {
 
 using namespace mgr;
-
-void sync(Device d) {
-#if MGR_WITH_CUDA
-  if (d.is_cuda()) cuda::synchronize(d.index);
-#else
-  (void)d;
-#endif
-}
 
 std::string shape_arg(const Shape& s) {
   std::string out;
@@ -36,8 +22,8 @@ std::string shape_arg(const Shape& s) {
   return out;
 }
 
-void bench(const std::string& path, const config::ExperimentConfig& cfg, Device device, int batch,
-           int warmup, int steps) {
+void time_experiment(const std::string& path, const config::ExperimentConfig& cfg, Device device,
+                     int batch, int warmup, int steps) {
   const auto plan = graph::plan_classifier(cfg);
   graph::GraphModel model(plan, 1);
   model.to(device);
@@ -60,13 +46,10 @@ void bench(const std::string& path, const config::ExperimentConfig& cfg, Device 
     opt->step();
     return loss;
   };
-  for (int i = 0; i < warmup; ++i) step();
-  sync(device);
-  const auto t0 = std::chrono::steady_clock::now();
   float last = 0;
-  for (int i = 0; i < steps; ++i) last = step().value().item();  // item() syncs, as in training
-  sync(device);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // item() syncs, as in training.
+  const double secs =
+      bench::time_steps(device, warmup, steps, [&] { last = step().value().item(); });
   fmt::print(
       "mgr   {:<24} {:<7} batch {:>3} input {:<12} classes {:>2} params {:>9}: {:.3f} s/step, "
       "{:.1f} clips/s (last loss {:.3f}) [{}]\n",
@@ -77,41 +60,14 @@ void bench(const std::string& path, const config::ExperimentConfig& cfg, Device 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Training throughput of experiment networks"};
-  std::vector<std::string> files;
-  int batch = 0, warmup = 2, steps = 5, gpu_steps = 50;
-  std::string devices = "all";
-  std::vector<std::string> overrides;
-  app.add_option("experiments", files, "experiment YAML files")->required();
-  app.add_option("--batch", batch, "batch size; 0: each experiment's train.batch_size");
-  app.add_option("--warmup", warmup);
-  app.add_option("--steps", steps, "timed steps on the CPU");
-  app.add_option("--gpu-steps", gpu_steps, "timed steps on CUDA");
-  app.add_option("--devices", devices, "all | cpu | cuda");
-  app.add_option("--set", overrides, "key.path=value, applied to every experiment");
-  CLI11_PARSE(app, argc, argv);
-  int status = 0;
-  for (const std::string& f : files) {
-    try {
-      const config::ExperimentConfig cfg = config::load_experiment(f, overrides);
-      if (cfg.model.type == "knn") {
-        fmt::print("mgr   {}: model.type knn trains no network (tools/bench_knn times the KNN)\n",
-                   cfg.name);
-        continue;
-      }
-      // A tree's nodes share model.layers: the flat template (children = the genres) is timed.
-      const int b = batch > 0 ? batch : cfg.train.batch_size;
-      if (devices != "cuda") bench(f, cfg, Device::cpu(), b, warmup, steps);
-      if (devices != "cpu") {
-        if (cuda_available())
-          bench(f, cfg, Device::cuda(0), b, warmup + 3, gpu_steps);
-        else if (devices == "cuda")
-          fmt::print("mgr   {} cuda: no CUDA device present, skipped\n", cfg.name);
-      }
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "bench_models: {}: {}\n", f, e.what());
-      status = 1;
-    }
-  }
-  return status;
+  return bench::run_training_benchmarks(
+      argc, argv, "Training throughput of experiment networks", "bench_models",
+      {.warmup = 2, .steps = 5, .gpu_steps = 50},
+      [](const config::ExperimentConfig& cfg) {
+        // A tree's nodes share model.layers: the flat template (children = the genres) is timed.
+        return cfg.model.type == "knn"
+                   ? std::string("model.type knn trains no network (tools/bench_knn times the KNN)")
+                   : std::string();
+      },
+      time_experiment);
 }
