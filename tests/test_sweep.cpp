@@ -305,7 +305,13 @@ TEST(SweepLocal, AnInterruptedRunContinuesFromItsLastEpoch) {
   ASSERT_LT(saved, 300) << "the run finished before the sweep was interrupted";
   ASSERT_FALSE(results::run_complete(r));
   ASSERT_TRUE(results::run_resumes(r));
-  EXPECT_EQ(results::run_arguments(r), (std::vector<std::string>{"--resume", r.dir}));
+  EXPECT_EQ(results::run_arguments(r, true), (std::vector<std::string>{"--resume", r.dir}));
+  // Only with the arguments it started with: a run whose arguments changed starts afresh.
+  results::SweepRun edited = r;
+  const auto epochs = std::find(edited.args.begin(), edited.args.end(), "train.epochs=300");
+  ASSERT_NE(epochs, edited.args.end());
+  *epochs = "train.epochs=301";
+  EXPECT_FALSE(results::run_resumes(edited));
 
   auto [rc, out] = run(binary("sweep") + " " + file + " --workers 1");
   EXPECT_EQ(rc, 0) << out;
@@ -315,6 +321,7 @@ TEST(SweepLocal, AnInterruptedRunContinuesFromItsLastEpoch) {
   EXPECT_THAT(log, HasSubstr("writing to")) << "the first start's log is kept";
   EXPECT_THAT(log, HasSubstr("resuming in"));
   ASSERT_TRUE(results::run_complete(r));
+  EXPECT_EQ(results::read_run_status(r)["resumed"], true);
 
   // The same run, never interrupted.
   std::vector<std::string> args = r.args;

@@ -70,7 +70,7 @@ std::vector<float> periodic_hann(int win_length) {
 }
 
 // Temporaries of the batched tempo / tracker stay below this many bytes (clips are chunked).
-constexpr int64_t kScratchBytes = int64_t(256) << 20;
+[[maybe_unused]] constexpr int64_t kScratchBytes = int64_t(256) << 20;
 
 kernels::cpu::BeatTableSpec tempo_spec(const char* what, int hop_length, int sample_rate,
                                        const TempoParams& p) {

@@ -104,7 +104,6 @@ std::shared_ptr<const GraphPlan> plan_graph(const std::vector<config::LayerSpec>
     for (const auto& entry : spec.keys) {
       // Not a structured binding: clang 14 (the sanitizer build) cannot capture those.
       const std::string& key = entry.first;
-      const auto& text = entry.second;
       const auto decl = std::find_if(pl.type->keys.begin(), pl.type->keys.end(),
                                      [&](const KeyDecl& k) { return k.name == key; });
       if (decl == pl.type->keys.end()) {

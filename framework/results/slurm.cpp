@@ -140,7 +140,7 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const SlurmSettings& s, bool
         << "#SBATCH --job-name="
         << "sweep-" << plan.name << "\n"
         << "#SBATCH --array=0-" << todo.size() - 1
-        << (s.max_parallel > 0 ? "%" + std::to_string(s.max_parallel) : "") << "\n"
+        << (s.max_parallel > 0 ? fmt::format("%{}", s.max_parallel) : std::string()) << "\n"
         << "#SBATCH --output=" << (dir / "%A_%a.out").string() << "\n";
     if (!s.partition.empty()) out << "#SBATCH --partition=" << s.partition << "\n";
     if (!s.time.empty()) out << "#SBATCH --time=" << s.time << "\n";
@@ -159,8 +159,9 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const SlurmSettings& s, bool
     write_run_status(*r, {{"state", "queued"}, {"list", list.string()}});
   std::string cmd = "sbatch --parsable";
   if (wait) cmd += " --wait";
-  for (const std::string& a : s.sbatch) cmd += " " + shell_quote(a);
-  cmd += " " + shell_quote(script.string());
+  // Appended piecewise: `" " + string` trips GCC 12's false -Wrestrict (GCC bug 105329).
+  for (const std::string& a : s.sbatch) cmd.append(" ").append(shell_quote(a));
+  cmd.append(" ").append(shell_quote(script.string()));
   const auto [rc, out] = capture(cmd);
   const std::string job = first_line(out).substr(0, first_line(out).find(';'));
   if (rc != 0 && (job.empty() || !std::isdigit(static_cast<unsigned char>(job[0])) || !wait)) {

@@ -245,7 +245,7 @@ SweepPlan load_sweep(const std::string& path, const std::string& out_override) {
     SweepPoint pt;
     pt.varied = combos[i];
     std::string dir = fmt::format("{:03d}", i);
-    for (const SweepSetting& s : pt.varied) dir += "-" + slug(s.value);
+    for (const SweepSetting& s : pt.varied) dir.append("-").append(slug(s.value));
     pt.dir = dir.substr(0, 80);
     std::vector<SweepSetting> all = fixed;
     all.insert(all.end(), pt.varied.begin(), pt.varied.end());

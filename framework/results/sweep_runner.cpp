@@ -109,7 +109,8 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& args,
 // library start-up per run (about 30 ms on the 2-core machine, a tenth of a tiny run). The
 // arguments are the ones run_experiment takes (the plan writes only CONFIG, --set and --out).
 // The sweep itself never starts CUDA or OpenMP threads, so the child initialises them afresh.
-pid_t fork_run(const SweepRun& r, const std::string& log, const std::vector<std::string>& env) {
+pid_t fork_run(const SweepRun& r, const std::string& log, const std::vector<std::string>& env,
+               bool resume) {
   std::cout.flush();
   std::cerr.flush();
   const pid_t pid = ::fork();
@@ -118,7 +119,6 @@ pid_t fork_run(const SweepRun& r, const std::string& log, const std::vector<std:
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);  // not the sweep's handler
   int code = 1;
   try {
-    const bool resume = run_resumes(r);
     const int fd = ::open(log.c_str(), log_flags(resume) | O_CLOEXEC, 0644);
     if (fd < 0 || ::dup2(fd, 1) < 0 || ::dup2(fd, 2) < 0) ::_exit(126);
     ::close(fd);
@@ -158,8 +158,10 @@ pid_t fork_run(const SweepRun& r, const std::string& log, const std::vector<std:
   ::_exit(code);  // no destructors of the parent's objects in the child
 }
 
-nlohmann::json started_status(pid_t pid) {
-  return {{"state", "running"}, {"pid", pid}, {"host", host_name()}, {"started", utc_now()}};
+// The run's arguments are kept: a later sweep resumes the run only with the same ones.
+nlohmann::json started_status(const SweepRun& r, pid_t pid, bool resumed) {
+  return {{"state", "running"},   {"pid", pid},     {"host", host_name()},
+          {"started", utc_now()}, {"args", r.args}, {"resumed", resumed}};
 }
 
 // Records how the child ended; true when the run is done.
@@ -230,11 +232,13 @@ void write_run_status(const SweepRun& r, const nlohmann::json& status) {
 
 bool run_resumes(const SweepRun& r) {
   const fs::path dir(r.dir);
-  return fs::is_regular_file(dir / "config.yaml") && !fs::exists(dir / "metrics.json");
+  if (!fs::is_regular_file(dir / "config.yaml") || fs::exists(dir / "metrics.json")) return false;
+  const nlohmann::json st = read_run_status(r);
+  return st.contains("args") && st["args"] == nlohmann::json(r.args);
 }
 
-std::vector<std::string> run_arguments(const SweepRun& r) {
-  return run_resumes(r) ? std::vector<std::string>{"--resume", r.dir} : r.args;
+std::vector<std::string> run_arguments(const SweepRun& r, bool resume) {
+  return resume ? std::vector<std::string>{"--resume", r.dir} : r.args;
 }
 
 bool run_complete(const SweepRun& r) {
@@ -246,9 +250,10 @@ bool execute_run(const SweepRun& r, const std::string& program,
                  const std::vector<std::string>& env) {
   fs::create_directories(r.dir);
   const auto t0 = Clock::now();
+  const bool resume = run_resumes(r);
   const pid_t pid =
-      spawn(program, run_arguments(r), (fs::path(r.dir) / "run.log").string(), env, run_resumes(r));
-  nlohmann::json st = started_status(pid);
+      spawn(program, run_arguments(r, resume), (fs::path(r.dir) / "run.log").string(), env, resume);
+  nlohmann::json st = started_status(r, pid, resume);
   if (const char* job = std::getenv("SLURM_ARRAY_JOB_ID")) st["slurm_job"] = job;
   write_run_status(r, st);
   int ws = 0;
@@ -346,9 +351,10 @@ SweepCounts run_local(const SweepPlan& plan, const std::string& program, const L
                       opt.gpus[static_cast<size_t>(slot) % opt.gpus.size()]);
       fs::create_directories(r.dir);
       const std::string log = (fs::path(r.dir) / "run.log").string();
-      const pid_t pid = opt.in_process ? fork_run(r, log, env)
-                                       : spawn(program, run_arguments(r), log, env, run_resumes(r));
-      nlohmann::json st = started_status(pid);
+      const bool resume = run_resumes(r);
+      const pid_t pid = opt.in_process ? fork_run(r, log, env, resume)
+                                       : spawn(program, run_arguments(r, resume), log, env, resume);
+      nlohmann::json st = started_status(r, pid, resume);
       write_run_status(r, st);
       running[pid] = Slot{*it, Clock::now(), st, slot};
       g_children[slot] = pid;

@@ -21,13 +21,14 @@ nlohmann::json read_run_status(const SweepRun& r);
 void write_run_status(const SweepRun& r, const nlohmann::json& status);
 bool run_complete(const SweepRun& r);
 
-// A run that started before (its folder has the config.yaml a run writes when training begins)
-// and has no metrics.json: it continues from its last saved epoch instead of starting again, so
-// an interrupted sweep loses at most the epoch each run was in. Delete a run's folder to start
-// it afresh.
+// A run that started before with the arguments it has now (its sweep_status.json records them;
+// its folder has the config.yaml a run writes when training begins) and has no metrics.json: it
+// continues from its last saved epoch instead of starting again, so an interrupted sweep loses
+// at most the epoch each run was in. A run whose arguments changed (the sweep file's `set:`
+// edited) starts afresh; so does one whose folder was deleted.
 bool run_resumes(const SweepRun& r);
-// The run_experiment arguments for the run: `--resume DIR` when run_resumes, else the plan's.
-std::vector<std::string> run_arguments(const SweepRun& r);
+// The run_experiment arguments for the run: `--resume DIR` when resuming, else the plan's.
+std::vector<std::string> run_arguments(const SweepRun& r, bool resume);
 
 // Runs one run in a child process and waits for it; records running, then done or failed (with
 // the last error line of the log). Returns true when it is done. `program` is run_experiment.

@@ -288,7 +288,8 @@ std::string tables_markdown(const std::vector<Table>& tables) {
     s += "\n";
     for (const auto& row : t.rows) {
       s += "|";
-      for (const std::string& c : row) s += " " + replace_all(c, "|", "\\|") + " |";
+      for (const std::string& c : row)
+        s.append(" ").append(replace_all(c, "|", "\\|")).append(" |");
       s += "\n";
     }
     s += "\n" + t.note + "\n\n";

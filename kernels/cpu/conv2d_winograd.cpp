@@ -80,7 +80,8 @@ namespace isa_base {
 #include "kernels/cpu/conv2d_winograd_impl.h"
 }  // namespace isa_base
 
-#if defined(__x86_64__) && defined(__GNUC__)
+// GCC's target pragma; clang (the sanitizer build) keeps the baseline copy only.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define MGR_WINOGRAD_AVX2 1
 #pragma GCC push_options
 #pragma GCC target("avx2")
