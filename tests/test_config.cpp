@@ -221,6 +221,17 @@ TEST(Config, SyntaxErrorNamesFileAndLine) {
   EXPECT_THAT(parse_error("a: 1\n---\nb: 2\n"), HasSubstr("expected one YAML document, found 2"));
 }
 
+// Found by fuzz_experiment_config: a clip of 1e67 s overflowed the int count of its samples
+// (undefined behaviour) in the n_fft cross-check. Lengths are bounded where they are read.
+TEST(Config, ClipAndTrackLengthsAreBounded) {
+  EXPECT_THAT(parse_error("data:\n  clip_seconds: 3.7e67\n"),
+              HasSubstr("data.clip_seconds: expected a number in (0, 3600], got"));
+  EXPECT_THAT(parse_error("data:\n  clip_hop_seconds: 7200\n"),
+              HasSubstr("data.clip_hop_seconds: expected a number in (0, 3600], got 7200"));
+  EXPECT_THAT(parse_error("data:\n  synthetic:\n    track_seconds: .inf\n"),
+              HasSubstr("data.synthetic.track_seconds: expected a number in (0, 3600]"));
+}
+
 // yaml-cpp 0.7's LoadAll never returns on a document starting with a token its parser does not
 // consume (found by fuzz_experiment_config); the reader stops there with a syntax error. A hang
 // here makes ctest time the test out.

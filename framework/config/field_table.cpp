@@ -202,6 +202,11 @@ Rule<T> in_closed(T lo, T hi) {
           [lo, hi](const T& v) { return v >= lo && v <= hi; }, true};
 }
 template <class T>
+Rule<T> in_left_open(T lo, T hi) {
+  return {"in (" + plain(lo) + ", " + plain(hi) + "]",
+          [lo, hi](const T& v) { return finite(v) && v > lo && v <= hi; }, true};
+}
+template <class T>
 Rule<T> in_half_open(T lo, T hi) {
   return {"in [" + plain(lo) + ", " + plain(hi) + ")",
           [lo, hi](const T& v) { return v >= lo && v < hi; }, true};
@@ -407,10 +412,12 @@ std::vector<Field> build_fields() {
             "(decoded mono at data.sample_rate) whatever its header claims (s)",
             in_closed(1.0, 86400.0)),
       field(KEY(data.sample_rate), "audio is resampled to this rate (Hz)", in_closed(1000, 192000)),
+      // At most an hour: a clip's samples (clip_seconds * sample_rate) are counted in int.
       field(KEY(data.clip_seconds), "length of one clip, the unit the model sees (s)",
-            greater_than(0.0)),
+            in_left_open(0.0, 3600.0)),
       field(KEY(data.clip_hop_seconds),
-            "hop between clip starts (s); equal to clip_seconds: no overlap", greater_than(0.0)),
+            "hop between clip starts (s); equal to clip_seconds: no overlap",
+            in_left_open(0.0, 3600.0)),
       field(KEY(data.split),
             "track_stratified: a track's clips share a split, genres balanced; random_clips: "
             "clips split at random (leaks tracks across splits)",
@@ -425,7 +432,7 @@ std::vector<Field> build_fields() {
       field(KEY(data.synthetic.tracks_per_genre), "tracks generated per genre (GTZAN has 100)",
             at_least(1)),
       field(KEY(data.synthetic.track_seconds), "length of each generated track (s)",
-            greater_than(0.0)),
+            in_left_open(0.0, 3600.0)),
       field(KEY(data.synthetic.seed), "corpus seed, independent of the experiment seed"),
       // ---- features
       field(KEY(features.type),
