@@ -42,15 +42,9 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-// A corpus of 4 genres, overlapping 1 s clips; a small CRNN with batch norm and dropout trained
-// by Adam for 6 epochs, so every kind of state matters.
-std::string resume_yaml(const std::string& corpus, const std::string& optimizer,
-                        bool tree = false) {
-  return R"(name: resume_tiny
-paper: "test"
-device: cpu
-seed: 5
-data:
+// The data section both experiments read: 4 genres, overlapping 1 s clips.
+std::string corpus_yaml(const std::string& corpus) {
+  return R"(data:
   root: )" +
          corpus + R"(
   genres: [blues, classical, metal, pop]
@@ -59,7 +53,19 @@ data:
   clip_hop_seconds: 0.5
   split_fractions: [0.5, 0.25, 0.25]
   synthetic: {tracks_per_genre: 5, track_seconds: 4.0}
-features: {type: log_mel, n_fft: 512, hop_length: 256, n_mels: 24, normalize: per_band,
+)";
+}
+
+// A corpus of 4 genres, overlapping 1 s clips; a small CRNN with batch norm and dropout trained
+// by Adam for 6 epochs, so every kind of state matters.
+std::string resume_yaml(const std::string& corpus, const std::string& optimizer,
+                        bool tree = false) {
+  return R"(name: resume_tiny
+paper: "test"
+device: cpu
+seed: 5
+)" + corpus_yaml(corpus) +
+         R"(features: {type: log_mel, n_fft: 512, hop_length: 256, n_mels: 24, normalize: per_band,
            cache: "off"}
 model:
 )" +
@@ -93,16 +99,8 @@ std::string gan_resume_yaml(const std::string& corpus) {
 paper: "test"
 device: cpu
 seed: 5
-data:
-  root: )" +
-         corpus + R"(
-  genres: [blues, classical, metal, pop]
-  sample_rate: 11025
-  clip_seconds: 1.0
-  clip_hop_seconds: 0.5
-  split_fractions: [0.5, 0.25, 0.25]
-  synthetic: {tracks_per_genre: 5, track_seconds: 4.0}
-features: {type: log_mel, n_fft: 512, hop_length: 512, n_mels: 16, crop_frames: 16,
+)" + corpus_yaml(corpus) +
+         R"(features: {type: log_mel, n_fft: 512, hop_length: 512, n_mels: 16, crop_frames: 16,
            normalize: none, cache: "off"}
 model:
   type: gan
