@@ -1,17 +1,29 @@
 #include "framework/ops/conv2d_cudnn.h"
 
 #if MGR_WITH_CUDA
+#include <cstdio>
 #include <map>
 #include <mutex>
+#include <sstream>
+#include <string>
 #include <tuple>
 
 #include "framework/cuda/cudnn_descriptors.h"
+#include "framework/ops/conv2d_algo_choice.h"
 #include "framework/tensor/cuda_context.h"
 #include "kernels/cuda/check.h"
 
 namespace mgr::ops::detail {
 
 namespace {
+
+std::string describe(const Conv2dGeometry& g) {
+  std::ostringstream os;
+  os << "input " << g.n << "x" << g.c << "x" << g.h << "x" << g.w << ", filter " << g.k << "x"
+     << g.c << "x" << g.kh << "x" << g.kw << ", stride " << g.sh << "x" << g.sw << ", padding "
+     << g.ph << "x" << g.pw << ", dilation " << g.dh << "x" << g.dw;
+  return os.str();
+}
 
 // cuDNN descriptors for one convolution geometry.
 struct CudnnConv {
@@ -33,27 +45,20 @@ struct ConvAlgos {
   size_t fwd_ws, bwd_data_ws, bwd_filter_ws;
 };
 
-// Workspaces above this are not worth the memory for the layer sizes mgr trains.
-constexpr size_t kMaxWorkspace = size_t(1) << 30;
-
-// The first algorithm in cuDNN's heuristic ranking that is supported, deterministic (so a
-// training run repeats bit for bit), fits the workspace cap and computes in plain FP32: entries
-// reported with FMA math first, then any not using tensor-op (TF32) math. Heuristics rather
-// than cudnnFind*: the choice is then itself reproducible and allocates nothing.
+// The algorithm choose_conv_algo picks from cuDNN's ranking; a non-deterministic fallback is
+// said once per geometry and direction on stderr (the run is then not repeatable bit for bit).
 template <typename Perf>
-const Perf& pick(const Perf* perf, int count, const char* what) {
-  auto usable = [](const Perf& p) {
-    return p.status == CUDNN_STATUS_SUCCESS && p.determinism == CUDNN_DETERMINISTIC &&
-           p.memory <= kMaxWorkspace;
-  };
-  for (int i = 0; i < count; ++i)
-    if (usable(perf[i]) && perf[i].mathType == CUDNN_FMA_MATH) return perf[i];
-  for (int i = 0; i < count; ++i)
-    if (usable(perf[i]) && perf[i].mathType != CUDNN_TENSOR_OP_MATH &&
-        perf[i].mathType != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)
-      return perf[i];
-  MGR_FAIL("conv2d: cuDNN offers no deterministic FP32 " << what << " algorithm for this shape ("
-                                                         << count << " candidates)");
+const Perf& pick(const Perf* perf, int count, const char* what, const Conv2dGeometry& g) {
+  const ConvAlgoChoice c = choose_conv_algo(perf, count);
+  MGR_CHECK(c.index >= 0, "conv2d: cuDNN offers no FP32 " << what << " algorithm for this shape ("
+                                                          << count << " candidates, " << describe(g)
+                                                          << ")");
+  if (!c.deterministic)
+    std::fprintf(stderr,
+                 "mgr: warning: conv2d %s: cuDNN offers no deterministic FP32 algorithm for %s; "
+                 "using algorithm %d, whose results may differ between runs in the last bits\n",
+                 what, describe(g).c_str(), int(perf[c.index].algo));
+  return perf[c.index];
 }
 
 // Algorithms chosen once per (device, geometry) and cached for the life of the process.
@@ -72,7 +77,7 @@ const ConvAlgos& conv_algos(int device, const Conv2dGeometry& g, const CudnnConv
     int count = 0;
     MGR_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
         h, d.x, d.w, d.conv, d.y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf));
-    const auto& p = pick(perf, count, "forward");
+    const auto& p = pick(perf, count, "forward", g);
     a.fwd = p.algo;
     MGR_CUDNN_CHECK(
         cudnnGetConvolutionForwardWorkspaceSize(h, d.x, d.w, d.conv, d.y, a.fwd, &a.fwd_ws));
@@ -82,7 +87,7 @@ const ConvAlgos& conv_algos(int device, const Conv2dGeometry& g, const CudnnConv
     int count = 0;
     MGR_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
         h, d.w, d.y, d.conv, d.x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
-    const auto& p = pick(perf, count, "backward-data");
+    const auto& p = pick(perf, count, "backward-data", g);
     a.bwd_data = p.algo;
     MGR_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.w, d.y, d.conv, d.x,
                                                                  a.bwd_data, &a.bwd_data_ws));
@@ -92,7 +97,7 @@ const ConvAlgos& conv_algos(int device, const Conv2dGeometry& g, const CudnnConv
     int count = 0;
     MGR_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
         h, d.x, d.y, d.conv, d.w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
-    const auto& p = pick(perf, count, "backward-filter");
+    const auto& p = pick(perf, count, "backward-filter", g);
     a.bwd_filter = p.algo;
     MGR_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(h, d.x, d.y, d.conv, d.w,
                                                                    a.bwd_filter, &a.bwd_filter_ws));

@@ -22,8 +22,13 @@ DeviceGuard::~DeviceGuard() {
 
 namespace {
 
+// Each library's handle is created the first time it is asked for, under its own flag: a cuDNN
+// that fails to load (a missing sub-library, a version mismatch) then fails only the calls that
+// use cuDNN, and the kernels, cuFFT and cuBLAS work that needs no cuDNN keeps running. A failed
+// creation is not remembered: the next call tries again and reports the same error.
 struct Context {
   cudaStream_t stream = nullptr;
+  std::mutex handle_mu;
   cublasHandle_t cublas = nullptr;
   cudnnHandle_t cudnn = nullptr;
   void* workspace = nullptr;
@@ -34,8 +39,8 @@ constexpr int kMaxDevices = 64;
 std::mutex g_mu;
 std::unique_ptr<Context> g_contexts[kMaxDevices];
 
-// Handles are created lazily and live for the whole process: destroying them at exit races
-// with the CUDA runtime's own teardown.
+// The stream is created with the context; the handles live for the whole process: destroying
+// them at exit races with the CUDA runtime's own teardown.
 Context& context(int device) {
   MGR_CHECK(device >= 0 && device < kMaxDevices, "bad CUDA device index " << device);
   std::lock_guard<std::mutex> lock(g_mu);
@@ -44,12 +49,6 @@ Context& context(int device) {
     DeviceGuard guard(device);
     auto c = std::make_unique<Context>();
     MGR_CUDA_CHECK(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking));
-    MGR_CUBLAS_CHECK(cublasCreate(&c->cublas));
-    MGR_CUBLAS_CHECK(cublasSetStream(c->cublas, c->stream));
-    // Deterministic, full-precision float32 GEMMs (no TF32) so CUDA matches the CPU reference.
-    MGR_CUBLAS_CHECK(cublasSetMathMode(c->cublas, CUBLAS_DEFAULT_MATH));
-    MGR_CUDNN_CHECK(cudnnCreate(&c->cudnn));
-    MGR_CUDNN_CHECK(cudnnSetStream(c->cudnn, c->stream));
     ctx = std::move(c);
   }
   return *ctx;
@@ -58,8 +57,34 @@ Context& context(int device) {
 }  // namespace
 
 cudaStream_t stream(int device) { return context(device).stream; }
-cublasHandle_t cublas(int device) { return context(device).cublas; }
-cudnnHandle_t cudnn(int device) { return context(device).cudnn; }
+
+cublasHandle_t cublas(int device) {
+  Context& c = context(device);
+  std::lock_guard<std::mutex> lock(c.handle_mu);
+  if (!c.cublas) {
+    DeviceGuard guard(device);
+    cublasHandle_t h = nullptr;
+    MGR_CUBLAS_CHECK(cublasCreate(&h));
+    MGR_CUBLAS_CHECK(cublasSetStream(h, c.stream));
+    // Deterministic, full-precision float32 GEMMs (no TF32) so CUDA matches the CPU reference.
+    MGR_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
+    c.cublas = h;
+  }
+  return c.cublas;
+}
+
+cudnnHandle_t cudnn(int device) {
+  Context& c = context(device);
+  std::lock_guard<std::mutex> lock(c.handle_mu);
+  if (!c.cudnn) {
+    DeviceGuard guard(device);
+    cudnnHandle_t h = nullptr;
+    MGR_CUDNN_CHECK(cudnnCreate(&h));
+    MGR_CUDNN_CHECK(cudnnSetStream(h, c.stream));
+    c.cudnn = h;
+  }
+  return c.cudnn;
+}
 
 void synchronize(int device) {
   DeviceGuard guard(device);

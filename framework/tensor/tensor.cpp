@@ -178,8 +178,24 @@ void Tensor::copy_from(const Tensor& src) {
       MGR_CUDA_CHECK(cudaMemcpyAsync(raw(), src.raw(), nbytes(), cudaMemcpyDeviceToDevice,
                                      cuda::stream(device_.index)));
     } else {
+      // Our streams are non-blocking: the legacy-stream cudaMemcpyPeer would order with neither
+      // device's work. The copy runs on the destination's stream, after the source's queued work
+      // has finished (so it reads the final values) and before anything later queued on the
+      // destination (so that reads the copy); the source's stream waits for the copy before it
+      // may reuse or overwrite the source's memory.
       cuda::synchronize(src.device_.index);
-      MGR_CUDA_CHECK(cudaMemcpyPeer(raw(), device_.index, src.raw(), src.device_.index, nbytes()));
+      cuda::DeviceGuard g(device_.index);
+      cudaStream_t dst_stream = cuda::stream(device_.index);
+      MGR_CUDA_CHECK(cudaMemcpyPeerAsync(raw(), device_.index, src.raw(), src.device_.index,
+                                         nbytes(), dst_stream));
+      cudaEvent_t copied = nullptr;
+      MGR_CUDA_CHECK(cudaEventCreateWithFlags(&copied, cudaEventDisableTiming));
+      MGR_CUDA_CHECK(cudaEventRecord(copied, dst_stream));
+      {
+        cuda::DeviceGuard gs(src.device_.index);
+        MGR_CUDA_CHECK(cudaStreamWaitEvent(cuda::stream(src.device_.index), copied, 0));
+      }
+      MGR_CUDA_CHECK(cudaEventDestroy(copied));  // released once the wait has been satisfied
     }
   } else if (device_.is_cuda()) {  // host to device
     cuda::DeviceGuard g(device_.index);

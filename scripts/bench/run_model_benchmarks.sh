@@ -19,15 +19,16 @@ here=$(dirname "$0")
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $threads threads, devices $devices"
 for f in "${files[@]}"; do
   if grep -q '^  type: knn' "$f"; then echo "skip $f: model.type knn trains no network (tools/bench_knn)"; continue; fi
-  out=$("$build/bin/bench_models" --devices "$devices" --steps "${STEPS:-3}" --gpu-steps "${GPU_STEPS:-30}" "$f") || {
+  out=$(env ${MGR_LD_LIBRARY_PATH:+LD_LIBRARY_PATH="$MGR_LD_LIBRARY_PATH"} "$build/bin/bench_models" --devices "$devices" --steps "${STEPS:-3}" --gpu-steps "${GPU_STEPS:-30}" "$f") || {
     echo "bench_models failed on $f"; continue; }
   echo "$out"
   line=$(echo "$out" | head -n 1)
   shape=$(sed -n 's/.* input \([0-9,]*\) .*/\1/p' <<<"$line")
   classes=$(sed -n 's/.* classes *\([0-9]*\) .*/\1/p' <<<"$line")
   batch=$(sed -n 's/.* batch *\([0-9]*\) .*/\1/p' <<<"$line")
-  # TORCH_LD_LIBRARY_PATH: the library path PyTorch needs when it differs from mgr's (GPU machine).
-  env ${TORCH_LD_LIBRARY_PATH:+LD_LIBRARY_PATH="$TORCH_LD_LIBRARY_PATH"} $py "$here/torch_models.py" "$f" --input-shape "$shape" --classes "$classes" --batch "$batch" \
+  # MGR_LD_LIBRARY_PATH: the library path of mgr's programs alone (GPU machine: cuDNN's
+  # sub-libraries); PyTorch runs with this script's own environment and its own wheels.
+  $py "$here/torch_models.py" "$f" --input-shape "$shape" --classes "$classes" --batch "$batch" \
     --threads "$threads" --steps "${STEPS:-3}" --gpu-steps "${GPU_STEPS:-30}" --devices "$devices" ||
     echo "torch_models.py failed on $f"
 done
