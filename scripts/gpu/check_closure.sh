@@ -75,7 +75,7 @@ while IFS= read -r f; do
 done < <(find "$gpu_root/usr/lib" "$gpu_root/usr/bin" -type f \( -name '*.so*' -o -perm -u+x \) 2>/dev/null)
 
 # ---- 4. headers mgr includes ----
-for h in hdf5.h yaml-cpp/yaml.h sndfile.h samplerate.h fftw3.h cblas.h png.h zlib.h gtest/gtest.h \
+for h in hdf5.h yaml-cpp/yaml.h sndfile.h samplerate.h fftw3.h cblas.h png.h zlib.h gtest/gtest.h gmock/gmock.h \
          nlohmann/json.hpp CLI/CLI.hpp fmt/core.h; do
   [[ -n $(find "$gpu_root/usr/include" -path "*/$h" -print -quit) ]] || problems+=("header: $h not carried")
 done

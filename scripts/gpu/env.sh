@@ -57,12 +57,12 @@ gpu_find() {
   for d in /usr/local/cuda/include /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/include \
            /usr/local/cuda/targets/x86_64-linux/lib /usr/include /usr/lib/x86_64-linux-gnu; do
     [[ -d $d ]] || continue
-    hit=$(find "$d" -maxdepth 1 -name "$pattern" 2>/dev/null | sort | head -n 1)
+    hit=$(find -H "$d" -maxdepth 1 -name "$pattern" 2>/dev/null | sort | head -n 1)
     [[ -n $hit ]] && { echo "$hit"; return 0; }
   done
   while IFS= read -r d; do
     [[ -n $d && -d $d ]] || continue
-    hit=$(find "$d" -name "$pattern" 2>/dev/null | sort | head -n 1)
+    hit=$(find -H "$d" -name "$pattern" 2>/dev/null | sort | head -n 1)
     [[ -n $hit ]] && { echo "$hit"; return 0; }
   done < <(gpu_nvidia_python_dirs)
   return 1

@@ -84,12 +84,12 @@ if want build; then
   mapfile -t cargs < <(gpu_configure_args)
   echo "== configure: cmake -S . -B build-gpu ${cargs[*]}" >>"$pb"
   run_boxed "$(box 90)" "$pb" cmake -S . -B build-gpu "${cargs[@]}" ||
-    { note "build: STOP: configure failed ($(grep -m1 -E 'CMake Error|not found|No package' "$pb"))"; exit 3; }
+    { note "build: STOP: configure failed ($(sed -n '/^== configure/,$p' "$pb" | grep -m1 -E 'CMake Error|not found|No package'))"; exit 3; }
   echo "== build: ${targets[*]}" >>"$pb"
   run_boxed "$(box 330)" "$pb" cmake --build build-gpu -j"$jobs" --target "${targets[@]}"
   rc=$?
   if ((rc != 0)); then
-    note "build: STOP: $( ((rc == 124)) && echo "out of time" || echo "failed"): $(grep -m1 -E 'error|Error' "$pb" | cut -c1-200)"
+    note "build: STOP: $( ((rc == 124)) && echo "out of time" || echo "failed"): $(sed -n '/^== build/,$p' "$pb" | grep -m1 -E 'error|Error' | cut -c1-200)"
     exit 3
   fi
   # Every library the programs load must resolve from the carried tree or the image: say which
