@@ -13,21 +13,26 @@
 #      divided by the scale);
 #   5. the $OUT files checked as the tool would return them (at most 8, at most two folders down).
 #
-#   scripts/gpu/rehearse.sh [--root-only] [--keep]
+#   scripts/gpu/rehearse.sh [--root-only] [--keep] [--drop PACKAGE]...
 #     --root-only   make (or check) the cached root file system and stop
 #     --keep        leave the copied tree in the root afterwards (for a look inside)
+#     --drop P      leave carried package P out of the copy (shows that a missing library
+#                   stops the command loudly, naming it)
 # Exit status: first_contact.sh's, or 1 when the travelling size or the returned files break a
 # limit. Writes the rehearsal's summary to rehearsal-out/ in the repository (ignored by git).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 root_only=0 keep=0
-for a in "$@"; do
-  case $a in
+drop=()
+while (($#)); do
+  case $1 in
     --root-only) root_only=1 ;;
     --keep) keep=1 ;;
-    *) echo "rehearse: unknown option $a (--root-only, --keep)" >&2; exit 2 ;;
+    --drop) drop+=("$2"); shift ;;
+    *) echo "rehearse: unknown option $1 (--root-only, --keep, --drop PACKAGE)" >&2; exit 2 ;;
   esac
+  shift
 done
 [[ $(id -u) == 0 ]] || { echo "rehearse: needs root (debootstrap, chroot, bind mounts)" >&2; exit 2; }
 cache=${MGR_REHEARSAL_CACHE:-$HOME/.cache/mgr-rehearsal}
@@ -86,6 +91,12 @@ stamp "travelling: working tree $((tree_bytes / 1048576)) MiB + .gpu-deps/debs $
 ((total <= limit)) || { echo "rehearse: the travelling tree is over the device tool's 64 MiB" >&2; exit 1; }
 tar -C "$repo" --null -T "$rootfs/work/files" -cf - | tar -C "$rootfs/work/repo" -xf -
 mkdir -p "$rootfs/work/repo/.gpu-deps" && cp -r .gpu-deps/debs "$rootfs/work/repo/.gpu-deps/"
+for p in "${drop[@]}"; do
+  compgen -G "$rootfs/work/repo/.gpu-deps/debs/${p}_*.deb" >/dev/null ||
+    { echo "rehearse: --drop $p: no such carried package" >&2; exit 2; }
+  rm -f "$rootfs/work/repo/.gpu-deps/debs/${p}_"*.deb
+  stamp "left out of the carry: $p"
+done
 rm -f "$rootfs/work/files"
 # The device tool copies a working tree, not a clone: no .git. first_contact.sh must not need one.
 
