@@ -6,7 +6,8 @@
 #include <string>
 
 #include "framework/config/yaml_config.h"
-#include "framework/train/experiment.h"
+#include "framework/experiment/experiment.h"
+#include "framework/experiment/load.h"
 #include "tests/temp_dir.h"
 
 namespace mgr::test {
@@ -58,7 +59,7 @@ inline const TinyRun& tiny_run(bool tree) {
     - {name: calm, children: [blues, classical]}
     - {name: loud, children: [metal, pop]})"
                 : "model:\n" + layers + "    - {name: out, type: dense, units: num_classes}";
-    r->cfg = config::parse_experiment(tiny_run_yaml(r->tmp.file("corpus"), model), "tiny.yaml");
+    r->cfg = experiment::parse(tiny_run_yaml(r->tmp.file("corpus"), model), "tiny.yaml");
     train::RunOptions opt;
     opt.quiet = true;
     opt.out_dir = r->tmp.file("run");

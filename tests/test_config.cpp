@@ -8,10 +8,16 @@
 
 #include "framework/config/field_table.h"
 #include "framework/config/yaml_config.h"
+#include "framework/experiment/load.h"
+#include "framework/graph/resolved_config.h"
 #include "tests/test_util.h"
 
 namespace mgr::config {
 namespace {
+
+using graph::configs_equal;
+using graph::differing_keys;
+using graph::to_yaml;
 
 using test::error_of;
 
@@ -23,11 +29,11 @@ std::string fixture(const std::string& name) {
 }
 
 std::string parse_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  return error_of([&] { parse_experiment(yaml, "exp.yaml", overrides); });
+  return error_of([&] { experiment::parse(yaml, "exp.yaml", overrides); });
 }
 
 TEST(Config, ValidFileParses) {
-  const ExperimentConfig c = load_experiment(fixture("crnn_small.yaml"));
+  const ExperimentConfig c = experiment::load(fixture("crnn_small.yaml"));
   EXPECT_EQ(c.name, "crnn_small");
   EXPECT_EQ(c.paper, "Choi et al. 2017, CRNN (section 3)");
   EXPECT_DOUBLE_EQ(c.paper_test_accuracy, 0.86);
@@ -62,18 +68,18 @@ TEST(Config, ValidFileParses) {
 }
 
 TEST(Config, DefaultsAreValidAndFillMissingSections) {
-  EXPECT_NO_THROW(validate(ExperimentConfig{}));
-  EXPECT_TRUE(configs_equal(parse_experiment("", "empty.yaml"), ExperimentConfig{}));
-  EXPECT_TRUE(configs_equal(parse_experiment("# only a comment\n", "c.yaml"), ExperimentConfig{}));
+  EXPECT_NO_THROW(experiment::validate(ExperimentConfig{}));
+  EXPECT_TRUE(configs_equal(experiment::parse("", "empty.yaml"), ExperimentConfig{}));
+  EXPECT_TRUE(configs_equal(experiment::parse("# only a comment\n", "c.yaml"), ExperimentConfig{}));
   // An empty section is the same as a missing one.
-  EXPECT_TRUE(configs_equal(parse_experiment("train:\nmodel:\n", "s.yaml"), ExperimentConfig{}));
-  const ExperimentConfig c = parse_experiment("name: only_name\n", "n.yaml");
+  EXPECT_TRUE(configs_equal(experiment::parse("train:\nmodel:\n", "s.yaml"), ExperimentConfig{}));
+  const ExperimentConfig c = experiment::parse("name: only_name\n", "n.yaml");
   EXPECT_EQ(differing_keys(c, ExperimentConfig{}), std::vector<std::string>{"name"});
 }
 
 TEST(Config, UnknownKeyNamesFileLineColumnAndSuggests) {
   const std::string path = fixture("misspelled_key.yaml");
-  const std::string msg = error_of([&] { load_experiment(path); });
+  const std::string msg = error_of([&] { experiment::load(path); });
   EXPECT_THAT(msg, HasSubstr(path + ":3:3: unknown key 'model.layer' (did you mean "
                                     "'layers'?)"));
 }
@@ -93,7 +99,7 @@ TEST(Config, UnknownKeyInTheWrongSectionSuggestsTheFullPath) {
 
 TEST(Config, WrongTypeNamesKeyAndExpectation) {
   const std::string path = fixture("bad_value.yaml");
-  EXPECT_THAT(error_of([&] { load_experiment(path); }),
+  EXPECT_THAT(error_of([&] { experiment::load(path); }),
               HasSubstr(path + ":4:3: train.epochs: expected an integer >= 1, got \"ten\""));
   // A quoted number is a string in YAML, not an integer.
   EXPECT_THAT(parse_error("train:\n  batch_size: \"32\"\n"),
@@ -151,7 +157,7 @@ TEST(Config, OutOfRangeNamesKeyAndAllowedRange) {
               HasSubstr("paper_test_accuracy: expected a number, negative (none) or in [0, 1], "
                         "got 86.5"));
   // Sums within 1e-6 of one are accepted (0.7 + 0.2 + 0.1 is not exactly 1 in binary).
-  EXPECT_NO_THROW(parse_experiment("data:\n  split_fractions: [0.7, 0.2, 0.1]\n", "ok.yaml"));
+  EXPECT_NO_THROW(experiment::parse("data:\n  split_fractions: [0.7, 0.2, 0.1]\n", "ok.yaml"));
 }
 
 TEST(Config, BadChoiceListsChoicesAndSuggests) {
@@ -169,7 +175,7 @@ TEST(Config, BadChoiceListsChoicesAndSuggests) {
         << bad;
   }
   for (const char* good : {"auto", "cpu", "cuda", "cuda:0", "cuda:12"}) {
-    EXPECT_EQ(parse_experiment(std::string("device: ") + good + "\n", "d.yaml").device, good);
+    EXPECT_EQ(experiment::parse(std::string("device: ") + good + "\n", "d.yaml").device, good);
   }
 }
 
@@ -191,8 +197,8 @@ TEST(Config, CrossFieldRulesNameBothKeys) {
               HasSubstr("features.n_fft: must be <= the samples in one clip = 1102"));
   EXPECT_THAT(parse_error("data:\n  synthetic:\n    track_seconds: 2\n"),
               HasSubstr("data.clip_seconds: must be <= data.synthetic.track_seconds = 2"));
-  EXPECT_NO_THROW(parse_experiment("data:\n  source: gtzan\n  synthetic:\n    track_seconds: 2\n",
-                                   "gtzan.yaml"));
+  EXPECT_NO_THROW(experiment::parse("data:\n  source: gtzan\n  synthetic:\n    track_seconds: 2\n",
+                                    "gtzan.yaml"));
   // The default CRNN's pools do not fit a 4-band input: the graph says which layer.
   EXPECT_THAT(parse_error("features:\n  n_mels: 2\n"),
               HasSubstr("layer 'pool2' (max_pool): size: the window 2x2 is larger than the input "
@@ -214,7 +220,7 @@ TEST(Config, DuplicateKeyIsAnError) {
 
 TEST(Config, SyntaxErrorNamesFileAndLine) {
   const std::string path = fixture("syntax_error.yaml");
-  const std::string msg = error_of([&] { load_experiment(path); });
+  const std::string msg = error_of([&] { experiment::load(path); });
   EXPECT_THAT(msg, HasSubstr(path + ":"));
   EXPECT_THAT(msg, HasSubstr("YAML syntax error"));
   EXPECT_THAT(parse_error("train:\n  epochs: 2\n bad indent: [\n"), HasSubstr("exp.yaml:3:"));
@@ -245,12 +251,12 @@ TEST(Config, AStrayCommaIsASyntaxErrorNotAHang) {
 }
 
 TEST(Config, MissingFileIsAnError) {
-  EXPECT_THAT(error_of([] { load_experiment("/nonexistent/exp.yaml"); }),
+  EXPECT_THAT(error_of([] { experiment::load("/nonexistent/exp.yaml"); }),
               HasSubstr("cannot open experiment config '/nonexistent/exp.yaml'"));
 }
 
 TEST(ConfigOverrides, ApplyInOrderAfterTheFile) {
-  const ExperimentConfig c = load_experiment(
+  const ExperimentConfig c = experiment::load(
       fixture("crnn_small.yaml"),
       {"train.epochs=5", "train.epochs=7", "data.root=/x/gtzan", "model.layers.c1.channels=8",
        "model.layers.p1.size=[1,2]", "features.center=true", "data.synthetic.seed=9",
@@ -273,9 +279,9 @@ TEST(ConfigOverrides, ValidationSeesTheFinalValues) {
   // another layer: only the final network is checked. A file value out of range may be fixed
   // by an override too.
   const ExperimentConfig c =
-      parse_experiment("features:\n  n_mels: 2\n", "f.yaml", {"model.layers.pool1.size=[1, 2]"});
+      experiment::parse("features:\n  n_mels: 2\n", "f.yaml", {"model.layers.pool1.size=[1, 2]"});
   EXPECT_EQ(*c.model.layers[2].find("size"), "[1, 2]");
-  EXPECT_EQ(parse_experiment("train:\n  epochs: 0\n", "f.yaml", {"train.epochs=1"}).train.epochs,
+  EXPECT_EQ(experiment::parse("train:\n  epochs: 0\n", "f.yaml", {"train.epochs=1"}).train.epochs,
             1);
 }
 
@@ -320,7 +326,7 @@ TEST(ConfigOverrides, EveryFieldAcceptsItsOwnYamlAndRejectsAMapping) {
   const ExperimentConfig d;
   for (const Field& f : experiment_fields()) {
     const std::string same = f.key + "=" + f.yaml(d);
-    EXPECT_TRUE(configs_equal(parse_experiment("", "x.yaml", {same}), d)) << same;
+    EXPECT_TRUE(configs_equal(experiment::parse("", "x.yaml", {same}), d)) << same;
     const std::string bad = f.key + "={a: 1}";
     EXPECT_THAT(parse_error("", {bad}), HasSubstr("--set " + bad + ": expected ")) << bad;
   }
@@ -330,7 +336,7 @@ TEST(ConfigValidate, NamesKeyAndAllowedValues) {
   ExperimentConfig c;
   c.train.beta2 = 1.0;
   c.features.ref = "mean";
-  const std::string msg = error_of([&] { validate(c); });
+  const std::string msg = error_of([&] { experiment::validate(c); });
   EXPECT_THAT(msg, HasSubstr("train.beta2: expected a number in [0, 1), got 1.0"));
   EXPECT_THAT(msg, HasSubstr("features.ref: expected one of {max, one}, got \"mean\""));
   const std::vector<Issue> issues = find_issues(c);

@@ -11,6 +11,7 @@
 
 #include "framework/config/text_check.h"
 #include "framework/config/yaml_config.h"
+#include "framework/experiment/load.h"
 #include "kernels/error.h"
 #include "tests/temp_dir.h"
 #include "tests/test_util.h"
@@ -24,7 +25,7 @@ using ::testing::HasSubstr;
 constexpr size_t npos = std::string::npos;
 
 std::string parse_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  return error_of([&] { parse_experiment(yaml, "exp.yaml", overrides); });
+  return error_of([&] { experiment::parse(yaml, "exp.yaml", overrides); });
 }
 
 TEST(TextCheck, Utf8Validator) {
@@ -63,13 +64,13 @@ TEST(ConfigInput, InvalidUtf8IsRejectedWithLineAndColumn) {
   EXPECT_THAT(parse_error(std::string("name: run\n\0\0\0", 13)),
               HasSubstr("exp.yaml:2:1: control character (byte 0x00)"));
   EXPECT_THAT(parse_error("name: r\x1Bun\n"), HasSubstr("exp.yaml:1:8: control character"));
-  EXPECT_EQ(parse_experiment("name: run\r\npaper:\t\"x\"\r\n", "ok.yaml").name, "run");
+  EXPECT_EQ(experiment::parse("name: run\r\npaper:\t\"x\"\r\n", "ok.yaml").name, "run");
   // Valid non-ASCII text is fine.
-  const ExperimentConfig c = parse_experiment(
+  const ExperimentConfig c = experiment::parse(
       "name: \xC3\xA9t\xC3\xA9\npaper: \"\xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x8E\xB5\"\n", "ok.yaml");
   EXPECT_EQ(c.name, "\xC3\xA9t\xC3\xA9");
   // A YAML escape names a code point, which yaml-cpp writes as UTF-8: still valid.
-  const ExperimentConfig e = parse_experiment("paper: \"\\xff\"\n", "ok.yaml");
+  const ExperimentConfig e = experiment::parse("paper: \"\\xff\"\n", "ok.yaml");
   EXPECT_EQ(invalid_utf8_at(e.paper), npos) << printable(e.paper);
 }
 
@@ -77,7 +78,7 @@ TEST(ConfigInput, InvalidUtf8FileNamesPathAndLine) {
   test::TempDir dir("cfg_utf8");
   const std::string path = dir.file("bad.yaml");
   { std::ofstream(path, std::ios::binary) << "name: run\ndata:\n  root: /data/g\xE9nres\n"; }
-  EXPECT_THAT(error_of([&] { load_experiment(path); }),
+  EXPECT_THAT(error_of([&] { experiment::load(path); }),
               HasSubstr(path + ":3:16: invalid UTF-8 (byte 0xE9)"));
 }
 
@@ -89,16 +90,16 @@ TEST(ConfigInput, OverrideWithInvalidUtf8IsRejected) {
 
 TEST(ConfigInput, DirectoryOrDeviceIsNotAnExperimentFile) {
   test::TempDir dir("cfg_dir");
-  EXPECT_THAT(error_of([&] { load_experiment(dir.path.string()); }),
+  EXPECT_THAT(error_of([&] { experiment::load(dir.path.string()); }),
               HasSubstr("experiment config '" + dir.path.string() +
                         "' is a directory, not an experiment file"));
-  EXPECT_THAT(error_of([&] { load_experiment(dir.path.string() + "/"); }),
+  EXPECT_THAT(error_of([&] { experiment::load(dir.path.string() + "/"); }),
               HasSubstr("is a directory"));
-  EXPECT_THAT(error_of([&] { load_experiment("/dev/null"); }),
+  EXPECT_THAT(error_of([&] { experiment::load("/dev/null"); }),
               HasSubstr("experiment config '/dev/null' is not a regular file"));
-  EXPECT_THAT(error_of([&] { load_experiment(dir.file("missing.yaml")); }),
+  EXPECT_THAT(error_of([&] { experiment::load(dir.file("missing.yaml")); }),
               HasSubstr("cannot open experiment config"));
-  EXPECT_THAT(error_of([&] { load_experiment("exp\xFF.yaml"); }),
+  EXPECT_THAT(error_of([&] { experiment::load("exp\xFF.yaml"); }),
               HasSubstr("experiment config path 'exp\\xFF.yaml': invalid UTF-8"));
 }
 
@@ -119,7 +120,7 @@ TEST(ConfigInput, NamesThatBecomeFolderNamesAreChecked) {
   EXPECT_THAT(parse_error("features:\n  cache_dir: \"cache\\r\"\n"),
               HasSubstr("features.cache_dir: expected a string, non-empty, without control "
                         "characters"));
-  EXPECT_NO_THROW(parse_experiment("data:\n  root: \"/data/my music/gtzan\"\n", "ok.yaml"));
+  EXPECT_NO_THROW(experiment::parse("data:\n  root: \"/data/my music/gtzan\"\n", "ok.yaml"));
 }
 
 TEST(ConfigInput, TreeNodeNamesStayInsideTheRunFolder) {
@@ -133,7 +134,7 @@ TEST(ConfigInput, TreeNodeNamesStayInsideTheRunFolder) {
 TEST(ConfigInput, MaxTrackSeconds) {
   EXPECT_DOUBLE_EQ(ExperimentConfig{}.data.max_track_seconds, 1200.0);
   EXPECT_DOUBLE_EQ(
-      parse_experiment("data:\n  max_track_seconds: 45\n", "ok.yaml").data.max_track_seconds, 45);
+      experiment::parse("data:\n  max_track_seconds: 45\n", "ok.yaml").data.max_track_seconds, 45);
   EXPECT_THAT(parse_error("data:\n  max_track_seconds: 0\n"),
               HasSubstr("exp.yaml:2:3: data.max_track_seconds: expected a number in [1, 86400], "
                         "got 0.0"));
@@ -145,7 +146,7 @@ TEST(ConfigInput, MaxTrackSeconds) {
                         "(longer tracks are skipped), got 30"));
   EXPECT_THAT(parse_error("data:\n  source: gtzan\n  max_track_seconds: 2\n  clip_seconds: 3\n"),
               HasSubstr("data.clip_seconds: must be <= data.max_track_seconds = 2"));
-  EXPECT_NO_THROW(parse_experiment(
+  EXPECT_NO_THROW(experiment::parse(
       "data:\n  source: gtzan\n  max_track_seconds: 2\n  clip_seconds: 1\n  synthetic:\n"
       "    track_seconds: 30\n",
       "ok.yaml"));  // the synthetic length does not matter for gtzan

@@ -16,9 +16,16 @@
 
 #include "framework/config/field_table.h"
 #include "framework/config/yaml_config.h"
+#include "framework/experiment/load.h"
+#include "framework/graph/layer_registry.h"
+#include "framework/graph/resolved_config.h"
 
 namespace mgr::config {
 namespace {
+
+using graph::configs_equal;
+using graph::differing_keys;
+using graph::to_yaml;
 
 using ::testing::HasSubstr;
 
@@ -191,14 +198,14 @@ ExperimentConfig everything_changed() {
 TEST(ConfigRoundTrip, Defaults) {
   const ExperimentConfig d;
   const std::string text = to_yaml(d);
-  const ExperimentConfig back = parse_experiment(text, "resolved.yaml");
+  const ExperimentConfig back = experiment::parse(text, "resolved.yaml");
   EXPECT_TRUE(configs_equal(back, d)) << text;
   EXPECT_EQ(to_yaml(back), text);
 }
 
 TEST(ConfigRoundTrip, EveryFieldChanged) {
   const ExperimentConfig c = everything_changed();
-  EXPECT_NO_THROW(validate(c));
+  EXPECT_NO_THROW(experiment::validate(c));
   // Only the single-choice fields can keep their default value.
   std::set<std::string> unchanged;
   for (const Field& f : experiment_fields()) {
@@ -216,7 +223,7 @@ TEST(ConfigRoundTrip, EveryFieldChanged) {
     std::ofstream out(path);
     out << text;
   }
-  const ExperimentConfig back = load_experiment(path.string());
+  const ExperimentConfig back = experiment::load(path.string());
   std::filesystem::remove(path);
   EXPECT_EQ(differing_keys(back, c), std::vector<std::string>{}) << text;
   EXPECT_EQ(to_yaml(back), text);
@@ -255,7 +262,7 @@ TEST(ConfigDocs, ReferenceMatchesTheTable) {
   ASSERT_NE(b, std::string::npos) << "marker missing in " << path;
   ASSERT_NE(e, std::string::npos) << "marker missing in " << path;
   const std::string embedded = doc.substr(b + begin.size(), e - b - begin.size());
-  const std::string generated = "\n" + fields_markdown();
+  const std::string generated = "\n" + fields_markdown(graph::layers_markdown());
   if (embedded != generated && std::getenv("MGR_UPDATE_CONFIG_DOCS")) {
     doc.replace(b + begin.size(), e - b - begin.size(), generated);
     std::ofstream(path) << doc;

@@ -6,7 +6,9 @@
 #include <iostream>
 
 #include "framework/config/yaml_config.h"
-#include "framework/train/experiment.h"
+#include "framework/experiment/experiment.h"
+#include "framework/experiment/load.h"
+#include "framework/graph/resolved_config.h"
 #include "tests/test_util.h"
 
 namespace mgr {
@@ -51,7 +53,7 @@ TEST(EndToEnd, CrnnLearnsSyntheticGenresAndIsDeterministic) {
   const fs::path tmp = fs::temp_directory_path() / "mgr_e2e_test";
   fs::remove_all(tmp);
   const config::ExperimentConfig cfg = small_config((tmp / "corpus").string());
-  config::validate(cfg);
+  experiment::validate(cfg);
   train::RunOptions opt;
   opt.quiet = true;
   opt.out_dir = (tmp / "run1").string();
@@ -82,9 +84,8 @@ TEST(EndToEnd, CrnnLearnsSyntheticGenresAndIsDeterministic) {
                         "confusion_clip.svg", "confusion_track.csv"})
     EXPECT_TRUE(fs::exists(tmp / "run1" / f)) << f;
   // The resolved config written into the run directory reads back to the same experiment.
-  const config::ExperimentConfig back =
-      config::load_experiment((tmp / "run1" / "config.yaml").string());
-  EXPECT_EQ(config::to_yaml(back), config::to_yaml(cfg));
+  const config::ExperimentConfig back = experiment::load((tmp / "run1" / "config.yaml").string());
+  EXPECT_EQ(graph::to_yaml(back), graph::to_yaml(cfg));
   std::ifstream row(tmp / "run1" / "table_row.md");
   std::string all((std::istreambuf_iterator<char>(row)), {});
   EXPECT_NE(all.find("leaky"), std::string::npos);

@@ -1,4 +1,4 @@
-// The HDF5 feature cache (framework/data/feature_cache.h) and its use by feature_table():
+// The HDF5 feature cache (framework/store/feature_cache.h) and its use by feature_table():
 // SHA-256 against NIST vectors; the key changes with every input; a hit reads without
 // computing; corrupt, truncated, foreign and half-written files are reported in one line and
 // rebuilt, never trusted; normalisation statistics round-trip per split and seed.
@@ -9,10 +9,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "framework/data/feature_cache.h"
 #include "framework/data/sha256.h"
 #include "framework/features/pipeline.h"
-#include "framework/train/feature_table.h"
+#include "framework/store/feature_cache.h"
+#include "framework/store/feature_table.h"
 #include "tests/temp_dir.h"
 #include "tests/test_util.h"
 

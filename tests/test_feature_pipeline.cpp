@@ -12,8 +12,8 @@
 #include "framework/features/mel_project.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/standardise.h"
-#include "framework/train/feature_source.h"
-#include "framework/train/feature_table.h"
+#include "framework/store/feature_source.h"
+#include "framework/store/feature_table.h"
 #include "kernels/cpu/audio_convert.h"
 #include "tests/test_util.h"
 

@@ -14,6 +14,7 @@
 #include "framework/config/field_table.h"
 #include "framework/config/yaml_config.h"
 #include "framework/data/dataset.h"
+#include "framework/experiment/load.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/vectors.h"
 #include "tests/test_util.h"
@@ -148,7 +149,7 @@ const char* kDenseModel = "model:\n  layers:\n    - {name: out, type: dense, uni
 
 std::string yaml_error(const std::string& features) {
   return error_of([&] {
-    config::parse_experiment("features:\n  type: vectors\n" + features + kDenseModel, "exp.yaml");
+    experiment::parse("features:\n  type: vectors\n" + features + kDenseModel, "exp.yaml");
   });
 }
 
@@ -174,11 +175,11 @@ TEST(FeatureVectors, BadListsFailInYamlWithFileAndLine) {
 }
 
 TEST(FeatureVectors, YamlConfigPlansADenseModelOnTheClipVector) {
-  const config::ExperimentConfig c = config::parse_experiment(
-      std::string("data:\n  clip_seconds: 2.0\nfeatures:\n  type: vectors\n"
-                  "  vectors: [spectral, pitch_histogram]\n") +
-          kDenseModel,
-      "exp.yaml");
+  const config::ExperimentConfig c =
+      experiment::parse(std::string("data:\n  clip_seconds: 2.0\nfeatures:\n  type: vectors\n"
+                                    "  vectors: [spectral, pitch_histogram]\n") +
+                            kDenseModel,
+                        "exp.yaml");
   EXPECT_EQ(features::feature_output_shape(c.features, c.data.sample_rate, 2 * 22050),
             (Shape{15 + 5}));
 }

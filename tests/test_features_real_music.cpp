@@ -14,6 +14,7 @@
 
 #include "framework/config/yaml_config.h"
 #include "framework/data/audio_io.h"
+#include "framework/experiment/load.h"
 #include "framework/features/chroma.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/spectral.h"
@@ -98,15 +99,13 @@ TEST(RealMusicConfig, TuningAndMfccRefKeys) {
   EXPECT_EQ(d.features.tuning, "0");
   EXPECT_EQ(d.features.mfcc_ref, "max");
   for (const std::string ok : {"auto", "0.1", "-0.25", "1", "0"}) {
-    EXPECT_EQ(config::parse_experiment("", "x.yaml", {"features.tuning=" + ok}).features.tuning,
-              ok);
+    EXPECT_EQ(experiment::parse("", "x.yaml", {"features.tuning=" + ok}).features.tuning, ok);
   }
   for (const std::string bad : {"automatic", "1.5", "0.1x", "nan", ""}) {
-    EXPECT_THROW(config::parse_experiment("", "x.yaml", {"features.tuning=" + bad}), Error) << bad;
+    EXPECT_THROW(experiment::parse("", "x.yaml", {"features.tuning=" + bad}), Error) << bad;
   }
-  EXPECT_EQ(config::parse_experiment("", "x.yaml", {"features.mfcc_ref=one"}).features.mfcc_ref,
-            "one");
-  EXPECT_THROW(config::parse_experiment("", "x.yaml", {"features.mfcc_ref=mean"}), Error);
+  EXPECT_EQ(experiment::parse("", "x.yaml", {"features.mfcc_ref=one"}).features.mfcc_ref, "one");
+  EXPECT_THROW(experiment::parse("", "x.yaml", {"features.mfcc_ref=mean"}), Error);
 }
 
 // ---- end to end -------------------------------------------------------------------------------
@@ -156,7 +155,7 @@ class RealMusicEndToEnd : public ::testing::Test {
   }
 
   static Tensor run(const Tensor& audio, const std::vector<std::string>& overrides) {
-    const config::ExperimentConfig c = config::parse_experiment("", "x.yaml", overrides);
+    const config::ExperimentConfig c = experiment::parse("", "x.yaml", overrides);
     features::FeaturePipeline pipe(c.features, 22050, Device::cpu());
     return pipe(audio);
   }

@@ -8,12 +8,16 @@
 #include "framework/config/field_table.h"
 #include "framework/config/layers_yaml.h"
 #include "framework/config/yaml_config.h"
-#include "framework/gan/frechet.h"
-#include "framework/gan/gan_models.h"
-#include "framework/gan/gan_quality.h"
-#include "framework/gan/generated_files.h"
+#include "framework/experiment/experiment.h"
+#include "framework/experiment/load.h"
 #include "framework/graph/model_check.h"
-#include "framework/train/experiment.h"
+#include "framework/graph/resolved_config.h"
+#include "framework/tasks/gan/frechet.h"
+#include "framework/tasks/gan/gan_models.h"
+#include "framework/tasks/gan/gan_plan.h"
+#include "framework/tasks/gan/gan_quality.h"
+#include "framework/tasks/gan/generated_files.h"
+#include "framework/tasks/task_kind.h"
 #include "tests/test_util.h"
 
 namespace mgr {
@@ -103,14 +107,14 @@ config::ExperimentConfig small_gan(const fs::path& tmp, bool conditional) {
 
 TEST(GanConfig, ExperimentFilesPlanAndRoundTrip) {
   for (const char* f : {"experiments/dcgan_mel.yaml", "experiments/dcgan_mel_conditional.yaml"}) {
-    const config::ExperimentConfig c = config::load_experiment(f);
+    const config::ExperimentConfig c = experiment::load(f);
     EXPECT_EQ(c.model.type, "gan") << f;
     EXPECT_EQ(graph::plan_generator(c)->output(), (Shape{1, 64, 64})) << f;
     EXPECT_EQ(graph::plan_discriminator(c)->output(), (Shape{1})) << f;
     // The resolved config reads back to the same configuration, generator and D included.
     const fs::path tmp = fs::temp_directory_path() / "mgr_gan_roundtrip.yaml";
-    std::ofstream(tmp) << config::to_yaml(c);
-    EXPECT_TRUE(config::configs_equal(c, config::load_experiment(tmp.string()))) << f;
+    std::ofstream(tmp) << graph::to_yaml(c);
+    EXPECT_TRUE(graph::configs_equal(c, experiment::load(tmp.string()))) << f;
   }
 }
 
@@ -120,7 +124,7 @@ TEST(GanConfig, LocatedErrors) {
   config::ExperimentConfig c = small_gan(tmp, false);
   // `condition` without model.gan.conditional.
   c.model.discriminator = layers(kConditionalDiscriminator);
-  std::string msg = test::error_of([&] { graph::check_model(c); });
+  std::string msg = test::error_of([&] { tasks::check_model(c); });
   EXPECT_NE(msg.find("layer 'j' (concat): in: 'condition' is the genre of a conditional GAN"),
             std::string::npos)
       << msg;
@@ -128,23 +132,23 @@ TEST(GanConfig, LocatedErrors) {
   c = small_gan(tmp, false);
   c.model.generator = layers(R"([{name: z, type: unflatten, channels: 4, height: 3},
                                  {name: out, type: tanh}])");
-  msg = test::error_of([&] { graph::check_model(c); });
+  msg = test::error_of([&] { tasks::check_model(c); });
   EXPECT_NE(msg.find("layer 'z' (unflatten): channels: 4 x 3 x 1 = 12 values, but the input has 8"),
             std::string::npos)
       << msg;
   c.model.generator =
       layers(R"([{name: z, type: unflatten, channels: 8}, {name: out, type: tanh}])");
-  msg = test::error_of([&] { graph::check_model(c); });
+  msg = test::error_of([&] { tasks::check_model(c); });
   EXPECT_NE(msg.find("the last layer is the generated clip"), std::string::npos) << msg;
   // Output padding not below the stride.
   c.model.generator = layers(R"([{name: z, type: unflatten, channels: 8},
       {name: up, type: conv_transpose2d, channels: 1, stride: 2, output_padding: 2}])");
-  msg = test::error_of([&] { graph::check_model(c); });
+  msg = test::error_of([&] { tasks::check_model(c); });
   EXPECT_NE(msg.find("output_padding: must be smaller than the stride"), std::string::npos) << msg;
   // Cross-field rules of the config.
   c = small_gan(tmp, false);
   c.features.normalize = "global";
-  msg = test::error_of([&] { config::validate(c); });
+  msg = test::error_of([&] { experiment::validate(c); });
   EXPECT_NE(msg.find("features.normalize: must be none for model.type gan"), std::string::npos)
       << msg;
 }
@@ -187,7 +191,7 @@ TEST(Frechet, EigenReconstructs) {
 }
 
 TEST(GanModels, DcganNormalInit) {
-  const config::ExperimentConfig c = config::load_experiment("experiments/dcgan_mel.yaml");
+  const config::ExperimentConfig c = experiment::load("experiments/dcgan_mel.yaml");
   gan::GanModels m = gan::build_gan(c, Device::cpu());
   for (auto& [name, p] : m.generator->named_parameters()) {
     const std::vector<float> v = p->value().to_vector();
@@ -216,7 +220,7 @@ TEST(GanRun, TrainsWritesOutputsAndGenerates) {
   fs::remove_all(tmp);
   for (bool conditional : {false, true}) {
     const config::ExperimentConfig cfg = small_gan(tmp, conditional);
-    config::validate(cfg);
+    experiment::validate(cfg);
     train::RunOptions opt;
     opt.quiet = true;
     opt.out_dir = (tmp / cfg.name).string();

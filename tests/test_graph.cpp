@@ -9,8 +9,10 @@
 
 #include "framework/config/field_table.h"
 #include "framework/config/yaml_config.h"
+#include "framework/experiment/load.h"
 #include "framework/graph/graph_model.h"
 #include "framework/graph/model_check.h"
+#include "framework/graph/resolved_config.h"
 #include "framework/ops/loss.h"
 #include "framework/ops/shape_ops.h"
 #include "tests/test_util.h"
@@ -31,7 +33,7 @@ std::string experiment(const std::string& layers) {
 
 std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
   try {
-    config::parse_experiment(yaml, "net.yaml", overrides);
+    experiment::parse(yaml, "net.yaml", overrides);
   } catch (const Error& e) {
     return e.what();
   }
@@ -47,7 +49,7 @@ const char* kSmallCnn =
     "    - {name: out, type: dense, units: num_classes}\n";  // line 15
 
 TEST(GraphConfig, SmallNetworkPlansFromTheConfig) {
-  const config::ExperimentConfig c = config::parse_experiment(experiment(kSmallCnn), "net.yaml");
+  const config::ExperimentConfig c = experiment::parse(experiment(kSmallCnn), "net.yaml");
   EXPECT_EQ(graph::model_input_shape(c), (Shape{1, 40, 44}));
   const auto plan = graph::plan_classifier(c);
   ASSERT_EQ(plan->layers.size(), 5u);
@@ -177,7 +179,7 @@ TEST(GraphConfig, ShapesThatDoNotFitNameTheLayer) {
 }
 
 TEST(GraphConfig, OverridesAddressLayersByName) {
-  const config::ExperimentConfig c = config::parse_experiment(
+  const config::ExperimentConfig c = experiment::parse(
       experiment(kSmallCnn), "net.yaml", {"model.layers.c1.channels=6", "model.layers.p1.size=4"});
   const auto plan = graph::plan_classifier(c);
   EXPECT_EQ(plan->layers[2].out, (Shape{6, 10, 11}));
@@ -193,21 +195,21 @@ TEST(GraphConfig, OverridesAddressLayersByName) {
 }
 
 TEST(GraphConfig, ResolvedYamlRoundTrips) {
-  const config::ExperimentConfig c = config::parse_experiment(experiment(kSmallCnn), "net.yaml");
-  const std::string text = config::to_yaml(c);
+  const config::ExperimentConfig c = experiment::parse(experiment(kSmallCnn), "net.yaml");
+  const std::string text = graph::to_yaml(c);
   EXPECT_THAT(text, HasSubstr("- {name: c1, type: conv2d, channels: 4, kernel: 3, stride: 1, "
                               "padding: same, dilation: 1, bias: true}"));
-  const config::ExperimentConfig back = config::parse_experiment(text, "resolved.yaml");
-  EXPECT_TRUE(config::configs_equal(back, c));
-  EXPECT_EQ(config::to_yaml(back), text);
+  const config::ExperimentConfig back = experiment::parse(text, "resolved.yaml");
+  EXPECT_TRUE(graph::configs_equal(back, c));
+  EXPECT_EQ(graph::to_yaml(back), text);
 }
 
 // ---- building and running ------------------------------------------------------------------
 
 std::shared_ptr<const graph::GraphPlan> plan_of(const std::string& layers, const Shape& input,
                                                 int classes) {
-  config::ExperimentConfig c = config::parse_experiment(experiment(kSmallCnn), "net.yaml");
-  c = config::parse_experiment(experiment(layers), "net.yaml");
+  config::ExperimentConfig c = experiment::parse(experiment(kSmallCnn), "net.yaml");
+  c = experiment::parse(experiment(layers), "net.yaml");
   return graph::plan_graph(c.model.layers, input, classes);
 }
 

@@ -1,5 +1,5 @@
+#include "framework/engine/metrics.h"
 #include "framework/tensor/index.h"
-#include "framework/train/metrics.h"
 #include "tests/test_util.h"
 
 namespace mgr {

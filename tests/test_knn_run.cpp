@@ -6,7 +6,8 @@
 #include <filesystem>
 
 #include "framework/config/yaml_config.h"
-#include "framework/train/experiment.h"
+#include "framework/experiment/experiment.h"
+#include "framework/experiment/load.h"
 #include "kernels/error.h"
 
 namespace mgr {
@@ -39,8 +40,7 @@ model:
 TEST(KnnRun, ClassifiesTestClipsAndWritesTheRunDirectory) {
   const fs::path tmp = fs::temp_directory_path() / "mgr_knn_run_test";
   fs::remove_all(tmp);
-  const config::ExperimentConfig cfg =
-      config::parse_experiment(knn_yaml(tmp / "corpus"), "knn.yaml");
+  const config::ExperimentConfig cfg = experiment::parse(knn_yaml(tmp / "corpus"), "knn.yaml");
   train::RunOptions opt;
   opt.quiet = true;
   opt.out_dir = (tmp / "run").string();
@@ -68,7 +68,7 @@ TEST(KnnRun, GroupWeightsSelectAndWeighTheConcatenatedParts) {
   opt.quiet = true;
   auto run = [&](const std::string& out, const std::vector<std::string>& sets) {
     opt.out_dir = (tmp / out).string();
-    return train::run_experiment(config::parse_experiment(y, "knn.yaml", sets), opt).metrics;
+    return train::run_experiment(experiment::parse(y, "knn.yaml", sets), opt).metrics;
   };
   const nlohmann::json fused =
       run("fused", {"features.type=vectors", "features.vectors=[mfcc_stats, spectral]",
@@ -84,16 +84,16 @@ TEST(KnnRun, GroupWeightsNeedOneWeightPerGroupAndAKnownGroup) {
   const fs::path tmp = fs::temp_directory_path() / "mgr_knn_run_groups";
   const std::string y = knn_yaml(tmp / "corpus");
   try {
-    config::parse_experiment(y, "knn.yaml", {"model.knn.groups=[mfcc_stats]"});
+    experiment::parse(y, "knn.yaml", {"model.knn.groups=[mfcc_stats]"});
     ADD_FAILURE() << "expected an error";
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("model.knn.weights: must give one weight per group of "
                                     "model.knn.groups (1), got 0"));
   }
   try {
-    config::parse_experiment(y, "knn.yaml",
-                             {"model.knn.groups=[pitch]", "model.knn.weights=[2]",
-                              "features.type=vectors", "features.vectors=[spectral, rhythm]"});
+    experiment::parse(y, "knn.yaml",
+                      {"model.knn.groups=[pitch]", "model.knn.weights=[2]", "features.type=vectors",
+                       "features.vectors=[spectral, rhythm]"});
     ADD_FAILURE() << "expected an error";
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("model.knn.groups: no feature group named 'pitch'; the groups "

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "framework/config/layers_yaml.h"
+#include "framework/engine/checkpoint.h"
 #include "framework/graph/graph_model.h"
 #include "framework/ops/loss.h"
-#include "framework/train/checkpoint.h"
 #include "tests/test_util.h"
 
 namespace mgr {

@@ -1,4 +1,4 @@
-// Protocols (framework/train/protocol.h): the runs of protocol.seeds x protocol.folds, their
+// Protocols (framework/experiment/protocol.h): the runs of protocol.seeds x protocol.folds, their
 // statistics, and a whole 3-fold protocol of the tiny experiment whose aggregate metrics.json
 // must hold exactly the figures of the run directories beside it.
 #include <gtest/gtest.h>
@@ -7,7 +7,8 @@
 #include <fstream>
 
 #include "framework/config/yaml_config.h"
-#include "framework/train/protocol.h"
+#include "framework/experiment/load.h"
+#include "framework/experiment/protocol.h"
 #include "kernels/error.h"
 #include "tests/temp_dir.h"
 
@@ -50,17 +51,17 @@ TEST(Protocol, RunsAreSeedsTimesFolds) {
 }
 
 TEST(Protocol, ConfigChecksFoldAgainstFolds) {
-  EXPECT_NO_THROW(config::load_experiment(kTiny, {"protocol.folds=3", "protocol.fold=2"}));
+  EXPECT_NO_THROW(experiment::load(kTiny, {"protocol.folds=3", "protocol.fold=2"}));
   for (const char* bad : {"protocol.folds=2", "protocol.fold=3"}) {
     try {
-      config::load_experiment(kTiny, {"protocol.folds=3", bad});
+      experiment::load(kTiny, {"protocol.folds=3", bad});
       FAIL() << bad;
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
     }
   }
   try {
-    config::load_experiment(kTiny, {"protocol.seeds=[1, 1]"});
+    experiment::load(kTiny, {"protocol.seeds=[1, 1]"});
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("no duplicates"), std::string::npos) << e.what();
@@ -78,7 +79,7 @@ TEST(Protocol, SummaryStatisticsUseTheSampleStandardDeviation) {
 
 TEST(Protocol, ThreeFoldsWriteRunsAndTheirAggregate) {
   test::TempDir tmp("protocol");
-  config::ExperimentConfig cfg = config::load_experiment(
+  config::ExperimentConfig cfg = experiment::load(
       kTiny, {"data.root=" + tmp.file("corpus"), "features.cache_dir=" + tmp.file("cache"),
               "protocol.folds=3", "train.epochs=1"});
   train::RunOptions opt;
@@ -107,7 +108,7 @@ TEST(Protocol, ThreeFoldsWriteRunsAndTheirAggregate) {
     clips = m["data"]["clips"].get<size_t>();
     EXPECT_TRUE(fs::exists(dir / "config.yaml"));
     // The run's resolved config reruns that fold alone.
-    const config::ExperimentConfig back = config::load_experiment((dir / "config.yaml").string());
+    const config::ExperimentConfig back = experiment::load((dir / "config.yaml").string());
     EXPECT_EQ(back.protocol.fold, f);
     EXPECT_EQ(train::protocol_runs(back).size(), 1u);
   }

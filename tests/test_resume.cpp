@@ -24,13 +24,14 @@
 #include <vector>
 
 #include "framework/config/yaml_config.h"
+#include "framework/engine/classifier_task.h"
+#include "framework/engine/run_setup.h"
+#include "framework/engine/trainer.h"
+#include "framework/engine/training_state.h"
+#include "framework/experiment/experiment.h"
+#include "framework/experiment/load.h"
 #include "framework/graph/graph_model.h"
 #include "framework/graph/model_check.h"
-#include "framework/train/classifier_task.h"
-#include "framework/train/experiment.h"
-#include "framework/train/run_setup.h"
-#include "framework/train/trainer.h"
-#include "framework/train/training_state.h"
 #include "tests/temp_dir.h"
 #include "tests/test_util.h"
 
@@ -374,7 +375,7 @@ TEST(Resume, BadRunDirectoriesSayWhy) {
 TEST(Resume, InProcessStopsAndResumesToTheSameWeights) {
   test::TempDir tmp("resume_inproc");
   config::ExperimentConfig cfg =
-      config::parse_experiment(resume_yaml(tmp.file("corpus"), "sgd"), "resume.yaml");
+      experiment::parse(resume_yaml(tmp.file("corpus"), "sgd"), "resume.yaml");
   cfg.train.momentum = 0.9;
   RunOptions ro;
   ro.quiet = true;

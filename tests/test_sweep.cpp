@@ -18,10 +18,10 @@
 #include <sstream>
 #include <thread>
 
+#include "framework/experiment/protocol.h"
 #include "framework/results/sweep_plan.h"
 #include "framework/results/sweep_runner.h"
 #include "framework/results/tables.h"
-#include "framework/train/protocol.h"
 #include "kernels/error.h"
 #include "tests/temp_dir.h"
 

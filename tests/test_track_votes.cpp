@@ -1,4 +1,4 @@
-#include "framework/train/metrics.h"
+#include "framework/engine/metrics.h"
 #include "tests/test_util.h"
 
 namespace mgr {

@@ -11,9 +11,12 @@
 
 #include "framework/config/field_table.h"
 #include "framework/config/yaml_config.h"
+#include "framework/engine/trainer.h"
+#include "framework/experiment/experiment.h"
+#include "framework/experiment/load.h"
 #include "framework/graph/model_check.h"
-#include "framework/train/experiment.h"
-#include "framework/train/trainer.h"
+#include "framework/graph/resolved_config.h"
+#include "framework/tasks/task_kind.h"
 
 namespace mgr::train {
 namespace {
@@ -148,16 +151,15 @@ TEST(Experiments, EveryYamlLoadsAndPlansItsNetwork) {
        std::filesystem::directory_iterator(std::string(MGR_SOURCE_DIR) + "/experiments")) {
     if (e.path().extension() != ".yaml") continue;
     SCOPED_TRACE(e.path().string());
-    const config::ExperimentConfig c = config::load_experiment(e.path().string());
-    if (c.model.type != "knn") {
-      const auto plan = graph::plan_classifier(c);  // a tree's template as the flat baseline
-      EXPECT_EQ(plan->output(), (Shape{10}));
-    }
+    const config::ExperimentConfig c = experiment::load(e.path().string());
+    // Every kind that trains a classifier network (a tree's template as the flat baseline).
+    if (const auto plan_network = tasks::task_kind(c.model.type).plan_network)
+      EXPECT_EQ(plan_network(c)->output(), (Shape{10}));
     EXPECT_FALSE(model_summary(c).empty());
     EXPECT_FALSE(c.paper.empty());
     // The resolved config written into every run directory reads back to the same config.
-    EXPECT_TRUE(config::configs_equal(c, config::parse_experiment(config::to_yaml(c), "resolved")))
-        << config::to_yaml(c);
+    EXPECT_TRUE(graph::configs_equal(c, experiment::parse(graph::to_yaml(c), "resolved")))
+        << graph::to_yaml(c);
     ++n;
   }
   EXPECT_GE(n, 14);

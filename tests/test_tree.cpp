@@ -10,8 +10,10 @@
 #include "framework/config/field_table.h"
 #include "framework/config/tree_yaml.h"
 #include "framework/config/yaml_config.h"
-#include "framework/train/experiment.h"
-#include "framework/tree/class_tree.h"
+#include "framework/experiment/experiment.h"
+#include "framework/experiment/load.h"
+#include "framework/graph/resolved_config.h"
+#include "framework/tasks/tree/class_tree.h"
 #include "tests/test_util.h"
 
 namespace mgr {
@@ -197,7 +199,7 @@ features: {type: mfcc, n_mfcc: 13}
 )";
 
 TEST(TreeConfig, ParsesOverridesAndRoundTrips) {
-  const config::ExperimentConfig c = config::parse_experiment(
+  const config::ExperimentConfig c = experiment::parse(
       kTreeYaml, "t.yaml", {"model.tree.left.train.lr=0.01", "model.tree.root.train.epochs=4"});
   ASSERT_EQ(c.model.tree.size(), 3u);
   EXPECT_EQ(c.model.tree[0].paper_accuracy, 0.8);
@@ -211,14 +213,14 @@ TEST(TreeConfig, ParsesOverridesAndRoundTrips) {
   EXPECT_EQ(left.train.epochs, c.train.epochs);
   EXPECT_EQ(*right.model.layers[1].find("units"), "8");
   EXPECT_EQ(*left.model.layers[1].find("units"), "16");
-  const config::ExperimentConfig again = config::parse_experiment(config::to_yaml(c), "resolved");
-  EXPECT_TRUE(config::configs_equal(c, again)) << config::to_yaml(c);
+  const config::ExperimentConfig again = experiment::parse(graph::to_yaml(c), "resolved");
+  EXPECT_TRUE(graph::configs_equal(c, again)) << graph::to_yaml(c);
   EXPECT_TRUE(config::trees_equal(c.model.tree, again.model.tree));
 }
 
 TEST(TreeConfig, ProblemsAreLocatedInTheFile) {
   auto err = [](const std::string& yaml, std::vector<std::string> overrides = {}) {
-    return error_of([&] { config::parse_experiment(yaml, "t.yaml", overrides); });
+    return error_of([&] { experiment::parse(yaml, "t.yaml", overrides); });
   };
   std::string y = kTreeYaml;
   // A genre missing: named at the tree's first node, file:line:column.
@@ -276,7 +278,7 @@ model:
 train: {batch_size: 8, iterations: 6, lr: 0.01}
 evaluation: {vote_thresholds: [2]}
 )";
-  const config::ExperimentConfig cfg = config::parse_experiment(yaml, "small.yaml");
+  const config::ExperimentConfig cfg = experiment::parse(yaml, "small.yaml");
   train::RunOptions opt;
   opt.quiet = true;
   opt.out_dir = (tmp / "run").string();

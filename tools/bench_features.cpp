@@ -24,7 +24,7 @@
 #include "framework/features/log_mel.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/sparse_mel.h"
-#include "framework/train/feature_table.h"
+#include "framework/store/feature_table.h"
 
 #if MGR_WITH_CUDA
 #include "framework/tensor/cuda_context.h"

@@ -10,8 +10,9 @@
 #include <numeric>
 #include <random>
 
-#include "framework/gan/gan_task.h"
 #include "framework/graph/model_check.h"
+#include "framework/tasks/gan/gan_kind.h"
+#include "framework/tasks/gan/gan_task.h"
 #include "tools/bench_training_driver.h"
 
 namespace {
@@ -53,8 +54,9 @@ int main(int argc, char** argv) {
       argc, argv, "Training step time of GAN experiments (D step + G step)", "bench_gan",
       {.warmup = 1, .steps = 3, .gpu_steps = 30},
       [](const config::ExperimentConfig& cfg) {
-        return cfg.model.type == "gan" ? std::string()
-                                       : "model.type " + cfg.model.type + " is not a GAN, skipped";
+        return &tasks::task_kind(cfg.model.type) == &tasks::gan_kind()
+                   ? std::string()
+                   : "model.type " + cfg.model.type + " is not a GAN, skipped";
       },
       time_experiment);
 }

@@ -7,9 +7,10 @@
 
 #include <random>
 
+#include "framework/engine/classifier_task.h"
 #include "framework/graph/model_check.h"
 #include "framework/ops/loss.h"
-#include "framework/train/classifier_task.h"
+#include "framework/tasks/task_kind.h"
 #include "tools/bench_training_driver.h"
 
 namespace {
@@ -24,7 +25,7 @@ std::string shape_arg(const Shape& s) {
 
 void time_experiment(const std::string& path, const config::ExperimentConfig& cfg, Device device,
                      int batch, int warmup, int steps) {
-  const auto plan = graph::plan_classifier(cfg);
+  const auto plan = tasks::task_kind(cfg.model.type).plan_network(cfg);
   graph::GraphModel model(plan, 1);
   model.to(device);
   model.train();
@@ -65,9 +66,9 @@ int main(int argc, char** argv) {
       {.warmup = 2, .steps = 5, .gpu_steps = 50},
       [](const config::ExperimentConfig& cfg) {
         // A tree's nodes share model.layers: the flat template (children = the genres) is timed.
-        return cfg.model.type == "knn"
-                   ? std::string("model.type knn trains no network (tools/bench_knn times the KNN)")
-                   : std::string();
+        if (tasks::task_kind(cfg.model.type).plan_network) return std::string();
+        return "model.type " + cfg.model.type +
+               " trains no classifier network (tools/bench_knn times a KNN, tools/bench_gan a GAN)";
       },
       time_experiment);
 }

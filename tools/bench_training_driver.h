@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "framework/config/yaml_config.h"
+#include "framework/experiment/load.h"
 #include "framework/tensor/device.h"
 
 #if MGR_WITH_CUDA
@@ -70,7 +71,7 @@ inline int run_training_benchmarks(
   int status = 0;
   for (const std::string& f : files) {
     try {
-      const config::ExperimentConfig cfg = config::load_experiment(f, overrides);
+      const config::ExperimentConfig cfg = experiment::load(f, overrides);
       if (const std::string why = skip(cfg); !why.empty()) {
         fmt::print("mgr   {}: {}\n", cfg.name, why);
         continue;

@@ -17,7 +17,7 @@
 #include "framework/infer/classify_files.h"
 #include "framework/infer/file_report.h"
 #include "framework/infer/openmp_wait.h"
-#include "framework/train/progress.h"
+#include "framework/store/progress.h"
 
 namespace {
 

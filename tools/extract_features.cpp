@@ -9,9 +9,10 @@
 #include <iostream>
 
 #include "framework/config/yaml_config.h"
+#include "framework/experiment/experiment.h"
+#include "framework/experiment/load.h"
 #include "framework/features/pipeline.h"
-#include "framework/train/experiment.h"
-#include "framework/train/feature_table.h"
+#include "framework/store/feature_table.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"mgr: compute an experiment's features and write them to the HDF5 feature cache"};
@@ -25,7 +26,7 @@ int main(int argc, char** argv) {
   if (!device.empty()) overrides.push_back("device=" + device);
   try {
     using namespace mgr;
-    const config::ExperimentConfig cfg = config::load_experiment(file, overrides);
+    const config::ExperimentConfig cfg = experiment::load(file, overrides);
     const Device dev = resolve_device(cfg.device, std::cerr);
     train::LoadedData data = train::load_experiment_data(cfg, std::cerr);
     features::FeaturePipeline pipeline(cfg.features, cfg.data.sample_rate, dev);

@@ -13,11 +13,12 @@
 #include <iostream>
 
 #include "framework/config/yaml_config.h"
+#include "framework/experiment/experiment.h"
+#include "framework/experiment/load.h"
 #include "framework/features/chroma.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/spectral.h"
 #include "framework/features/stft.h"
-#include "framework/train/experiment.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"mgr: one feature of raw float32 clips, written as raw float32"};
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
       else
         rest.push_back(o);
     }
-    config::ExperimentConfig cfg = config::parse_experiment("", "feature_dump", rest);
+    config::ExperimentConfig cfg = experiment::parse("", "feature_dump", rest);
     if (!type.empty()) cfg.features.type = type;
     const Device dev = resolve_device(cfg.device, std::cerr);
     const int sr = cfg.data.sample_rate;

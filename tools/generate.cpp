@@ -15,7 +15,7 @@
 
 #include "framework/data/audio_io.h"
 #include "framework/features/mel_inversion.h"
-#include "framework/gan/generated_files.h"
+#include "framework/tasks/gan/generated_files.h"
 #include "framework/tensor/device.h"
 
 namespace {

@@ -25,6 +25,7 @@
 
 #include "framework/config/yaml_config.h"
 #include "framework/data/audio_io.h"
+#include "framework/experiment/load.h"
 #include "framework/features/mel_inversion.h"
 #include "framework/features/stft.h"
 
@@ -172,8 +173,8 @@ int main(int argc, char** argv) {
 
   try {
     const mgr::config::ExperimentConfig cfg =
-        config.empty() ? mgr::config::parse_experiment("", "invert_mel", overrides)
-                       : mgr::config::load_experiment(config, overrides);
+        config.empty() ? mgr::experiment::parse("", "invert_mel", overrides)
+                       : mgr::experiment::load(config, overrides);
     const std::string type = cfg.features.type;
     MGR_CHECK(type == "log_mel" || type == "mel",
               "invert_mel inverts mel spectrograms: features.type is '"

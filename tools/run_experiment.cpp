@@ -6,9 +6,10 @@
 
 #include "framework/config/text_check.h"
 #include "framework/config/yaml_config.h"
+#include "framework/experiment/experiment.h"
+#include "framework/experiment/load.h"
+#include "framework/experiment/protocol.h"
 #include "framework/graph/model_check.h"
-#include "framework/train/experiment.h"
-#include "framework/train/protocol.h"
 #include "kernels/error.h"
 
 int main(int argc, char** argv) {
@@ -50,7 +51,7 @@ int main(int argc, char** argv) {
     if (auto problem = mgr::config::path_problem(out)) {
       throw mgr::Error("--out '" + mgr::config::printable(out) + "': " + *problem);
     }
-    const mgr::config::ExperimentConfig cfg = mgr::config::load_experiment(file, overrides);
+    const mgr::config::ExperimentConfig cfg = mgr::experiment::load(file, overrides);
     if (summary_only) {
       std::cout << cfg.name << ": " << cfg.paper << "\n" << mgr::train::model_summary(cfg);
       return 0;

@@ -110,7 +110,7 @@ struct KnnConfig {
 
 // model.type gan: a generator and a discriminator, each a layer list (model.generator,
 // model.discriminator), trained adversarially on the clips' time-frequency patches scaled to
-// [-1, 1] (framework/gan/).
+// [-1, 1] (framework/tasks/gan/).
 struct GanConfig {
   int latent = 100;             // z ~ N(0, I) of this many values: the generator's `input`
   bool conditional = false;     // the genre (one-hot) is the `condition` input of both networks
@@ -166,8 +166,8 @@ struct EvaluationConfig {
   std::vector<int> vote_thresholds;
 };
 
-// How often the experiment is run and on which splits (framework/train/protocol.h): repeats over
-// seeds and/or k-fold cross-validation, each run in its own folder, the figures aggregated.
+// How often the experiment is run and on which splits (framework/experiment/protocol.h): repeats
+// over seeds and/or k-fold cross-validation, each run in its own folder, the figures aggregated.
 struct ProtocolConfig {
   // 0: one split by data.split_fractions. k >= 3: k-fold cross-validation over the unit of
   // data.split (tracks stratified by genre, or clips for random_clips): fold i is the test set,

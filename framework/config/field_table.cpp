@@ -16,7 +16,6 @@
 #include "framework/config/layers_yaml.h"
 #include "framework/config/text_check.h"
 #include "framework/config/tree_yaml.h"
-#include "framework/graph/layer_registry.h"
 
 namespace mgr::config {
 
@@ -957,7 +956,8 @@ const std::vector<Section>& experiment_sections() {
        "model.tree, a tree of classifiers; or a KNN"},
       {"model.knn", "k nearest neighbours (model.type knn; framework/knn/knn.h)"},
       {"model.gan",
-       "a generative adversarial network (model.type gan; framework/gan/): model.generator and "
+       "a generative adversarial network (model.type gan; framework/tasks/gan/): model.generator "
+       "and "
        "model.discriminator are layer lists"},
       {"train", "the optimiser, the learning-rate schedule and the training loop"},
       {"evaluation", "how clip predictions become track decisions"},
@@ -1028,24 +1028,7 @@ std::vector<Issue> find_issues(const ExperimentConfig& c) {
   return issues;
 }
 
-bool configs_equal(const ExperimentConfig& a, const ExperimentConfig& b) {
-  return differing_keys(a, b).empty();
-}
-
-std::vector<std::string> differing_keys(const ExperimentConfig& a, const ExperimentConfig& b) {
-  std::vector<std::string> keys;
-  for (const Field& f : experiment_fields()) {
-    if (!f.equal(a, b)) keys.push_back(f.key);
-  }
-  if (!layers_equal(a.model.layers, b.model.layers)) keys.push_back("model.layers");
-  if (!trees_equal(a.model.tree, b.model.tree)) keys.push_back("model.tree");
-  if (!layers_equal(a.model.generator, b.model.generator)) keys.push_back("model.generator");
-  if (!layers_equal(a.model.discriminator, b.model.discriminator))
-    keys.push_back("model.discriminator");
-  return keys;
-}
-
-std::string fields_markdown() {
+std::string fields_markdown(const std::string& layer_types_markdown) {
   auto cell = [](std::string s) {
     std::string out;
     for (char ch : s) {
@@ -1096,7 +1079,7 @@ std::string fields_markdown() {
     }
     md += "\n";
   }
-  md += "### Layer types (`model.layers`)\n\n" + graph::layers_markdown();
+  md += "### Layer types (`model.layers`)\n\n" + layer_types_markdown;
   md += "### Cross-field rules\n\n";
   md += "| reported at | also involves | rule |\n";
   md += "|---|---|---|\n";

@@ -91,12 +91,9 @@ std::vector<std::string> section_children(std::string_view section);  // names o
 // Every violated range, choice and cross-field rule (empty when the config is valid).
 std::vector<Issue> find_issues(const ExperimentConfig& c);
 
-// Field-by-field equality over the table, and the keys whose values differ.
-bool configs_equal(const ExperimentConfig& a, const ExperimentConfig& b);
-std::vector<std::string> differing_keys(const ExperimentConfig& a, const ExperimentConfig& b);
-
 // The key reference (Markdown tables of every field and every cross-field rule) that
-// docs/config.md embeds; a test keeps the two identical.
-std::string fields_markdown();
+// docs/config.md embeds; a test keeps the two identical. The layer types' reference
+// (graph::layers_markdown, a floor above this one) is passed in and placed before the rules.
+std::string fields_markdown(const std::string& layer_types_markdown);
 
 }  // namespace mgr::config

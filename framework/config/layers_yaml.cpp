@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "framework/config/did_you_mean.h"
-#include "framework/graph/graph_model.h"
 
 namespace mgr::config {
 
@@ -152,32 +151,6 @@ void apply_layer_override(std::vector<LayerSpec>& layers, const std::string& res
   } else {
     it->set(key, flow_text(v), where);
   }
-}
-
-std::string layers_to_yaml(const std::vector<LayerSpec>& layers, int indent) {
-  const std::string pad(static_cast<size_t>(indent), ' ');
-  std::string out;
-  for (const LayerSpec& l : layers) {
-    std::string line = pad + "- {name: " + l.name + ", type: " + l.type;
-    if (!l.in.empty()) {
-      if (l.in_is_list || l.in.size() > 1)
-        line += ", in: [" + fmt::format("{}", fmt::join(l.in, ", ")) + "]";
-      else
-        line += ", in: " + l.in[0];
-    }
-    for (const auto& [k, v] : graph::resolved_keys(l)) line += ", " + k + ": " + v;
-    out += line + "}\n";
-  }
-  return out;
-}
-
-bool layers_equal(const std::vector<LayerSpec>& a, const std::vector<LayerSpec>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].name != b[i].name || a[i].type != b[i].type || a[i].in != b[i].in) return false;
-    if (graph::resolved_keys(a[i]) != graph::resolved_keys(b[i])) return false;
-  }
-  return true;
 }
 
 }  // namespace mgr::config

@@ -32,11 +32,4 @@ void apply_layer_override(std::vector<LayerSpec>& layers, const std::string& res
                           std::vector<std::string>& errors,
                           const std::string& list = "model.layers");
 
-// The resolved list as YAML lines (one flow mapping per layer, defaults filled in), indented
-// by `indent` spaces.
-std::string layers_to_yaml(const std::vector<LayerSpec>& layers, int indent);
-
-// Same names, types, inputs and resolved keys (locations are not compared).
-bool layers_equal(const std::vector<LayerSpec>& a, const std::vector<LayerSpec>& b);
-
 }  // namespace mgr::config

@@ -1,7 +1,7 @@
 // One entry of `model.tree` as the user wrote it: a tree node (a classifier built from
 // model.layers) named `name`, whose `children` are other nodes or genres, with per-node
 // overrides of train.* keys and of layer keys. The config layer keeps and locates what was
-// written; framework/tree/class_tree.h checks the tree against the dataset's genres and
+// written; framework/tasks/tree/class_tree.h checks the tree against the dataset's genres and
 // framework/graph/model_check.h plans each node's network.
 #pragma once
 

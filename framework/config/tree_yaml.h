@@ -1,7 +1,7 @@
 // `model.tree` in YAML: reading the list of nodes (name, children, per-node train and layer
 // overrides, each located), `--set model.tree.<node>.<key>=value`, writing the tree back,
 // comparing two trees, and the configuration one node trains with. Whether the tree fits the
-// dataset's genres is framework/tree/class_tree.h's business.
+// dataset's genres is framework/tasks/tree/class_tree.h's business.
 #pragma once
 
 #include <yaml-cpp/yaml.h>

@@ -16,8 +16,6 @@
 #include "framework/config/layers_yaml.h"
 #include "framework/config/text_check.h"
 #include "framework/config/tree_yaml.h"
-#include "framework/graph/layer_registry.h"
-#include "framework/graph/model_check.h"
 #include "kernels/error.h"
 
 namespace mgr::config {
@@ -221,14 +219,6 @@ class Reader {
       if (involves_failed) continue;
       errors_.push_back(locate(issue));
     }
-    // The network (or tree) against the data it will see: every layer's keys and shape, located.
-    if (errors_.empty()) {
-      try {
-        graph::check_model(config_);
-      } catch (const Error& e) {
-        errors_.push_back(e.what());
-      }
-    }
     if (!errors_.empty()) throw Error(join_lines(errors_));
     return config_;
   }
@@ -384,101 +374,7 @@ ExperimentConfig load_experiment(const std::string& path,
 void validate(const ExperimentConfig& c) {
   std::vector<std::string> lines;
   for (const Issue& issue : find_issues(c)) lines.push_back(issue.key + ": " + issue.message);
-  if (lines.empty()) {
-    try {
-      graph::check_model(c);
-    } catch (const Error& e) {
-      lines.push_back(e.what());
-    }
-  }
   if (!lines.empty()) throw Error(join_lines(lines));
-}
-
-std::string to_yaml(const ExperimentConfig& c) {
-  struct Line {
-    std::string code, comment;
-  };
-  std::vector<Line> lines;
-  auto section_doc = [](const std::string& path) {
-    for (const Section& s : experiment_sections()) {
-      if (s.path == path) return s.doc;
-    }
-    return std::string();
-  };
-  auto split = [](const std::string& path) {
-    std::vector<std::string> parts;
-    std::stringstream ss(path);
-    for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
-    return parts;
-  };
-
-  lines.push_back(
-      {"# mgr experiment configuration, resolved: every key is listed, defaults "
-       "included.",
-       ""});
-  lines.push_back(
-      {"# Loading this file again gives the same configuration. Key reference: "
-       "docs/config.md",
-       ""});
-  lines.push_back({"# top level: " + section_doc(""), ""});
-  // model.layers and model.tree are lists outside the field table: written inside the model
-  // section, after its fields.
-  auto model_lists = [&]() {
-    lines.push_back({"  layers:", "every layer type and key: docs/config.md"});
-    std::stringstream ls(layers_to_yaml(c.model.layers, 4));
-    for (std::string l; std::getline(ls, l);) lines.push_back({l, ""});
-    if (!c.model.tree.empty()) {
-      lines.push_back({"  tree:", "nodes: name, children, train and layer overrides"});
-      std::stringstream ts(tree_to_yaml(c.model.tree, 4));
-      for (std::string l; std::getline(ts, l);) lines.push_back({l, ""});
-    }
-    for (const auto& [name, list] : {std::pair{"generator", &c.model.generator},
-                                     std::pair{"discriminator", &c.model.discriminator}}) {
-      if (list->empty()) continue;
-      lines.push_back({std::string("  ") + name + ":", "gan: a layer list like model.layers"});
-      std::stringstream gs(layers_to_yaml(*list, 4));
-      for (std::string l; std::getline(gs, l);) lines.push_back({l, ""});
-    }
-  };
-  std::vector<std::string> current;
-  for (const Field& f : experiment_fields()) {
-    const std::vector<std::string> parts = split(f.section());
-    if (!current.empty() && current[0] == "model" && (parts.empty() || parts[0] != "model"))
-      model_lists();
-    if (parts != current) {
-      size_t common = 0;
-      while (common < parts.size() && common < current.size() && parts[common] == current[common])
-        ++common;
-      for (size_t i = common; i < parts.size(); ++i) {
-        std::string path;
-        for (size_t j = 0; j <= i; ++j) path += (j ? "." : "") + parts[j];
-        const std::string indent(2 * i, ' ');
-        if (i == 0) lines.push_back({"", ""});
-        lines.push_back({indent + "# " + path + ": " + section_doc(path), ""});
-        lines.push_back({indent + parts[i] + ":", ""});
-      }
-      current = parts;
-    }
-    const std::string indent(2 * parts.size(), ' ');
-    lines.push_back({indent + f.name() + ": " + f.yaml(c),
-                     f.doc + (f.allowed == "any" ? "" : "; " + f.allowed)});
-  }
-
-  size_t width = 0;
-  for (const Line& l : lines) {
-    if (!l.comment.empty()) width = std::max(width, l.code.size());
-  }
-  width = std::min<size_t>(width, 40);
-  std::string out;
-  for (const Line& l : lines) {
-    out += l.code;
-    if (!l.comment.empty()) {
-      out +=
-          std::string(l.code.size() < width ? width - l.code.size() : 0, ' ') + "  # " + l.comment;
-    }
-    out += "\n";
-  }
-  return out;
 }
 
 }  // namespace mgr::config

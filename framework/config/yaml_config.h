@@ -13,17 +13,15 @@ namespace mgr::config {
 
 // Reads the YAML file at `path`, applies `overrides` ("train.epochs=2", "data.root=/x/gtzan",
 // "model.layers.conv1.channels=16", "features.center=false") in order, validates, and returns the
-// typed config. All problems found are reported together, one per line of the message.
+// typed config. All problems found are reported together, one per line of the message. The
+// model is not checked against the data here: experiment::load (framework/experiment/load.h)
+// does both, and is what programs read experiments with.
 ExperimentConfig load_experiment(const std::string& path,
                                  const std::vector<std::string>& overrides = {});
 
 // The same for YAML text; `source_name` stands for the file in messages.
 ExperimentConfig parse_experiment(const std::string& yaml_text, const std::string& source_name,
                                   const std::vector<std::string>& overrides = {});
-
-// The resolved config (every field, defaults included, with a comment per section and field)
-// as YAML text that load_experiment reads back to an equal config.
-std::string to_yaml(const ExperimentConfig& c);
 
 // Throws mgr::Error naming each offending key path and its allowed range or choices.
 void validate(const ExperimentConfig& c);

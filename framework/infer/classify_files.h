@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/infer/trained_model.h"
+#include "framework/tasks/trained_model.h"
 
 namespace mgr::infer {
 

@@ -23,7 +23,7 @@
 // votes, ties to the lower class index (as scikit-learn). The vote is counted on the host.
 //
 // Track level: predict_proba / predict of a track's clips feed the track votes of
-// framework/train/metrics.h (vote_by_track, vote_by_mean_probability).
+// framework/engine/metrics.h (vote_by_track, vote_by_mean_probability).
 #pragma once
 
 #include <cstdint>

@@ -11,7 +11,7 @@
 #include "kernels/cpu/rnn.h"
 
 #if MGR_WITH_CUDA
-#include "framework/cuda/cudnn_rnn.h"
+#include "framework/ops/rnn_cudnn.h"
 #endif
 
 namespace mgr::ops {

@@ -12,12 +12,13 @@
 #include <sstream>
 
 #include "framework/config/yaml_config.h"
+#include "framework/engine/report.h"
+#include "framework/experiment/experiment.h"
+#include "framework/experiment/load.h"
+#include "framework/experiment/protocol.h"
 #include "framework/features/pipeline.h"
 #include "framework/results/tables.h"
-#include "framework/train/experiment.h"
-#include "framework/train/feature_table.h"
-#include "framework/train/protocol.h"
-#include "framework/train/report.h"
+#include "framework/store/feature_table.h"
 #include "kernels/error.h"
 
 namespace mgr::results {
@@ -167,8 +168,7 @@ std::string per_class_f1(const std::vector<RunRecord>& runs) {
 
 // Spectrograms of the first clips of each genre, from the first run's resolved config.
 std::string spectrograms(const RunRecord& run, int per_genre) {
-  config::ExperimentConfig cfg =
-      config::load_experiment((fs::path(run.dir) / "config.yaml").string());
+  config::ExperimentConfig cfg = experiment::load((fs::path(run.dir) / "config.yaml").string());
   cfg.data.max_tracks_per_genre = 1;  // the first track of each genre is enough
   std::ostringstream log;
   const train::LoadedData data = train::load_experiment_data(cfg, log);

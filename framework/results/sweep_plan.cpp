@@ -11,7 +11,9 @@
 #include "framework/config/did_you_mean.h"
 #include "framework/config/field_table.h"
 #include "framework/config/yaml_config.h"
-#include "framework/train/protocol.h"
+#include "framework/experiment/load.h"
+#include "framework/experiment/protocol.h"
+#include "framework/tasks/task_kind.h"
 #include "kernels/error.h"
 
 namespace mgr::results {
@@ -252,11 +254,11 @@ SweepPlan load_sweep(const std::string& path, const std::string& out_override) {
     for (const SweepSetting& s : all) pt.overrides.push_back(s.text());
     config::ExperimentConfig cfg;
     try {
-      cfg = config::load_experiment(plan.experiment, pt.overrides);
+      cfg = experiment::load(plan.experiment, pt.overrides);
       // A sweep aggregates and tabulates test accuracy; a GAN run has none.
-      if (cfg.model.type == "gan")
-        throw Error(plan.experiment +
-                    ": model.type gan: a GAN run has no test accuracy for a sweep to aggregate "
+      if (!tasks::task_kind(cfg.model.type).tested)
+        throw Error(plan.experiment + ": model.type " + cfg.model.type +
+                    ": a GAN run has no test accuracy for a sweep to aggregate "
                     "(train it with run_experiment; its quality metrics are in its metrics.json)");
     } catch (const Error& e) {
       const std::string msg = locate(e.what(), all, path);

@@ -22,10 +22,11 @@
 #include <thread>
 
 #include "framework/config/yaml_config.h"
+#include "framework/experiment/experiment.h"
+#include "framework/experiment/load.h"
+#include "framework/experiment/protocol.h"
+#include "framework/store/atomic_write.h"
 #include "framework/tensor/device.h"
-#include "framework/train/atomic_write.h"
-#include "framework/train/experiment.h"
-#include "framework/train/protocol.h"
 #include "kernels/error.h"
 
 extern char** environ;
@@ -148,7 +149,7 @@ pid_t fork_run(const SweepRun& r, const std::string& log, const std::vector<std:
       else
         MGR_FAIL("run " << r.id << ": unexpected argument " << r.args[i]);
     }
-    train::run_protocol(config::load_experiment(opt.config_source, opt.overrides), opt);
+    train::run_protocol(experiment::load(opt.config_source, opt.overrides), opt);
     code = 0;
   } catch (const std::exception& e) {
     std::cerr << "run_experiment: error: " << e.what() << "\n";

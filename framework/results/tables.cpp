@@ -9,8 +9,8 @@
 #include <map>
 #include <set>
 
+#include "framework/experiment/protocol.h"
 #include "framework/results/sweep_plan.h"
-#include "framework/train/protocol.h"
 #include "kernels/error.h"
 
 namespace mgr::results {

@@ -5,18 +5,7 @@
 
 #include <cstdint>
 
-namespace mgr::kernels {
-
-struct AdamScalars {
-  float neg_step_size;  // -lr / (1 - beta1^t)
-  float beta1, one_minus_beta1;
-  float beta2, one_minus_beta2;
-  float bias_correction2_sqrt;  // sqrt(1 - beta2^t)
-  float eps;
-  float weight_decay;  // L2 term added to the gradient (0: none)
-};
-
-}  // namespace mgr::kernels
+#include "kernels/shared/adam_update.h"  // AdamScalars
 
 namespace mgr::kernels::cpu {
 

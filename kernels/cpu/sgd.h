@@ -5,17 +5,7 @@
 
 #include <cstdint>
 
-namespace mgr::kernels {
-
-struct SgdScalars {
-  float lr;
-  float momentum;      // 0: plain SGD, no buffer (buf may be null)
-  float weight_decay;  // L2 term added to the gradient (0: none)
-  int nesterov;        // 1: update = g + momentum * buf (needs momentum > 0)
-  int first;           // 1: this parameter's first update with momentum: buf = g
-};
-
-}  // namespace mgr::kernels
+#include "kernels/shared/sgd_update.h"  // SgdScalars
 
 namespace mgr::kernels::cpu {
 

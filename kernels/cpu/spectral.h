@@ -6,11 +6,9 @@
 
 #include <cstdint>
 
-namespace mgr::kernels::cpu {
+#include "kernels/shared/spectral_frame.h"  // kTinyF32
 
-// Normalisation threshold of librosa.util.normalize for a float32 spectrogram (np.finfo
-// float32 tiny): a frame whose magnitude sum is below it is left unnormalised.
-constexpr double kTinyF32 = 1.1754943508222875e-38;
+namespace mgr::kernels::cpu {
 
 // Frequency of bin 1 as numpy.fft.rfftfreq computes it.
 inline double rfft_bin_hz(int n_fft, double sample_rate) {

@@ -5,10 +5,19 @@
 // the CPU reference that tests/test_adam.cpp checks against PyTorch.
 #pragma once
 
-#include "kernels/cpu/adam.h"  // AdamScalars
 #include "kernels/shared/host_device.h"
 
 namespace mgr::kernels {
+
+// The per-step scalars, computed once on the host in double.
+struct AdamScalars {
+  float neg_step_size;  // -lr / (1 - beta1^t)
+  float beta1, one_minus_beta1;
+  float beta2, one_minus_beta2;
+  float bias_correction2_sqrt;  // sqrt(1 - beta2^t)
+  float eps;
+  float weight_decay;  // L2 term added to the gradient (0: none)
+};
 
 // g = grad + wd * param; m = beta1 m + (1-beta1) g; v = beta2 v + (1-beta2) g^2;
 // param += neg_step_size * m / (sqrt(v) / bc2_sqrt + eps). Updates *param, *m, *v in place.

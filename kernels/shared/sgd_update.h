@@ -5,10 +5,18 @@
 // bit-identical to the CPU reference that tests/test_sgd.cpp checks against PyTorch.
 #pragma once
 
-#include "kernels/cpu/sgd.h"  // SgdScalars
 #include "kernels/shared/host_device.h"
 
 namespace mgr::kernels {
+
+// The per-step scalars, from the host.
+struct SgdScalars {
+  float lr;
+  float momentum;      // 0: plain SGD, no buffer (buf may be null)
+  float weight_decay;  // L2 term added to the gradient (0: none)
+  int nesterov;        // 1: update = g + momentum * buf (needs momentum > 0)
+  int first;           // 1: this parameter's first update with momentum: buf = g
+};
 
 // g = grad + wd * param; with momentum: buf = first ? g : momentum * buf + g, and
 // update = nesterov ? g + momentum * buf : buf; without: update = g. param -= lr * update.

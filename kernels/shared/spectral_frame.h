@@ -7,10 +7,13 @@
 #include <cmath>
 #include <cstdint>
 
-#include "kernels/cpu/spectral.h"
 #include "kernels/shared/framewise_common.h"
 
 namespace mgr::kernels::cpu {
+
+// Normalisation threshold of librosa.util.normalize for a float32 spectrogram (np.finfo
+// float32 tiny): a frame whose magnitude sum is below it is left unnormalised.
+constexpr double kTinyF32 = 1.1754943508222875e-38;
 
 struct CentroidSums {
   double mass;      // sum_k S_k

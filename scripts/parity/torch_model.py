@@ -634,7 +634,7 @@ def labels(batch, num_classes):
 
 
 # ----------------------------------------------------------------------------------------------
-# Checkpoints (framework/train/checkpoint.cpp): float32 datasets parameters/<name>, buffers/<name>,
+# Checkpoints (framework/engine/checkpoint.cpp): float32 datasets parameters/<name>, buffers/<name>,
 # file attributes epoch and validation_accuracy (float64 scalars).
 
 def _entries(model):

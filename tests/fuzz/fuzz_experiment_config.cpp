@@ -6,14 +6,16 @@
 #include <string>
 
 #include "framework/config/yaml_config.h"
+#include "framework/experiment/load.h"
+#include "framework/graph/resolved_config.h"
 #include "kernels/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
-    const mgr::config::ExperimentConfig c = mgr::config::parse_experiment(text, "fuzz.yaml");
+    const mgr::config::ExperimentConfig c = mgr::experiment::parse(text, "fuzz.yaml");
     // What a run writes first: the resolved config must read back.
-    (void)mgr::config::parse_experiment(mgr::config::to_yaml(c), "resolved.yaml");
+    (void)mgr::experiment::parse(mgr::graph::to_yaml(c), "resolved.yaml");
   } catch (const mgr::Error&) {
   }
   return 0;

@@ -1,0 +1,123 @@
+#include "framework/engine/classifier_task.h"
+
+#include "framework/engine/checkpoint.h"
+#include "framework/engine/metrics.h"
+#include "framework/ops/loss.h"
+#include "framework/optim/adam.h"
+#include "framework/optim/clip_grad.h"
+#include "framework/optim/sgd.h"
+
+namespace mgr::train {
+
+namespace {
+
+Tensor gather_labels(const std::vector<int>& labels, const std::vector<int>& idx, Device device) {
+  std::vector<int32_t> y;
+  y.reserve(idx.size());
+  for (int i : idx) y.push_back(labels[static_cast<size_t>(i)]);
+  return Tensor::from_vector(y, {static_cast<int64_t>(y.size())}, device);
+}
+
+int64_t output_classes(const graph::GraphModel& m) { return m.plan().output().at(0); }
+
+}  // namespace
+
+Predictions predict(graph::GraphModel& model, FeatureSource& source,
+                    const std::vector<int>& examples, const std::vector<int>& labels,
+                    const std::vector<int>& tracks, int batch_size) {
+  Predictions r;
+  r.num_classes = static_cast<int>(output_classes(model));
+  model.eval();
+  NoGradGuard no_grad;
+  double loss_sum = 0;
+  for (size_t start = 0; start < examples.size(); start += static_cast<size_t>(batch_size)) {
+    const size_t end = std::min(examples.size(), start + static_cast<size_t>(batch_size));
+    const std::vector<int> idx(examples.begin() + static_cast<long>(start),
+                               examples.begin() + static_cast<long>(end));
+    Tensor x = source.batch(idx);
+    Var logits = model.forward(Var(x));
+    Tensor y = gather_labels(labels, idx, x.device());
+    loss_sum += double(ops::softmax_cross_entropy(logits, y).value().item()) * idx.size();
+    const std::vector<float> p = ops::softmax(logits.value()).to_vector();
+    r.probs.insert(r.probs.end(), p.begin(), p.end());
+    for (int i : idx) {
+      r.truth.push_back(labels[static_cast<size_t>(i)]);
+      r.tracks.push_back(tracks[static_cast<size_t>(i)]);
+    }
+  }
+  r.pred = argmax_rows(r.probs, r.num_classes);
+  r.loss = examples.empty() ? 0.0 : loss_sum / examples.size();
+  return r;
+}
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const config::TrainConfig& t,
+                                                 std::vector<Var*> params) {
+  if (t.optimizer == "sgd") {
+    optim::SgdOptions o;
+    o.lr = static_cast<float>(t.lr);
+    o.momentum = static_cast<float>(t.momentum);
+    o.nesterov = t.nesterov;
+    o.weight_decay = static_cast<float>(t.weight_decay);
+    return std::make_unique<optim::SGD>(std::move(params), o);
+  }
+  MGR_CHECK(t.optimizer == "adam", "train.optimizer: unknown optimiser '" << t.optimizer << "'");
+  optim::AdamOptions o;
+  o.lr = static_cast<float>(t.lr);
+  o.beta1 = static_cast<float>(t.beta1);
+  o.beta2 = static_cast<float>(t.beta2);
+  o.eps = static_cast<float>(t.eps);
+  o.weight_decay = static_cast<float>(t.weight_decay);
+  return std::make_unique<optim::Adam>(std::move(params), o);
+}
+
+ClassifierTask::ClassifierTask(graph::GraphModel& model, FeatureSource& source,
+                               std::vector<int> labels, std::vector<int> tracks,
+                               std::vector<int> validation, const config::TrainConfig& train,
+                               std::string checkpoint_path)
+    : model_(model),
+      source_(source),
+      labels_(std::move(labels)),
+      tracks_(std::move(tracks)),
+      validation_(std::move(validation)),
+      train_(train),
+      optimizer_(make_optimizer(train, model.parameters())),
+      checkpoint_(std::move(checkpoint_path)),
+      num_classes_(static_cast<int>(output_classes(model))) {}
+
+void ClassifierTask::set_training(bool on) { model_.train(on); }
+
+void ClassifierTask::set_lr(double lr) { optimizer_->set_lr(static_cast<float>(lr)); }
+
+StepResult ClassifierTask::train_step(const std::vector<int>& idx) {
+  Tensor x = source_.batch(idx);
+  Var logits = model_.forward(Var(x));
+  Tensor y = gather_labels(labels_, idx, x.device());
+  Var loss = ops::softmax_cross_entropy(logits, y);
+  StepResult r;
+  r.clips = static_cast<int64_t>(idx.size());
+  r.loss_sum = double(loss.value().item()) * r.clips;
+  if (!std::isfinite(r.loss_sum)) return r;  // the trainer stops with a message
+  optimizer_->zero_grad();
+  loss.backward();
+  if (train_.clip_grad_norm > 0) optim::clip_grad_norm(model_.parameters(), train_.clip_grad_norm);
+  optimizer_->step();
+  const std::vector<int> pred = argmax_rows(logits.value().to_vector(), num_classes_);
+  for (size_t i = 0; i < idx.size(); ++i)
+    r.correct += pred[i] == labels_[static_cast<size_t>(idx[i])];
+  return r;
+}
+
+ValidationResult ClassifierTask::validate() {
+  const Predictions p = predict(model_, source_, validation_, labels_, tracks_, train_.batch_size);
+  return {p.loss, classify_report(p.truth, p.pred, p.num_classes).accuracy};
+}
+
+void ClassifierTask::save_best(int epoch, double validation_accuracy) {
+  save_checkpoint(checkpoint_, model_, {epoch, validation_accuracy});
+}
+
+StateParts ClassifierTask::state_parts() {
+  return {{{"model", &model_}}, {{"optimizer", optimizer_.get()}}};
+}
+
+}  // namespace mgr::train

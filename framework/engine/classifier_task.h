@@ -1,0 +1,64 @@
+// The classifier task: one network (a GraphModel), one optimiser, softmax cross-entropy on
+// per-example labels. Used for a flat experiment (labels = genres) and, later, for each node of
+// a tree of classifiers (labels = the child under the node, examples = the clips below it).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "framework/engine/trainer.h"
+#include "framework/graph/graph_model.h"
+#include "framework/optim/optimizer.h"
+#include "framework/store/feature_source.h"
+
+namespace mgr::train {
+
+// What one pass of a model over some examples gives: per example its label, its track and the
+// softmax row, plus the mean loss.
+struct Predictions {
+  double loss = 0;
+  std::vector<int> truth, pred, tracks;
+  std::vector<float> probs;  // rows of num_classes
+  int num_classes = 0;
+};
+
+// Runs `model` in evaluation mode over `examples` in batches of `batch_size`. `labels[i]` and
+// `tracks[i]` belong to feature row i.
+Predictions predict(graph::GraphModel& model, FeatureSource& source,
+                    const std::vector<int>& examples, const std::vector<int>& labels,
+                    const std::vector<int>& tracks, int batch_size);
+
+// The optimiser train.optimizer names, over `params`.
+std::unique_ptr<optim::Optimizer> make_optimizer(const config::TrainConfig& t,
+                                                 std::vector<Var*> params);
+
+class ClassifierTask : public Task {
+ public:
+  // `labels` and `tracks` are indexed by feature row (clip index); `validation` are the rows
+  // validated on; the best checkpoint goes to `checkpoint_path`.
+  ClassifierTask(graph::GraphModel& model, FeatureSource& source, std::vector<int> labels,
+                 std::vector<int> tracks, std::vector<int> validation,
+                 const config::TrainConfig& train, std::string checkpoint_path);
+
+  void set_training(bool on) override;
+  void set_lr(double lr) override;
+  StepResult train_step(const std::vector<int>& idx) override;
+  ValidationResult validate() override;
+  void save_best(int epoch, double validation_accuracy) override;
+  StateParts state_parts() override;
+
+  const std::vector<int>& labels() const { return labels_; }
+  const std::vector<int>& tracks() const { return tracks_; }
+
+ private:
+  graph::GraphModel& model_;
+  FeatureSource& source_;
+  std::vector<int> labels_, tracks_, validation_;
+  config::TrainConfig train_;
+  std::unique_ptr<optim::Optimizer> optimizer_;
+  std::string checkpoint_;
+  int num_classes_;
+};
+
+}  // namespace mgr::train

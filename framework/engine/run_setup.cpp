@@ -1,0 +1,269 @@
+#include "framework/engine/run_setup.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "framework/config/yaml_config.h"
+#include "framework/data/synthetic.h"
+#include "framework/engine/metrics.h"
+#include "framework/graph/resolved_config.h"
+#include "framework/store/atomic_write.h"
+#include "framework/store/environment_info.h"
+#include "framework/store/progress.h"
+
+namespace mgr::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Features of every clip: the table (with its HDF5 cache), standardised in place with the
+// training split's statistics, or the on-the-fly source.
+void prepare_features(RunSetup& s, const RunOptions& opt) {
+  const config::ExperimentConfig& cfg = s.cfg;
+  const data::Dataset& ds = s.loaded.ds;
+  const data::Split& split = s.split;
+  s.pipeline =
+      std::make_unique<features::FeaturePipeline>(cfg.features, cfg.data.sample_rate, s.device);
+  std::ostringstream discard;
+  std::ostream& feature_log = opt.quiet ? static_cast<std::ostream&>(discard) : std::cerr;
+  s.on_the_fly = cfg.features.mode == "on_the_fly";
+  // Standardise with statistics of the training split only (features.normalize), so the first
+  // layer sees unit-scale inputs whatever the dB range.
+  if (s.on_the_fly) {
+    // No table and no cache: each batch is computed when it is needed (the path augmentation
+    // takes). The statistics come from one streamed pass over the training clips.
+    Progress stats_progress;
+    s.norm = streamed_normalisation_statistics(
+        ds, split.train, *s.pipeline, cfg.features.normalize, cfg.features.batch_clips,
+        [&](int64_t done, int64_t total) {
+          if (!opt.quiet)
+            stats_progress.update(
+                fmt::format("features: on the fly; training statistics {}/{} clips", done, total));
+        });
+    if (!opt.quiet)
+      stats_progress.finish(
+          fmt::format("features: on the fly ({} on {}); training statistics from {} clips",
+                      cfg.features.type, s.device.str(), split.train.size()));
+    s.source = on_the_fly_source(ds, *s.pipeline, *s.norm);
+  } else {
+    FeatureTableOptions fto;
+    fto.corpus_root = s.loaded.root;
+    fto.quiet = opt.quiet;
+    s.table = feature_table(cfg, ds, *s.pipeline, feature_log, fto);
+    Tensor table = s.table.features;  // [clips, ...]
+    // A later run with the same split and seed reads the statistics from the cache.
+    // Each fold trains on other clips: its statistics are its own.
+    const std::string norm_group = cfg.protocol.folds > 0
+                                       ? fmt::format("{}-{}-fold{}of{}", cfg.data.split, cfg.seed,
+                                                     cfg.protocol.fold, cfg.protocol.folds)
+                                       : fmt::format("{}-{}", cfg.data.split, cfg.seed);
+    const std::string norm_tag = fmt::format("{} fractions {}", cfg.features.normalize,
+                                             fmt::join(cfg.data.split_fractions, ","));
+    if (s.table.cache) s.norm = s.table.cache->load_normalisation(norm_group, norm_tag);
+    if (!s.norm) {
+      s.norm = features::normalisation_statistics(table, split.train, cfg.features.normalize);
+      if (s.table.cache) {
+        try {
+          s.table.cache->store_normalisation(norm_group, norm_tag, *s.norm);
+        } catch (const Error& e) {
+          feature_log << "features: normalisation statistics not cached (" << e.what() << ")\n";
+        }
+      }
+    }
+    features::apply_normalisation_(table, *s.norm);
+    s.source = precomputed_source(table);
+  }
+  s.clip_shape = s.source->clip_shape();
+}
+
+}  // namespace
+
+LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostream& log) {
+  LoadedData out;
+  out.root = cfg.data.root;
+  if (cfg.data.source == "synthetic") {
+    data::SyntheticOptions so;
+    so.root = out.root;
+    so.tracks_per_genre = cfg.data.synthetic.tracks_per_genre;
+    so.track_seconds = cfg.data.synthetic.track_seconds;
+    so.sample_rate = cfg.data.sample_rate;
+    so.seed = cfg.data.synthetic.seed;
+    out.root = data::ensure_synthetic_corpus(so, log);
+  }
+  data::GtzanOptions go;
+  go.root = out.root;
+  go.genres = cfg.data.genres;
+  go.sample_rate = cfg.data.sample_rate;
+  go.max_tracks_per_genre = cfg.data.max_tracks_per_genre;
+  go.max_track_seconds = cfg.data.max_track_seconds;
+  out.ds = data::load_gtzan(go, log, &out.report);
+  data::segment_clips(out.ds, cfg.data.clip_seconds, cfg.data.clip_hop_seconds, log);
+  if (cfg.data.max_clips_per_track > 0) {
+    // Clips are in track order, each track's from its start: keep the first N of each.
+    std::vector<int> kept(out.ds.tracks.size(), 0);
+    std::vector<data::Clip> clips;
+    for (const data::Clip& c : out.ds.clips)
+      if (kept[static_cast<size_t>(c.track_id)]++ < cfg.data.max_clips_per_track)
+        clips.push_back(c);
+    out.ds.clips = std::move(clips);
+  }
+  return out;
+}
+
+std::string default_run_dir(const std::string& name) {
+  const std::time_t now = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", std::gmtime(&now));
+  std::string dir = "runs/" + name + "-" + buf;
+  for (int i = 2; fs::exists(dir); ++i) dir = "runs/" + name + "-" + buf + "-" + std::to_string(i);
+  return dir;
+}
+
+std::unique_ptr<RunSetup> setup_run(const config::ExperimentConfig& cfg, const RunOptions& opt) {
+  auto s = std::make_unique<RunSetup>();
+  s->cfg = cfg;
+  s->device = resolve_device(cfg.device, std::cerr);
+  const bool quiet = opt.quiet;
+  s->say = [quiet](const std::string& line) {
+    if (!quiet) std::cerr << line << "\n";
+  };
+  s->run_dir = opt.out_dir.empty() ? default_run_dir(cfg.name) : opt.out_dir;
+  fs::create_directories(s->run_dir);
+  const fs::path dir(s->run_dir);
+  s->say(fmt::format("run {}: {} {}", cfg.name,
+                     opt.resume && fs::exists(dir / "config.yaml") ? "resuming in" : "writing to",
+                     s->run_dir));
+  // A resumed protocol may reach runs that never started: those begin like any run.
+  s->resume = opt.resume && fs::exists(dir / "config.yaml");
+  if (!s->resume) {
+    // config.yaml last: --resume takes a run directory with it for one that started.
+    const std::string resolved =
+        "# resolved configuration of this run (source: " + opt.config_source + ")\n" +
+        graph::to_yaml(cfg);
+    nlohmann::json env = environment_info(s->device);
+    env["config_source"] = opt.config_source;
+    env["overrides"] = opt.overrides;
+    write_file_atomically((dir / "environment.json").string(), env.dump(2) + "\n");
+    write_file_atomically((dir / "config.yaml").string(), resolved);
+  } else {
+    // The first start's environment stays; each resume adds where and on what it continued.
+    nlohmann::json env;
+    if (std::ifstream in(dir / "environment.json"); in)
+      env = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (!env.is_object()) env = nlohmann::json::object();
+    env["resumes"].push_back(environment_info(s->device));
+    write_file_atomically((dir / "environment.json").string(), env.dump(2) + "\n");
+  }
+
+  const auto t_data = Clock::now();
+  s->loaded = load_experiment_data(cfg, std::cerr);
+  const data::Dataset& ds = s->loaded.ds;
+  s->split_kind = data::parse_split(cfg.data.split);
+  // protocol.folds: this run is one fold (framework/experiment/protocol.h runs each in turn).
+  MGR_CHECK(cfg.protocol.folds == 0 || cfg.protocol.fold >= 0,
+            "protocol.folds is " << cfg.protocol.folds
+                                 << " but no protocol.fold is chosen: run the whole protocol with "
+                                    "run_protocol (run_experiment does)");
+  s->split = cfg.protocol.folds > 0
+                 ? data::make_fold_split(ds, s->split_kind, cfg.protocol.folds, cfg.protocol.fold,
+                                         cfg.seed)
+                 : data::make_split(ds, s->split_kind, cfg.data.split_fractions, cfg.seed);
+  s->num_classes = static_cast<int>(ds.genres.size());
+  const data::Split& split = s->split;
+  MGR_CHECK(!split.train.empty() && !split.validation.empty() && !split.test.empty(),
+            "the split left a part empty (train " << split.train.size() << ", validation "
+                                                  << split.validation.size() << ", test "
+                                                  << split.test.size() << " clips): use more data");
+  s->say(fmt::format(
+      "data: {} tracks ({} skipped), {} clips of {:.2f} s; split {}{}: {} / {} / {} clips",
+      ds.tracks.size(), s->loaded.report.skipped, ds.clips.size(), cfg.data.clip_seconds,
+      cfg.data.split,
+      cfg.protocol.folds > 0 ? fmt::format(", fold {} of {}", cfg.protocol.fold, cfg.protocol.folds)
+                             : "",
+      split.train.size(), split.validation.size(), split.test.size()));
+  if (s->split_kind == data::SplitKind::RandomClips)
+    s->say(
+        "data: note: random_clips puts clips of one track on both sides of the split (the "
+        "paper's protocol); its accuracies are optimistic and are labelled leaky");
+  for (const data::Clip& c : ds.clips) {
+    s->labels.push_back(c.label);
+    s->tracks.push_back(c.track_id);
+  }
+  s->data_seconds = seconds_since(t_data);
+
+  const auto t_feat = Clock::now();
+  prepare_features(*s, opt);
+  s->feature_seconds = seconds_since(t_feat);
+  return s;
+}
+
+nlohmann::json common_metrics(const RunSetup& s) {
+  const config::ExperimentConfig& cfg = s.cfg;
+  const data::Dataset& ds = s.loaded.ds;
+  nlohmann::json m;
+  m["experiment"] = cfg.name;
+  m["paper"] = cfg.paper;
+  m["seed"] = cfg.seed;
+  m["device"] = s.device.str();
+  m["split"] = cfg.data.split;
+  m["leaky"] = s.split_kind == data::SplitKind::RandomClips;
+  m["model_type"] = cfg.model.type;
+  m["protocol"] = {{"folds", cfg.protocol.folds},
+                   {"fold", cfg.protocol.folds > 0 ? nlohmann::json(cfg.protocol.fold)
+                                                   : nlohmann::json(nullptr)}};
+  m["data"] = {
+      {"source", cfg.data.source},
+      {"root", s.loaded.root},
+      {"tracks", ds.tracks.size()},
+      {"tracks_skipped", s.loaded.report.skipped},
+      {"clips", ds.clips.size()},
+      {"train_clips", s.split.train.size()},
+      {"validation_clips", s.split.validation.size()},
+      {"test_clips", s.split.test.size()},
+      {"feature_type", cfg.features.type},
+      {"feature_shape", s.clip_shape},
+      {"feature_mode", cfg.features.mode},
+      {"feature_cache", s.on_the_fly                 ? "off (on_the_fly)"
+                        : s.table.cache_path.empty() ? "off"
+                                                     : (s.table.cache_hit ? "hit" : "miss")},
+      {"standardisation",
+       {{"mode", s.norm->mode}, {"mean", s.norm->mean}, {"std", s.norm->stddev}}}};
+  m["class_names"] = ds.genres;
+  m["paper_test_accuracy"] = cfg.paper_test_accuracy >= 0 ? nlohmann::json(cfg.paper_test_accuracy)
+                                                          : nlohmann::json(nullptr);
+  return m;
+}
+
+nlohmann::json test_metrics(const std::vector<int>& truth, const std::vector<int>& tracks,
+                            const std::vector<float>& probs, int num_classes,
+                            const std::vector<std::string>& class_names,
+                            const std::vector<int>& vote_thresholds) {
+  const std::vector<int> pred = argmax_rows(probs, num_classes);
+  const ClassificationReport clip_report = classify_report(truth, pred, num_classes);
+  const TrackVote vote = vote_by_track(tracks, truth, probs, num_classes);
+  const ClassificationReport track_report = classify_report(vote.truth, vote.pred, num_classes);
+  // Beside the majority vote: the mean-probability vote, and paper 003's threshold votes.
+  const TrackVote mean_vote = vote_by_mean_probability(tracks, truth, probs, num_classes);
+  nlohmann::json votes;
+  votes["mean_probability"] =
+      report_to_json(classify_report(mean_vote.truth, mean_vote.pred, num_classes), class_names);
+  votes["thresholds"] = nlohmann::json::array();
+  for (int t : vote_thresholds)
+    votes["thresholds"].push_back(
+        threshold_vote_to_json(threshold_vote(tracks, truth, probs, num_classes, t)));
+  return {{"clip_accuracy", clip_report.accuracy},
+          {"track_accuracy", track_report.accuracy},
+          {"clip", report_to_json(clip_report, class_names)},
+          {"track", report_to_json(track_report, class_names)},
+          {"track_votes", votes}};
+}
+
+}  // namespace mgr::train

@@ -1,0 +1,120 @@
+#include "framework/store/feature_source.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "framework/features/normalise.h"
+#include "framework/store/feature_table.h"
+#include "framework/tensor/index.h"
+
+namespace mgr::train {
+
+namespace {
+
+class Precomputed final : public FeatureSource {
+ public:
+  explicit Precomputed(Tensor table) : table_(std::move(table)) {}
+  Tensor batch(const std::vector<int>& idx) override {
+    std::vector<int32_t> rows(idx.begin(), idx.end());
+    return gather_rows(table_, rows);
+  }
+  Shape clip_shape() const override {
+    return Shape(table_.shape().begin() + 1, table_.shape().end());
+  }
+
+ private:
+  Tensor table_;
+};
+
+class OnTheFly final : public FeatureSource {
+ public:
+  OnTheFly(const data::Dataset& ds, features::FeaturePipeline& p, features::NormalisationStats s)
+      : ds_(ds), pipeline_(p), stats_(std::move(s)) {}
+  Tensor batch(const std::vector<int>& idx) override {
+    ComputeOptions opt;
+    opt.batch_clips = std::max<int>(1, static_cast<int>(idx.size()));
+    Tensor t = compute_features(ds_, idx, pipeline_, opt);
+    features::apply_normalisation_(t, stats_);
+    return t;
+  }
+  Shape clip_shape() const override { return pipeline_.output_shape(ds_.clip_samples); }
+
+ private:
+  const data::Dataset& ds_;
+  features::FeaturePipeline& pipeline_;
+  features::NormalisationStats stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<FeatureSource> precomputed_source(Tensor table) {
+  return std::make_unique<Precomputed>(std::move(table));
+}
+
+std::unique_ptr<FeatureSource> on_the_fly_source(const data::Dataset& ds,
+                                                 features::FeaturePipeline& pipeline,
+                                                 features::NormalisationStats stats) {
+  return std::make_unique<OnTheFly>(ds, pipeline, std::move(stats));
+}
+
+features::NormalisationStats streamed_normalisation_statistics(
+    const data::Dataset& ds, const std::vector<int>& train_clips,
+    features::FeaturePipeline& pipeline, const std::string& mode, int chunk_clips,
+    const std::function<void(int64_t, int64_t)>& progress) {
+  features::NormalisationStats s;
+  s.mode = mode;
+  if (mode == "none") return s;
+  MGR_CHECK(!train_clips.empty(), "normalisation: no training clips");
+  MGR_CHECK(mode == "global" || mode == "per_band", "features.normalize " << mode << " unknown");
+  MGR_CHECK(chunk_clips >= 1, "streamed normalisation: chunk_clips = " << chunk_clips);
+  const int64_t total = static_cast<int64_t>(train_clips.size());
+  // global: running sums of each clip's moments, in train_clips order.
+  double sum = 0, sumsq = 0, count = 0;
+  // per_band: merged count, mean and sum of squared deviations per band (double).
+  double n = 0;
+  // A single chunk merges into (0, 0, 0) exactly: float mean x integer count and float std
+  // squared are exact in double, so its own statistics come back bit for bit.
+  std::vector<double> mean, m2;
+  for (int64_t c0 = 0; c0 < total; c0 += chunk_clips) {
+    const int64_t c1 = std::min<int64_t>(total, c0 + chunk_clips);
+    const std::vector<int> idx(train_clips.begin() + c0, train_clips.begin() + c1);
+    ComputeOptions opt;
+    opt.batch_clips = chunk_clips;
+    const Tensor t = compute_features(ds, idx, pipeline, opt);
+    if (mode == "global") {
+      std::vector<double> rs, rq;
+      row_moments(t, rs, rq);
+      for (size_t i = 0; i < idx.size(); ++i) sum += rs[i], sumsq += rq[i];
+      count += double(idx.size()) * double(t.numel() / t.dim(0));
+    } else {
+      const Tensor bands = features::band_view(t);
+      std::vector<int> all(idx.size());
+      for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+      const features::BandStats b = features::band_statistics(bands, all);
+      const double nb = double(idx.size()) * double(bands.ndim() == 3 ? bands.dim(2) : 1);
+      if (mean.empty()) mean.assign(b.mean.size(), 0.0), m2.assign(b.mean.size(), 0.0);
+      MGR_CHECK(mean.size() == b.mean.size(), "streamed normalisation: band count changed");
+      for (size_t d = 0; d < mean.size(); ++d) {
+        const double mb = b.mean[d], vb = double(b.stddev[d]) * b.stddev[d];
+        const double delta = mb - mean[d], merged = n + nb;
+        mean[d] += delta * nb / merged;
+        m2[d] += vb * nb + delta * delta * n * nb / merged;
+      }
+      n += nb;
+    }
+    if (progress) progress(c1, total);
+  }
+  if (mode == "global") {
+    const double m = sum / count;
+    s.mean = {static_cast<float>(m)};
+    s.stddev = {static_cast<float>(std::sqrt(std::max(sumsq / count - m * m, 1e-12)))};
+  } else {
+    for (size_t d = 0; d < mean.size(); ++d) {
+      s.mean.push_back(static_cast<float>(mean[d]));
+      s.stddev.push_back(static_cast<float>(std::sqrt(m2[d] / n)));
+    }
+  }
+  return s;
+}
+
+}  // namespace mgr::train

@@ -1,0 +1,244 @@
+#include "framework/store/feature_table.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "framework/store/progress.h"
+#include "framework/tensor/index.h"
+#include "framework/tensor/pinned.h"
+#include "kernels/cpu/audio_convert.h"
+
+#if MGR_WITH_CUDA
+#include "framework/tensor/cuda_context.h"
+#include "kernels/cuda/audio_convert.h"
+#include "kernels/cuda/check.h"
+#endif
+
+namespace mgr::train {
+
+namespace {
+
+// Copies clip rows of ds into `out` ([rows.size(), clip_samples]) as float or int16.
+void gather_rows(const data::Dataset& ds, const std::vector<int>& rows, bool int16, void* out) {
+  if (!int16) {
+    data::gather_clips(ds, rows, static_cast<float*>(out));
+    return;
+  }
+  const int64_t s = ds.clip_samples;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    MGR_CHECK(rows[r] >= 0 && size_t(rows[r]) < ds.clips.size(),
+              "clip " << rows[r] << " out of range");
+    const data::Clip& c = ds.clips[size_t(rows[r])];
+    const auto& a = ds.audio[size_t(c.track_id)];
+    MGR_CHECK(c.offset >= 0 && size_t(c.offset + s) <= a.size(),
+              "clip " << rows[r] << " runs past its track");
+    kernels::cpu::float_to_int16(static_cast<int16_t*>(out) + r * s, a.data() + c.offset, s);
+  }
+}
+
+std::vector<int> slice(const std::vector<int>& v, int64_t start, int64_t count) {
+  return {v.begin() + start, v.begin() + start + count};
+}
+
+Tensor compute_cpu(const data::Dataset& ds, const std::vector<int>& clips,
+                   features::FeaturePipeline& pipeline, Tensor& table, int64_t batch,
+                   const ComputeOptions& opt) {
+  const int64_t n = int64_t(clips.size()), s = ds.clip_samples;
+  const bool int16 = pipeline.config().upload == "int16";
+  std::vector<int16_t> q;
+  for (int64_t start = 0; start < n; start += batch) {
+    const int64_t b = std::min(batch, n - start);
+    Tensor audio = Tensor::empty({b, s}, DType::F32, Device::cpu());
+    if (int16) {
+      q.resize(size_t(b * s));
+      gather_rows(ds, slice(clips, start, b), true, q.data());
+      kernels::cpu::int16_to_float(audio.f32(), q.data(), b * s);
+    } else {
+      gather_rows(ds, slice(clips, start, b), false, audio.f32());
+    }
+    copy_rows(table, start, pipeline(audio));
+    if (opt.progress) opt.progress(start + b, n);
+  }
+  return table;
+}
+
+#if MGR_WITH_CUDA
+// Upload on a copy stream, compute on the device stream:
+//   host:    gather k into staging[k%2] (after the upload of k-2 from it finished)
+//   copy:    wait consumed[k%2] (compute of k-2 done with dev[k%2]); H2D; record uploaded[k%2]
+//   compute: wait uploaded[k%2]; (int16 -> float); pipeline; copy into the table;
+//            record consumed[k%2]
+Tensor compute_cuda(const data::Dataset& ds, const std::vector<int>& clips,
+                    features::FeaturePipeline& pipeline, Tensor& table, int64_t batch,
+                    const ComputeOptions& opt) {
+  const Device device = pipeline.device();
+  const int dev = device.index;
+  cuda::DeviceGuard g(dev);
+  const int64_t n = int64_t(clips.size()), s = ds.clip_samples;
+  const bool int16 = pipeline.config().upload == "int16";
+  const size_t sample_bytes = int16 ? sizeof(int16_t) : sizeof(float);
+  cudaStream_t compute = cuda::stream(dev);
+  cudaStream_t copy = nullptr;
+  MGR_CUDA_CHECK(cudaStreamCreateWithFlags(&copy, cudaStreamNonBlocking));
+  cudaEvent_t uploaded[2], consumed[2], ready = nullptr;
+  for (int i = 0; i < 2; ++i) {
+    MGR_CUDA_CHECK(cudaEventCreateWithFlags(&uploaded[i], cudaEventDisableTiming));
+    MGR_CUDA_CHECK(cudaEventCreateWithFlags(&consumed[i], cudaEventDisableTiming));
+  }
+  MGR_CUDA_CHECK(cudaEventCreateWithFlags(&ready, cudaEventDisableTiming));
+  // Pinned staging kept across calls and never freed: cudaHostAlloc/cudaFreeHost of two batches
+  // (2 x 677 MB for 256 clips of 30 s) cost about as much as the uploads they serve, and would be
+  // timed by every bench_features "from host" repetition. Reuse is safe: every call synchronises
+  // its copy stream (Cleanup) before it returns or throws. Single-threaded use, like the streams.
+  constexpr int kMaxPinnedDevices = 64;
+  static PinnedBuffer* pool = new PinnedBuffer[2 * kMaxPinnedDevices];
+  MGR_CHECK(dev >= 0 && dev < kMaxPinnedDevices, "bad CUDA device index " << dev);
+  PinnedBuffer* staging = pool + 2 * dev;
+  Tensor raw[2];  // what the copy stream writes: f32 [b, s], or int16 pairs in i32 words
+  int64_t raw_rows[2] = {0, 0};
+  bool staged[2] = {false, false};
+  // Released in order on every exit: wait for the copies that read the pinned buffers first.
+  struct Cleanup {
+    cudaStream_t copy;
+    cudaEvent_t* uploaded;
+    cudaEvent_t* consumed;
+    cudaEvent_t ready;
+    ~Cleanup() {
+      cudaStreamSynchronize(copy);
+      for (int i = 0; i < 2; ++i) cudaEventDestroy(uploaded[i]), cudaEventDestroy(consumed[i]);
+      cudaEventDestroy(ready);
+      cudaStreamDestroy(copy);
+    }
+  } cleanup{copy, uploaded, consumed, ready};
+
+  for (int64_t start = 0, k = 0; start < n; start += batch, ++k) {
+    const int slot = int(k & 1);
+    const int64_t b = std::min(batch, n - start);
+    if (raw_rows[slot] != b) {
+      // A fresh device buffer may reuse memory that queued compute-stream work still reads (the
+      // caching allocator orders reuse on the compute stream only): the copy stream waits.
+      const int64_t elems = b * s;
+      raw[slot] = int16 ? Tensor::empty({(elems + 1) / 2}, DType::I32, device)
+                        : Tensor::empty({b, s}, DType::F32, device);
+      raw_rows[slot] = b;
+      MGR_CUDA_CHECK(cudaEventRecord(ready, compute));
+      MGR_CUDA_CHECK(cudaStreamWaitEvent(copy, ready, 0));
+    }
+    if (staged[slot]) MGR_CUDA_CHECK(cudaEventSynchronize(uploaded[slot]));
+    const size_t bytes = size_t(b * s) * sample_bytes;
+    staging[slot].reserve(bytes);
+    gather_rows(ds, slice(clips, start, b), int16, staging[slot].data());
+    if (staged[slot]) MGR_CUDA_CHECK(cudaStreamWaitEvent(copy, consumed[slot], 0));
+    MGR_CUDA_CHECK(cudaMemcpyAsync(raw[slot].raw(), staging[slot].data(), bytes,
+                                   cudaMemcpyHostToDevice, copy));
+    MGR_CUDA_CHECK(cudaEventRecord(uploaded[slot], copy));
+    staged[slot] = true;
+
+    MGR_CUDA_CHECK(cudaStreamWaitEvent(compute, uploaded[slot], 0));
+    Tensor audio = raw[slot];
+    if (int16) {
+      audio = Tensor::empty({b, s}, DType::F32, device);
+      kernels::cuda::int16_to_float(audio.f32(), static_cast<const int16_t*>(raw[slot].raw()),
+                                    b * s, compute);
+    }
+    copy_rows(table, start, pipeline(audio));
+    MGR_CUDA_CHECK(cudaEventRecord(consumed[slot], compute));
+    if (opt.progress) opt.progress(start + b, n);
+  }
+  return table;
+}
+#endif
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+Tensor compute_features(const data::Dataset& ds, const std::vector<int>& clips,
+                        features::FeaturePipeline& pipeline, const ComputeOptions& opt) {
+  MGR_CHECK(!clips.empty() && ds.clip_samples > 0, "no clips to compute features for");
+  const int64_t batch = opt.batch_clips > 0 ? opt.batch_clips : pipeline.config().batch_clips;
+  MGR_CHECK(batch >= 1, "compute_features: batch_clips must be >= 1");
+  Shape shape = pipeline.output_shape(ds.clip_samples);
+  shape.insert(shape.begin(), int64_t(clips.size()));
+  Tensor table = Tensor::empty(shape, DType::F32, pipeline.device());
+  if (pipeline.device().is_cpu()) return compute_cpu(ds, clips, pipeline, table, batch, opt);
+#if MGR_WITH_CUDA
+  return compute_cuda(ds, clips, pipeline, table, batch, opt);
+#else
+  MGR_FAIL("compute_features: " << pipeline.device().str() << " needs a CUDA build");
+#endif
+}
+
+FeatureTable feature_table(const config::ExperimentConfig& cfg, const data::Dataset& ds,
+                           features::FeaturePipeline& pipeline, std::ostream& log,
+                           const FeatureTableOptions& opt) {
+  FeatureTable t;
+  std::vector<int> all(ds.clips.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = int(i);
+  const Shape clip_shape = pipeline.output_shape(ds.clip_samples);
+  const std::string what = fmt::format("{} {}", cfg.features.type, shape_str(clip_shape));
+
+  const bool use_cache = cfg.features.cache == "auto" || opt.force_cache;
+  if (use_cache) {
+    std::string manifest;
+    if (cfg.data.source == "synthetic" && !opt.corpus_root.empty())
+      manifest = read_text(std::filesystem::path(opt.corpus_root) / "corpus.json");
+    const std::string key = data::cache_key(
+        data::cache_key_inputs(ds, manifest, cfg.data.clip_seconds, cfg.data.clip_hop_seconds,
+                               pipeline.describe(), features::kFeatureCodeVersion));
+    t.cache_path = opt.out_path.empty()
+                       ? data::cache_file_path(cfg.features.cache_dir, cfg.features.type, key)
+                       : opt.out_path;
+    t.cache = std::make_shared<data::FeatureCache>(t.cache_path, key, pipeline.parameters());
+    if (auto hit = t.cache->load(clip_shape, log)) {
+      const data::CachedFeatures meta = data::clip_metadata(ds);
+      if (hit->labels == meta.labels && hit->track_ids == meta.track_ids &&
+          hit->clip_offsets == meta.clip_offsets && hit->genres == meta.genres) {
+        t.features = hit->features.to(pipeline.device());
+        t.cache_hit = true;
+        log << fmt::format("features: cache hit {} ({} clips of {})\n", t.cache_path,
+                           t.features.dim(0), what);
+        return t;
+      }
+      log << "cache " << t.cache_path << ": clip list does not match the dataset; rebuilding\n";
+    }
+  }
+
+  Progress progress;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  ComputeOptions co;
+  if (!opt.quiet) {
+    co.progress = [&](int64_t done, int64_t total) {
+      const double secs = elapsed(), rate = done / std::max(secs, 1e-9);
+      progress.update(fmt::format("features: {}/{} clips, {:.0f} clips/s, ETA {:.0f} s", done,
+                                  total, rate, (total - done) / std::max(rate, 1e-9)));
+    };
+  }
+  t.features = compute_features(ds, all, pipeline, co);
+  if (!opt.quiet)
+    progress.finish(fmt::format("features: {} clips of {} on {} in {:.1f} s", all.size(), what,
+                                pipeline.device().str(), elapsed()));
+  if (use_cache) {
+    data::CachedFeatures c = data::clip_metadata(ds);
+    c.features = t.features;
+    t.cache->store(c, cfg.features.cache_compression);
+    log << fmt::format("features: cache miss, wrote {}\n", t.cache_path);
+  } else {
+    log << "features: cache off\n";
+  }
+  return t;
+}
+
+}  // namespace mgr::train

@@ -1,0 +1,26 @@
+#include "framework/tasks/task_kind.h"
+
+#include <fmt/format.h>
+
+#include "kernels/error.h"
+
+namespace mgr::tasks {
+
+const TaskKind& task_kind(const std::string& type) {
+  std::string names;
+  for (const TaskKind* k : task_kinds()) {
+    if (k->name == type) return *k;
+    names += (names.empty() ? "" : ", ") + k->name;
+  }
+  throw Error(fmt::format("model.type: unknown model type '{}' (one of {})", type, names));
+}
+
+void check_model(const config::ExperimentConfig& c) {
+  const TaskKind& kind = task_kind(c.model.type);
+  if (kind.name != "tree" && !c.model.tree.empty())
+    throw Error(fmt::format("{}: model.tree is set but model.type is '{}' (set model.type: tree)",
+                            c.model.tree[0].where, c.model.type));
+  kind.check(c);
+}
+
+}  // namespace mgr::tasks
