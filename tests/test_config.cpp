@@ -193,8 +193,9 @@ TEST(Config, CrossFieldRulesNameBothKeys) {
   // The rule is reported where the user set the other key when the first is a default.
   EXPECT_THAT(parse_error("features:\n  n_fft: 128\n"),
               HasSubstr("exp.yaml:2:3: features.n_mels: must be <= features.n_fft / 2 + 1 = 65"));
+  // 0.05 s at 22050 Hz: 1102.5 samples, which the run rounds to 1103 (data::seconds_to_samples).
   EXPECT_THAT(parse_error("data:\n  clip_seconds: 0.05\n"),
-              HasSubstr("features.n_fft: must be <= the samples in one clip = 1102"));
+              HasSubstr("features.n_fft: must be <= the samples in one clip = 1103"));
   EXPECT_THAT(parse_error("data:\n  synthetic:\n    track_seconds: 2\n"),
               HasSubstr("data.clip_seconds: must be <= data.synthetic.track_seconds = 2"));
   EXPECT_NO_THROW(experiment::parse("data:\n  source: gtzan\n  synthetic:\n    track_seconds: 2\n",

@@ -1,5 +1,6 @@
 // The field table is complete (one entry per struct member), docs/config.md embeds exactly what
 // the table generates, and to_yaml round-trips.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -16,9 +17,13 @@
 
 #include "framework/config/field_table.h"
 #include "framework/config/yaml_config.h"
+#include "framework/data/dataset.h"
 #include "framework/experiment/load.h"
+#include "framework/features/stft.h"
 #include "framework/graph/layer_registry.h"
 #include "framework/graph/resolved_config.h"
+#include "kernels/shared/stft_frame.h"
+#include "tests/test_util.h"
 
 namespace mgr::config {
 namespace {
@@ -275,6 +280,53 @@ TEST(ConfigDocs, ReferenceMatchesTheTable) {
   for (const Field& f : experiment_fields()) {
     EXPECT_THAT(embedded, HasSubstr("`" + f.key + "`")) << f.key;
   }
+}
+
+}  // namespace
+}  // namespace mgr::config
+
+namespace mgr::config {
+namespace {
+
+// Validation judges the clip that runs: the same rounding of seconds to samples and the same
+// frame count as the data and the STFT stage (data::seconds_to_samples, kernels::stft_num_frames).
+// The keys alone (config::parse_experiment): the default network does not fit these clips.
+TEST(ClipLength, ValidationCountsTheSamplesTheRunCuts) {
+  // 2047.6 samples: the run cuts llround = 2048, so n_fft 2048 fits (a floor took 2047 and
+  // refused it).
+  const double seconds = 2047.6 / 22050;
+  const std::vector<std::string> set = {"data.clip_seconds=" + fmt::format("{:.17g}", seconds),
+                                        "data.clip_hop_seconds=" + fmt::format("{:.17g}", seconds),
+                                        "features.n_fft=2048", "features.center=false",
+                                        "features.hop_length=512"};
+  EXPECT_EQ(data::seconds_to_samples(seconds, 22050), 2048);
+  EXPECT_NO_THROW(parse_experiment("", "clip.yaml", set));
+  std::vector<std::string> longer = set;
+  longer[2] = "features.n_fft=2049";
+  EXPECT_THAT(test::error_of([&] { parse_experiment("", "clip.yaml", longer); }),
+              HasSubstr("the samples in one clip = 2048"));
+}
+
+TEST(ClipLength, ValidationCountsTheFramesTheStftMakes) {
+  // 16384 samples, hop 512, odd n_fft 2047 centred: the STFT makes 1 + (16384 + 2046 - 2047) / 512
+  // = 32 frames (1 + n / hop would say 33), so a delta filter of 33 frames cannot run.
+  EXPECT_EQ(kernels::stft_num_frames(16384, 2047, 512, true), 32);
+  EXPECT_EQ(kernels::stft_num_frames(16384, 2048, 512, true), 33);
+  EXPECT_EQ(kernels::stft_num_frames(2047, 2048, 512, false), 0);
+  features::StftParams p;
+  p.n_fft = 2047;
+  p.hop_length = 512;
+  p.center = true;
+  EXPECT_EQ(p.num_frames(16384), 32);
+  const std::vector<std::string> set = {
+      "data.sample_rate=16384",  "data.clip_seconds=1", "data.clip_hop_seconds=1",
+      "data.source=synthetic",   "features.type=mfcc",  "features.n_fft=2047",
+      "features.hop_length=512", "features.deltas=1",   "features.delta_width=31"};
+  EXPECT_NO_THROW(parse_experiment("", "frames.yaml", set));
+  std::vector<std::string> wide = set;
+  wide.back() = "features.delta_width=33";
+  EXPECT_THAT(test::error_of([&] { parse_experiment("", "frames.yaml", wide); }),
+              HasSubstr("the 32 frames in one clip"));
 }
 
 }  // namespace

@@ -153,8 +153,9 @@ TEST(Experiments, EveryYamlLoadsAndPlansItsNetwork) {
     SCOPED_TRACE(e.path().string());
     const config::ExperimentConfig c = experiment::load(e.path().string());
     // Every kind that trains a classifier network (a tree's template as the flat baseline).
-    if (const auto plan_network = tasks::task_kind(c.model.type).plan_network)
+    if (const auto plan_network = tasks::task_kind(c.model.type).plan_network) {
       EXPECT_EQ(plan_network(c)->output(), (Shape{10}));
+    }
     EXPECT_FALSE(model_summary(c).empty());
     EXPECT_FALSE(c.paper.empty());
     // The resolved config written into every run directory reads back to the same config.

@@ -16,6 +16,8 @@
 #include "framework/config/layers_yaml.h"
 #include "framework/config/text_check.h"
 #include "framework/config/tree_yaml.h"
+#include "framework/data/dataset.h"
+#include "kernels/shared/stft_frame.h"
 
 namespace mgr::config {
 
@@ -708,7 +710,7 @@ std::vector<Field> build_fields() {
 #undef KEY
 
 int clip_samples(const ExperimentConfig& c) {
-  return static_cast<int>(std::floor(c.data.clip_seconds * c.data.sample_rate + 1e-9));
+  return static_cast<int>(data::seconds_to_samples(c.data.clip_seconds, c.data.sample_rate));
 }
 
 double effective_fmax(const ExperimentConfig& c) {
@@ -716,9 +718,8 @@ double effective_fmax(const ExperimentConfig& c) {
 }
 
 int frames_per_clip(const ExperimentConfig& c) {
-  const int n = clip_samples(c), hop = std::max(c.features.hop_length, 1);
-  return c.features.center ? 1 + n / hop
-                           : (n >= c.features.n_fft ? 1 + (n - c.features.n_fft) / hop : 0);
+  return static_cast<int>(kernels::stft_num_frames(
+      clip_samples(c), c.features.n_fft, std::max(c.features.hop_length, 1), c.features.center));
 }
 
 // pitch_histogram is computed: the type itself, or an entry of features.vectors.

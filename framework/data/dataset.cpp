@@ -192,6 +192,10 @@ Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report)
   return ds;
 }
 
+int64_t seconds_to_samples(double seconds, int sample_rate) {
+  return std::llround(seconds * sample_rate);
+}
+
 void segment_clips(Dataset& ds, double clip_seconds, double hop_seconds, std::ostream& log) {
   MGR_CHECK(clip_seconds > 0 && hop_seconds > 0, "segment_clips: clip_seconds ("
                                                      << clip_seconds << ") and hop_seconds ("
@@ -199,8 +203,8 @@ void segment_clips(Dataset& ds, double clip_seconds, double hop_seconds, std::os
   MGR_CHECK(ds.audio.size() == ds.tracks.size(),
             "segment_clips: " << ds.tracks.size() << " tracks but " << ds.audio.size()
                               << " decoded audio buffers");
-  const int64_t clip = std::llround(clip_seconds * ds.sample_rate);
-  const int64_t hop = std::llround(hop_seconds * ds.sample_rate);
+  const int64_t clip = seconds_to_samples(clip_seconds, ds.sample_rate);
+  const int64_t hop = seconds_to_samples(hop_seconds, ds.sample_rate);
   MGR_CHECK(clip > 0 && hop > 0,
             "segment_clips: clip or hop rounds to zero samples at " << ds.sample_rate << " Hz");
   ds.clip_samples = clip;

@@ -62,6 +62,11 @@ Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report 
 // Cuts every track into whole clips of clip_seconds starting every hop_seconds (offsets 0, hop,
 // 2 hop, ...). A track shorter than one clip gives none; such tracks are counted in one line
 // on `log`. Fills ds.clips (track order, then offset order) and ds.clip_samples.
+// Samples in `seconds` of audio at `sample_rate`, rounded to nearest: the one rounding of clip
+// and hop lengths, used by segment_clips, by the config's checks and by everything that plans a
+// network for a clip.
+int64_t seconds_to_samples(double seconds, int sample_rate);
+
 void segment_clips(Dataset& ds, double clip_seconds, double hop_seconds,
                    std::ostream& log = std::cerr);
 

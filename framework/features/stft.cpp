@@ -10,6 +10,7 @@
 #include "kernels/cpu/mel.h"
 #include "kernels/cpu/stft.h"
 #include "kernels/cpu/stft_ext.h"
+#include "kernels/shared/stft_frame.h"
 
 #if MGR_WITH_CUDA
 #include "framework/features/fft_pass.h"
@@ -47,10 +48,9 @@ int StftParams::num_frames(int64_t n) const {
   MGR_CHECK(n >= 1, "stft: a clip needs at least one sample, got " << n);
   if (center && pad_mode == "reflect")
     MGR_CHECK(n >= 2, "stft: pad_mode reflect needs >= 2 samples, got " << n);
-  const int64_t padded = n + (center ? 2 * int64_t(n_fft / 2) : 0);
-  MGR_CHECK(padded >= n_fft, "stft: a clip of " << n << " samples is shorter than n_fft = " << n_fft
-                                                << (center ? " after centre padding" : ""));
-  const int64_t frames = 1 + (padded - n_fft) / hop_length;
+  const int64_t frames = kernels::stft_num_frames(n, n_fft, hop_length, center);
+  MGR_CHECK(frames > 0, "stft: a clip of " << n << " samples is shorter than n_fft = " << n_fft
+                                           << (center ? " after centre padding" : ""));
   MGR_CHECK(frames <= (int64_t(1) << 30), "stft: " << frames << " frames is too many");
   return static_cast<int>(frames);
 }

@@ -11,7 +11,7 @@
 namespace mgr::graph {
 
 int64_t clip_samples(const config::ExperimentConfig& c) {
-  return std::llround(c.data.clip_seconds * c.data.sample_rate);
+  return data::seconds_to_samples(c.data.clip_seconds, c.data.sample_rate);
 }
 
 Shape model_input_shape(const config::ExperimentConfig& c) {

@@ -10,6 +10,7 @@
 #include "framework/autograd/var.h"
 #include "framework/config/tree_yaml.h"
 #include "framework/config/yaml_config.h"
+#include "framework/data/dataset.h"
 #include "framework/engine/checkpoint.h"
 #include "framework/graph/graph_model.h"
 #include "framework/graph/model_check.h"
@@ -122,8 +123,8 @@ TrainedModel TrainedModel::load(const std::string& path, const std::string& devi
   impl->device = resolve_device(device, device_log);
   impl->pipeline =
       std::make_unique<features::FeaturePipeline>(cfg.features, cfg.data.sample_rate, impl->device);
-  impl->clip_samples = std::llround(cfg.data.clip_seconds * cfg.data.sample_rate);
-  impl->hop_samples = std::llround(cfg.data.clip_hop_seconds * cfg.data.sample_rate);
+  impl->clip_samples = data::seconds_to_samples(cfg.data.clip_seconds, cfg.data.sample_rate);
+  impl->hop_samples = data::seconds_to_samples(cfg.data.clip_hop_seconds, cfg.data.sample_rate);
 
   if (cfg.model.type == "tree") {
     impl->tree = std::make_unique<tree::ClassTree>(cfg.model.tree, impl->class_names);

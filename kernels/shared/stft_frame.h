@@ -12,6 +12,15 @@
 
 namespace mgr::kernels {
 
+// Frames of an n-sample clip (n >= 1), hop `hop`: with `center`, the clip is padded by n_fft / 2
+// (rounded down) on each side, as librosa and torch.stft pad; without, frames that do not fit
+// whole are dropped (0 when n < n_fft). The one frame count of mgr: the feature stages and the
+// config's cross-checks both use it.
+MGR_HOST_DEVICE inline int64_t stft_num_frames(int64_t n, int n_fft, int hop, bool center) {
+  const int64_t padded = n + (center ? 2 * int64_t(n_fft / 2) : 0);
+  return padded >= n_fft ? 1 + (padded - n_fft) / hop : 0;
+}
+
 // Sample `pos` (any integer; start of the frame plus the offset j in it) of a clip of n samples,
 // padded by `pad` and multiplied by the window weight w = window[j].
 MGR_HOST_DEVICE inline float framed_sample(const float* clip, int64_t n, int64_t pos, float w,
