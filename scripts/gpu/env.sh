@@ -13,6 +13,9 @@
 # at run time by name, through gpu_nvidia_ld, which only mgr_run and the tests' environment set.
 
 gpu_repo=$(pwd)
+# The toolkit's programs (nvcc, compute-sanitizer) where the image has not put them on PATH;
+# appended, so that whatever the image put first stays first.
+[[ -d /usr/local/cuda/bin && :$PATH: != *:/usr/local/cuda/bin:* ]] && export PATH=$PATH:/usr/local/cuda/bin
 gpu_root=${MGR_GPU_ROOT:-$gpu_repo/.gpu-deps/root}
 gpu_lib=$gpu_root/usr/lib/x86_64-linux-gnu
 # The Debian libraries' folders, for the RPATH of what we build.
