@@ -220,7 +220,9 @@ TEST(Classify, CudaGivesTheCpuProbabilities) {
     const test::TinyRun& run = test::tiny_run(tree);
     infer::TrainedModel cpu = infer::TrainedModel::load(run.result.run_dir, "cpu");
     infer::TrainedModel gpu = infer::TrainedModel::load(run.result.run_dir, "cuda");
-    const std::vector<float>& audio = corpus_of(cpu.config()).loaded.ds.audio[3];
+    // The corpus held for the whole comparison (a reference into a temporary would dangle).
+    const Corpus corpus = corpus_of(cpu.config());
+    const std::vector<float>& audio = corpus.loaded.ds.audio[3];
     const infer::ClipScores a = cpu.score(audio), b = gpu.score(audio);
     ASSERT_EQ(a.probs.size(), b.probs.size());
     for (size_t i = 0; i < a.probs.size(); ++i)
