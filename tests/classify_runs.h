@@ -59,11 +59,13 @@ inline const TinyRun& tiny_run(bool tree) {
     - {name: calm, children: [blues, classical]}
     - {name: loud, children: [metal, pop]})"
                 : "model:\n" + layers + "    - {name: out, type: dense, units: num_classes}";
-    r->cfg = experiment::parse(tiny_run_yaml(r->tmp.file("corpus"), model), "tiny.yaml");
+    const experiment::Experiment e =
+        experiment::parse(tiny_run_yaml(r->tmp.file("corpus"), model), "tiny.yaml");
+    r->cfg = e.cfg;
     train::RunOptions opt;
     opt.quiet = true;
     opt.out_dir = r->tmp.file("run");
-    r->result = train::run_experiment(r->cfg, opt);
+    r->result = train::run_experiment(e, opt);
     return std::unique_ptr<TinyRun>(r);
   };
   if (tree) {

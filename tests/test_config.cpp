@@ -68,7 +68,7 @@ TEST(Config, ValidFileParses) {
 }
 
 TEST(Config, DefaultsAreValidAndFillMissingSections) {
-  EXPECT_NO_THROW(experiment::validate(ExperimentConfig{}));
+  EXPECT_NO_THROW(experiment::resolve(ExperimentConfig{}));
   EXPECT_TRUE(configs_equal(experiment::parse("", "empty.yaml"), ExperimentConfig{}));
   EXPECT_TRUE(configs_equal(experiment::parse("# only a comment\n", "c.yaml"), ExperimentConfig{}));
   // An empty section is the same as a missing one.
@@ -175,7 +175,7 @@ TEST(Config, BadChoiceListsChoicesAndSuggests) {
         << bad;
   }
   for (const char* good : {"auto", "cpu", "cuda", "cuda:0", "cuda:12"}) {
-    EXPECT_EQ(experiment::parse(std::string("device: ") + good + "\n", "d.yaml").device, good);
+    EXPECT_EQ(experiment::parse(std::string("device: ") + good + "\n", "d.yaml").cfg.device, good);
   }
 }
 
@@ -282,8 +282,8 @@ TEST(ConfigOverrides, ValidationSeesTheFinalValues) {
   const ExperimentConfig c =
       experiment::parse("features:\n  n_mels: 2\n", "f.yaml", {"model.layers.pool1.size=[1, 2]"});
   EXPECT_EQ(*c.model.layers[2].find("size"), "[1, 2]");
-  EXPECT_EQ(experiment::parse("train:\n  epochs: 0\n", "f.yaml", {"train.epochs=1"}).train.epochs,
-            1);
+  EXPECT_EQ(
+      experiment::parse("train:\n  epochs: 0\n", "f.yaml", {"train.epochs=1"}).cfg.train.epochs, 1);
 }
 
 TEST(ConfigOverrides, UnknownKeyNamesTheOverride) {
@@ -337,7 +337,7 @@ TEST(ConfigValidate, NamesKeyAndAllowedValues) {
   ExperimentConfig c;
   c.train.beta2 = 1.0;
   c.features.ref = "mean";
-  const std::string msg = error_of([&] { experiment::validate(c); });
+  const std::string msg = error_of([&] { experiment::resolve(c); });
   EXPECT_THAT(msg, HasSubstr("train.beta2: expected a number in [0, 1), got 1.0"));
   EXPECT_THAT(msg, HasSubstr("features.ref: expected one of {max, one}, got \"mean\""));
   const std::vector<Issue> issues = find_issues(c);

@@ -64,7 +64,7 @@ TEST(ConfigInput, InvalidUtf8IsRejectedWithLineAndColumn) {
   EXPECT_THAT(parse_error(std::string("name: run\n\0\0\0", 13)),
               HasSubstr("exp.yaml:2:1: control character (byte 0x00)"));
   EXPECT_THAT(parse_error("name: r\x1Bun\n"), HasSubstr("exp.yaml:1:8: control character"));
-  EXPECT_EQ(experiment::parse("name: run\r\npaper:\t\"x\"\r\n", "ok.yaml").name, "run");
+  EXPECT_EQ(experiment::parse("name: run\r\npaper:\t\"x\"\r\n", "ok.yaml").cfg.name, "run");
   // Valid non-ASCII text is fine.
   const ExperimentConfig c = experiment::parse(
       "name: \xC3\xA9t\xC3\xA9\npaper: \"\xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x8E\xB5\"\n", "ok.yaml");
@@ -134,7 +134,8 @@ TEST(ConfigInput, TreeNodeNamesStayInsideTheRunFolder) {
 TEST(ConfigInput, MaxTrackSeconds) {
   EXPECT_DOUBLE_EQ(ExperimentConfig{}.data.max_track_seconds, 1200.0);
   EXPECT_DOUBLE_EQ(
-      experiment::parse("data:\n  max_track_seconds: 45\n", "ok.yaml").data.max_track_seconds, 45);
+      experiment::parse("data:\n  max_track_seconds: 45\n", "ok.yaml").cfg.data.max_track_seconds,
+      45);
   EXPECT_THAT(parse_error("data:\n  max_track_seconds: 0\n"),
               HasSubstr("exp.yaml:2:3: data.max_track_seconds: expected a number in [1, 86400], "
                         "got 0.0"));

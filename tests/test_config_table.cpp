@@ -22,6 +22,7 @@
 #include "framework/features/stft.h"
 #include "framework/graph/layer_registry.h"
 #include "framework/graph/resolved_config.h"
+#include "framework/tasks/task_kind.h"
 #include "kernels/shared/stft_frame.h"
 #include "tests/test_util.h"
 
@@ -210,7 +211,7 @@ TEST(ConfigRoundTrip, Defaults) {
 
 TEST(ConfigRoundTrip, EveryFieldChanged) {
   const ExperimentConfig c = everything_changed();
-  EXPECT_NO_THROW(experiment::validate(c));
+  EXPECT_NO_THROW(experiment::resolve(c));
   // Only the single-choice fields can keep their default value.
   std::set<std::string> unchanged;
   for (const Field& f : experiment_fields()) {
@@ -267,7 +268,8 @@ TEST(ConfigDocs, ReferenceMatchesTheTable) {
   ASSERT_NE(b, std::string::npos) << "marker missing in " << path;
   ASSERT_NE(e, std::string::npos) << "marker missing in " << path;
   const std::string embedded = doc.substr(b + begin.size(), e - b - begin.size());
-  const std::string generated = "\n" + fields_markdown(graph::layers_markdown());
+  const std::string generated =
+      "\n" + fields_markdown(graph::layers_markdown(), tasks::kind_rules());
   if (embedded != generated && std::getenv("MGR_UPDATE_CONFIG_DOCS")) {
     doc.replace(b + begin.size(), e - b - begin.size(), generated);
     std::ofstream(path) << doc;

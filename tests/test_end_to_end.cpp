@@ -53,13 +53,13 @@ TEST(EndToEnd, CrnnLearnsSyntheticGenresAndIsDeterministic) {
   const fs::path tmp = fs::temp_directory_path() / "mgr_e2e_test";
   fs::remove_all(tmp);
   const config::ExperimentConfig cfg = small_config((tmp / "corpus").string());
-  experiment::validate(cfg);
+  experiment::resolve(cfg);
   train::RunOptions opt;
   opt.quiet = true;
   opt.out_dir = (tmp / "run1").string();
-  const train::RunResult a = train::run_experiment(cfg, opt);
+  const train::RunResult a = train::run_experiment(experiment::resolve(cfg), opt);
   opt.out_dir = (tmp / "run2").string();
-  const train::RunResult b = train::run_experiment(cfg, opt);
+  const train::RunResult b = train::run_experiment(experiment::resolve(cfg), opt);
 
   // The second run read the features the first one cached, and trained on the same numbers.
   EXPECT_EQ(a.metrics["data"]["feature_cache"], "miss");
@@ -110,10 +110,10 @@ TEST(EndToEnd, OnTheFlyFeaturesTrainExactlyLikePrecomputed) {
   train::RunOptions opt;
   opt.quiet = true;
   opt.out_dir = (tmp / "pre").string();
-  const train::RunResult a = train::run_experiment(cfg, opt);
+  const train::RunResult a = train::run_experiment(experiment::resolve(cfg), opt);
   cfg.features.mode = "on_the_fly";
   opt.out_dir = (tmp / "otf").string();
-  const train::RunResult b = train::run_experiment(cfg, opt);
+  const train::RunResult b = train::run_experiment(experiment::resolve(cfg), opt);
   EXPECT_EQ(b.metrics["data"]["feature_cache"], "off (on_the_fly)");
   EXPECT_EQ(b.metrics["data"]["feature_mode"], "on_the_fly");
   EXPECT_EQ(a.metrics["data"]["feature_shape"], b.metrics["data"]["feature_shape"]);
@@ -135,7 +135,7 @@ TEST(EndToEnd, NonFiniteLossStopsTheRunWithAMessage) {
   opt.quiet = true;
   opt.out_dir = (tmp / "run").string();
   try {
-    train::run_experiment(cfg, opt);
+    train::run_experiment(experiment::resolve(cfg), opt);
     FAIL() << "expected the run to stop";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("training stopped: the loss became"), std::string::npos)

@@ -99,12 +99,13 @@ TEST(RealMusicConfig, TuningAndMfccRefKeys) {
   EXPECT_EQ(d.features.tuning, "0");
   EXPECT_EQ(d.features.mfcc_ref, "max");
   for (const std::string ok : {"auto", "0.1", "-0.25", "1", "0"}) {
-    EXPECT_EQ(experiment::parse("", "x.yaml", {"features.tuning=" + ok}).features.tuning, ok);
+    EXPECT_EQ(experiment::parse("", "x.yaml", {"features.tuning=" + ok}).cfg.features.tuning, ok);
   }
   for (const std::string bad : {"automatic", "1.5", "0.1x", "nan", ""}) {
     EXPECT_THROW(experiment::parse("", "x.yaml", {"features.tuning=" + bad}), Error) << bad;
   }
-  EXPECT_EQ(experiment::parse("", "x.yaml", {"features.mfcc_ref=one"}).features.mfcc_ref, "one");
+  EXPECT_EQ(experiment::parse("", "x.yaml", {"features.mfcc_ref=one"}).cfg.features.mfcc_ref,
+            "one");
   EXPECT_THROW(experiment::parse("", "x.yaml", {"features.mfcc_ref=mean"}), Error);
 }
 

@@ -12,6 +12,7 @@
 #include "framework/experiment/load.h"
 #include "framework/graph/model_check.h"
 #include "framework/graph/resolved_config.h"
+#include "framework/results/html_report.h"
 #include "framework/tasks/gan/frechet.h"
 #include "framework/tasks/gan/gan_models.h"
 #include "framework/tasks/gan/gan_plan.h"
@@ -124,7 +125,7 @@ TEST(GanConfig, LocatedErrors) {
   config::ExperimentConfig c = small_gan(tmp, false);
   // `condition` without model.gan.conditional.
   c.model.discriminator = layers(kConditionalDiscriminator);
-  std::string msg = test::error_of([&] { tasks::check_model(c); });
+  std::string msg = test::error_of([&] { tasks::plan_task(c); });
   EXPECT_NE(msg.find("layer 'j' (concat): in: 'condition' is the genre of a conditional GAN"),
             std::string::npos)
       << msg;
@@ -132,23 +133,23 @@ TEST(GanConfig, LocatedErrors) {
   c = small_gan(tmp, false);
   c.model.generator = layers(R"([{name: z, type: unflatten, channels: 4, height: 3},
                                  {name: out, type: tanh}])");
-  msg = test::error_of([&] { tasks::check_model(c); });
+  msg = test::error_of([&] { tasks::plan_task(c); });
   EXPECT_NE(msg.find("layer 'z' (unflatten): channels: 4 x 3 x 1 = 12 values, but the input has 8"),
             std::string::npos)
       << msg;
   c.model.generator =
       layers(R"([{name: z, type: unflatten, channels: 8}, {name: out, type: tanh}])");
-  msg = test::error_of([&] { tasks::check_model(c); });
+  msg = test::error_of([&] { tasks::plan_task(c); });
   EXPECT_NE(msg.find("the last layer is the generated clip"), std::string::npos) << msg;
   // Output padding not below the stride.
   c.model.generator = layers(R"([{name: z, type: unflatten, channels: 8},
       {name: up, type: conv_transpose2d, channels: 1, stride: 2, output_padding: 2}])");
-  msg = test::error_of([&] { tasks::check_model(c); });
+  msg = test::error_of([&] { tasks::plan_task(c); });
   EXPECT_NE(msg.find("output_padding: must be smaller than the stride"), std::string::npos) << msg;
   // Cross-field rules of the config.
   c = small_gan(tmp, false);
   c.features.normalize = "global";
-  msg = test::error_of([&] { experiment::validate(c); });
+  msg = test::error_of([&] { experiment::resolve(c); });
   EXPECT_NE(msg.find("features.normalize: must be none for model.type gan"), std::string::npos)
       << msg;
 }
@@ -220,11 +221,11 @@ TEST(GanRun, TrainsWritesOutputsAndGenerates) {
   fs::remove_all(tmp);
   for (bool conditional : {false, true}) {
     const config::ExperimentConfig cfg = small_gan(tmp, conditional);
-    experiment::validate(cfg);
+    experiment::resolve(cfg);
     train::RunOptions opt;
     opt.quiet = true;
     opt.out_dir = (tmp / cfg.name).string();
-    const train::RunResult r = train::run_experiment(cfg, opt);
+    const train::RunResult r = train::run_experiment(experiment::resolve(cfg), opt);
     const fs::path dir(r.run_dir);
     expect_files(dir, {"config.yaml", "gan.json", "generator.h5", "discriminator.h5", "history.csv",
                        "loss_steps.csv", "loss_curves.svg", "discriminator_outputs.svg",
@@ -291,13 +292,13 @@ TEST(GanRun, QualityMetricsWithAClassifier) {
   train::RunOptions opt;
   opt.quiet = true;
   opt.out_dir = (tmp / "judge").string();
-  train::run_experiment(clf, opt);
+  train::run_experiment(experiment::resolve(clf), opt);
 
   config::ExperimentConfig cfg = small_gan(tmp, true);
   cfg.train.epochs = 1;
   cfg.model.gan.classifier_run = (tmp / "judge").string();
   opt.out_dir = (tmp / "cgan").string();
-  const train::RunResult r = train::run_experiment(cfg, opt);
+  const train::RunResult r = train::run_experiment(experiment::resolve(cfg), opt);
   const auto& q = r.metrics["quality"];
   EXPECT_EQ(q["embedding_dim"], 6);
   for (const char* part : {"generated", "held_back"}) {
@@ -310,6 +311,18 @@ TEST(GanRun, QualityMetricsWithAClassifier) {
   std::ifstream row(tmp / "cgan" / "table_row.md");
   std::string text((std::istreambuf_iterator<char>(row)), {});
   EXPECT_EQ(text.find("n/a | n/a"), std::string::npos) << text;
+
+  // The report's GAN section: both losses, D's outputs, the quality table and the sample grid
+  // (a PNG embedded), for a run with no test accuracy.
+  const std::string html =
+      results::html_report((tmp / "cgan").string(), {.spectrograms_per_genre = 0});
+  for (const char* part :
+       {"<section class='kind kind-gan'>", "a generative adversarial network</h3>",
+        "both losses per step", "D(x) and D(G(z)) per epoch", "<th>Frechet distance</th>",
+        "held-back real clips (the ceiling)",
+        "<img alt='epoch_001.png' src='data:image/png;base64,", "1 of 1 grids"})
+    EXPECT_NE(html.find(part), std::string::npos) << part;
+  EXPECT_EQ(html.find("<h2>Confusion matrices</h2>"), std::string::npos) << "no test split";
 
   // A classifier on other features is refused with the differences named.
   cfg.features.n_mels = 20;

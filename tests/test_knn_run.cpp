@@ -8,6 +8,7 @@
 #include "framework/config/yaml_config.h"
 #include "framework/experiment/experiment.h"
 #include "framework/experiment/load.h"
+#include "framework/results/html_report.h"
 #include "kernels/error.h"
 
 namespace mgr {
@@ -44,7 +45,7 @@ TEST(KnnRun, ClassifiesTestClipsAndWritesTheRunDirectory) {
   train::RunOptions opt;
   opt.quiet = true;
   opt.out_dir = (tmp / "run").string();
-  const nlohmann::json m = train::run_experiment(cfg, opt).metrics;
+  const nlohmann::json m = train::run_experiment(experiment::resolve(cfg), opt).metrics;
   EXPECT_EQ(m["model_type"], "knn");
   EXPECT_EQ(m["knn"]["k"], 3);
   EXPECT_EQ(m["knn"]["columns"], 26);
@@ -55,6 +56,16 @@ TEST(KnnRun, ClassifiesTestClipsAndWritesTheRunDirectory) {
   for (const char* f : {"metrics.json", "config.yaml", "table_row.md", "confusion_clip.svg"})
     EXPECT_TRUE(fs::exists(tmp / "run" / f)) << f;
   EXPECT_FALSE(fs::exists(tmp / "run" / "learning_curves.svg")) << "a KNN has no epochs";
+  // The report's KNN section: its settings and validation accuracy, no learning curve.
+  const std::string html =
+      results::html_report((tmp / "run").string(), {.spectrograms_per_genre = 0});
+  EXPECT_THAT(html, ::testing::HasSubstr("<section class='kind kind-knn'>"));
+  EXPECT_THAT(html, ::testing::HasSubstr("k nearest neighbours</h3>"));
+  EXPECT_THAT(html, ::testing::HasSubstr("<tr><th>k</th><td>3</td></tr>"));
+  EXPECT_THAT(html,
+              ::testing::HasSubstr(
+                  "<tr><th>columns</th><td>26 (standardised on the training split)</td></tr>"));
+  EXPECT_THAT(html, ::testing::Not(::testing::HasSubstr("learning curves")));
   fs::remove_all(tmp);
 }
 

@@ -85,7 +85,7 @@ TEST(Protocol, ThreeFoldsWriteRunsAndTheirAggregate) {
   train::RunOptions opt;
   opt.quiet = true;
   opt.out_dir = tmp.file("exp");
-  const train::RunResult r = train::run_protocol(cfg, opt);
+  const train::RunResult r = train::run_protocol(experiment::resolve(cfg), opt);
   EXPECT_EQ(r.run_dir, tmp.file("exp"));
   std::ifstream in(tmp.file("exp/metrics.json"));
   const nlohmann::json a = nlohmann::json::parse(in);

@@ -11,9 +11,11 @@
 #include <fstream>
 #include <regex>
 
+#include "framework/engine/html.h"
 #include "framework/results/html_report.h"
 #include "framework/results/tables.h"
 #include "kernels/error.h"
+#include "tests/classify_runs.h"
 #include "tests/temp_dir.h"
 
 namespace mgr {
@@ -47,8 +49,8 @@ TEST(Report, SweepPageIsSelfContainedWithEverySection) {
   const std::string html = results::html_report(dir.file("out"));
   EXPECT_THAT(html, HasSubstr("<title>mgr report: sweep rep</title>"));
   for (const char* section :
-       {"Results", "Metric against each varied key", "Learning curves", "Confusion matrices",
-        "Per-class F1", "Input spectrograms", "Configuration"})
+       {"Results", "Metric against each varied key", "Runs", "Confusion matrices", "Per-class F1",
+        "Input spectrograms", "Configuration"})
     EXPECT_THAT(html, HasSubstr(std::string("<h2>") + section + "</h2>"));
   // Nothing outside the page: no links, scripts or styles from elsewhere, images inline.
   EXPECT_THAT(html, Not(HasSubstr("<link")));
@@ -70,7 +72,7 @@ TEST(Report, SweepPageIsSelfContainedWithEverySection) {
       if (r.metrics["split"] == split)
         clip.push_back(r.metrics["test"]["clip_accuracy"].get<double>());
     ASSERT_EQ(clip.size(), 2u);
-    EXPECT_THAT(html, HasSubstr(results::html_escape(results::mean_std_cell(clip))));
+    EXPECT_THAT(html, HasSubstr(train::html_escape(results::mean_std_cell(clip))));
     const std::string latex = results::render(runs, "latex");
     EXPECT_THAT(latex, HasSubstr(results::mean_std_cell(clip, "$\\pm$")));
   }
@@ -84,12 +86,29 @@ TEST(Report, SweepPageIsSelfContainedWithEverySection) {
 }
 
 TEST(Report, BmpHasItsHeaderAndSize) {
-  const std::string uri = results::bmp_data_uri({0, 1, 2, 3, 4, 5}, 2, 3);
+  const std::string uri = train::bmp_data_uri({0, 1, 2, 3, 4, 5}, 2, 3);
   ASSERT_EQ(uri.rfind("data:image/bmp;base64,", 0), 0u);
   // 14 + 40 + 1024 palette + 2 rows of 4 bytes = 1086 bytes -> 1448 base64 characters.
   EXPECT_EQ(uri.size() - std::string("data:image/bmp;base64,").size(), 1448u);
   EXPECT_EQ(uri.substr(22, 4), "Qk0+") << "'BM' and the size 1086 (0x43e) little-endian";
-  EXPECT_THROW(results::bmp_data_uri({1, 2}, 2, 3), Error);
+  EXPECT_THROW(train::bmp_data_uri({1, 2}, 2, 3), Error);
+}
+
+// A tree run's section: the tree picture, one table row per node and the final accuracies under
+// both routings, and every node's learning curves (nodes/<name>/ in metrics.json).
+TEST(Report, TreeRunShowsTheTreeEveryNodeAndTheirCurves) {
+  const test::TinyRun& run = test::tiny_run(/*tree=*/true);
+  const std::string html = results::html_report(run.result.run_dir, {.spectrograms_per_genre = 0});
+  EXPECT_THAT(html, HasSubstr("<section class='kind kind-tree'>"));
+  EXPECT_THAT(html, HasSubstr("a tree of classifiers</h3>"));
+  for (const char* node : {"root", "calm", "loud"}) {
+    EXPECT_THAT(html, HasSubstr(std::string("<tr><td>") + node + "</td>")) << node;
+    EXPECT_THAT(html, HasSubstr(std::string("<figcaption>node ") + node + "</figcaption>")) << node;
+  }
+  EXPECT_THAT(html, HasSubstr("<td>final (hard routing)</td>"));
+  EXPECT_THAT(html, HasSubstr("<td>final (soft routing)</td>"));
+  EXPECT_EQ(count(html, "<figcaption>node "), 3u);
+  EXPECT_THAT(html, Not(HasSubstr("No training history")));
 }
 
 }  // namespace

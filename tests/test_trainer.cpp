@@ -151,12 +151,13 @@ TEST(Experiments, EveryYamlLoadsAndPlansItsNetwork) {
        std::filesystem::directory_iterator(std::string(MGR_SOURCE_DIR) + "/experiments")) {
     if (e.path().extension() != ".yaml") continue;
     SCOPED_TRACE(e.path().string());
-    const config::ExperimentConfig c = experiment::load(e.path().string());
+    const experiment::Experiment x = experiment::load(e.path().string());
+    const config::ExperimentConfig& c = x.cfg;
     // Every kind that trains a classifier network (a tree's template as the flat baseline).
-    if (const auto plan_network = tasks::task_kind(c.model.type).plan_network) {
-      EXPECT_EQ(plan_network(c)->output(), (Shape{10}));
+    if (const auto network = x.task.kind->network) {
+      EXPECT_EQ(network(*x.task.plan)->output(), (Shape{10}));
     }
-    EXPECT_FALSE(model_summary(c).empty());
+    EXPECT_FALSE(model_summary(x).empty());
     EXPECT_FALSE(c.paper.empty());
     // The resolved config written into every run directory reads back to the same config.
     EXPECT_TRUE(graph::configs_equal(c, experiment::parse(graph::to_yaml(c), "resolved")))

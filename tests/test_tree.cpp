@@ -282,7 +282,7 @@ evaluation: {vote_thresholds: [2]}
   train::RunOptions opt;
   opt.quiet = true;
   opt.out_dir = (tmp / "run").string();
-  const train::RunResult r = train::run_experiment(cfg, opt);
+  const train::RunResult r = train::run_experiment(experiment::resolve(cfg), opt);
   const nlohmann::json& m = r.metrics;
   ASSERT_TRUE(m.contains("tree"));
   ASSERT_EQ(m["tree"]["nodes"].size(), 3u);

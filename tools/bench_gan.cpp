@@ -19,9 +19,11 @@ namespace {
 
 using namespace mgr;
 
-void time_experiment(const std::string&, const config::ExperimentConfig& cfg, Device device,
-                     int batch, int warmup, int steps) {
-  gan::GanModels m = gan::build_gan(cfg, device);
+void time_experiment(const std::string&, const experiment::Experiment& e, Device device, int batch,
+                     int warmup, int steps) {
+  const config::ExperimentConfig& cfg = e.cfg;
+  const tasks::GanPlan& plan = tasks::plan_as<tasks::GanPlan>(*e.task.plan);
+  gan::GanModels m = gan::build_gan(cfg, plan.generator, plan.discriminator, device);
   const Shape clip = graph::model_input_shape(cfg);
   Shape xs{batch};
   xs.insert(xs.end(), clip.begin(), clip.end());
@@ -53,10 +55,10 @@ int main(int argc, char** argv) {
   return bench::run_training_benchmarks(
       argc, argv, "Training step time of GAN experiments (D step + G step)", "bench_gan",
       {.warmup = 1, .steps = 3, .gpu_steps = 30},
-      [](const config::ExperimentConfig& cfg) {
-        return &tasks::task_kind(cfg.model.type) == &tasks::gan_kind()
+      [](const experiment::Experiment& e) {
+        return e.task.kind == &tasks::gan_kind()
                    ? std::string()
-                   : "model.type " + cfg.model.type + " is not a GAN, skipped";
+                   : "model.type " + e.cfg.model.type + " is not a GAN, skipped";
       },
       time_experiment);
 }

@@ -23,9 +23,10 @@ std::string shape_arg(const Shape& s) {
   return out;
 }
 
-void time_experiment(const std::string& path, const config::ExperimentConfig& cfg, Device device,
+void time_experiment(const std::string& path, const experiment::Experiment& e, Device device,
                      int batch, int warmup, int steps) {
-  const auto plan = tasks::task_kind(cfg.model.type).plan_network(cfg);
+  const config::ExperimentConfig& cfg = e.cfg;
+  const auto plan = e.task.kind->network(*e.task.plan);
   graph::GraphModel model(plan, 1);
   model.to(device);
   model.train();
@@ -64,10 +65,10 @@ int main(int argc, char** argv) {
   return bench::run_training_benchmarks(
       argc, argv, "Training throughput of experiment networks", "bench_models",
       {.warmup = 2, .steps = 5, .gpu_steps = 50},
-      [](const config::ExperimentConfig& cfg) {
+      [](const experiment::Experiment& e) {
         // A tree's nodes share model.layers: the flat template (children = the genres) is timed.
-        if (tasks::task_kind(cfg.model.type).plan_network) return std::string();
-        return "model.type " + cfg.model.type +
+        if (e.task.kind->network && e.task.kind->network(*e.task.plan)) return std::string();
+        return "model.type " + e.cfg.model.type +
                " trains no classifier network (tools/bench_knn times a KNN, tools/bench_gan a GAN)";
       },
       time_experiment);

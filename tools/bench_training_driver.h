@@ -45,14 +45,14 @@ struct TrainingBenchDefaults {
   int warmup = 2, steps = 5, gpu_steps = 50;
 };
 
-// Runs `bench(file, cfg, device, batch, warmup, steps)` for every experiment on the command line
-// and every device asked for. `skip(cfg)` returns a reason to pass an experiment over (printed),
+// Runs `bench(file, experiment, device, batch, warmup, steps)` for every experiment on the
+// command line (its plan made once, by experiment::load) and every device asked for.
+// `skip(experiment)` returns a reason to pass an experiment over (printed),
 // or an empty string. Returns the exit status: 1 when some experiment failed (its error printed).
 inline int run_training_benchmarks(
     int argc, char** argv, const std::string& title, const std::string& program,
-    TrainingBenchDefaults d,
-    const std::function<std::string(const config::ExperimentConfig&)>& skip,
-    const std::function<void(const std::string&, const config::ExperimentConfig&, Device, int, int,
+    TrainingBenchDefaults d, const std::function<std::string(const experiment::Experiment&)>& skip,
+    const std::function<void(const std::string&, const experiment::Experiment&, Device, int, int,
                              int)>& bench) {
   CLI::App app{title};
   std::vector<std::string> files;
@@ -71,16 +71,17 @@ inline int run_training_benchmarks(
   int status = 0;
   for (const std::string& f : files) {
     try {
-      const config::ExperimentConfig cfg = experiment::load(f, overrides);
-      if (const std::string why = skip(cfg); !why.empty()) {
+      const experiment::Experiment e = experiment::load(f, overrides);
+      const config::ExperimentConfig& cfg = e.cfg;
+      if (const std::string why = skip(e); !why.empty()) {
         fmt::print("mgr   {}: {}\n", cfg.name, why);
         continue;
       }
       const int b = batch > 0 ? batch : cfg.train.batch_size;
-      if (devices != "cuda") bench(f, cfg, Device::cpu(), b, d.warmup, d.steps);
+      if (devices != "cuda") bench(f, e, Device::cpu(), b, d.warmup, d.steps);
       if (devices != "cpu") {
         if (cuda_available())
-          bench(f, cfg, Device::cuda(0), b, d.warmup + 3, d.gpu_steps);
+          bench(f, e, Device::cuda(0), b, d.warmup + 3, d.gpu_steps);
         else if (devices == "cuda")
           fmt::print("mgr   {} cuda: no CUDA device present, skipped\n", cfg.name);
       }

@@ -173,8 +173,9 @@ int main(int argc, char** argv) {
 
   try {
     const mgr::config::ExperimentConfig cfg =
-        config.empty() ? mgr::experiment::parse("", "invert_mel", overrides)
-                       : mgr::experiment::load(config, overrides);
+        (config.empty() ? mgr::experiment::parse("", "invert_mel", overrides)
+                        : mgr::experiment::load(config, overrides))
+            .cfg;
     const std::string type = cfg.features.type;
     MGR_CHECK(type == "log_mel" || type == "mel",
               "invert_mel inverts mel spectrograms: features.type is '"

@@ -51,16 +51,16 @@ int main(int argc, char** argv) {
     if (auto problem = mgr::config::path_problem(out)) {
       throw mgr::Error("--out '" + mgr::config::printable(out) + "': " + *problem);
     }
-    const mgr::config::ExperimentConfig cfg = mgr::experiment::load(file, overrides);
+    const mgr::experiment::Experiment e = mgr::experiment::load(file, overrides);
     if (summary_only) {
-      std::cout << cfg.name << ": " << cfg.paper << "\n" << mgr::train::model_summary(cfg);
+      std::cout << e.cfg.name << ": " << e.cfg.paper << "\n" << mgr::train::model_summary(e);
       return 0;
     }
     mgr::train::RunOptions opt;
     opt.out_dir = out;
     opt.config_source = file;
     opt.overrides = overrides;
-    mgr::train::run_protocol(cfg, opt);  // one run, or every seed / fold of protocol.*
+    mgr::train::run_protocol(e, opt);  // one run, or every seed / fold of protocol.*
   } catch (const std::exception& e) {
     std::cerr << "run_experiment: error: " << e.what() << "\n";
     return 1;

@@ -748,36 +748,6 @@ std::vector<CrossCheck> build_cross_checks() {
          return fmt::format("must give one weight per group of model.knn.groups ({}), got {}",
                             c.model.knn.groups.size(), c.model.knn.weights.size());
        }},
-      {{"train.early_stopping_patience", "model.type"},
-       "0 when model.type is gan (a GAN has no validation accuracy to stop on)",
-       [](const ExperimentConfig& c) -> R {
-         if (c.model.type != "gan" || c.train.early_stopping_patience == 0) return std::nullopt;
-         return fmt::format(
-             "must be 0 for model.type gan, got {}: a GAN has no validation "
-             "accuracy to stop on; set train.epochs",
-             c.train.early_stopping_patience);
-       }},
-      {{"features.normalize", "model.type"},
-       "none when model.type is gan (the GAN scales the dB range to [-1, 1] itself)",
-       [](const ExperimentConfig& c) -> R {
-         if (c.model.type != "gan" || c.features.normalize == "none") return std::nullopt;
-         return fmt::format(
-             "must be none for model.type gan, got {}: the GAN maps each clip's dB range "
-             "[-features.top_db, 0] to [-1, 1] itself, so generated clips can be turned back "
-             "into dB",
-             c.features.normalize);
-       }},
-      {{"features.type", "model.type", "features.ref", "features.top_db"},
-       "gan: log_mel with ref max and top_db > 0 (values in [-top_db, 0] dB)",
-       [](const ExperimentConfig& c) -> R {
-         if (c.model.type != "gan") return std::nullopt;
-         if (c.features.type == "log_mel" && c.features.ref == "max" && c.features.top_db > 0)
-           return std::nullopt;
-         return fmt::format(
-             "model.type gan needs log-mel dB bounded to [-top_db, 0]: features.type log_mel, "
-             "features.ref max and features.top_db > 0; got type {}, ref {}, top_db {}",
-             c.features.type, c.features.ref, c.features.top_db);
-       }},
       {{"features.win_length", "features.n_fft"},
        "win_length <= n_fft",
        [](const ExperimentConfig& c) -> R {
@@ -1009,7 +979,7 @@ std::vector<std::string> section_children(std::string_view section) {
   return out;
 }
 
-std::vector<Issue> find_issues(const ExperimentConfig& c) {
+std::vector<Issue> find_issues(const ExperimentConfig& c, const std::vector<CrossCheck>& more) {
   std::vector<Issue> issues;
   std::set<std::string> bad;
   for (const Field& f : experiment_fields()) {
@@ -1019,17 +989,20 @@ std::vector<Issue> find_issues(const ExperimentConfig& c) {
     }
   }
   // A cross-field rule over a field that is already out of range would only repeat the problem.
-  for (const CrossCheck& x : cross_checks()) {
+  auto judge = [&](const CrossCheck& x) {
     if (std::any_of(x.keys.begin(), x.keys.end(), [&](const auto& k) { return bad.count(k); }))
-      continue;
+      return;
     if (auto msg = x.check(c)) {
       issues.push_back({x.keys[0], {x.keys.begin() + 1, x.keys.end()}, *msg});
     }
-  }
+  };
+  for (const CrossCheck& x : cross_checks()) judge(x);
+  for (const CrossCheck& x : more) judge(x);
   return issues;
 }
 
-std::string fields_markdown(const std::string& layer_types_markdown) {
+std::string fields_markdown(const std::string& layer_types_markdown,
+                            const std::vector<CrossCheck>& more_rules) {
   auto cell = [](std::string s) {
     std::string out;
     for (char ch : s) {
@@ -1084,7 +1057,9 @@ std::string fields_markdown(const std::string& layer_types_markdown) {
   md += "### Cross-field rules\n\n";
   md += "| reported at | also involves | rule |\n";
   md += "|---|---|---|\n";
-  for (const CrossCheck& x : cross_checks()) {
+  std::vector<CrossCheck> rules = cross_checks();
+  rules.insert(rules.end(), more_rules.begin(), more_rules.end());
+  for (const CrossCheck& x : rules) {
     std::string others;
     for (size_t i = 1; i < x.keys.size(); ++i)
       others += (i > 1 ? ", " : "") + ("`" + x.keys[i] + "`");

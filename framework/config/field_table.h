@@ -89,11 +89,14 @@ bool is_section(std::string_view path);         // "data", "data.synthetic", ...
 std::vector<std::string> section_children(std::string_view section);  // names of fields+subsections
 
 // Every violated range, choice and cross-field rule (empty when the config is valid).
-std::vector<Issue> find_issues(const ExperimentConfig& c);
+// `more`: cross-field rules declared by higher floors (a task kind's), after the table's own.
+std::vector<Issue> find_issues(const ExperimentConfig& c, const std::vector<CrossCheck>& more = {});
 
 // The key reference (Markdown tables of every field and every cross-field rule) that
 // docs/config.md embeds; a test keeps the two identical. The layer types' reference
 // (graph::layers_markdown, a floor above this one) is passed in and placed before the rules.
-std::string fields_markdown(const std::string& layer_types_markdown);
+// `more_rules` (the task kinds' rules) are listed after the table's own.
+std::string fields_markdown(const std::string& layer_types_markdown,
+                            const std::vector<CrossCheck>& more_rules = {});
 
 }  // namespace mgr::config

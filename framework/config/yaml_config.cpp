@@ -123,7 +123,8 @@ std::vector<YAML::Mark> document_starts(const std::string& text) {
 
 class Reader {
  public:
-  explicit Reader(std::string source) : source_(std::move(source)) {}
+  Reader(std::string source, const std::vector<CrossCheck>& rules)
+      : source_(std::move(source)), rules_(rules) {}
 
   void document(const std::string& text) {
     YAML::Node root;
@@ -212,7 +213,7 @@ class Reader {
   }
 
   ExperimentConfig finish() {
-    for (const Issue& issue : find_issues(config_)) {
+    for (const Issue& issue : find_issues(config_, rules_)) {
       // A field that failed to read kept its default; judging the default would mislead.
       bool involves_failed = failed_.count(issue.key) > 0;
       for (const std::string& k : issue.other_keys) involves_failed |= failed_.count(k) > 0;
@@ -298,6 +299,7 @@ class Reader {
   }
 
   std::string source_;
+  const std::vector<CrossCheck>& rules_;
   ExperimentConfig config_;
   std::vector<std::string> errors_;
   std::map<std::string, Origin> origins_;
@@ -333,16 +335,17 @@ void check_text(const std::string& text, const std::string& source) {
 }  // namespace
 
 ExperimentConfig parse_experiment(const std::string& yaml_text, const std::string& source_name,
-                                  const std::vector<std::string>& overrides) {
+                                  const std::vector<std::string>& overrides,
+                                  const std::vector<CrossCheck>& rules) {
   check_text(yaml_text, source_name);
-  Reader reader(source_name);
+  Reader reader(source_name, rules);
   reader.document(yaml_text);
   for (const std::string& o : overrides) reader.apply_override(o);
   return reader.finish();
 }
 
-ExperimentConfig load_experiment(const std::string& path,
-                                 const std::vector<std::string>& overrides) {
+ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides,
+                                 const std::vector<CrossCheck>& rules) {
   // The path is recorded in the run's environment.json, so it must be UTF-8 like the rest.
   if (auto problem = text_problem(path)) {
     throw Error("experiment config path '" + printable(path) + "': " + *problem);
@@ -368,12 +371,13 @@ ExperimentConfig load_experiment(const std::string& path,
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw Error("cannot read experiment config '" + path + "'");
-  return parse_experiment(text.str(), path, overrides);
+  return parse_experiment(text.str(), path, overrides, rules);
 }
 
-void validate(const ExperimentConfig& c) {
+void validate(const ExperimentConfig& c, const std::vector<CrossCheck>& rules) {
   std::vector<std::string> lines;
-  for (const Issue& issue : find_issues(c)) lines.push_back(issue.key + ": " + issue.message);
+  for (const Issue& issue : find_issues(c, rules))
+    lines.push_back(issue.key + ": " + issue.message);
   if (!lines.empty()) throw Error(join_lines(lines));
 }
 

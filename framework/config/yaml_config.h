@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "framework/config/experiment_config.h"
+#include "framework/config/field_table.h"
 
 namespace mgr::config {
 
@@ -15,15 +16,19 @@ namespace mgr::config {
 // "model.layers.conv1.channels=16", "features.center=false") in order, validates, and returns the
 // typed config. All problems found are reported together, one per line of the message. The
 // model is not checked against the data here: experiment::load (framework/experiment/load.h)
-// does both, and is what programs read experiments with.
+// does both, and is what programs read experiments with. `rules` are cross-field rules declared
+// by higher floors (the task kinds' rules, tasks::kind_rules()), checked and located like the
+// table's own.
 ExperimentConfig load_experiment(const std::string& path,
-                                 const std::vector<std::string>& overrides = {});
+                                 const std::vector<std::string>& overrides = {},
+                                 const std::vector<CrossCheck>& rules = {});
 
 // The same for YAML text; `source_name` stands for the file in messages.
 ExperimentConfig parse_experiment(const std::string& yaml_text, const std::string& source_name,
-                                  const std::vector<std::string>& overrides = {});
+                                  const std::vector<std::string>& overrides = {},
+                                  const std::vector<CrossCheck>& rules = {});
 
 // Throws mgr::Error naming each offending key path and its allowed range or choices.
-void validate(const ExperimentConfig& c);
+void validate(const ExperimentConfig& c, const std::vector<CrossCheck>& rules = {});
 
 }  // namespace mgr::config

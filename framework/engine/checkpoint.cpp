@@ -36,4 +36,14 @@ CheckpointInfo load_checkpoint(const std::string& path, nn::Module& model) {
   return info;
 }
 
+std::unique_ptr<graph::GraphModel> load_trained_network(
+    std::shared_ptr<const graph::GraphPlan> plan, const std::string& path, Device device) {
+  MGR_CHECK(std::filesystem::is_regular_file(path), "no checkpoint " << path);
+  auto model = std::make_unique<graph::GraphModel>(std::move(plan), 0);
+  model->to(device);
+  load_checkpoint(path, *model);
+  model->eval();
+  return model;
+}
+
 }  // namespace mgr::train

@@ -20,11 +20,12 @@ namespace mgr::train {
 
 namespace fs = std::filesystem;
 
-RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& opt) {
+RunResult run_experiment(const config::ExperimentConfig& cfg, const tasks::PlannedTask& task,
+                         const RunOptions& opt) {
   const auto t_start = Clock::now();
-  // The model against the data's shape, before any audio is read.
-  const tasks::TaskKind& kind = tasks::task_kind(cfg.model.type);
-  tasks::check_model(cfg);
+  MGR_CHECK(task.kind && task.plan && task.kind->name == cfg.model.type,
+            "run_experiment: the plan is not this config's (model.type " << cfg.model.type << ")");
+  const tasks::TaskKind& kind = *task.kind;
   std::unique_ptr<RunSetup> s = setup_run(cfg, opt);
 
   RunResult result;
@@ -32,7 +33,7 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
   result.metrics = common_metrics(*s);
   nlohmann::json& m = result.metrics;
   m["timing_seconds"] = {{"data", s->data_seconds}, {"features", s->feature_seconds}};
-  kind.run(*s, opt, result);
+  kind.run(*s, *task.plan, opt, result);
   m["timing_seconds"]["total"] = seconds_since(t_start);
   if (s->resume) m["resumed"] = true;
   kind.write_reports(s->run_dir, m);
@@ -40,6 +41,10 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& 
   write_file_atomically((fs::path(s->run_dir) / "metrics.json").string(), m.dump(2) + "\n");
   s->say(fmt::format("run directory: {}", result.run_dir));
   return result;
+}
+
+RunResult run_experiment(const experiment::Experiment& e, const RunOptions& opt) {
+  return run_experiment(e.cfg, e.task, opt);
 }
 
 RunResult resume_experiment(const std::string& run_dir, bool quiet) {
@@ -69,9 +74,8 @@ RunResult resume_experiment(const std::string& run_dir, bool quiet) {
   return run_protocol(experiment::load(config.string(), {}), opt);
 }
 
-std::string model_summary(const config::ExperimentConfig& cfg) {
-  tasks::check_model(cfg);
-  return tasks::task_kind(cfg.model.type).summary(cfg);
+std::string model_summary(const experiment::Experiment& e) {
+  return e.task.kind->summary(e.cfg, *e.task.plan);
 }
 
 }  // namespace mgr::train

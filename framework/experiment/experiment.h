@@ -7,16 +7,21 @@
 
 #include "framework/config/experiment_config.h"
 #include "framework/engine/run_setup.h"
+#include "framework/experiment/load.h"
 
 namespace mgr::train {
 
-RunResult run_experiment(const config::ExperimentConfig& cfg, const RunOptions& opt);
+// `task` is the plan of a config that differs from `cfg` at most in seed and protocol.fold (one
+// run of a protocol: run_config).
+RunResult run_experiment(const config::ExperimentConfig& cfg, const tasks::PlannedTask& task,
+                         const RunOptions& opt);
+RunResult run_experiment(const experiment::Experiment& e, const RunOptions& opt);
 
 // run_experiment --resume: the run directory's own config.yaml, continued where it stopped.
 RunResult resume_experiment(const std::string& run_dir, bool quiet = false);
 
 // What run_experiment --summary prints, from the config alone: the network's layer table; for a
 // tree, the tree and each node's network; for a KNN, its settings.
-std::string model_summary(const config::ExperimentConfig& cfg);
+std::string model_summary(const experiment::Experiment& e);
 
 }  // namespace mgr::train

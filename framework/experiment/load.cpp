@@ -1,26 +1,28 @@
 #include "framework/experiment/load.h"
 
 #include "framework/config/yaml_config.h"
-#include "framework/tasks/task_kind.h"
 
 namespace mgr::experiment {
 
-config::ExperimentConfig load(const std::string& path, const std::vector<std::string>& overrides) {
-  config::ExperimentConfig c = config::load_experiment(path, overrides);
-  tasks::check_model(c);
-  return c;
+Experiment load(const std::string& path, const std::vector<std::string>& overrides) {
+  Experiment e{config::load_experiment(path, overrides, tasks::kind_rules()), {}};
+  e.task = tasks::plan_task(e.cfg);
+  return e;
 }
 
-config::ExperimentConfig parse(const std::string& yaml_text, const std::string& source_name,
-                               const std::vector<std::string>& overrides) {
-  config::ExperimentConfig c = config::parse_experiment(yaml_text, source_name, overrides);
-  tasks::check_model(c);
-  return c;
+Experiment parse(const std::string& yaml_text, const std::string& source_name,
+                 const std::vector<std::string>& overrides) {
+  Experiment e{config::parse_experiment(yaml_text, source_name, overrides, tasks::kind_rules()),
+               {}};
+  e.task = tasks::plan_task(e.cfg);
+  return e;
 }
 
-void validate(const config::ExperimentConfig& c) {
-  config::validate(c);
-  tasks::check_model(c);
+Experiment resolve(config::ExperimentConfig c) {
+  config::validate(c, tasks::kind_rules());
+  Experiment e{std::move(c), {}};
+  e.task = tasks::plan_task(e.cfg);
+  return e;
 }
 
 }  // namespace mgr::experiment

@@ -155,10 +155,11 @@ std::string aggregate_table(const nlohmann::json& a) {
                                              : "track-disjoint split");
 }
 
-RunResult run_protocol(const config::ExperimentConfig& cfg, const RunOptions& opt) {
+RunResult run_protocol(const experiment::Experiment& e, const RunOptions& opt) {
+  const config::ExperimentConfig& cfg = e.cfg;
   const std::vector<ProtocolRun> runs = protocol_runs(cfg);
   if (runs.size() == 1 && runs[0].subdir.empty())
-    return run_experiment(run_config(cfg, runs[0]), opt);
+    return run_experiment(run_config(cfg, runs[0]), e.task, opt);
   RunResult out;
   out.run_dir = opt.out_dir.empty() ? default_run_dir(cfg.name) : opt.out_dir;
   fs::create_directories(out.run_dir);
@@ -179,7 +180,7 @@ RunResult run_protocol(const config::ExperimentConfig& cfg, const RunOptions& op
     } else {
       if (!opt.quiet)
         std::cerr << fmt::format("protocol: run {}/{} ({})\n", i + 1, runs.size(), runs[i].subdir);
-      metrics.push_back(run_experiment(run_config(cfg, runs[i]), o).metrics);
+      metrics.push_back(run_experiment(run_config(cfg, runs[i]), e.task, o).metrics);
     }
     dirs.push_back(runs[i].subdir);
   }

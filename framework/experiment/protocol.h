@@ -48,6 +48,7 @@ std::string aggregate_table(const nlohmann::json& aggregate);
 // Runs every run of cfg's protocol. One run: run_experiment into opt.out_dir. Several: each
 // into <out_dir>/<subdir>, then metrics.json (aggregate_metrics) and table_row.md in out_dir;
 // the result holds out_dir and the aggregate.
-RunResult run_protocol(const config::ExperimentConfig& cfg, const RunOptions& opt);
+// Every run takes the experiment's one plan (a run differs only in seed and fold).
+RunResult run_protocol(const experiment::Experiment& e, const RunOptions& opt);
 
 }  // namespace mgr::train

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "framework/config/yaml_config.h"
+#include "framework/engine/html.h"
 #include "framework/engine/report.h"
 #include "framework/experiment/experiment.h"
 #include "framework/experiment/load.h"
@@ -19,9 +20,13 @@
 #include "framework/features/pipeline.h"
 #include "framework/results/tables.h"
 #include "framework/store/feature_table.h"
+#include "framework/tasks/task_kind.h"
 #include "kernels/error.h"
 
 namespace mgr::results {
+
+using train::bmp_data_uri;
+using train::html_escape;
 
 namespace fs = std::filesystem;
 
@@ -30,41 +35,6 @@ namespace {
 std::string read_text(const fs::path& p) {
   std::ifstream in(p);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string base64(const std::string& bytes) {
-  static const char* const table =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    uint32_t v = static_cast<uint8_t>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) v |= static_cast<uint8_t>(bytes[i + 1]) << 8;
-    if (i + 2 < bytes.size()) v |= static_cast<uint8_t>(bytes[i + 2]);
-    out += table[(v >> 18) & 63];
-    out += table[(v >> 12) & 63];
-    out += i + 1 < bytes.size() ? table[(v >> 6) & 63] : '=';
-    out += i + 2 < bytes.size() ? table[v & 63] : '=';
-  }
-  return out;
-}
-
-void put_le(std::string& s, uint32_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
-}
-
-// A viridis-like ramp through five anchors (dark blue, blue, teal, green, yellow).
-std::array<uint8_t, 3> ramp(double t) {
-  static const double anchors[5][3] = {
-      {68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
-  t = std::clamp(t, 0.0, 1.0) * 4.0;
-  const int i = std::min(3, static_cast<int>(t));
-  const double f = t - i;
-  std::array<uint8_t, 3> c{};
-  for (int k = 0; k < 3; ++k)
-    c[static_cast<size_t>(k)] =
-        static_cast<uint8_t>(std::lround(anchors[i][k] * (1 - f) + anchors[i + 1][k] * f));
-  return c;
 }
 
 struct Stats {
@@ -168,7 +138,7 @@ std::string per_class_f1(const std::vector<RunRecord>& runs) {
 
 // Spectrograms of the first clips of each genre, from the first run's resolved config.
 std::string spectrograms(const RunRecord& run, int per_genre) {
-  config::ExperimentConfig cfg = experiment::load((fs::path(run.dir) / "config.yaml").string());
+  config::ExperimentConfig cfg = experiment::load((fs::path(run.dir) / "config.yaml").string()).cfg;
   cfg.data.max_tracks_per_genre = 1;  // the first track of each genre is enough
   std::ostringstream log;
   const train::LoadedData data = train::load_experiment_data(cfg, log);
@@ -217,62 +187,54 @@ std::string spectrograms(const RunRecord& run, int per_genre) {
   return s + "</div>\n";
 }
 
-}  // namespace
-
-std::string bmp_data_uri(const std::vector<float>& values, int rows, int cols) {
-  MGR_CHECK(rows > 0 && cols > 0 && values.size() == static_cast<size_t>(rows) * cols,
-            "bmp_data_uri: " << values.size() << " values for " << rows << " x " << cols);
-  float lo = values[0], hi = values[0];
-  for (float x : values) {
-    if (!std::isfinite(x)) continue;
-    lo = std::min(lo, x);
-    hi = std::max(hi, x);
-  }
-  const int stride = (cols + 3) / 4 * 4;
-  const uint32_t pixels = static_cast<uint32_t>(stride * rows);
-  const uint32_t offset = 14 + 40 + 256 * 4;
-  std::string b = "BM";
-  put_le(b, offset + pixels, 4);
-  put_le(b, 0, 4);
-  put_le(b, offset, 4);
-  put_le(b, 40, 4);  // BITMAPINFOHEADER
-  put_le(b, static_cast<uint32_t>(cols), 4);
-  put_le(b, static_cast<uint32_t>(rows), 4);  // positive: bottom-up, row 0 at the bottom
-  put_le(b, 1, 2);
-  put_le(b, 8, 2);
-  put_le(b, 0, 4);  // no compression
-  put_le(b, pixels, 4);
-  put_le(b, 2835, 4);
-  put_le(b, 2835, 4);
-  put_le(b, 256, 4);
-  put_le(b, 0, 4);
-  for (int i = 0; i < 256; ++i) {
-    const auto c = ramp(i / 255.0);
-    b += static_cast<char>(c[2]);  // BGR0
-    b += static_cast<char>(c[1]);
-    b += static_cast<char>(c[0]);
-    b += '\0';
-  }
-  const double scale = hi > lo ? 255.0 / (hi - lo) : 0.0;
-  for (int r = 0; r < rows; ++r) {
-    for (int c = 0; c < cols; ++c) {
-      const float x = values[static_cast<size_t>(r) * cols + c];
-      b += static_cast<char>(std::isfinite(x) ? std::lround((x - lo) * scale) : 0);
+// Each run's own section, by its task kind (tasks::TaskKind::report_section): learning curves of
+// a network, the tree with its nodes, a KNN's settings, a GAN's losses, quality and samples.
+std::string kind_sections(const std::vector<RunRecord>& runs, const std::string& dir,
+                          int max_runs) {
+  std::string h;
+  int shown = 0;
+  for (const RunRecord& r : runs) {
+    if (shown >= max_runs) break;
+    const std::string type = r.metrics.value("model_type", std::string("network"));
+    const std::string where = fs::relative(r.dir, dir).string();
+    const tasks::TaskKind* kind = nullptr;
+    for (const tasks::TaskKind* k : tasks::task_kinds())
+      if (k->name == type) kind = k;
+    h += "<section class='kind kind-" + html_escape(type) + "'>\n<h3>" +
+         html_escape(where == "." ? r.metrics.value("experiment", std::string("run")) : where) +
+         ": " + html_escape(kind ? kind->title : "model.type " + type) + "</h3>\n";
+    if (!kind) {
+      h += "<p>model.type " + html_escape(type) + " is not a kind this build knows.</p>\n";
+    } else {
+      try {
+        h += kind->report_section(r.dir, r.metrics);
+      } catch (const std::exception& e) {
+        h += "<p>This run's section could not be made: " + html_escape(e.what()) + "</p>\n";
+      }
     }
-    b.append(static_cast<size_t>(stride - cols), '\0');
+    h += "</section>\n";
+    ++shown;
   }
-  return "data:image/bmp;base64," + base64(b);
+  if (shown < static_cast<int>(runs.size()))
+    h += fmt::format("<p class='note'>{} of {} runs shown (--max-curves).</p>\n", shown,
+                     runs.size());
+  return h;
 }
 
+}  // namespace
+
 std::string html_report(const std::string& dir, const ReportOptions& opt) {
-  const std::vector<RunRecord> runs = collect_runs({dir});
-  MGR_CHECK(!runs.empty(), "no run (metrics.json with test results) under '" << dir << "'");
+  const std::vector<RunRecord> all = collect_runs({dir}, /*untested=*/true);
+  MGR_CHECK(!all.empty(), "no run (a finished run's metrics.json) under '" << dir << "'");
+  std::vector<RunRecord> runs;  // with test results
+  for (const RunRecord& r : all)
+    if (r.metrics.contains("test")) runs.push_back(r);
   const bool sweep = fs::exists(fs::path(dir) / "sweep.json");
   nlohmann::json plan;
   if (sweep) plan = nlohmann::json::parse(read_text(fs::path(dir) / "sweep.json"));
-  const nlohmann::json& first = runs.front().metrics;
+  const nlohmann::json& first = all.front().metrics;
   std::set<std::string> experiments;
-  for (const RunRecord& r : runs) experiments.insert(r.metrics.value("experiment", "?"));
+  for (const RunRecord& r : all) experiments.insert(r.metrics.value("experiment", "?"));
   const std::string name = sweep ? "sweep " + plan.value("name", std::string("?"))
                            : experiments.size() > 1
                                ? fs::path(dir).lexically_normal().filename().string()
@@ -285,13 +247,14 @@ std::string html_report(const std::string& dir, const ReportOptions& opt) {
       "#ccc;padding:4px 10px;text-align:left;vertical-align:middle}thead th{border-bottom:2px "
       "solid #333}\n.note{color:#555;font-size:90%}pre{background:#f6f6f6;padding:1em;"
       "overflow:auto;max-height:30em}\n.grid{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0}"
-      "img{image-rendering:pixelated;border:1px solid #999}\n.leaky{color:#b00}\n</style>\n"
+      "img{image-rendering:pixelated;border:1px solid #999}\n.leaky{color:#b00}\n"
+      "section.kind{border-top:1px solid #ccc;margin-top:1em}\n</style>\n"
       "</head>\n<body>\n";
   h += "<h1>mgr report: " + html_escape(name) + "</h1>\n";
   int leaky = 0;
   for (const RunRecord& r : runs) leaky += r.metrics.value("leaky", false) ? 1 : 0;
-  h += fmt::format("<p>{} run{} of {}, from <code>{}</code>.{}</p>\n", runs.size(),
-                   runs.size() == 1 ? "" : "s",
+  h += fmt::format("<p>{} run{} of {}, from <code>{}</code>.{}</p>\n", all.size(),
+                   all.size() == 1 ? "" : "s",
                    experiments.size() > 1 ? fmt::format("{} experiments", experiments.size())
                                           : "<b>" + html_escape(*experiments.begin()) + "</b> (" +
                                                 html_escape(first.value("paper", "")) + ")",
@@ -301,41 +264,33 @@ std::string html_report(const std::string& dir, const ReportOptions& opt) {
                                        leaky)
                          : "");
 
-  h += "<h2>Results</h2>\n" + tables_html_fragment(make_tables(runs));
-  if (sweep) {
-    h += "<h2>Metric against each varied key</h2>\n<div class='grid'>\n";
-    for (const auto& key : plan["varied_keys"])
-      h += svg_metric_by_key(runs, key.get<std::string>());
-    h += "</div>\n";
+  if (!runs.empty()) {
+    h += "<h2>Results</h2>\n" + tables_html_fragment(make_tables(runs));
+    if (sweep) {
+      h += "<h2>Metric against each varied key</h2>\n<div class='grid'>\n";
+      for (const auto& key : plan["varied_keys"])
+        h += svg_metric_by_key(runs, key.get<std::string>());
+      h += "</div>\n";
+    }
   }
 
-  h += "<h2>Learning curves</h2>\n<div class='grid'>\n";
-  int plotted = 0;
-  for (const RunRecord& r : runs) {
-    if (plotted >= opt.max_runs_plotted) break;
-    if (!r.metrics.contains("history") || r.metrics["history"].empty()) continue;
-    h += "<figure>" + train::svg_learning_curves(r.metrics["history"]) + "<figcaption>" +
-         html_escape(fs::relative(r.dir, dir).string()) + "</figcaption></figure>\n";
-    ++plotted;
-  }
-  if (plotted == 0) h += "<p>No training history (a KNN or tree run keeps none here).</p>\n";
-  if (plotted < static_cast<int>(runs.size()) && plotted > 0)
-    h += fmt::format("<p class='note'>{} of {} runs shown.</p>\n", plotted, runs.size());
-  h += "</div>\n";
+  h += "<h2>Runs</h2>\n" + kind_sections(all, dir, opt.max_runs_plotted);
 
-  h += fmt::format(
-      "<h2>Confusion matrices</h2>\n<p class='note'>test sets, summed over {} "
-      "run{}</p>\n<div class='grid'>\n",
-      runs.size(), runs.size() == 1 ? "" : "s");
-  for (const char* level : {"clip", "track"})
-    h += train::svg_confusion(summed_confusion(runs, level), first["class_names"],
-                              std::string("test confusion per ") + level);
-  h += "</div>\n<h2>Per-class F1</h2>\n" + per_class_f1(runs);
+  if (!runs.empty()) {
+    h += fmt::format(
+        "<h2>Confusion matrices</h2>\n<p class='note'>test sets, summed over {} "
+        "run{}</p>\n<div class='grid'>\n",
+        runs.size(), runs.size() == 1 ? "" : "s");
+    for (const char* level : {"clip", "track"})
+      h += train::svg_confusion(summed_confusion(runs, level), runs.front().metrics["class_names"],
+                                std::string("test confusion per ") + level);
+    h += "</div>\n<h2>Per-class F1</h2>\n" + per_class_f1(runs);
+  }
 
   if (opt.spectrograms_per_genre > 0) {
     h += "<h2>Input spectrograms</h2>\n";
     try {
-      h += spectrograms(runs.front(), opt.spectrograms_per_genre);
+      h += spectrograms(all.front(), opt.spectrograms_per_genre);
     } catch (const std::exception& e) {
       h += "<p>Spectrograms unavailable: " + html_escape(e.what()) + "</p>\n";
     }
@@ -348,8 +303,8 @@ std::string html_report(const std::string& dir, const ReportOptions& opt) {
          html_escape(fs::exists(file) ? read_text(file) : std::string("(not found)")) + "</pre>\n";
   }
   h += "<h3>" +
-       html_escape((fs::path(fs::relative(runs.front().dir, dir)) / "config.yaml").string()) +
-       "</h3>\n<pre>" + html_escape(read_text(fs::path(runs.front().dir) / "config.yaml")) +
+       html_escape((fs::path(fs::relative(all.front().dir, dir)) / "config.yaml").string()) +
+       "</h3>\n<pre>" + html_escape(read_text(fs::path(all.front().dir) / "config.yaml")) +
        "</pre>\n";
   // The page's own check, read by the headless-browser test: every embedded image decoded.
   h += "<script>\nwindow.addEventListener('load', function () {\n  var bad = 0;\n"

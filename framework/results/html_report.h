@@ -1,5 +1,7 @@
 // One self-contained HTML page about a run, a protocol (several runs and their aggregate) or a
-// sweep: the configuration, the results table, learning curves, confusion matrices, per-class
+// sweep: the configuration, the results table, each run's own section by its task kind
+// (tasks::TaskKind::report_section: a network's learning curves, a tree with its nodes, a KNN's
+// settings, a GAN's losses, quality and sample grids), confusion matrices, per-class
 // F1, a few input spectrograms per genre (recomputed from the run's config on the CPU, embedded
 // as BMP data URIs), and for sweeps the metric against each varied key with error bars. No
 // file or network resource is referenced; a small inline script checks that every embedded
@@ -7,7 +9,6 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 namespace mgr::results {
 
@@ -19,9 +20,5 @@ struct ReportOptions {
 // The page for `dir` (a run, protocol or sweep directory). Throws mgr::Error when it holds no
 // run.
 std::string html_report(const std::string& dir, const ReportOptions& opt = {});
-
-// An 8-bit BMP (viridis-like palette) of a rows x cols matrix (row 0 drawn at the bottom),
-// scaled to its own minimum and maximum, as "data:image/bmp;base64,...".
-std::string bmp_data_uri(const std::vector<float>& values, int rows, int cols);
 
 }  // namespace mgr::results

@@ -254,9 +254,10 @@ SweepPlan load_sweep(const std::string& path, const std::string& out_override) {
     for (const SweepSetting& s : all) pt.overrides.push_back(s.text());
     config::ExperimentConfig cfg;
     try {
-      cfg = experiment::load(plan.experiment, pt.overrides);
+      const experiment::Experiment e = experiment::load(plan.experiment, pt.overrides);
+      cfg = e.cfg;
       // A sweep aggregates and tabulates test accuracy; a GAN run has none.
-      if (!tasks::task_kind(cfg.model.type).tested)
+      if (!e.task.kind->tested)
         throw Error(plan.experiment + ": model.type " + cfg.model.type +
                     ": a GAN run has no test accuracy for a sweep to aggregate "
                     "(train it with run_experiment; its quality metrics are in its metrics.json)");

@@ -9,11 +9,14 @@
 #include <map>
 #include <set>
 
+#include "framework/engine/html.h"
 #include "framework/experiment/protocol.h"
 #include "framework/results/sweep_plan.h"
 #include "kernels/error.h"
 
 namespace mgr::results {
+
+using train::html_escape;
 
 namespace fs = std::filesystem;
 
@@ -105,33 +108,7 @@ std::string number(double v) { return fmt::format("{:.6f}", v); }
 
 }  // namespace
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::vector<RunRecord> collect_runs(const std::vector<std::string>& roots) {
+std::vector<RunRecord> collect_runs(const std::vector<std::string>& roots, bool untested) {
   // Sweep plans first: they say which point (and varied values) a run directory belongs to.
   struct PointInfo {
     std::string sweep, out, point;
@@ -173,7 +150,11 @@ std::vector<RunRecord> collect_runs(const std::vector<std::string>& roots) {
   std::vector<RunRecord> runs;
   for (const fs::path& f : metrics_files) {
     const auto j = read_json(f);
-    if (!j || !j->contains("test")) continue;  // aggregates and unreadable files
+    if (!j || !j->is_object()) continue;  // unreadable files
+    // A protocol's aggregate names its runs; untested runs are kept only when asked for.
+    if (j->contains("aggregate") ||
+        (!j->contains("test") && !(untested && j->contains("model_type"))))
+      continue;
     RunRecord r;
     r.dir = f.parent_path().string();
     r.metrics = *j;

@@ -26,8 +26,10 @@ struct RunRecord {
   std::vector<std::pair<std::string, std::string>> varied;  // key, value (sweep file order)
 };
 
-// Every run under `roots` (each a run, protocol, sweep or any folder of them), by path.
-std::vector<RunRecord> collect_runs(const std::vector<std::string>& roots);
+// Every run under `roots` (each a run, protocol, sweep or any folder of them), by path: the runs
+// with test results (what tables aggregate), and with `untested` also the finished runs of kinds
+// that have none (a GAN's metrics.json).
+std::vector<RunRecord> collect_runs(const std::vector<std::string>& roots, bool untested = false);
 
 struct Table {
   std::string title;
@@ -53,7 +55,5 @@ std::string render(const std::vector<RunRecord>& runs, const std::string& format
 
 // <sweep out>/tables.md and tables.csv of a finished sweep.
 void write_sweep_tables(const std::string& sweep_out);
-
-std::string html_escape(const std::string& s);
 
 }  // namespace mgr::results

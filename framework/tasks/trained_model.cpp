@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include "framework/autograd/var.h"
-#include "framework/config/tree_yaml.h"
 #include "framework/config/yaml_config.h"
 #include "framework/data/dataset.h"
 #include "framework/engine/checkpoint.h"
@@ -18,7 +17,6 @@
 #include "framework/store/feature_table.h"
 #include "framework/tasks/task_kind.h"
 #include "framework/tasks/tree/class_tree.h"
-#include "framework/tasks/tree/tree_plan.h"
 #include "framework/tensor/index.h"
 #include "kernels/error.h"
 
@@ -34,9 +32,9 @@ struct TrainedModel::Impl {
   Device device;
   std::unique_ptr<features::FeaturePipeline> pipeline;
   int64_t clip_samples = 0, hop_samples = 0;
-  // network: one model; tree: one per node, in tree.nodes() order.
+  // network: one model; tree: one per node, in tree.nodes() order, and the tree.
   std::vector<std::unique_ptr<graph::GraphModel>> models;
-  std::unique_ptr<tree::ClassTree> tree;
+  std::shared_ptr<const tree::ClassTree> tree;
 };
 
 namespace {
@@ -49,16 +47,6 @@ nlohmann::json read_json(const fs::path& p) {
   } catch (const nlohmann::json::exception& e) {
     MGR_FAIL(p.string() << ": not valid JSON (" << e.what() << ")");
   }
-}
-
-std::unique_ptr<graph::GraphModel> load_network(std::shared_ptr<const graph::GraphPlan> plan,
-                                                const fs::path& checkpoint, Device device) {
-  MGR_CHECK(fs::is_regular_file(checkpoint), "no checkpoint " << checkpoint.string());
-  auto model = std::make_unique<graph::GraphModel>(std::move(plan), 0);
-  model->to(device);
-  train::load_checkpoint(checkpoint.string(), *model);
-  model->eval();
-  return model;
 }
 
 std::vector<int> argmax_rows(const std::vector<float>& p, int classes) {
@@ -91,12 +79,10 @@ TrainedModel TrainedModel::load(const std::string& path, const std::string& devi
             dir.string() << ": not a run directory (no config.yaml; run_experiment writes one)");
   auto impl = std::make_unique<Impl>();
   impl->run_dir = dir.string();
-  impl->cfg = config::load_experiment(config_path.string());
-  tasks::check_model(impl->cfg);
+  impl->cfg = config::load_experiment(config_path.string(), {}, tasks::kind_rules());
+  const tasks::PlannedTask planned = tasks::plan_task(impl->cfg);
   const config::ExperimentConfig& cfg = impl->cfg;
-  MGR_CHECK(cfg.model.type != "knn",
-            dir.string() << ": a model.type knn run keeps no training set (only its metrics), so "
-                            "there is nothing to classify with");
+  MGR_CHECK(planned.kind->load_trained, dir.string() << ": " << planned.kind->cannot_classify);
   const fs::path metrics_path = dir / "metrics.json";
   MGR_CHECK(fs::is_regular_file(metrics_path),
             dir.string() << ": no metrics.json (the run did not finish), so no standardisation "
@@ -126,21 +112,12 @@ TrainedModel TrainedModel::load(const std::string& path, const std::string& devi
   impl->clip_samples = data::seconds_to_samples(cfg.data.clip_seconds, cfg.data.sample_rate);
   impl->hop_samples = data::seconds_to_samples(cfg.data.clip_hop_seconds, cfg.data.sample_rate);
 
-  if (cfg.model.type == "tree") {
-    impl->tree = std::make_unique<tree::ClassTree>(cfg.model.tree, impl->class_names);
-    for (size_t k = 0; k < impl->tree->nodes().size(); ++k) {
-      const tree::TreeNode& node = impl->tree->nodes()[k];
-      std::vector<std::string> errors;
-      const config::ExperimentConfig nc = config::node_config(cfg, cfg.model.tree[k], errors);
-      MGR_CHECK(errors.empty(), errors.front());
-      impl->models.push_back(load_network(graph::plan_tree_node(nc, node.name, node.children()),
-                                          dir / "nodes" / node.name / "best_model.h5",
-                                          impl->device));
-    }
-  } else {
-    impl->models.push_back(
-        load_network(graph::plan_classifier(cfg), dir / "best_model.h5", impl->device));
-  }
+  tasks::TrainedNetworks nets;
+  planned.kind->load_trained(cfg, *planned.plan, impl->run_dir, impl->device, nets);
+  impl->models = std::move(nets.models);
+  impl->tree = std::move(nets.tree);
+  MGR_CHECK(!impl->tree || impl->tree->genres() == impl->class_names,
+            metrics_path.string() << " names other classes than the tree's genres");
   return TrainedModel(std::move(impl));
 }
 
@@ -188,7 +165,7 @@ Tensor TrainedModel::clip_features(const std::vector<float>& audio,
 }
 
 ClipEmbeddings TrainedModel::embed_features(const Tensor& features, int batch_clips) {
-  MGR_CHECK(impl_->cfg.model.type == "network" && impl_->models.size() == 1,
+  MGR_CHECK(!impl_->tree && impl_->models.size() == 1,
             impl_->run_dir << ": embeddings need a model.type network run (this one is "
                            << impl_->cfg.model.type << ")");
   graph::GraphModel& model = *impl_->models[0];

@@ -65,10 +65,16 @@ void dcgan_normal_init(graph::GraphModel& model, double stddev, uint64_t seed) {
 }
 
 GanModels build_gan(const config::ExperimentConfig& cfg, Device device) {
+  return build_gan(cfg, graph::plan_generator(cfg), graph::plan_discriminator(cfg), device);
+}
+
+GanModels build_gan(const config::ExperimentConfig& cfg,
+                    std::shared_ptr<const graph::GraphPlan> generator,
+                    std::shared_ptr<const graph::GraphPlan> discriminator, Device device) {
   GanModels m;
-  m.generator = std::make_unique<graph::GraphModel>(graph::plan_generator(cfg), cfg.seed);
+  m.generator = std::make_unique<graph::GraphModel>(std::move(generator), cfg.seed);
   m.discriminator =
-      std::make_unique<graph::GraphModel>(graph::plan_discriminator(cfg), cfg.seed ^ 0xD15C);
+      std::make_unique<graph::GraphModel>(std::move(discriminator), cfg.seed ^ 0xD15C);
   if (cfg.model.gan.init == "normal") {
     dcgan_normal_init(*m.generator, cfg.model.gan.init_std, cfg.seed);
     dcgan_normal_init(*m.discriminator, cfg.model.gan.init_std, cfg.seed ^ 0xD15C);

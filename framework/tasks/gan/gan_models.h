@@ -35,6 +35,10 @@ struct GanModels {
 // Plans (graph::plan_generator / plan_discriminator, gan_plan.h), builds and initialises both
 // networks (model.gan.init) on `device`.
 GanModels build_gan(const config::ExperimentConfig& cfg, Device device);
+// The same from networks already planned (tasks::GanPlan: the plan made once).
+GanModels build_gan(const config::ExperimentConfig& cfg,
+                    std::shared_ptr<const graph::GraphPlan> generator,
+                    std::shared_ptr<const graph::GraphPlan> discriminator, Device device);
 
 // DCGAN's initialisation (Radford et al. 2016, the PyTorch DCGAN tutorial's weights_init):
 // conv2d, conv_transpose2d and dense weights N(0, std), batch-norm scales N(1, std), every bias

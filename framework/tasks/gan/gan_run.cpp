@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
+#include "framework/engine/html.h"
 #include "framework/engine/report.h"
 #include "framework/engine/trainer.h"
 #include "framework/graph/model_check.h"
@@ -17,9 +20,11 @@ namespace mgr::gan {
 
 namespace fs = std::filesystem;
 
-std::string gan_model_summary(const config::ExperimentConfig& cfg) {
-  graph::GraphModel g(graph::plan_generator(cfg), cfg.seed);
-  graph::GraphModel d(graph::plan_discriminator(cfg), cfg.seed);
+std::string gan_model_summary(const config::ExperimentConfig& cfg,
+                              std::shared_ptr<const graph::GraphPlan> generator,
+                              std::shared_ptr<const graph::GraphPlan> discriminator) {
+  graph::GraphModel g(std::move(generator), cfg.seed);
+  graph::GraphModel d(std::move(discriminator), cfg.seed);
   return "generator:\n" + g.summary_text() + "\ndiscriminator:\n" + d.summary_text();
 }
 
@@ -68,13 +73,15 @@ void write_curves(const fs::path& dir, const GanTask& task) {
 
 }  // namespace
 
-void run_gan(train::RunSetup& s, const train::RunOptions& opt, train::RunResult& result) {
+void run_gan(train::RunSetup& s, std::shared_ptr<const graph::GraphPlan> generator,
+             std::shared_ptr<const graph::GraphPlan> discriminator, const train::RunOptions& opt,
+             train::RunResult& result) {
   const config::ExperimentConfig& cfg = s.cfg;
   const fs::path dir(s.run_dir);
   MGR_CHECK(s.clip_shape == graph::model_input_shape(cfg),
             "the features are " << shape_str(s.clip_shape) << " per clip, the GAN was planned for "
                                 << shape_str(graph::model_input_shape(cfg)));
-  GanModels m = build_gan(cfg, s.device);
+  GanModels m = build_gan(cfg, std::move(generator), std::move(discriminator), s.device);
   const std::string summary = "generator:\n" + m.generator->summary_text() + "\ndiscriminator:\n" +
                               m.discriminator->summary_text();
   std::ofstream(dir / "model_summary.txt") << summary;
@@ -162,6 +169,104 @@ std::string gan_table(const nlohmann::json& m) {
          "| FD held-back real | genre acc generated | genre acc held-back real |\n"
          "|---|---|---|---|---|---|---|---|---|---|---|---|\n" +
          row + "\n";
+}
+
+namespace {
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A plot the run wrote (loss_curves.svg, ...), inline; a note when it is missing.
+std::string run_svg(const fs::path& dir, const std::string& name, const std::string& caption) {
+  if (!fs::is_regular_file(dir / name))
+    return "<p>" + train::html_escape(name) + " is missing from the run directory.</p>\n";
+  return "<figure>" + train::inline_svg(read_text(dir / name)) + "<figcaption>" +
+         train::html_escape(caption) + "</figcaption></figure>\n";
+}
+
+std::string number_cell(const nlohmann::json& v) {
+  return v.is_number() ? fmt::format("{:.3f}", v.get<double>()) : std::string("n/a");
+}
+
+}  // namespace
+
+std::string gan_report_section(const std::string& run_dir, const nlohmann::json& m) {
+  const fs::path dir(run_dir);
+  if (!m.contains("gan")) return "<p>No GAN figures in metrics.json.</p>\n";
+  const nlohmann::json& g = m["gan"];
+  const nlohmann::json& f = g["final"];
+  std::string h = fmt::format(
+      "<p>{} epochs ({} steps); generator {} parameters, discriminator {}; {}.</p>\n"
+      "<table>\n<thead><tr><th>last epoch</th><th>D loss</th><th>G loss</th><th>D(x)</th>"
+      "<th>D(G(z))</th></tr></thead>\n<tbody>\n<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+      "<td>{}</td></tr>\n</tbody>\n</table>\n",
+      g.value("epochs_run", 0), g.value("iterations_run", int64_t{0}),
+      g.value("generator_parameters", int64_t{0}), g.value("discriminator_parameters", int64_t{0}),
+      g.value("conditional", false) ? "conditional on the genre" : "unconditional",
+      f.value("epoch", 0), number_cell(f["d_loss"]), number_cell(f["g_loss"]),
+      number_cell(f["d_real"]), number_cell(f["d_fake"]));
+  h += "<div class='grid'>\n" +
+       run_svg(dir, "loss_curves.svg", "both losses per step (loss_steps.csv)") +
+       run_svg(dir, "discriminator_outputs.svg", "D(x) and D(G(z)) per epoch (history.csv)") +
+       "</div>\n";
+
+  h += "<h4>Quality</h4>\n";
+  if (!m.contains("quality")) {
+    h += "<p>Not measured: the run had no model.gan.classifier_run (a genre classifier trained on "
+         "the same features, e.g. experiments/dcgan_judge.yaml), so there is no Frechet distance "
+         "or genre hit rate.</p>\n";
+  } else {
+    const nlohmann::json& q = m["quality"];
+    h += fmt::format(
+        "<table>\n<thead><tr><th></th><th>Frechet distance</th><th>genre accuracy</th></tr>"
+        "</thead>\n<tbody>\n<tr><td>generated</td><td>{}</td><td>{}</td></tr>\n<tr><td>held-back "
+        "real clips (the ceiling)</td><td>{}</td><td>{}</td></tr>\n</tbody>\n</table>\n"
+        "<p class='note'>judged by the classifier of {}</p>\n",
+        number_cell(q["generated"]["frechet_distance"]),
+        number_cell(q["generated"]["genre_accuracy"]),
+        number_cell(q["held_back"]["frechet_distance"]),
+        number_cell(q["held_back"]["genre_accuracy"]),
+        train::html_escape(q.value("classifier_run", std::string("?"))));
+    const nlohmann::json by_epoch = q.value("by_epoch", nlohmann::json::array());
+    if (by_epoch.size() >= 2) {
+      train::ChartSeries gen{"generated", "#d62728", "", {}, {}},
+          held{"held-back real", "#2ca02c", "6,4", {}, {}};
+      for (const auto& e : by_epoch) {
+        gen.x.push_back(e["epoch"].get<int>());
+        gen.y.push_back(e["frechet_distance"].get<double>());
+        held.x.push_back(e["epoch"].get<int>());
+        held.y.push_back(q["held_back"]["frechet_distance"].get<double>());
+      }
+      h += "<figure>" +
+           train::inline_svg(train::svg_line_chart(
+               {gen, held}, "Frechet distance per measured epoch (lower is closer)", "epoch")) +
+           "<figcaption>the Frechet curve</figcaption></figure>\n";
+    }
+  }
+
+  h += "<h4>Sample grids</h4>\n";
+  std::vector<fs::path> grids;
+  if (fs::is_directory(dir / "samples"))
+    for (const auto& e : fs::directory_iterator(dir / "samples"))
+      if (e.path().extension() == ".png") grids.push_back(e.path());
+  std::sort(grids.begin(), grids.end());
+  if (grids.empty()) return h + "<p>No sample grid in samples/.</p>\n";
+  // At most 6 grids: the first, the last and evenly spaced ones between.
+  std::vector<fs::path> shown;
+  const size_t n = std::min<size_t>(6, grids.size());
+  for (size_t k = 0; k < n; ++k)
+    shown.push_back(grids[n == 1 ? grids.size() - 1 : k * (grids.size() - 1) / (n - 1)]);
+  h += fmt::format(
+      "<p>Generated clips beside real validation clips (each tile a log-mel patch, low bands at "
+      "the bottom); {} of {} grids.</p>\n<div class='grid'>\n",
+      shown.size(), grids.size());
+  for (const fs::path& p : shown)
+    h += "<figure><img alt='" + train::html_escape(p.filename().string()) + "' src='" +
+         train::file_data_uri(p.string(), "image/png") + "'><figcaption>" +
+         train::html_escape("samples/" + p.filename().string()) + "</figcaption></figure>\n";
+  return h + "</div>\n";
 }
 
 }  // namespace mgr::gan

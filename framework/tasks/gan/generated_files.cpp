@@ -12,6 +12,7 @@
 #include "framework/config/yaml_config.h"
 #include "framework/engine/checkpoint.h"
 #include "framework/graph/model_check.h"
+#include "framework/tasks/gan/gan_kind.h"
 #include "framework/tasks/gan/gan_models.h"
 #include "framework/tasks/gan/gan_plan.h"
 #include "framework/tasks/gan/spectrogram_png.h"
@@ -29,9 +30,9 @@ LoadedGenerator LoadedGenerator::load(const std::string& run_dir, const std::str
   MGR_CHECK(fs::is_regular_file(config_path),
             run_dir << ": not a run directory (no config.yaml; run_experiment writes one)");
   LoadedGenerator g;
-  g.cfg_ = config::load_experiment(config_path.string());
-  tasks::check_model(g.cfg_);
-  MGR_CHECK(g.cfg_.model.type == "gan",
+  g.cfg_ = config::load_experiment(config_path.string(), {}, tasks::kind_rules());
+  const tasks::PlannedTask planned = tasks::plan_task(g.cfg_);
+  MGR_CHECK(planned.kind == &tasks::gan_kind(),
             run_dir << ": a model.type " << g.cfg_.model.type
                     << " run has no generator (generate needs a model.type gan run)");
   const fs::path mel_path = dir / "gan.json";
@@ -46,7 +47,8 @@ LoadedGenerator LoadedGenerator::load(const std::string& run_dir, const std::str
   const fs::path ckpt = dir / "generator.h5";
   MGR_CHECK(fs::is_regular_file(ckpt),
             run_dir << ": no generator.h5 (the run ended before its first epoch did)");
-  g.generator_ = std::make_shared<graph::GraphModel>(graph::plan_generator(g.cfg_), g.cfg_.seed);
+  g.generator_ = std::make_shared<graph::GraphModel>(
+      tasks::plan_as<tasks::GanPlan>(*planned.plan).generator, g.cfg_.seed);
   std::ostringstream device_log;
   g.generator_->to(resolve_device(device, device_log));
   train::load_checkpoint(ckpt.string(), *g.generator_);

@@ -25,7 +25,7 @@ Tensor feature_rows(FeatureSource& source, const std::vector<int>& rows, int64_t
 
 }  // namespace
 
-void run_knn(RunSetup& s, const RunOptions& opt, RunResult& result) {
+void run_knn(RunSetup& s, const tasks::TaskPlan& plan, const RunOptions& opt, RunResult& result) {
   (void)opt;
   const config::ExperimentConfig& cfg = s.cfg;
   const config::KnnConfig& kc = cfg.model.knn;
@@ -35,7 +35,7 @@ void run_knn(RunSetup& s, const RunOptions& opt, RunResult& result) {
   ko.metric = kc.metric;
   ko.vote = kc.vote;
   ko.standardise = kc.standardise;
-  const std::vector<features::FeatureGroup> groups = tasks::knn_feature_groups(cfg);
+  const std::vector<features::FeatureGroup>& groups = tasks::plan_as<tasks::KnnPlan>(plan).groups;
   MGR_CHECK(!groups.empty() && groups.back().end == columns,
             "the feature groups end at column " << groups.back().end << ", the features have "
                                                 << columns);

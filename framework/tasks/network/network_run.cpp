@@ -9,10 +9,11 @@
 
 namespace mgr::train {
 
-void run_network(RunSetup& s, const RunOptions& opt, RunResult& result) {
+void run_network(RunSetup& s, const tasks::TaskPlan& plan, const RunOptions& opt,
+                 RunResult& result) {
   const config::ExperimentConfig& cfg = s.cfg;
   ClassifierJob job;
-  job.plan = graph::plan_classifier(cfg);
+  job.plan = tasks::plan_as<tasks::NetworkPlan>(plan).network;
   MGR_CHECK(s.num_classes == graph::model_num_classes(cfg),
             "the corpus has " << s.num_classes << " genres, the model was planned for "
                               << graph::model_num_classes(cfg));

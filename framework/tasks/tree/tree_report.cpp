@@ -1,28 +1,19 @@
 #include "framework/tasks/tree/tree_report.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <map>
 #include <vector>
+
+#include "framework/engine/html.h"
+#include "framework/engine/report.h"
 
 namespace mgr::train {
 
 namespace {
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else
-      out += c;
-  }
-  return out;
-}
+std::string escape(const std::string& s) { return html_escape(s); }
 
 std::string accuracy_text(const nlohmann::json& v) {
   return v.is_number() ? fmt::format("{:.1f}%", 100.0 * v.get<double>()) : std::string("n/a");
@@ -132,33 +123,88 @@ std::string svg_tree(const nlohmann::json& m) {
   return s + "</svg>\n";
 }
 
-std::string tree_table(const nlohmann::json& m) {
-  std::string out =
-      "| node | children | test clips | accuracy | paper | cascaded accuracy | epochs (best) |\n"
-      "|---|---|---|---|---|---|---|\n";
+namespace {
+
+// The per-node table's rows (paper 000's Fig. 12 table), then the final accuracies under both
+// routings and the flat baseline's.
+std::vector<std::vector<std::string>> tree_rows(const nlohmann::json& m) {
+  std::vector<std::vector<std::string>> rows;
   for (const auto& n : m["tree"]["nodes"]) {
     std::string children;
     for (const auto& c : n["children"])
       children += (children.empty() ? "" : " / ") + c.get<std::string>();
-    out += fmt::format(
-        "| {} | {} | {} | {} | {} | {} | {} ({}) |\n", n["name"].get<std::string>(), children,
-        n["test"]["clips"].get<int>(), accuracy_text(n["test"]["clip_accuracy"]),
-        accuracy_text(n["paper_accuracy"]), accuracy_text(n["cascaded"]["clip_accuracy"]),
-        n["epochs"].get<int>(), n["best_epoch"].get<int>());
+    rows.push_back({n["name"].get<std::string>(), children,
+                    std::to_string(n["test"]["clips"].get<int>()),
+                    accuracy_text(n["test"]["clip_accuracy"]), accuracy_text(n["paper_accuracy"]),
+                    accuracy_text(n["cascaded"]["clip_accuracy"]),
+                    fmt::format("{} ({})", n["epochs"].get<int>(), n["best_epoch"].get<int>())});
   }
   for (const char* routing : {"hard", "soft"}) {
     const nlohmann::json& r = m["tree"][routing];
-    out += fmt::format("| final ({} routing) | all genres | {} | {} (track {}) | {} | | |\n",
-                       routing, r["clip"]["n"].get<int>(), accuracy_text(r["clip_accuracy"]),
-                       accuracy_text(r["track_accuracy"]), accuracy_text(m["paper_test_accuracy"]));
+    rows.push_back({fmt::format("final ({} routing)", routing), "all genres",
+                    std::to_string(r["clip"]["n"].get<int>()),
+                    fmt::format("{} (track {})", accuracy_text(r["clip_accuracy"]),
+                                accuracy_text(r["track_accuracy"])),
+                    accuracy_text(m["paper_test_accuracy"]), "", ""});
   }
   if (m.contains("flat_baseline")) {
     const nlohmann::json& f = m["flat_baseline"];
-    out += fmt::format("| flat baseline | all genres | {} | {} (track {}) | | | ({}) |\n",
-                       f["test"]["clip"]["n"].get<int>(), accuracy_text(f["test"]["clip_accuracy"]),
-                       accuracy_text(f["test"]["track_accuracy"]), f["best_epoch"].get<int>());
+    rows.push_back({"flat baseline", "all genres",
+                    std::to_string(f["test"]["clip"]["n"].get<int>()),
+                    fmt::format("{} (track {})", accuracy_text(f["test"]["clip_accuracy"]),
+                                accuracy_text(f["test"]["track_accuracy"])),
+                    "", "", fmt::format("({})", f["best_epoch"].get<int>())});
+  }
+  return rows;
+}
+
+const std::vector<std::string> kTreeHeader = {
+    "node", "children", "test clips", "accuracy", "paper", "cascaded accuracy", "epochs (best)"};
+
+}  // namespace
+
+std::string tree_table(const nlohmann::json& m) {
+  std::string out = "| " + fmt::format("{}", fmt::join(kTreeHeader, " | ")) + " |\n|";
+  for (size_t i = 0; i < kTreeHeader.size(); ++i) out += "---|";
+  out += "\n";
+  for (const auto& row : tree_rows(m)) {
+    out += "|";
+    for (const std::string& c : row) out += c.empty() ? " |" : " " + c + " |";
+    out += "\n";
   }
   return out;
+}
+
+std::string tree_report_section(const std::string&, const nlohmann::json& m) {
+  if (!m.contains("tree")) return "<p>No tree in metrics.json.</p>\n";
+  std::string h =
+      "<p>Each node's test accuracy on its own genres' clips beside the paper's; each genre leaf "
+      "with its recall under " +
+      escape(m["tree"].value("routing", std::string("hard"))) +
+      " routing. Cascaded: over the clips hard routing brings to the node.</p>\n"
+      "<figure style='overflow-x:auto'>" +
+      inline_svg(svg_tree(m)) + "</figure>\n<table>\n<thead><tr>";
+  for (const std::string& c : kTreeHeader) h += "<th>" + escape(c) + "</th>";
+  h += "</tr></thead>\n<tbody>\n";
+  for (const auto& row : tree_rows(m)) {
+    h += "<tr>";
+    for (const std::string& c : row) h += "<td>" + escape(c) + "</td>";
+    h += "</tr>\n";
+  }
+  h += "</tbody>\n</table>\n<h4>Learning curves per node";
+  h += m.contains("flat_baseline") ? " and of the flat baseline</h4>\n" : "</h4>\n";
+  h += "<div class='grid'>\n";
+  auto curves = [&](const nlohmann::json& history, const std::string& caption) {
+    if (history.empty()) return;
+    h += "<figure>" + inline_svg(svg_learning_curves(history)) + "<figcaption>" + escape(caption) +
+         "</figcaption></figure>\n";
+  };
+  for (const auto& n : m["tree"]["nodes"])
+    curves(n.value("history", nlohmann::json::array()), "node " + n["name"].get<std::string>());
+  if (m.contains("flat_baseline"))
+    curves(m["flat_baseline"].value("history", nlohmann::json::array()),
+           "flat baseline (model.layers on every genre)");
+  return h + "</div>\n";
 }
 
 }  // namespace mgr::train

@@ -11,4 +11,8 @@ namespace mgr::train {
 std::string svg_tree(const nlohmann::json& metrics);
 std::string tree_table(const nlohmann::json& metrics);
 
+// The tree's section of the HTML report: the tree picture, the per-node table with the final
+// accuracies under both routings and the flat baseline's, and every node's learning curves.
+std::string tree_report_section(const std::string& run_dir, const nlohmann::json& metrics);
+
 }  // namespace mgr::train

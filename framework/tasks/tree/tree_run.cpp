@@ -48,8 +48,9 @@ std::vector<float> one_hot(const std::vector<int>& pred, int classes) {
 
 }  // namespace
 
-void run_tree(RunSetup& s, const RunOptions& opt, RunResult& result) {
+void run_tree(RunSetup& s, const tasks::TaskPlan& plan, const RunOptions& opt, RunResult& result) {
   const config::ExperimentConfig& cfg = s.cfg;
+  const tasks::TreePlan& tp = tasks::plan_as<tasks::TreePlan>(plan);
   const data::Dataset& ds = s.loaded.ds;
   const tree::ClassTree tree(cfg.model.tree, ds.genres);
   const fs::path dir(s.run_dir);
@@ -68,13 +69,13 @@ void run_tree(RunSetup& s, const RunOptions& opt, RunResult& result) {
     const config::TreeNodeSpec& spec = cfg.model.tree[static_cast<size_t>(k)];
     std::vector<std::string> errors;
     const config::ExperimentConfig nc = config::node_config(cfg, spec, errors);
-    MGR_CHECK(errors.empty(), errors.front());  // check_model reported these before
+    MGR_CHECK(errors.empty(), errors.front());  // plan_task reported these before
 
     std::vector<std::string> child_names;
     for (int c = 0; c < node.children(); ++c)
       child_names.push_back(node.child_name(c, ds.genres, tree.nodes()));
     ClassifierJob job;
-    job.plan = graph::plan_tree_node(nc, node.name, node.children());
+    job.plan = tp.nodes[static_cast<size_t>(k)];
     job.train = nc.train;
     job.seed = node_seed(cfg.seed, node.name);
     job.labels.resize(s.labels.size());
@@ -180,7 +181,7 @@ void run_tree(RunSetup& s, const RunOptions& opt, RunResult& result) {
     // The same network trained flat on all genres, same split and features: the paper's claim
     // that the tree helps is checked against it.
     ClassifierJob job;
-    job.plan = graph::plan_classifier(cfg, graph::model_num_classes(cfg));
+    job.plan = tp.flat;
     job.train = cfg.train;
     job.seed = cfg.seed;
     job.labels = s.labels;
