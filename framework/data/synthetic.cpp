@@ -31,9 +31,6 @@ namespace {
 using namespace synth;  // NOLINT: the synthesiser's vocabulary is used throughout this file
 
 constexpr double kBorrowP = 0.12;  // chance, per element, of taking it from another genre
-// Drum and bass bus levels per genre (dB), before the per-track random mix.
-constexpr double kDrumDb[10] = {-3, -99, -2, 0, 1, -6, 0, -1, -1, 0};
-constexpr double kBassDb[10] = {-4, -6, -5, -2, 0, -3, -4, -4, 1, -4};
 
 // Note positions: 16 steps per 4/4 bar, with swing and a small human timing error.
 struct Grid {
@@ -463,8 +460,8 @@ std::vector<float> synthesize_track(int genre_index, int track_index, const Synt
   distort(gtr, drive, sr);
   distort(lead, lead_drive, sr);
   std::vector<float> mix(n, 0.f);
-  mix_into(mix, drums, kDrumDb[g] + rng.uniform(-3, 3));
-  mix_into(mix, bass, kBassDb[g] + rng.uniform(-3, 3));
+  mix_into(mix, drums, st.drums_db + rng.uniform(-3, 3));
+  mix_into(mix, bass, st.bass_db + rng.uniform(-3, 3));
   mix_into(mix, comp, -3 + rng.uniform(-3, 3));
   mix_into(mix, gtr, -1 + rng.uniform(-3, 3));
   mix_into(mix, lead, -2 + rng.uniform(-4, 3));
