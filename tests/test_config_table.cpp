@@ -13,12 +13,15 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <typeinfo>
 #include <utility>
 
 #include "framework/config/field_table.h"
 #include "framework/config/yaml_config.h"
 #include "framework/data/dataset.h"
 #include "framework/experiment/load.h"
+#include "framework/features/pipeline.h"
 #include "framework/features/stft.h"
 #include "framework/graph/layer_registry.h"
 #include "framework/graph/resolved_config.h"
@@ -50,12 +53,28 @@ constexpr size_t member_count() {
   }
 }
 
+// Every member of a stage's key struct is declared as a key (framework/features/keys/).
+template <class... S>
+size_t stage_members(std::tuple<S...>*) {
+  size_t n = 0;
+  (
+      [&] {
+        EXPECT_EQ(S::keys().size(), member_count<S>()) << typeid(S).name();
+        n += member_count<S>();
+      }(),
+      ...);
+  return n;
+}
+
 TEST(ConfigTable, TableCoversEveryStructMember) {
+  // FeatureConfig: its stage keys (one base, StageKeys, of the stages' structs) and its own.
+  const size_t feature_members = member_count<FeatureConfig>() - 1 +
+                                 stage_members(static_cast<features::StageKeyStructs*>(nullptr));
   const std::vector<std::pair<std::string, size_t>> sections = {
       {"", member_count<ExperimentConfig>()},
       {"data", member_count<DataConfig>()},
       {"data.synthetic", member_count<SyntheticConfig>()},
-      {"features", member_count<FeatureConfig>()},
+      {"features", feature_members},
       {"model", member_count<ModelConfig>()},
       {"model.knn", member_count<KnnConfig>()},
       {"model.gan", member_count<GanConfig>()},
@@ -252,36 +271,51 @@ TEST(ConfigRoundTrip, YamlIsCommentedAndComplete) {
   }
 }
 
-// docs/config.md embeds the generated key reference between these markers. To regenerate after
-// changing the table: MGR_UPDATE_CONFIG_DOCS=1 build/bin/mgr_tests --gtest_filter=ConfigDocs.*
-TEST(ConfigDocs, ReferenceMatchesTheTable) {
-  const std::string begin = "<!-- BEGIN GENERATED: fields_markdown() -->\n";
+// docs/config.md embeds generated blocks between "<!-- BEGIN GENERATED: NAME -->" and
+// "<!-- END GENERATED -->". To regenerate after changing a table:
+// MGR_UPDATE_CONFIG_DOCS=1 build/bin/mgr_tests --gtest_filter=ConfigDocs.*
+// Returns the embedded text; fails the test when it differs from `generated`.
+std::string check_generated_block(const std::string& name, const std::string& generated) {
+  const std::string begin = "<!-- BEGIN GENERATED: " + name + " -->\n";
   const std::string end = "<!-- END GENERATED -->";
   const std::string path = std::string(MGR_SOURCE_DIR) + "/docs/config.md";
   std::ifstream in(path);
-  ASSERT_TRUE(in) << "cannot open " << path;
+  EXPECT_TRUE(in) << "cannot open " << path;
   std::stringstream ss;
   ss << in.rdbuf();
   std::string doc = ss.str();
   const size_t b = doc.find(begin);
-  const size_t e = doc.find(end);
-  ASSERT_NE(b, std::string::npos) << "marker missing in " << path;
-  ASSERT_NE(e, std::string::npos) << "marker missing in " << path;
+  EXPECT_NE(b, std::string::npos) << "marker " << begin << " missing in " << path;
+  if (b == std::string::npos) return "";
+  const size_t e = doc.find(end, b);
+  EXPECT_NE(e, std::string::npos) << "end marker missing in " << path;
+  if (e == std::string::npos) return "";
   const std::string embedded = doc.substr(b + begin.size(), e - b - begin.size());
-  const std::string generated =
-      "\n" + fields_markdown(graph::layers_markdown(), tasks::kind_rules());
   if (embedded != generated && std::getenv("MGR_UPDATE_CONFIG_DOCS")) {
     doc.replace(b + begin.size(), e - b - begin.size(), generated);
     std::ofstream(path) << doc;
-    GTEST_SKIP() << "rewrote " << path;
+    return generated;
   }
   EXPECT_EQ(embedded, generated)
       << path << " is out of date; regenerate it with "
       << "MGR_UPDATE_CONFIG_DOCS=1 mgr_tests --gtest_filter=ConfigDocs.*";
+  return embedded;
+}
+
+TEST(ConfigDocs, ReferenceMatchesTheTable) {
+  const std::string embedded = check_generated_block(
+      "fields_markdown()", "\n" + fields_markdown(graph::layers_markdown(), tasks::kind_rules()));
   // Belt and braces: every key path appears in the prose-free table.
   for (const Field& f : experiment_fields()) {
     EXPECT_THAT(embedded, HasSubstr("`" + f.key + "`")) << f.key;
   }
+}
+
+// The keys that change each type's numbers: the stages' own lists (the feature cache key's).
+TEST(ConfigDocs, FeatureKeysPerTypeMatchTheStages) {
+  const std::string embedded = check_generated_block(
+      "feature_parameters_markdown()", "\n" + features::feature_parameters_markdown());
+  EXPECT_THAT(embedded, HasSubstr("| `mfcc` | `amin`, `center`, `delta_width`, `deltas`, "));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "framework/config/layer_spec.h"
 #include "framework/config/tree_spec.h"
+#include "framework/features/keys/feature_keys.h"
 
 namespace mgr::config {
 
@@ -33,52 +34,14 @@ struct DataConfig {
   SyntheticConfig synthetic;
 };
 
-struct FeatureConfig {
+// The stage keys (STFT framing, mel, dB, mfcc, chroma, pitch, ...) are declared by the stages
+// themselves, each in its header under framework/features/keys/ with its default, rules and doc;
+// the members here belong to no stage.
+struct FeatureConfig : features::StageKeys {
   // log_mel | mel | stft | stft_compressed | mfcc | chroma (time-frequency, [C, D, T] per clip)
   // | beat_chroma | spectral | rhythm | pitch_histogram (clip-level vectors [D]) | vectors (the
   // clip-level types of `vectors` concatenated)
   std::string type = "log_mel";
-  int n_fft = 2048;
-  int hop_length = 512;
-  int win_length = 0;           // 0: n_fft
-  std::string window = "hann";  // hann | hamming
-  bool center = true;
-  std::string pad_mode = "constant";  // constant (librosa >= 0.10) | reflect (torch)
-  int n_mels = 128;
-  double fmin = 0.0;
-  double fmax = 0.0;                 // 0: sample_rate / 2
-  std::string mel_scale = "slaney";  // slaney | htk
-  std::string mel_norm = "slaney";   // slaney | none
-  double power = 2.0;
-  double amin = 1e-10;
-  double top_db = 80.0;               // <= 0 disables the clamp
-  std::string ref = "max";            // max (per clip) | one (ref = 1.0)
-  std::string stft_output = "power";  // magnitude | power | log_power (stft, stft_compressed)
-  int n_mfcc = 20;
-  // mfcc: the power_to_db reference of the MFCC's dB mel: max (the clip's peak) or one (1.0,
-  // librosa.feature.mfcc(y)'s default); replaces features.ref for type mfcc.
-  std::string mfcc_ref = "max";
-  double lifter = 0.0;  // 0: none
-  int deltas = 0;       // mfcc: 1 appends delta, 2 delta and delta-delta as channels
-  int delta_width = 9;
-  int n_chroma = 12;
-  // chroma / beat_chroma: deviation from A440 in fractions of a chroma bin, or "auto" (librosa's
-  // estimate_tuning per clip, what chroma_stft(y) does by default). "0": chroma_stft(tuning=0).
-  std::string tuning = "0";
-  int beat_chroma_beats = 30;       // beat_chroma: beat vectors concatenated (12 * 30 = 360 values)
-  std::string beat_tracker = "dp";  // beat_chroma: dp (librosa beat_track) | grid (tempo grid)
-  double roll_percent = 0.85;       // spectral rolloff
-  int tempogram_win = 384;          // autocorrelation window (frames) of the onset envelope
-  int beat_histogram_bins = 161;    // rhythm: BPM bins from 40 to 200
-  int low_energy_frames = 0;        // spectral: low-energy reference frames (0: whole clip)
-  // pitch_histogram (framework/features/pitch.h): pitch range searched (Hz), the |X|^k
-  // compression of the generalised autocorrelation, T&K's enhancement, and the output:
-  // summary [FA0, UP0, FP0, IPO1, SU0] or full (+ folded [12] and unfolded [128] histograms).
-  double pitch_fmin = 40.0;
-  double pitch_fmax = 1000.0;
-  double pitch_compression = 0.67;
-  bool pitch_enhance = true;
-  std::string pitch_histogram_output = "summary";
   // vectors: the clip-level types concatenated, in this order, into one clip vector (paper 000's
   // fused timbre, rhythm, pitch and chroma vectors).
   std::vector<std::string> vectors = {"spectral", "rhythm", "pitch_histogram", "beat_chroma"};

@@ -9,15 +9,18 @@
 #include <cstdlib>
 #include <regex>
 #include <set>
+#include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "framework/config/did_you_mean.h"
 #include "framework/config/layers_yaml.h"
 #include "framework/config/text_check.h"
 #include "framework/config/tree_yaml.h"
 #include "framework/data/dataset.h"
-#include "kernels/shared/stft_frame.h"
+#include "framework/features/keys/feature_keys.h"
+#include "framework/keys/rule.h"
 
 namespace mgr::config {
 
@@ -39,6 +42,8 @@ std::string describe_node(const YAML::Node& n) {
 }
 
 namespace {
+
+using namespace mgr::keys;
 
 // ---- value types ---------------------------------------------------------------------------
 
@@ -84,12 +89,6 @@ template <class T>
 struct IsVector : std::false_type {};
 template <class E>
 struct IsVector<std::vector<E>> : std::true_type {};
-
-// A number as a person writes it in a rule: 0, 0.5, 1e-06.
-template <class T>
-std::string plain(T v) {
-  return fmt::format("{}", v);
-}
 
 // One value as YAML flow text that reads back to exactly the same value.
 std::string yaml_text(int v) { return std::to_string(v); }
@@ -161,80 +160,8 @@ T read_value(const YAML::Node& n, const std::string& key, const std::string& exp
   }
 }
 
-// ---- rules ---------------------------------------------------------------------------------
+// ---- rules (framework/keys/rule.h), and those that need the config's text checks ----
 
-template <class T>
-struct Rule {
-  Rule(std::string text_in, std::function<bool(const T&)> ok_in, bool comparison_in = false,
-       bool standalone_in = false, std::vector<std::string> choices_in = {})
-      : text(std::move(text_in)),
-        ok(std::move(ok_in)),
-        comparison(comparison_in),
-        standalone(standalone_in),
-        choices(std::move(choices_in)) {}
-
-  std::string text;  // "> 0", "one of {hann, hamming}", "non-empty"
-  std::function<bool(const T&)> ok;
-  bool comparison;                   // reads after the type: "an integer >= 1"
-  bool standalone;                   // replaces the type in messages: "one of {a, b}"
-  std::vector<std::string> choices;  // for did-you-mean
-  // When set, the complaint about a value that fails `ok`, instead of "expected ..., got ...":
-  // for lists, where naming the offending entry helps more than repeating the rule.
-  std::function<std::string(const T&)> why;
-};
-
-template <class T>
-bool finite(T v) {
-  if constexpr (std::is_floating_point_v<T>) return std::isfinite(v);
-  return true;
-}
-
-template <class T>
-Rule<T> at_least(T lo) {
-  return {">= " + plain(lo), [lo](const T& v) { return finite(v) && v >= lo; }, true};
-}
-template <class T>
-Rule<T> greater_than(T lo) {
-  return {"> " + plain(lo), [lo](const T& v) { return finite(v) && v > lo; }, true};
-}
-template <class T>
-Rule<T> in_closed(T lo, T hi) {
-  return {"in [" + plain(lo) + ", " + plain(hi) + "]",
-          [lo, hi](const T& v) { return v >= lo && v <= hi; }, true};
-}
-template <class T>
-Rule<T> in_left_open(T lo, T hi) {
-  return {"in (" + plain(lo) + ", " + plain(hi) + "]",
-          [lo, hi](const T& v) { return finite(v) && v > lo && v <= hi; }, true};
-}
-template <class T>
-Rule<T> in_half_open(T lo, T hi) {
-  return {"in [" + plain(lo) + ", " + plain(hi) + ")",
-          [lo, hi](const T& v) { return v >= lo && v < hi; }, true};
-}
-Rule<double> is_finite() {
-  return {"finite", [](const double& v) { return std::isfinite(v); }};
-}
-Rule<std::string> one_of(std::vector<std::string> choices) {
-  std::string text = "one of {";
-  for (size_t i = 0; i < choices.size(); ++i) text += (i ? ", " : "") + choices[i];
-  text += "}";
-  return {text,
-          [choices](const std::string& v) {
-            return std::find(choices.begin(), choices.end(), v) != choices.end();
-          },
-          false, true, choices};
-}
-Rule<double> one_of_numbers(std::vector<double> choices) {
-  std::string text = "one of {";
-  for (size_t i = 0; i < choices.size(); ++i) text += (i ? ", " : "") + plain(choices[i]);
-  text += "}";
-  return {text,
-          [choices](const double& v) {
-            return std::find(choices.begin(), choices.end(), v) != choices.end();
-          },
-          false, true};
-}
 // Names that become folder names (the run directory, a genre folder).
 Rule<std::string> file_name() {
   return {"non-empty, without '/' or control characters, not . or ..",
@@ -250,23 +177,6 @@ Rule<std::string> optional_path() {
   return {"empty, or a path without control characters",
           [](const std::string& v) { return v.empty() || !path_problem(v); }};
 }
-Rule<std::string> non_empty() {
-  return {"non-empty", [](const std::string& v) { return !v.empty(); }};
-}
-template <class E>
-Rule<std::vector<E>> each(Rule<E> r) {
-  return {"each " + r.text,
-          [ok = r.ok](const std::vector<E>& v) { return std::all_of(v.begin(), v.end(), ok); }};
-}
-template <class E>
-Rule<std::vector<E>> non_empty_list() {
-  return {"non-empty", [](const std::vector<E>& v) { return !v.empty(); }};
-}
-template <class T>
-Rule<T> rule(std::string text, std::function<bool(const T&)> ok) {
-  return {std::move(text), std::move(ok)};
-}
-
 // ---- the field builder ---------------------------------------------------------------------
 
 // KEY(train.epochs) expands to the key text and an accessor of that very member, so the YAML key
@@ -274,10 +184,8 @@ Rule<T> rule(std::string text, std::function<bool(const T&)> ok) {
 #define KEY(path) \
 #path, [](auto& c) -> auto& { return c.path; }
 
-template <class Get, class... R>
-Field field(const char* key, Get get, const char* doc, R... rules_in) {
-  using T = std::remove_cvref_t<decltype(get(std::declval<ExperimentConfig&>()))>;
-  const std::vector<Rule<T>> rules{rules_in...};
+template <class T, class Get>
+Field field_of(std::string key, Get get, std::string doc, const std::vector<Rule<T>>& rules) {
   Field f;
   f.key = key;
   f.type = TypeInfo<T>::type();
@@ -325,6 +233,33 @@ Field field(const char* key, Get get, const char* doc, R... rules_in) {
     return get(a) == get(b);
   };
   return f;
+}
+
+template <class Get, class... R>
+Field field(const char* key, Get get, const char* doc, R... rules) {
+  using T = std::remove_cvref_t<decltype(get(std::declval<ExperimentConfig&>()))>;
+  return field_of<T>(key, get, doc, std::vector<Rule<T>>{rules...});
+}
+
+// The keys a feature stage declares (framework/features/keys/), as fields of features.*.
+template <class S>
+void add_stage_keys(std::vector<Field>& out) {
+  for (const keys::Key<S>& k : S::keys()) {
+    std::visit(
+        [&](const auto& m) {
+          using T = std::remove_cvref_t<decltype(std::declval<S&>().*(m.member))>;
+          const auto member = m.member;
+          out.push_back(field_of<T>(
+              "features." + k.name, [member](auto& c) -> auto& { return c.features.*member; },
+              k.doc, m.rules));
+        },
+        k.bind);
+  }
+}
+
+template <class... S>
+void add_all_stage_keys(std::vector<Field>& out, std::tuple<S...>*) {
+  (add_stage_keys<S>(out), ...);
 }
 
 std::string list_text(const std::vector<std::string>& v) {
@@ -441,97 +376,6 @@ std::vector<Field> build_fields() {
             "beat_chroma, spectral, rhythm, pitch_histogram, mfcc_stats (clip-level vectors) or "
             "vectors (the clip-level types of features.vectors concatenated)",
             one_of(all_feature_types())),
-      field(KEY(features.n_fft), "FFT size (samples)", at_least(16)),
-      field(KEY(features.hop_length), "hop between frames (samples)", at_least(1)),
-      field(KEY(features.win_length), "window length (samples), centred in the frame; 0: n_fft",
-            at_least(0)),
-      field(KEY(features.window), "periodic window function", one_of({"hann", "hamming"})),
-      field(KEY(features.center), "pad n_fft/2 on both sides so frame t is centred at t*hop"),
-      field(KEY(features.pad_mode),
-            "centre padding: constant (zeros, librosa >= 0.10) or reflect (torch)",
-            one_of({"constant", "reflect"})),
-      field(KEY(features.n_mels), "number of mel bands", at_least(1)),
-      field(KEY(features.fmin), "lowest mel band edge (Hz)", at_least(0.0)),
-      field(KEY(features.fmax), "highest mel band edge (Hz); 0: sample_rate / 2", at_least(0.0)),
-      field(KEY(features.mel_scale), "mel scale: slaney (librosa) or htk (torchaudio)",
-            one_of({"slaney", "htk"})),
-      field(KEY(features.mel_norm), "mel filter normalisation: slaney (area) or none",
-            one_of({"slaney", "none"})),
-      field(KEY(features.power), "spectrogram exponent: 1 magnitude, 2 power",
-            one_of_numbers({1.0, 2.0})),
-      field(KEY(features.amin), "floor applied before log10 in power_to_db", greater_than(0.0)),
-      field(KEY(features.top_db), "clamp to this many dB below the peak; <= 0 disables",
-            is_finite()),
-      field(KEY(features.ref), "dB reference: max (per clip) or one (1.0)", one_of({"max", "one"})),
-      field(KEY(features.stft_output),
-            "stft / stft_compressed values: magnitude, power or log_power (dB, with amin, top_db, "
-            "ref)",
-            one_of({"magnitude", "power", "log_power"})),
-      field(KEY(features.n_mfcc), "MFCC coefficients kept (orthonormal DCT-II of the dB mel)",
-            in_closed(1, 1024)),
-      field(KEY(features.mfcc_ref),
-            "mfcc: dB reference of the MFCC's mel spectrogram (used instead of features.ref): "
-            "max (the clip's peak, ref=np.max) or one (1.0, librosa.feature.mfcc(y)'s default)",
-            one_of({"max", "one"})),
-      field(KEY(features.lifter), "MFCC sinusoidal liftering coefficient; 0: none", at_least(0.0)),
-      field(KEY(features.deltas),
-            "mfcc: 1 appends the delta, 2 the delta and delta-delta as extra input channels",
-            in_closed(0, 2)),
-      field(KEY(features.delta_width), "frames in the delta filter (librosa width)", at_least(3),
-            rule<int>("odd", [](const int& v) { return v % 2 == 1; })),
-      field(KEY(features.n_chroma), "chroma bins per octave", in_closed(1, 120)),
-      field(KEY(features.tuning),
-            "chroma, beat_chroma: deviation from A440 in fractions of a chroma bin "
-            "(chroma_stft(tuning=x)), or auto: librosa.estimate_tuning per clip (chroma_stft(y)'s "
-            "default, tuning=None)",
-            Rule<std::string>(
-                "auto or a number in [-1, 1]",
-                [](const std::string& v) {
-                  if (v == "auto") return true;
-                  char* end = nullptr;
-                  const double x = std::strtod(v.c_str(), &end);
-                  return !v.empty() && end == v.c_str() + v.size() && std::isfinite(x) && x >= -1 &&
-                         x <= 1;
-                },
-                false, true)),
-      field(KEY(features.beat_chroma_beats),
-            "beat_chroma: beat-synchronous chroma vectors concatenated into one clip vector",
-            in_closed(1, 1000)),
-      field(KEY(features.beat_tracker),
-            "beat_chroma: dp (Ellis' dynamic programme, librosa.beat.beat_track parity, on the "
-            "median onset envelope) or grid (rigid tempo grid on the mean onset envelope)",
-            one_of({"dp", "grid"})),
-      field(KEY(features.roll_percent), "spectral rolloff: fraction of the spectral energy",
-            rule<double>("in (0, 1)", [](const double& v) { return v > 0 && v < 1; })),
-      field(KEY(features.tempogram_win),
-            "autocorrelation tempogram window (onset frames); no feature type reads the "
-            "tempogram yet",
-            in_closed(1, 65536)),
-      field(KEY(features.beat_histogram_bins), "rhythm: BPM bins of the beat histogram (40..200)",
-            in_closed(2, 4096)),
-      field(KEY(features.low_energy_frames),
-            "spectral: the low-energy fraction counts frames whose RMS is below the mean RMS of "
-            "the clip's first N frames (paper 000: 100); 0 takes the whole clip",
-            in_closed(0, 1000000)),
-      field(KEY(features.pitch_fmin),
-            "pitch_histogram: lowest pitch searched (Hz); the longest autocorrelation lag, "
-            "ceil(sample_rate / pitch_fmin), must stay below n_fft / 2",
-            greater_than(0.0)),
-      field(KEY(features.pitch_fmax),
-            "pitch_histogram: highest pitch searched (Hz); the shortest lag is "
-            "floor(sample_rate / pitch_fmax)",
-            greater_than(0.0)),
-      field(KEY(features.pitch_compression),
-            "pitch_histogram: exponent k of the generalised autocorrelation IDFT(|X|^k) "
-            "(Tolonen & Karjalainen: 0.67; 2: the plain autocorrelation)",
-            rule<double>("in (0, 2]", [](const double& v) { return v > 0 && v <= 2; })),
-      field(KEY(features.pitch_enhance),
-            "pitch_histogram: enhanced summary autocorrelation (subtract it stretched by 2, "
-            "which removes the peaks at twice a period)"),
-      field(KEY(features.pitch_histogram_output),
-            "pitch_histogram: summary [FA0, UP0, FP0, IPO1, SU0] or full (those, the folded "
-            "histogram [12] and the unfolded histogram [128], both divided by their sum)",
-            one_of({"summary", "full"})),
       field(KEY(features.vectors),
             "vectors: the clip-level types concatenated, in this order, into one clip vector "
             "(each reads its own features.* keys; a shared STFT is computed once)",
@@ -694,6 +538,13 @@ std::vector<Field> build_fields() {
                                         })),
   };
 
+  // The feature stages' own keys, after features.type, in the stages' order.
+  std::vector<Field> stage;
+  add_all_stage_keys(stage, static_cast<features::StageKeyStructs*>(nullptr));
+  const auto type_at =
+      std::find_if(f.begin(), f.end(), [](const Field& x) { return x.key == "features.type"; });
+  f.insert(type_at + 1, stage.begin(), stage.end());
+
   // The emitter writes a section header once: a section's fields must be contiguous.
   std::set<std::string> closed;
   std::string current;
@@ -709,28 +560,20 @@ std::vector<Field> build_fields() {
 
 #undef KEY
 
-int clip_samples(const ExperimentConfig& c) {
-  return static_cast<int>(data::seconds_to_samples(c.data.clip_seconds, c.data.sample_rate));
-}
-
-double effective_fmax(const ExperimentConfig& c) {
-  return c.features.fmax > 0 ? c.features.fmax : c.data.sample_rate / 2.0;
-}
-
-int frames_per_clip(const ExperimentConfig& c) {
-  return static_cast<int>(kernels::stft_num_frames(
-      clip_samples(c), c.features.n_fft, std::max(c.features.hop_length, 1), c.features.center));
-}
-
-// pitch_histogram is computed: the type itself, or an entry of features.vectors.
-bool uses_pitch(const ExperimentConfig& c) {
-  return c.features.type == "pitch_histogram" ||
-         (c.features.type == "vectors" && contains(c.features.vectors, "pitch_histogram"));
+// What the feature stages' rules read besides their keys.
+features::FeatureKeyContext feature_context(const ExperimentConfig& c) {
+  features::FeatureKeyContext x;
+  x.type = c.features.type;
+  x.vectors = c.features.vectors;
+  x.sample_rate = c.data.sample_rate;
+  x.clip_seconds = c.data.clip_seconds;
+  x.clip_samples = data::seconds_to_samples(c.data.clip_seconds, c.data.sample_rate);
+  return x;
 }
 
 std::vector<CrossCheck> build_cross_checks() {
   using R = std::optional<std::string>;
-  return {
+  std::vector<CrossCheck> checks = {
       {{"protocol.fold", "protocol.folds"},
        "fold < folds (-1: every fold)",
        [](const ExperimentConfig& c) -> R {
@@ -747,46 +590,6 @@ std::vector<CrossCheck> build_cross_checks() {
          if (c.model.knn.weights.size() == c.model.knn.groups.size()) return std::nullopt;
          return fmt::format("must give one weight per group of model.knn.groups ({}), got {}",
                             c.model.knn.groups.size(), c.model.knn.weights.size());
-       }},
-      {{"features.win_length", "features.n_fft"},
-       "win_length <= n_fft",
-       [](const ExperimentConfig& c) -> R {
-         if (c.features.win_length <= c.features.n_fft) return std::nullopt;
-         return fmt::format("must be <= features.n_fft = {}, got {}", c.features.n_fft,
-                            c.features.win_length);
-       }},
-      {{"features.n_mels", "features.n_fft"},
-       "n_mels <= n_fft / 2 + 1 (the number of FFT bins)",
-       [](const ExperimentConfig& c) -> R {
-         const int bins = c.features.n_fft / 2 + 1;
-         if (c.features.n_mels <= bins) return std::nullopt;
-         return fmt::format("must be <= features.n_fft / 2 + 1 = {} (features.n_fft = {}), got {}",
-                            bins, c.features.n_fft, c.features.n_mels);
-       }},
-      {{"features.fmax", "data.sample_rate"},
-       "fmax <= sample_rate / 2 (Nyquist)",
-       [](const ExperimentConfig& c) -> R {
-         if (c.features.fmax <= c.data.sample_rate / 2.0) return std::nullopt;
-         return fmt::format("must be <= data.sample_rate / 2 = {} (data.sample_rate = {}), got {}",
-                            c.data.sample_rate / 2.0, c.data.sample_rate, c.features.fmax);
-       }},
-      {{"features.fmin", "features.fmax", "data.sample_rate"},
-       "fmin < fmax (fmax 0: sample_rate / 2)",
-       [](const ExperimentConfig& c) -> R {
-         if (c.features.fmin < effective_fmax(c)) return std::nullopt;
-         return fmt::format(
-             "must be < the effective features.fmax = {} (features.fmax = {}, data.sample_rate "
-             "= {}), got {}",
-             effective_fmax(c), c.features.fmax, c.data.sample_rate, c.features.fmin);
-       }},
-      {{"features.n_fft", "data.clip_seconds", "data.sample_rate"},
-       "n_fft <= samples per clip (clip_seconds * sample_rate)",
-       [](const ExperimentConfig& c) -> R {
-         if (c.features.n_fft <= clip_samples(c)) return std::nullopt;
-         return fmt::format(
-             "must be <= the samples in one clip = {} (data.clip_seconds = {} * data.sample_rate "
-             "= {}), got {}",
-             clip_samples(c), c.data.clip_seconds, c.data.sample_rate, c.features.n_fft);
        }},
       {{"data.clip_seconds", "data.synthetic.track_seconds", "data.source"},
        "clip_seconds <= synthetic.track_seconds when source is synthetic",
@@ -817,75 +620,13 @@ std::vector<CrossCheck> build_cross_checks() {
              "got {}",
              c.data.max_track_seconds, c.data.clip_seconds);
        }},
-      {{"features.n_fft", "features.type"},
-       "stft_compressed needs n_fft = 2048 (paper 003's 1025-bin spectrum)",
-       [](const ExperimentConfig& c) -> R {
-         if (c.features.type != "stft_compressed" || c.features.n_fft == 2048) return std::nullopt;
-         return fmt::format(
-             "must be 2048 for features.type stft_compressed (it compresses 1025 bins to 72), "
-             "got {}",
-             c.features.n_fft);
-       }},
-      {{"data.sample_rate", "features.type", "features.vectors"},
-       "sample_rate > 2000 when pitch_histogram is computed (its bands split at 1 kHz)",
-       [](const ExperimentConfig& c) -> R {
-         if (!uses_pitch(c) || c.data.sample_rate > 2000) return std::nullopt;
-         return fmt::format("must be > 2000 for pitch_histogram (its bands split at 1 kHz), got {}",
-                            c.data.sample_rate);
-       }},
-      {{"features.pitch_fmax", "features.pitch_fmin", "data.sample_rate", "features.type",
-        "features.vectors"},
-       "pitch_fmin < pitch_fmax <= sample_rate / 2 when pitch_histogram is computed",
-       [](const ExperimentConfig& c) -> R {
-         const FeatureConfig& f = c.features;
-         if (!uses_pitch(c) ||
-             (f.pitch_fmin < f.pitch_fmax && f.pitch_fmax <= c.data.sample_rate / 2.0))
-           return std::nullopt;
-         return fmt::format(
-             "must be in (features.pitch_fmin = {}, data.sample_rate / 2 = {}], got {}",
-             f.pitch_fmin, c.data.sample_rate / 2.0, f.pitch_fmax);
-       }},
-      {{"features.pitch_fmin", "features.n_fft", "data.sample_rate", "features.type",
-        "features.vectors"},
-       "ceil(sample_rate / pitch_fmin) + 1 <= n_fft / 2 when pitch_histogram is computed (the "
-       "longest lag searched fits the frame's autocorrelation)",
-       [](const ExperimentConfig& c) -> R {
-         const FeatureConfig& f = c.features;
-         const double lag = std::ceil(c.data.sample_rate / f.pitch_fmin);
-         if (!uses_pitch(c) || lag + 1 <= f.n_fft / 2) return std::nullopt;
-         return fmt::format(
-             "must be >= {:.6g} Hz for features.n_fft = {} at data.sample_rate = {} (the longest "
-             "lag searched, ceil(sample_rate / pitch_fmin) = {}, must be <= n_fft / 2 - 1 = {}), "
-             "got {}",
-             c.data.sample_rate / (f.n_fft / 2 - 1.0), f.n_fft, c.data.sample_rate, lag,
-             f.n_fft / 2 - 1, f.pitch_fmin);
-       }},
-      {{"features.n_mfcc", "features.n_mels", "features.type"},
-       "n_mfcc <= n_mels when type is mfcc or mfcc_stats",
-       [](const ExperimentConfig& c) -> R {
-         if ((c.features.type != "mfcc" && c.features.type != "mfcc_stats") ||
-             c.features.n_mfcc <= c.features.n_mels)
-           return std::nullopt;
-         return fmt::format("must be <= features.n_mels = {} (the DCT input), got {}",
-                            c.features.n_mels, c.features.n_mfcc);
-       }},
-      {{"features.deltas", "features.type"},
-       "deltas = 0 when type is mfcc_stats (a clip vector has no frames to differentiate)",
-       [](const ExperimentConfig& c) -> R {
-         if (c.features.type != "mfcc_stats" || c.features.deltas == 0) return std::nullopt;
-         return fmt::format("must be 0 for features.type mfcc_stats, got {}", c.features.deltas);
-       }},
-      {{"features.delta_width", "features.deltas", "features.type", "features.hop_length",
-        "data.clip_seconds", "data.sample_rate"},
-       "delta_width <= frames per clip when mfcc deltas are on",
-       [](const ExperimentConfig& c) -> R {
-         if (c.features.type != "mfcc" || c.features.deltas == 0 ||
-             c.features.delta_width <= frames_per_clip(c))
-           return std::nullopt;
-         return fmt::format("must be <= the {} frames in one clip when features.deltas > 0, got {}",
-                            frames_per_clip(c), c.features.delta_width);
-       }},
   };
+  // Then the feature stages' own rules (framework/features/keys/).
+  for (const features::FeatureRule& r : features::feature_rules())
+    checks.push_back({r.keys, r.rule, [check = r.check](const ExperimentConfig& c) {
+                        return check(c.features, feature_context(c));
+                      }});
+  return checks;
 }
 
 }  // namespace

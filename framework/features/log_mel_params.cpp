@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "framework/features/log_mel.h"
+#include "framework/features/stft.h"
 
 namespace mgr::features {
 
@@ -71,14 +72,7 @@ int LogMelParams::num_frames(int64_t num_samples) const {
 }
 
 LogMelParams log_mel_params_from(const mgr::config::FeatureConfig& f, int sample_rate) {
-  LogMelParams p;
-  p.sample_rate = sample_rate;
-  p.n_fft = f.n_fft;
-  p.hop_length = f.hop_length;
-  p.win_length = f.win_length;
-  p.window = f.window;
-  p.center = f.center;
-  p.pad_mode = f.pad_mode;
+  LogMelParams p = stft_params_from(f, sample_rate).framing();
   p.n_mels = f.n_mels;
   p.fmin = f.fmin;
   p.fmax = f.fmax;

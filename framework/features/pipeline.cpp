@@ -1,5 +1,6 @@
 #include "framework/features/pipeline.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "framework/autograd/var.h"
@@ -138,22 +139,56 @@ Shape feature_output_shape(const config::FeatureConfig& cfg, int sample_rate, in
   return s;
 }
 
-nlohmann::json FeaturePipeline::parameters() const {
+namespace {
+
+nlohmann::json parameters_of(const FeatureStage& stage, const config::FeatureConfig& cfg,
+                             int sample_rate) {
   // Values as the config's own YAML text, so every type prints and compares exactly.
   config::ExperimentConfig ec;
-  ec.features = cfg_;
+  ec.features = cfg;
   nlohmann::json j;
-  j["type"] = cfg_.type;
-  j["sample_rate"] = sample_rate_;
-  j["upload"] = cfg_.upload;
+  j["type"] = cfg.type;
+  j["sample_rate"] = sample_rate;
+  j["upload"] = cfg.upload;
   j["feature_code_version"] = kFeatureCodeVersion;
-  if (cfg_.crop_frames > 0 && !stage_.clip_level) j["crop_frames"] = cfg_.crop_frames;
-  for (const std::string& key : stage_.parameters) {
+  if (cfg.crop_frames > 0 && !stage.clip_level) j["crop_frames"] = cfg.crop_frames;
+  for (const std::string& key : stage.parameters) {
     const config::Field* f = config::find_field("features." + key);
-    MGR_CHECK(f != nullptr, "feature stage " << cfg_.type << " lists unknown parameter " << key);
+    MGR_CHECK(f != nullptr, "feature stage " << cfg.type << " lists unknown parameter " << key);
     j[key] = f->yaml(ec);
   }
   return j;
+}
+
+}  // namespace
+
+nlohmann::json FeaturePipeline::parameters() const {
+  return parameters_of(stage_, cfg_, sample_rate_);
+}
+
+nlohmann::json feature_parameters(const config::FeatureConfig& cfg, int sample_rate) {
+  return parameters_of(resolved_feature_stage(cfg), cfg, sample_rate);
+}
+
+std::string feature_parameters_markdown() {
+  std::string md =
+      "Every type's numbers also depend on `features.type`, `data.sample_rate` and "
+      "`features.upload`; a time-frequency type's on `features.crop_frames`. Two runs whose keys "
+      "below agree share the feature cache, and a GAN's judge must agree with the GAN on them.\n\n"
+      "| `features.type` | the `features.*` keys that change its numbers |\n|---|---|\n";
+  for (const std::string& type : registered_feature_types()) {
+    const FeatureStage& s = feature_stage(type);
+    std::string keys;
+    if (s.resolve) {
+      keys = "`vectors`, and the keys of each type it lists";
+    } else {
+      std::vector<std::string> sorted = s.parameters;
+      std::sort(sorted.begin(), sorted.end());
+      for (const std::string& k : sorted) keys += (keys.empty() ? "`" : ", `") + k + "`";
+    }
+    md += "| `" + type + "` | " + keys + " |\n";
+  }
+  return md;
 }
 
 Tensor concat(const std::vector<Tensor>& parts, int dim) {

@@ -96,6 +96,16 @@ class FeatureContext {
   std::map<std::string, Tensor> values_;
 };
 
+// The keys that change the numbers of cfg's features at `sample_rate`, with their values: type,
+// sample_rate, upload, kFeatureCodeVersion, crop_frames (time-frequency types) and every key
+// the stage lists (FeatureStage::parameters, from framework/features/keys/). The one list behind
+// the feature cache key (FeaturePipeline::parameters), the GAN judge's same-features check and
+// the docs' table of keys per type.
+nlohmann::json feature_parameters(const config::FeatureConfig& cfg, int sample_rate);
+
+// docs/config.md's table of those keys per feature type (a test keeps the two identical).
+std::string feature_parameters_markdown();
+
 class FeaturePipeline {
  public:
   // Validates that features.type is registered; extractors are built on first use.

@@ -47,7 +47,7 @@ void register_chroma_stages() {
     return {1, f.n_chroma, stft_frames(f, sr, n)};
   };
   chroma.compute = [](FeatureContext& ctx) { return one_channel(ctx.get("chroma")); };
-  chroma.parameters = join(framing_parameters(), {"n_chroma", "tuning"});
+  chroma.parameters = key_names_of<FramingKeys, ChromaKeys>();
   register_feature_stage("chroma", chroma);
 
   FeatureStage beat;
@@ -64,8 +64,7 @@ void register_chroma_stages() {
     return beat_sync_chroma(c, onset, ctx.config().beat_chroma_beats, ctx.config().hop_length,
                             ctx.sample_rate(), dp ? BeatTracker::kDp : BeatTracker::kGrid);
   };
-  beat.parameters =
-      join(with_db(mel_parameters()), {"n_chroma", "tuning", "beat_chroma_beats", "beat_tracker"});
+  beat.parameters = join(with_db(mel_parameters()), key_names_of<ChromaKeys, BeatChromaKeys>());
   beat.consumers =
       "the clip-vector classifiers of paper 000 (issue 4: SVM / MLP on "
       "clip-level descriptors)";

@@ -39,8 +39,8 @@ void register_mfcc_stages() {
     return channels.size() == 1 ? channels[0] : concat(channels, 1);  // [B, 1 + deltas, D, T]
   };
   // features.ref does not change the MFCC (mfcc_ref replaces it).
-  mfcc.parameters = join(mel_parameters(), {"amin", "top_db", "mfcc_ref", "n_mfcc", "lifter",
-                                            "deltas", "delta_width"});
+  // features.ref does not reach the MFCC: mfcc_ref replaces it.
+  mfcc.parameters = without(join(with_db(mel_parameters()), key_names_of<MfccKeys>()), {"ref"});
   register_feature_stage("mfcc", mfcc);
 
   // The clip vector of the usual "30-second features" tables (GTZAN's features_30_sec.csv,

@@ -24,8 +24,7 @@ void register_pitch_stages() {
         stft_extractor(ctx)(pitch_highband(ctx.audio(), p), StftOutput::Power);  // [B, bins, T]
     return histogram(low, high);
   };
-  pitch.parameters = join(framing_parameters(), {"pitch_fmin", "pitch_fmax", "pitch_compression",
-                                                 "pitch_enhance", "pitch_histogram_output"});
+  pitch.parameters = key_names_of<FramingKeys, PitchKeys>();
   pitch.consumers =
       "the clip-vector classifiers of paper 000 (KNN on fused clip-level descriptors; "
       "features.type vectors)";

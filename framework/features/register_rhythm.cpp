@@ -41,7 +41,9 @@ void register_rhythm_stages() {
     return beat_histogram(ctx.get("onset_env"), ctx.config().hop_length, ctx.sample_rate(),
                           ctx.config().beat_histogram_bins);
   };
-  rhythm.parameters = join(with_db(mel_parameters()), {"beat_histogram_bins"});
+  // No stage reads the tempogram window yet.
+  rhythm.parameters =
+      without(join(with_db(mel_parameters()), key_names_of<RhythmKeys>()), {"tempogram_win"});
   rhythm.consumers =
       "the clip-vector classifiers of paper 000 (issue 4: SVM / MLP on "
       "clip-level descriptors)";

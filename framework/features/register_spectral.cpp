@@ -24,7 +24,7 @@ void register_spectral_stages() {
     return concat({mean_var_over_time(frames), low_energy_fraction(r, f.low_energy_frames)},
                   1);  // [B, 15]
   };
-  spectral.parameters = join(framing_parameters(), {"roll_percent", "low_energy_frames"});
+  spectral.parameters = key_names_of<FramingKeys, SpectralKeys>();
   spectral.consumers =
       "the clip-vector classifiers of paper 000 (issue 4: SVM / MLP on "
       "clip-level descriptors)";

@@ -10,19 +10,6 @@ namespace mgr::features {
 
 namespace {
 
-StftParams stft_params(const config::FeatureConfig& f, int sample_rate) {
-  StftParams p;
-  p.sample_rate = sample_rate;
-  p.n_fft = f.n_fft;
-  p.hop_length = f.hop_length;
-  p.win_length = f.win_length;
-  p.window = f.window;
-  p.center = f.center;
-  p.pad_mode = f.pad_mode;
-  p.validate();
-  return p;
-}
-
 // power_to_db with the config's amin / top_db / ref, per clip (as log_mel does it).
 Tensor to_db(const Tensor& power, const config::FeatureConfig& f) {
   LogMelParams db;
@@ -47,7 +34,7 @@ Tensor stft_values(FeatureContext& ctx, Tensor (*reduce)(const Tensor&)) {
 Tensor identity(const Tensor& x) { return x; }
 
 std::vector<std::string> stft_parameters() {
-  return with_db(join(framing_parameters(), {"stft_output"}));
+  return with_db(key_names_of<FramingKeys, StftKeys>());
 }
 
 }  // namespace
@@ -62,7 +49,7 @@ void register_stft_stages() {
 
   FeatureStage stft;
   stft.shape = [](const config::FeatureConfig& f, int sr, int64_t n) -> Shape {
-    const StftParams p = stft_params(f, sr);
+    const StftParams p = stft_params_from(f, sr);
     return {1, p.bins(), p.num_frames(n)};
   };
   stft.compute = [](FeatureContext& ctx) { return one_channel(stft_values(ctx, identity)); };
@@ -71,7 +58,7 @@ void register_stft_stages() {
 
   FeatureStage compressed;
   compressed.shape = [](const config::FeatureConfig& f, int sr, int64_t n) -> Shape {
-    const StftParams p = stft_params(f, sr);
+    const StftParams p = stft_params_from(f, sr);
     MGR_CHECK(p.bins() == 1025, "stft_compressed needs features.n_fft = 2048, got " << p.n_fft);
     return {1, 72, p.num_frames(n)};
   };

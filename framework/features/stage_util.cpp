@@ -1,5 +1,7 @@
 #include "framework/features/stage_util.h"
 
+#include <algorithm>
+
 #include "framework/features/log_mel.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/stft.h"
@@ -7,19 +9,24 @@
 namespace mgr::features {
 
 const std::vector<std::string>& framing_parameters() {
-  static const std::vector<std::string> p = {"n_fft",  "hop_length", "win_length",
-                                             "window", "center",     "pad_mode"};
+  static const std::vector<std::string> p = key_names_of<FramingKeys>();
   return p;
 }
 
 const std::vector<std::string>& mel_parameters() {
-  static const std::vector<std::string> p =
-      join(framing_parameters(), {"n_mels", "fmin", "fmax", "mel_scale", "mel_norm", "power"});
+  static const std::vector<std::string> p = key_names_of<FramingKeys, MelKeys>();
   return p;
 }
 
 std::vector<std::string> with_db(std::vector<std::string> p) {
-  return join(std::move(p), {"amin", "top_db", "ref"});
+  return join(std::move(p), key_names_of<DbKeys>());
+}
+
+std::vector<std::string> without(std::vector<std::string> p, const std::vector<std::string>& drop) {
+  std::erase_if(p, [&](const std::string& k) {
+    return std::find(drop.begin(), drop.end(), k) != drop.end();
+  });
+  return p;
 }
 
 std::vector<std::string> join(std::vector<std::string> a, const std::vector<std::string>& b) {
@@ -33,16 +40,8 @@ int stft_frames(const config::FeatureConfig& f, int sample_rate, int64_t num_sam
 
 StftExtractor& stft_extractor(FeatureContext& ctx) {
   return ctx.state<StftExtractor>("stft", [&] {
-    const config::FeatureConfig& f = ctx.config();
-    StftParams p;
-    p.sample_rate = ctx.sample_rate();
-    p.n_fft = f.n_fft;
-    p.hop_length = f.hop_length;
-    p.win_length = f.win_length;
-    p.window = f.window;
-    p.center = f.center;
-    p.pad_mode = f.pad_mode;
-    return std::make_shared<StftExtractor>(p, ctx.device());
+    return std::make_shared<StftExtractor>(stft_params_from(ctx.config(), ctx.sample_rate()),
+                                           ctx.device());
   });
 }
 

@@ -55,6 +55,19 @@ int StftParams::num_frames(int64_t n) const {
   return static_cast<int>(frames);
 }
 
+StftParams stft_params_from(const FramingKeys& f, int sample_rate) {
+  StftParams p;
+  p.sample_rate = sample_rate;
+  p.n_fft = f.n_fft;
+  p.hop_length = f.hop_length;
+  p.win_length = f.win_length;
+  p.window = f.window;
+  p.center = f.center;
+  p.pad_mode = f.pad_mode;
+  p.validate();
+  return p;
+}
+
 LogMelParams StftParams::framing() const {
   LogMelParams p;
   p.sample_rate = sample_rate;

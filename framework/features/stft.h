@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "framework/features/keys/framing_keys.h"
 #include "framework/features/log_mel.h"
 #include "framework/tensor/tensor.h"
 
@@ -35,6 +36,10 @@ struct StftParams {  // librosa >= 0.10 defaults
   // The STFT that a log-mel stage of `m` computes before its mel projection.
   static StftParams of_framing(const LogMelParams& m);
 };
+
+// The STFT of a config's framing keys (features.n_fft, hop_length, win_length, window, center,
+// pad_mode) at `sample_rate`, validated: the one place framing keys become STFT parameters.
+StftParams stft_params_from(const FramingKeys& f, int sample_rate);
 
 enum class StftOutput {
   Magnitude,  // |X|

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "framework/features/pipeline.h"
 #include "framework/features/standardise.h"
 #include "framework/graph/model_check.h"
 #include "framework/tasks/gan/frechet.h"
@@ -17,26 +18,25 @@ namespace mgr::gan {
 
 void check_same_features(const config::ExperimentConfig& gan, const config::ExperimentConfig& clf,
                          const std::string& clf_dir) {
-  const config::FeatureConfig &a = gan.features, &b = clf.features;
+  // The keys that change the features' numbers (the feature cache key's list), both sides.
+  const nlohmann::json a = features::feature_parameters(gan.features, gan.data.sample_rate);
+  const nlohmann::json b = features::feature_parameters(clf.features, clf.data.sample_rate);
   std::vector<std::string> diff;
-  auto cmp = [&](const char* key, const auto& x, const auto& y) {
-    if (x != y) diff.push_back(fmt::format("{}: {} here, {} in the classifier", key, x, y));
+  auto text = [](const nlohmann::json& v) {
+    return v.is_string() ? v.get<std::string>() : v.dump();
   };
-  cmp("features.type", a.type, b.type);
-  cmp("data.sample_rate", gan.data.sample_rate, clf.data.sample_rate);
-  cmp("features.n_fft", a.n_fft, b.n_fft);
-  cmp("features.hop_length", a.hop_length, b.hop_length);
-  cmp("features.win_length", a.win_length, b.win_length);
-  cmp("features.window", a.window, b.window);
-  cmp("features.center", a.center, b.center);
-  cmp("features.n_mels", a.n_mels, b.n_mels);
-  cmp("features.fmin", a.fmin, b.fmin);
-  cmp("features.fmax", a.fmax, b.fmax);
-  cmp("features.mel_scale", a.mel_scale, b.mel_scale);
-  cmp("features.mel_norm", a.mel_norm, b.mel_norm);
-  cmp("features.power", a.power, b.power);
-  cmp("features.top_db", a.top_db, b.top_db);
-  cmp("features.ref", a.ref, b.ref);
+  nlohmann::json keys = a;
+  keys.update(b);
+  for (const auto& [key, unused] : keys.items()) {
+    const nlohmann::json x = a.value(key, nlohmann::json()), y = b.value(key, nlohmann::json());
+    if (x == y) continue;
+    const std::string name = key == "sample_rate"            ? "data.sample_rate"
+                             : key == "feature_code_version" ? key
+                                                             : "features." + key;
+    diff.push_back(fmt::format("{}: {} here, {} in the classifier", name,
+                               x.is_null() ? "not read" : text(x),
+                               y.is_null() ? "not read" : text(y)));
+  }
   const Shape sa = graph::model_input_shape(gan), sb = graph::model_input_shape(clf);
   if (sa != sb)
     diff.push_back(

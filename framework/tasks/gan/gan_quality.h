@@ -16,7 +16,9 @@
 namespace mgr::gan {
 
 // Throws mgr::Error (naming every difference) unless the classifier's features are the GAN
-// run's: the same feature type, mel and STFT parameters, sample rate and clip shape.
+// run's: every key that changes the features' numbers (features::feature_parameters, the list
+// behind the feature cache key: type, sample rate, upload, framing, mel and dB keys) and the
+// clip shape.
 void check_same_features(const config::ExperimentConfig& gan, const config::ExperimentConfig& clf,
                          const std::string& clf_dir);
 
