@@ -17,13 +17,17 @@ for f in "${files[@]}"; do
       --set data.max_tracks_per_genre=10 --set train.epochs=1 --set train.iterations=3 \
       --set train.log_every=1 >"$out.$name.log" 2>&1; then
     missing=""
-    # What a run directory holds depends on model.type (see the resolved config.yaml).
+    # What a run directory holds depends on model.type (model: type: in the resolved config.yaml).
     expect=(config.yaml metrics.json table_row.md)
-    if grep -q '^  type: "tree"' "$out/$name/config.yaml"; then
-      expect+=(tree.svg tree_nodes.md flat/best_model.h5)
-    elif ! grep -q '^  type: "knn"' "$out/$name/config.yaml"; then
-      expect+=(model_summary.txt history.csv best_model.h5)
-    fi
+    kind=$(awk '/^model:/ {m = 1} m && /^  type: / {gsub(/"/, "", $2); print $2; exit}' \
+      "$out/$name/config.yaml")
+    case "$kind" in
+      tree) expect+=(tree.svg tree_nodes.md flat/best_model.h5) ;;
+      knn) ;;  # no network: metrics and tables only
+      gan) expect+=(model_summary.txt history.csv generator.h5 discriminator.h5 gan.json
+                    loss_curves.svg samples/epoch_001.png) ;;
+      *) expect+=(model_summary.txt history.csv best_model.h5) ;;
+    esac
     for x in "${expect[@]}"; do
       [[ -f "$out/$name/$x" ]] || missing+=" $x"
     done
