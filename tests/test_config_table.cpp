@@ -53,7 +53,7 @@ constexpr size_t member_count() {
   }
 }
 
-// Every member of a stage's key struct is declared as a key (framework/features/keys/).
+// Every member of a stage's key struct is declared as a key (framework/keys/).
 template <class... S>
 size_t stage_members(std::tuple<S...>*) {
   size_t n = 0;

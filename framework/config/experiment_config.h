@@ -9,7 +9,7 @@
 
 #include "framework/config/layer_spec.h"
 #include "framework/config/tree_spec.h"
-#include "framework/features/keys/feature_keys.h"
+#include "framework/keys/feature_keys.h"
 
 namespace mgr::config {
 
@@ -35,7 +35,7 @@ struct DataConfig {
 };
 
 // The stage keys (STFT framing, mel, dB, mfcc, chroma, pitch, ...) are declared by the stages
-// themselves, each in its header under framework/features/keys/ with its default, rules and doc;
+// themselves, each in its header under framework/keys/ with its default, rules and doc;
 // the members here belong to no stage.
 struct FeatureConfig : features::StageKeys {
   // log_mel | mel | stft | stft_compressed | mfcc | chroma (time-frequency, [C, D, T] per clip)

@@ -19,7 +19,7 @@
 #include "framework/config/text_check.h"
 #include "framework/config/tree_yaml.h"
 #include "framework/data/dataset.h"
-#include "framework/features/keys/feature_keys.h"
+#include "framework/keys/feature_keys.h"
 #include "framework/keys/rule.h"
 
 namespace mgr::config {
@@ -241,7 +241,7 @@ Field field(const char* key, Get get, const char* doc, R... rules) {
   return field_of<T>(key, get, doc, std::vector<Rule<T>>{rules...});
 }
 
-// The keys a feature stage declares (framework/features/keys/), as fields of features.*.
+// The keys a feature stage declares (framework/keys/), as fields of features.*.
 template <class S>
 void add_stage_keys(std::vector<Field>& out) {
   for (const keys::Key<S>& k : S::keys()) {
@@ -621,7 +621,7 @@ std::vector<CrossCheck> build_cross_checks() {
              c.data.max_track_seconds, c.data.clip_seconds);
        }},
   };
-  // Then the feature stages' own rules (framework/features/keys/).
+  // Then the feature stages' own rules (framework/keys/).
   for (const features::FeatureRule& r : features::feature_rules())
     checks.push_back({r.keys, r.rule, [check = r.check](const ExperimentConfig& c) {
                         return check(c.features, feature_context(c));

@@ -98,7 +98,7 @@ class FeatureContext {
 
 // The keys that change the numbers of cfg's features at `sample_rate`, with their values: type,
 // sample_rate, upload, kFeatureCodeVersion, crop_frames (time-frequency types) and every key
-// the stage lists (FeatureStage::parameters, from framework/features/keys/). The one list behind
+// the stage lists (FeatureStage::parameters, from framework/keys/). The one list behind
 // the feature cache key (FeaturePipeline::parameters), the GAN judge's same-features check and
 // the docs' table of keys per type.
 nlohmann::json feature_parameters(const config::FeatureConfig& cfg, int sample_rate);

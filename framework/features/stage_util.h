@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "framework/config/experiment_config.h"
-#include "framework/features/keys/feature_keys.h"
+#include "framework/keys/feature_keys.h"
 #include "framework/tensor/tensor.h"
 
 namespace mgr::features {
@@ -14,7 +14,7 @@ class FeatureContext;
 class StftExtractor;
 
 // features.* keys that change the (mel) power spectrogram: framing, window, mel filterbank,
-// exponent, from the stages' key structs (framework/features/keys/). with_db adds the
+// exponent, from the stages' key structs (framework/keys/). with_db adds the
 // power_to_db ones (amin, top_db, ref); `without` drops keys a stage does not read.
 const std::vector<std::string>& mel_parameters();
 const std::vector<std::string>& framing_parameters();  // n_fft, hop, win, window, center, pad

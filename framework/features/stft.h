@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "framework/features/keys/framing_keys.h"
 #include "framework/features/log_mel.h"
+#include "framework/keys/framing_keys.h"
 #include "framework/tensor/tensor.h"
 
 namespace mgr::features {

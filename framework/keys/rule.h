@@ -1,6 +1,6 @@
 // The vocabulary of declared keys' value rules: "in [1, 1024]", "one of {hann, hamming}", ">= 0",
 // each with its text for docs and messages and its test. The config table (framework/config/
-// field_table.cpp) and the feature stages' keys (framework/features/keys/) declare their keys
+// field_table.cpp) and the feature stages' keys (framework/keys/) declare their keys
 // with these; only the YAML reading stays in the config floor.
 #pragma once
 

@@ -1,4 +1,4 @@
-#include "framework/features/keys/feature_keys.h"
+#include "framework/keys/feature_keys.h"
 
 #include <algorithm>
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "framework/features/keys/feature_keys.h"
+#include "framework/keys/feature_keys.h"
 
 namespace mgr::features {
 

@@ -1,6 +1,6 @@
 #include <fmt/format.h>
 
-#include "framework/features/keys/feature_keys.h"
+#include "framework/keys/feature_keys.h"
 
 namespace mgr::features {
 

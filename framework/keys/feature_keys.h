@@ -13,15 +13,15 @@
 #include <tuple>
 #include <vector>
 
-#include "framework/features/keys/chroma_keys.h"
-#include "framework/features/keys/db_keys.h"
-#include "framework/features/keys/framing_keys.h"
-#include "framework/features/keys/mel_keys.h"
-#include "framework/features/keys/mfcc_keys.h"
-#include "framework/features/keys/pitch_keys.h"
-#include "framework/features/keys/rhythm_keys.h"
-#include "framework/features/keys/spectral_keys.h"
-#include "framework/features/keys/stft_keys.h"
+#include "framework/keys/chroma_keys.h"
+#include "framework/keys/db_keys.h"
+#include "framework/keys/framing_keys.h"
+#include "framework/keys/mel_keys.h"
+#include "framework/keys/mfcc_keys.h"
+#include "framework/keys/pitch_keys.h"
+#include "framework/keys/rhythm_keys.h"
+#include "framework/keys/spectral_keys.h"
+#include "framework/keys/stft_keys.h"
 
 namespace mgr::features {
 
