@@ -77,6 +77,17 @@ TEST(Config, DefaultsAreValidAndFillMissingSections) {
   EXPECT_EQ(differing_keys(c, ExperimentConfig{}), std::vector<std::string>{"name"});
 }
 
+// model.type is checked against the task-kind registry (the config table sits below it and
+// names no kind), located and with a suggestion like any other value.
+TEST(Config, ModelTypeIsOneOfTheRegisteredKinds) {
+  EXPECT_EQ(parse_error("model:\n  type: treee\n"),
+            "exp.yaml:2:3: model.type: expected one of {network, tree, knn, gan}, got \"treee\" "
+            "(did you mean 'tree'?)");
+  EXPECT_THAT(parse_error("", {"model.type=netwrok"}),
+              HasSubstr("--set model.type=netwrok: expected one of {network, tree, knn, gan}"));
+  EXPECT_EQ(experiment::parse("model:\n  type: knn\n", "k.yaml").task.kind->name, "knn");
+}
+
 TEST(Config, UnknownKeyNamesFileLineColumnAndSuggests) {
   const std::string path = fixture("misspelled_key.yaml");
   const std::string msg = error_of([&] { experiment::load(path); });

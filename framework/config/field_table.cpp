@@ -413,8 +413,10 @@ std::vector<Field> build_fields() {
             "network: one classifier from model.layers; tree: a tree of classifiers "
             "(model.tree), each node a network from model.layers ending in units: children; "
             "knn: k nearest neighbours on the features (model.knn), no network; gan: a "
-            "generator and a discriminator (model.generator, model.discriminator, model.gan)",
-            one_of({"network", "tree", "knn", "gan"})),
+            "generator and a discriminator (model.generator, model.discriminator, model.gan); "
+            "the kinds are registered in framework/tasks/task_list.cpp, and the rule that names "
+            "them is the registry's",
+            non_empty()),
       field(KEY(model.tree_routing),
             "tree: the headline prediction: hard (each node's argmax, top-down; paper 000) or "
             "soft (argmax of the product of probabilities along each genre's path); both are "
