@@ -14,6 +14,7 @@
 #include "framework/engine/html.h"
 #include "framework/results/html_report.h"
 #include "framework/results/tables.h"
+#include "framework/tasks/gan/gan_run.h"
 #include "kernels/error.h"
 #include "tests/classify_runs.h"
 #include "tests/temp_dir.h"
@@ -109,6 +110,35 @@ TEST(Report, TreeRunShowsTheTreeEveryNodeAndTheirCurves) {
   EXPECT_THAT(html, HasSubstr("<td>final (soft routing)</td>"));
   EXPECT_EQ(count(html, "<figcaption>node "), 3u);
   EXPECT_THAT(html, Not(HasSubstr("No training history")));
+}
+
+// A GAN's section from its metrics alone: the quality table, and the Frechet curve once the run
+// holds several measured epochs (quality.by_epoch); missing plots and grids are said, not hidden.
+TEST(Report, GanSectionDrawsTheFrechetCurveFromMeasuredEpochs) {
+  test::TempDir dir("gan_section");
+  nlohmann::json m;
+  m["gan"] = {{"epochs_run", 3},
+              {"iterations_run", 30},
+              {"generator_parameters", 10},
+              {"discriminator_parameters", 20},
+              {"conditional", true},
+              {"final",
+               {{"epoch", 3}, {"d_loss", 1.2}, {"g_loss", 0.8}, {"d_real", 0.6}, {"d_fake", 0.4}}}};
+  m["quality"] = {{"classifier_run", "runs/judge"},
+                  {"generated", {{"frechet_distance", 3.5}, {"genre_accuracy", 0.25}}},
+                  {"held_back", {{"frechet_distance", 0.5}, {"genre_accuracy", 0.9}}},
+                  {"by_epoch",
+                   {{{"epoch", 1}, {"frechet_distance", 9.0}},
+                    {{"epoch", 2}, {"frechet_distance", 5.0}},
+                    {{"epoch", 3}, {"frechet_distance", 3.5}}}}};
+  const std::string h = gan::gan_report_section(dir.path.string(), m);
+  EXPECT_THAT(h, HasSubstr("<td>generated</td><td>3.500</td><td>0.250</td>"));
+  EXPECT_THAT(h, HasSubstr("Frechet distance per measured epoch"));
+  EXPECT_THAT(h, HasSubstr("<figcaption>the Frechet curve</figcaption>"));
+  EXPECT_THAT(h, HasSubstr("loss_curves.svg is missing from the run directory"));
+  EXPECT_THAT(h, HasSubstr("No sample grid in samples/."));
+  m["quality"].erase("by_epoch");
+  EXPECT_THAT(gan::gan_report_section(dir.path.string(), m), Not(HasSubstr("Frechet curve")));
 }
 
 }  // namespace
