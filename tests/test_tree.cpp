@@ -35,7 +35,7 @@ config::TreeNodeSpec node(const std::string& name, std::vector<std::string> chil
   return s;
 }
 
-// Paper 000's tree (SPECS.md 000.5).
+// Paper 000's tree (docs/papers.md 000.5).
 std::vector<config::TreeNodeSpec> paper_tree() {
   return {node("lstm1", {"lstm2a", "lstm2b"}),
           node("lstm2a", {"lstm3a", "lstm3b"}),
