@@ -2,8 +2,11 @@
 """End-to-end feature parity with librosa on real music (docs/features.md, "End to end on real
 music").
 
-    python3 scripts/parity/features_real_music.py [--data ../shared/data/gtzan-dev]
+    python3 scripts/parity/features_real_music.py [--data DIR]
         [--bin build-cpu/bin/feature_dump] [--limit N] [--device cpu]
+
+--data defaults to $MGR_GTZAN_DEV (a copy of the 60-excerpt blues/jazz gtzan-dev folder); with
+neither, or a folder that does not exist, it says so and exits 0 (skipped).
 
 Every excerpt under --data (<genre>/*.ogg) is decoded once with soundfile (libsndfile, mono
 float32, 22050 Hz) and cut to its first 30 s clip (offset 0, 661,500 samples, the first clip
@@ -101,12 +104,17 @@ def compress_octaves(p):  # paper 003's 1025 -> 72 (docs/features.md), independe
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data", "gtzan-dev"))
+    ap.add_argument("--data", default=os.environ.get("MGR_GTZAN_DEV", ""),
+                    help="the gtzan-dev excerpts (default: $MGR_GTZAN_DEV)")
     ap.add_argument("--bin", default=os.path.join(ROOT, "build-cpu", "bin", "feature_dump"))
     ap.add_argument("--limit", type=int, default=1000, help="excerpts per genre")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--json", help="also write the rows here")
     args = ap.parse_args()
+    if not args.data or not os.path.isdir(args.data):
+        print("skipped: set MGR_GTZAN_DEV (or --data) to a copy of the gtzan-dev excerpts"
+              + (f" ({args.data} is not a folder)" if args.data else ""))
+        return
     audio, names = decode(args.data, args.limit)
     print(f"{len(names)} clips of {N} samples; librosa {librosa.__version__}, numpy "
           f"{np.__version__}; mgr on {args.device}", flush=True)

@@ -2,7 +2,8 @@
 """Writes the real-music golden files for tests/test_features_real_music.cpp.
 
 Run with librosa 0.11, numpy and soundfile:  python3 tests/data/librosa/real_music/make_golden.py
-[--data ../shared/data/gtzan-dev]. Only derived features are written, never audio.
+[--data DIR], DIR defaulting to $MGR_GTZAN_DEV (a copy of the gtzan-dev excerpts; without it
+the script says so and writes nothing). Only derived features are written, never audio.
 
 Per genre present in the data folder, its first excerpt (sorted by name) is decoded once with
 soundfile (libsndfile, mono float32, 22050 Hz) and cut to its first 30 s clip (offset 0,
@@ -28,7 +29,6 @@ import soundfile as sf
 SR = 22050
 N = 30 * SR
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(HERE))))
 
 
 def save(manifest, name, arr, **info):
@@ -39,8 +39,13 @@ def save(manifest, name, arr, **info):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data", "gtzan-dev"))
+    ap.add_argument("--data", default=os.environ.get("MGR_GTZAN_DEV", ""),
+                    help="the gtzan-dev excerpts (default: $MGR_GTZAN_DEV)")
     args = ap.parse_args()
+    if not args.data or not os.path.isdir(args.data):
+        print("skipped: set MGR_GTZAN_DEV (or --data) to a copy of the gtzan-dev excerpts"
+              + (f" ({args.data} is not a folder)" if args.data else ""))
+        return
     manifest = {"librosa": librosa.__version__, "numpy": np.__version__, "sample_rate": SR,
                 "clips": {}, "arrays": {}}
     for genre in sorted(os.listdir(args.data)):
