@@ -92,8 +92,8 @@ def budget_text(budget, sched, minutes):
 
 
 def paper_short(p):
-    """'004 Dawra et al., KNN baseline (...)' -> '004 Dawra et al.'"""
-    return p.split(",")[0].strip() if p else "—"
+    """'004 Dawra et al., KNN baseline (...)' -> '004 Dawra et al.'; '004 (instrument): ...' -> '004'."""
+    return re.split(r"[,:(]", p)[0].strip() if p else "—"
 
 
 def main():
@@ -107,7 +107,12 @@ def main():
     rows, missing = [], []
     head = ("| experiment | paper | paper's number (GTZAN) | clip acc (5 folds) | track acc (5 folds) "
             "| budget used | note |\n|---|---|---|---|---|---|---|")
-    names = sorted(os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.join(a.runs, "*", "budget.txt")))
+    names = [os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.join(a.runs, "*", "budget.txt"))]
+
+    def paper_of(n):
+        m = os.path.join(a.runs, n, "metrics.json")
+        return (load(m).get("paper", "") if os.path.isfile(m) else "")[:3] or "999"
+    names.sort(key=lambda n: (paper_of(n), n))  # by paper, then name
     for name in names:
         d = os.path.join(a.runs, name)
         agg_path = os.path.join(d, "metrics.json")
@@ -127,7 +132,7 @@ def main():
         if folds:
             f0 = folds[0]["data"]
             cpt = f0["clips"] / max(1, f0["tracks"])
-            notes.append(f"{f0['feature_type']} {f0['feature_shape']}, {cpt:.3g} clips per track")
+            notes.append(f"{f0['feature_type']} {f0['feature_shape']}, {cpt:.3g} clip{'' if cpt == 1 else 's'} per track")
             if f0["clips"] < f0["tracks"]:
                 notes.append(f"{f0['tracks'] - f0['clips']} tracks shorter than the clip give no input")
             stops = sum(1 for m in folds if m.get("stopped_early"))
