@@ -160,7 +160,8 @@ def main():
                 num = paper_num if label.startswith("tree, hard") else ('"0.5 to 0.6"' if label.startswith("flat") else "—")
                 rows.append(f"| {name}: {label} | {paper_short(agg.get('paper'))} | {num} | "
                             f"{ms([v['clip_accuracy'] for v in vals])} | {ms([v['track_accuracy'] for v in vals])} | "
-                            f"{btext} | {'; '.join(notes[:1])} |")
+                            f"{btext if label.startswith('tree, hard') else 'as above'} | "
+                            f"{'; '.join(notes[:1]) if label.startswith('tree, hard') else 'same run, same folds'} |")
             continue
         rows.append(f"| {name} | {paper_short(agg.get('paper'))} | {paper_num} | "
                     f"{ms(g['clip_accuracy']['values'])} | {ms(g['track_accuracy']['values'])} | "
