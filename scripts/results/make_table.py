@@ -105,6 +105,18 @@ def main():
     a = ap.parse_args()
 
     rows, missing = [], []
+    peers_path = a.peers or os.path.join(a.runs, "peers.json")
+    peers = load(peers_path) if os.path.isfile(peers_path) else None
+    svm_track = {r["fold"]: r["track_accuracy"] for r in peers["runs"] if r["peer"] == "svm"} if peers else {}
+
+    def versus_svm(by_fold):
+        """'track acc vs the SVM, fold by fold: B better, E equal, W worse' ({fold: track acc})."""
+        common = [f for f in by_fold if f in svm_track]
+        if not common:
+            return None
+        b = sum(by_fold[f] > svm_track[f] + 1e-9 for f in common)
+        w = sum(by_fold[f] < svm_track[f] - 1e-9 for f in common)
+        return f"track acc vs the SVM per fold: {b} better, {len(common) - b - w} equal, {w} worse"
     head = ("| experiment | paper | paper's number (GTZAN) | clip acc (5 folds) | track acc (5 folds) "
             "| budget used | note |\n|---|---|---|---|---|---|---|")
     names = [os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.join(a.runs, "*", "budget.txt"))]
@@ -156,21 +168,25 @@ def main():
             for label, get in (("tree, hard routing", lambda m: m["tree"]["hard"]),
                                ("tree, soft routing", lambda m: m["tree"]["soft"]),
                                ("flat LSTM, same folds", lambda m: m["flat_baseline"]["test"])):
-                vals = [get(m) for m in folds if "tree" in m and (label[:4] == "tree" or "flat_baseline" in m)]
+                fm = [m for m in folds if "tree" in m and (label[:4] == "tree" or "flat_baseline" in m)]
+                vals = [get(m) for m in fm]
+                vs = versus_svm({m["protocol"]["fold"]: get(m)["track_accuracy"] for m in fm})
                 num = paper_num if label.startswith("tree, hard") else ('"0.5 to 0.6"' if label.startswith("flat") else "—")
                 rows.append(f"| {name}: {label} | {paper_short(agg.get('paper'))} | {num} | "
                             f"{ms([v['clip_accuracy'] for v in vals])} | {ms([v['track_accuracy'] for v in vals])} | "
                             f"{btext if label.startswith('tree, hard') else 'as above'} | "
-                            f"{'; '.join(notes[:1]) if label.startswith('tree, hard') else 'same run, same folds'} |")
+                            f"{'; '.join(([notes[0]] if label.startswith('tree, hard') else ['same run, same folds']) + ([vs] if vs else []))} |")
             continue
+        vs = versus_svm({r["fold"]: r["track_accuracy"] for r in agg.get("runs", []) if r.get("fold") is not None})
+        if vs:
+            notes.append(vs)
         rows.append(f"| {name} | {paper_short(agg.get('paper'))} | {paper_num} | "
                     f"{ms(g['clip_accuracy']['values'])} | {ms(g['track_accuracy']['values'])} | "
                     f"{btext} | {'; '.join(notes)} |")
 
-    peers_path = a.peers or os.path.join(a.runs, "peers.json")
     peer_lines = []
-    if os.path.isfile(peers_path):
-        p = load(peers_path)
+    if peers:
+        p = peers
         labels = {"svm": "peer: RBF SVM on MFCC statistics", "knn": "peer: KNN (k=5) on MFCC statistics"}
         for k in ("svm", "knn"):
             rs = [r for r in p["runs"] if r["peer"] == k]
