@@ -1,6 +1,7 @@
 // Error type and checks shared by every layer of mgr.
 #pragma once
 
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -13,7 +14,16 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The source location is for developers: MGR_DEBUG_ERRORS=1 appends " (file:line)" to every
+// error. Users see the message alone; the absolute path of a build tree is noise to them (and a
+// leak of where the binary was built).
+inline bool debug_errors() {
+  const char* v = std::getenv("MGR_DEBUG_ERRORS");
+  return v && *v && std::string(v) != "0";
+}
+
 [[noreturn]] inline void fail_at(const std::string& msg, const char* file, int line) {
+  if (!debug_errors()) throw Error(msg);
   std::ostringstream os;
   os << msg << " (" << file << ":" << line << ")";
   throw Error(os.str());

@@ -202,6 +202,29 @@ TEST(ClassifyFiles, TheToolPrintsCsvAndExitsByWhetherAnyFileWasClassified) {
   EXPECT_EQ(WEXITSTATUS(std::system(bad_run.c_str())), 2) << "no model";
 }
 
+// A file name holding a byte that is not UTF-8 (Latin-1 "caf\xE9", common in old collections)
+// is classified, and both the JSON and the CSV output write it with U+FFFD in place of the byte
+// (the JSON used to abort the whole process).
+TEST(ClassifyFiles, FileNamesThatAreNotUtf8AreReplacedInJsonAndCsv) {
+  if (!fs::exists(classify_binary())) GTEST_SKIP() << "classify not built";
+  const test::TinyRun& run = test::tiny_run(false);
+  test::TempDir dir("classify_latin1");
+  data::write_wav(dir.file("caf\xE9.wav"), tone(2.0, 22050), 22050);
+  for (const char* format : {"--json", "--csv"}) {
+    const std::string cmd = classify_binary() + " " + run.result.run_dir + " " + dir.file("") +
+                            " " + format + " --device cpu >" + dir.file("out.txt") + " 2>" +
+                            dir.file("err.txt");
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << format << ": " << read_text(dir.file("err.txt"));
+    const std::string out = read_text(dir.file("out.txt"));
+    EXPECT_THAT(out, HasSubstr("caf\xEF\xBF\xBD.wav")) << format;
+    EXPECT_EQ(out.find("caf\xE9"), std::string::npos) << format;
+    if (std::string(format) == "--json") {
+      const nlohmann::json doc = nlohmann::json::parse(out);
+      EXPECT_EQ(doc["files"].size(), 1u);
+    }
+  }
+}
+
 TEST(ClassifyFiles, TheToolWaitsPassivelyUnlessTheUserChoseAPolicy) {
   // libgomp's spinning idle threads took the decoders' CPU (framework/infer/openmp_wait.h): the
   // tool runs itself again with OMP_WAIT_POLICY=passive when the variable is unset, and keeps a

@@ -123,8 +123,9 @@ TEST(Config, WrongTypeNamesKeyAndExpectation) {
   EXPECT_THAT(parse_error("seed: -1\n"),
               HasSubstr("exp.yaml:1:1: seed: expected a non-negative integer, got \"-1\""));
   EXPECT_THAT(parse_error("name:\n  first: a\n"),
-              HasSubstr("exp.yaml:1:1: name: expected a string, non-empty, without '/' or "
-                        "control characters, not . or .., got a mapping"));
+              HasSubstr("exp.yaml:1:1: name: expected a string, non-empty, at most 100 bytes, "
+                        "without '/', '\\' or control characters, not . or .., not starting "
+                        "with '-', got a mapping"));
   EXPECT_THAT(parse_error("train:\n  lr:\n"),
               HasSubstr("exp.yaml:2:3: train.lr: expected a number > 0, got nothing (null)"));
   // A bad list element is pointed at where it stands.
@@ -158,8 +159,9 @@ TEST(Config, OutOfRangeNamesKeyAndAllowedRange) {
   EXPECT_THAT(parse_error("data:\n  split_fractions: [0.9, 0.1]\n"),
               HasSubstr("data.split_fractions: expected a list of numbers, 3 entries"));
   EXPECT_THAT(parse_error("data:\n  genres: [rock, rock]\n"),
-              HasSubstr("data.genres: expected a list of strings, each non-empty, without '/' or "
-                        "control characters, not . or .., no duplicates, got [\"rock\", "
+              HasSubstr("data.genres: expected a list of strings, each non-empty, at most 100 "
+                        "bytes, without '/', '\\' or control characters, not . or .., not "
+                        "starting with '-', no duplicates, got [\"rock\", "
                         "\"rock\"]"));
   EXPECT_THAT(parse_error("data:\n  root: \"\"\n"),
               HasSubstr("exp.yaml:2:3: data.root: expected a string, non-empty, without control "
@@ -175,9 +177,11 @@ TEST(Config, BadChoiceListsChoicesAndSuggests) {
   EXPECT_THAT(parse_error("features:\n  window: hannn\n"),
               HasSubstr("exp.yaml:2:3: features.window: expected one of {hann, hamming}, got "
                         "\"hannn\" (did you mean 'hann'?)"));
-  EXPECT_THAT(parse_error("data:\n  source: gtzam\n"),
-              HasSubstr("data.source: expected one of {synthetic, gtzan}, got \"gtzam\" (did you "
-                        "mean 'gtzan'?)"));
+  EXPECT_THAT(
+      parse_error("data:\n  source: gtzam\n"),
+      HasSubstr(
+          "data.source: expected one of {synthetic, gtzan, manifest, fma}, got \"gtzam\" (did you "
+          "mean 'gtzan'?)"));
   EXPECT_THAT(parse_error("features:\n  power: 3\n"),
               HasSubstr("features.power: expected one of {1, 2}, got 3.0"));
   for (const char* bad : {"gpu", "cuda:", "cuda:x", "CPU", "cuda:0 "}) {

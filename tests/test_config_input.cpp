@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -104,15 +105,16 @@ TEST(ConfigInput, DirectoryOrDeviceIsNotAnExperimentFile) {
 }
 
 TEST(ConfigInput, NamesThatBecomeFolderNamesAreChecked) {
-  const std::string rule = "expected a string, non-empty, without '/' or control characters";
+  const std::string rule =
+      "expected a string, non-empty, at most 100 bytes, without '/', '\\' or control characters";
   EXPECT_THAT(parse_error("name: a/b\n"), HasSubstr("exp.yaml:1:1: name: " + rule));
   EXPECT_THAT(parse_error("name: ..\n"), HasSubstr("name: " + rule));
   EXPECT_THAT(parse_error("name: \"tab\\there\"\n"), HasSubstr("name: " + rule));
   EXPECT_THAT(parse_error("name: \"nul\\0\"\n"), HasSubstr("name: " + rule));
   EXPECT_THAT(parse_error("", {"name=x/../../etc"}), HasSubstr("--set name=x/../../etc: " + rule));
   EXPECT_THAT(parse_error("data:\n  genres: [rock, \"new\\nline\"]\n"),
-              HasSubstr("data.genres: expected a list of strings, each non-empty, without '/' or "
-                        "control characters"));
+              HasSubstr("data.genres: expected a list of strings, each non-empty, at most 100 "
+                        "bytes, without '/', '\\' or control characters"));
   // Paths may hold '/' but no control character (a NUL would cut the path short).
   EXPECT_THAT(parse_error("data:\n  root: \"/data/\\0/x\"\n"),
               HasSubstr("exp.yaml:2:3: data.root: expected a string, non-empty, without control "
@@ -121,6 +123,61 @@ TEST(ConfigInput, NamesThatBecomeFolderNamesAreChecked) {
               HasSubstr("features.cache_dir: expected a string, non-empty, without control "
                         "characters"));
   EXPECT_NO_THROW(experiment::parse("data:\n  root: \"/data/my music/gtzan\"\n", "ok.yaml"));
+}
+
+// Names become file and folder names: a 2,000,000-character experiment name, an over-long layer
+// name, a backslash or a leading '-' are refused at load, and the error does not echo them whole.
+TEST(ConfigInput, NamesHaveASaneLengthAndCharacterSet) {
+  const std::string huge(2000000, 'a');
+  const std::string e = parse_error("name: " + huge + "\n");
+  EXPECT_THAT(e, HasSubstr("exp.yaml:1:1: name: expected a string, non-empty, at most 100 bytes"));
+  EXPECT_LT(e.size(), 2000u) << e.substr(0, 300);
+  EXPECT_NO_THROW(experiment::parse("name: " + std::string(100, 'x') + "\n", "ok.yaml"));
+  EXPECT_THAT(parse_error("name: \"a\\\\b\"\n"), HasSubstr("name: expected a string"));
+  EXPECT_THAT(parse_error("name: -rf\n"), HasSubstr("name: expected a string"));
+  EXPECT_EQ(file_name_problem(std::string(101, 'x')).value_or(""),
+            "101 bytes (at most 100), starting 'xxxxxxxxxxxxxxxxxxxx...'");
+  EXPECT_THAT(file_name_problem("-x").value_or(""), HasSubstr("starts with '-'"));
+  const std::string layer =
+      "model:\n  layers:\n    - {name: " + std::string(150, 'L') + ", type: relu}\n";
+  EXPECT_THAT(parse_error(layer), HasSubstr("model.layers[0].name: expected a short name"));
+}
+
+// data.genres is checked at load against what the synthetic corpus can make, with a
+// did-you-mean, before anything is synthesised.
+TEST(ConfigInput, SyntheticGenresAreCheckedAtLoad) {
+  EXPECT_THAT(parse_error("data:\n  genres: [blues, polka]\n"),
+              HasSubstr("exp.yaml:2:3: data.genres: 'polka' is not a genre of the synthetic "
+                        "corpus (blues, classical"));
+  EXPECT_THAT(parse_error("data:\n  genres: [blues, jaz]\n"), HasSubstr("did you mean 'jazz'?"));
+  EXPECT_NO_THROW(experiment::parse(
+      "data:\n  source: gtzan\n  root: /x\n  genres: [blues, polka]\n", "ok.yaml"));
+}
+
+// Error lines name what failed, not the source file that raised them (a build path is noise
+// for a user and leaks where the binary was built); MGR_DEBUG_ERRORS=1 adds it back.
+TEST(ConfigInput, ErrorLinesCarryNoSourcePathUnlessDebugging) {
+  const char* before = std::getenv("MGR_DEBUG_ERRORS");
+  const std::string saved = before ? before : "";
+  unsetenv("MGR_DEBUG_ERRORS");
+  const std::vector<std::string> hostile = {
+      parse_error("name: a/b\n"),
+      parse_error("data:\n  split: sideways\n"),
+      parse_error("model:\n  layers:\n    - {name: a, type: nope}\n"),
+      error_of([] { experiment::load("/nonexistent/exp.yaml"); }),
+      error_of([] { MGR_FAIL("direct"); }),
+  };
+  for (const std::string& e : hostile) {
+    EXPECT_FALSE(e.empty());
+    for (const char* leak : {".cpp:", ".h:", ".cu:", MGR_SOURCE_DIR})
+      EXPECT_EQ(e.find(leak), npos) << leak << " in: " << e;
+  }
+  setenv("MGR_DEBUG_ERRORS", "1", 1);
+  EXPECT_THAT(error_of([] { MGR_FAIL("direct"); }), HasSubstr("test_config_input.cpp:"));
+  if (before)
+    setenv("MGR_DEBUG_ERRORS", saved.c_str(), 1);
+  else
+    unsetenv("MGR_DEBUG_ERRORS");
 }
 
 TEST(ConfigInput, TreeNodeNamesStayInsideTheRunFolder) {

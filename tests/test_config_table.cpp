@@ -74,6 +74,7 @@ TEST(ConfigTable, TableCoversEveryStructMember) {
       {"", member_count<ExperimentConfig>()},
       {"data", member_count<DataConfig>()},
       {"data.synthetic", member_count<SyntheticConfig>()},
+      {"data.fma", member_count<FmaConfig>()},
       {"features", feature_members},
       {"model", member_count<ModelConfig>()},
       {"model.knn", member_count<KnnConfig>()},
@@ -171,6 +172,10 @@ ExperimentConfig everything_changed() {
   c.features.cache_dir = "/tmp/feature cache: a";
   c.features.cache_compression = 1;
   c.data.max_clips_per_track = 7;
+  c.data.manifest = "lists/corpus.tsv";
+  c.data.fma.metadata = "fma_metadata/tracks.csv";
+  c.data.fma.subset = "medium";
+  c.data.exclude = "gtzan-faults.txt";
   c.features.crop_frames = 20;
   c.model.layers.at(0).set("channels", "12", "test");
   c.model.layers.at(0).set("kernel", "[5, 3]", "test");

@@ -9,6 +9,7 @@
 #include "framework/config/yaml_config.h"
 #include "framework/experiment/load.h"
 #include "framework/experiment/protocol.h"
+#include "framework/results/tables.h"
 #include "kernels/error.h"
 #include "tests/temp_dir.h"
 
@@ -75,6 +76,9 @@ TEST(Protocol, SummaryStatisticsUseTheSampleStandardDeviation) {
   EXPECT_EQ(s["n"].get<int>(), 3);
   EXPECT_EQ(s["min"].get<double>(), 0.5);
   EXPECT_EQ(train::summary_statistics({0.25})["std"].get<double>(), 0.0);
+  // A single run shows its figure alone: "± 0.000" would read as a measured zero spread.
+  EXPECT_EQ(results::mean_std_cell({0.25}), "0.250 (one run)");
+  EXPECT_EQ(results::mean_std_cell({0.5, 0.6, 0.7}), "0.600 ± 0.100 (n=3)");
 }
 
 TEST(Protocol, ThreeFoldsWriteRunsAndTheirAggregate) {
@@ -107,6 +111,24 @@ TEST(Protocol, ThreeFoldsWriteRunsAndTheirAggregate) {
     tested += m["data"]["test_clips"].get<size_t>();
     clips = m["data"]["clips"].get<size_t>();
     EXPECT_TRUE(fs::exists(dir / "config.yaml"));
+    // split.csv: each track once, on one side only (track folds), the fold's test clips in it.
+    std::ifstream split_in(dir / "split.csv");
+    std::string line;
+    std::getline(split_in, line);
+    EXPECT_EQ(line, "track,path,genre,train_clips,validation_clips,test_clips");
+    size_t rows = 0, split_test = 0;
+    while (std::getline(split_in, line)) {
+      ++rows;
+      const auto last = line.rfind(','), mid = line.rfind(',', last - 1),
+                 first = line.rfind(',', mid - 1);
+      const int tr = std::stoi(line.substr(first + 1)), va = std::stoi(line.substr(mid + 1)),
+                te = std::stoi(line.substr(last + 1));
+      EXPECT_LE((tr > 0) + (va > 0) + (te > 0), 1) << line;
+      split_test += static_cast<size_t>(te);
+    }
+    EXPECT_EQ(rows, m["data"]["tracks"].get<size_t>());
+    EXPECT_EQ(split_test, m["data"]["test_clips"].get<size_t>());
+    EXPECT_EQ(m["data"]["tracks_on_two_sides"], 0);
     // The run's resolved config reruns that fold alone.
     const config::ExperimentConfig back = experiment::load((dir / "config.yaml").string());
     EXPECT_EQ(back.protocol.fold, f);
@@ -117,8 +139,70 @@ TEST(Protocol, ThreeFoldsWriteRunsAndTheirAggregate) {
   std::ifstream t(tmp.file("exp/table_row.md"));
   const std::string table((std::istreambuf_iterator<char>(t)), std::istreambuf_iterator<char>());
   EXPECT_NE(table.find("3-fold, 1 seed"), std::string::npos) << table;
-  EXPECT_NE(table.find("track-disjoint"), std::string::npos) << table;
+  EXPECT_NE(table.find("no track on two sides"), std::string::npos) << table;
 }
 
 }  // namespace
 }  // namespace mgr
+
+namespace mgr::train {
+namespace {
+
+// A run's metrics with just what aggregate_metrics reads; `variants` as a tree run writes them.
+nlohmann::json fake_tree_run(double hard, double soft, double flat, bool leaky) {
+  const auto test = [](double acc) {
+    return nlohmann::json{{"clip_accuracy", acc},
+                          {"track_accuracy", acc},
+                          {"clip", {{"macro_f1", acc}, {"confusion_matrix", {{1, 0}, {0, 1}}}}},
+                          {"track", {{"macro_f1", acc}, {"confusion_matrix", {{1, 0}, {0, 1}}}}}};
+  };
+  const auto figures = [](double acc) {
+    return nlohmann::json{{"clip_accuracy", acc},
+                          {"track_accuracy", acc},
+                          {"clip_macro_f1", acc},
+                          {"track_macro_f1", acc}};
+  };
+  return {{"experiment", "hierarchical"},
+          {"split", "track_stratified"},
+          {"leaky", leaky},
+          {"seed", 1},
+          {"protocol", {{"folds", 3}, {"fold", 0}}},
+          {"test", test(hard)},
+          {"variants",
+           {{"tree, hard routing", figures(hard)},
+            {"tree, soft routing", figures(soft)},
+            {"flat baseline", figures(flat)}}}};
+}
+
+// Under folds a tree run aggregates what its paper's claim needs: both routings and the flat
+// baseline, each mean ± std, in metrics.json and in the table row; one leaky run makes the
+// aggregate leaky.
+TEST(Protocol, TreeFoldsAggregateBothRoutingsAndTheFlatBaseline) {
+  const nlohmann::json a =
+      aggregate_metrics({fake_tree_run(0.5, 0.6, 0.7, false), fake_tree_run(0.7, 0.8, 0.9, false),
+                         fake_tree_run(0.6, 0.7, 0.8, false)},
+                        {"fold-0", "fold-1", "fold-2"});
+  EXPECT_NEAR(a["variants"]["tree, soft routing"]["clip_accuracy"]["mean"].get<double>(), 0.7,
+              1e-12);
+  EXPECT_NEAR(a["variants"]["flat baseline"]["track_accuracy"]["std"].get<double>(), 0.1, 1e-12);
+  EXPECT_EQ(a["variants"]["tree, hard routing"]["clip_accuracy"]["n"], 3);
+  EXPECT_FALSE(a["leaky"].get<bool>());
+  const std::string table = aggregate_table(a);
+  EXPECT_NE(table.find("| hierarchical (flat baseline) | track_stratified | 3-fold, 1 seed | "
+                       "0.8000 ± 0.1000 (n=3)"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("| hierarchical (tree, soft routing) |"), std::string::npos) << table;
+  EXPECT_TRUE(
+      aggregate_metrics({fake_tree_run(0.5, 0.6, 0.7, false), fake_tree_run(0.5, 0.6, 0.7, true)},
+                        {"a", "b"})["leaky"]
+          .get<bool>());
+  // One run: its figure alone, no "± 0.0000".
+  const std::string one =
+      aggregate_table(aggregate_metrics({fake_tree_run(0.5, 0.6, 0.7, false)}, {"a"}));
+  EXPECT_NE(one.find("0.5000 (one run)"), std::string::npos) << one;
+  EXPECT_EQ(one.find("±"), std::string::npos) << one;
+}
+
+}  // namespace
+}  // namespace mgr::train

@@ -82,7 +82,7 @@ TEST(Report, SweepPageIsSelfContainedWithEverySection) {
     EXPECT_EQ(count(latex, rule), 2u) << rule << " per table (experiments, sweep)";
   EXPECT_THAT(latex, HasSubstr("data.split & split & clip acc"));
   EXPECT_THAT(latex, HasSubstr("random\\_clips (leaky)"));
-  EXPECT_THAT(results::render(runs, "html"), HasSubstr("<th>track split (honest): clip acc</th>"));
+  EXPECT_THAT(results::render(runs, "html"), HasSubstr("<th>no track on two sides: clip acc</th>"));
   EXPECT_THROW(results::render(runs, "xlsx"), Error);
 }
 

@@ -221,5 +221,51 @@ TEST(FoldSplit, RandomClipFoldsLeakTracksAndRejectBadArguments) {
   EXPECT_THROW(make_fold_split(ds, SplitKind::TrackStratified, 3, -1, 1), Error);
 }
 
+// The leak is counted from the split, not assumed from its name: random_clips over tracks of one
+// clip each puts no track on two sides; over tracks of several clips it does; track_stratified
+// never does, in one split or in folds.
+TEST(SplitLeak, CountedFromTheSplitItself) {
+  const Dataset one_clip = corpus(4, 10, 1);
+  const Split r1 = make_split(one_clip, SplitKind::RandomClips, {0.8, 0.1, 0.1}, 3);
+  EXPECT_EQ(tracks_on_two_sides(track_sides(one_clip, r1)), 0);
+
+  const Dataset many = corpus(4, 10, 10);
+  const Split r10 = make_split(many, SplitKind::RandomClips, {0.8, 0.1, 0.1}, 3);
+  const std::vector<TrackSides> sides = track_sides(many, r10);
+  EXPECT_GT(tracks_on_two_sides(sides), 20);
+  int clips = 0;
+  for (const TrackSides& t : sides) clips += t.train + t.validation + t.test;
+  EXPECT_EQ(clips, 400);
+
+  const Split t = make_split(many, SplitKind::TrackStratified, {0.8, 0.1, 0.1}, 3);
+  EXPECT_EQ(tracks_on_two_sides(track_sides(many, t)), 0);
+  for (int f = 0; f < 5; ++f)
+    EXPECT_EQ(tracks_on_two_sides(
+                  track_sides(many, make_fold_split(many, SplitKind::TrackStratified, 5, f, 2))),
+              0);
+  EXPECT_GT(tracks_on_two_sides(
+                track_sides(many, make_fold_split(many, SplitKind::RandomClips, 5, 0, 2))),
+            0);
+}
+
+TEST(SplitLeak, CsvHasOneQuotedRowPerTrackWithItsClipsPerPart) {
+  Dataset ds = corpus(2, 2, 3);
+  ds.tracks[1].path = "a \"b\",c.wav";
+  Split s;
+  s.train = {0, 1, 2, 3};  // track 0 whole, track 1's first clip
+  s.validation = {4, 5};   // track 1's other two
+  s.test = {6, 7, 8, 9, 10, 11};
+  const std::vector<TrackSides> sides = track_sides(ds, s);
+  EXPECT_EQ(tracks_on_two_sides(sides), 1);
+  EXPECT_EQ(split_csv(ds, sides),
+            "track,path,genre,train_clips,validation_clips,test_clips\n"
+            "0,\"x.wav\",\"g0\",3,0,0\n"
+            "1,\"a \"\"b\"\",c.wav\",\"g0\",1,2,0\n"
+            "2,\"x.wav\",\"g1\",0,0,3\n"
+            "3,\"x.wav\",\"g1\",0,0,3\n");
+  s.test.push_back(12);
+  EXPECT_THROW(track_sides(ds, s), Error);
+}
+
 }  // namespace
 }  // namespace mgr::data

@@ -125,7 +125,9 @@ int main(int argc, char** argv) {
                                   files.size(), failed, done / std::max(elapsed(), 1e-9)));
     }
   });
-  if (json) std::cout << doc.dump(2) << "\n";
+  // A file name need not be UTF-8 (Latin-1 in old collections): its bad bytes become U+FFFD
+  // instead of the default handler's exception (docs: README "Classifying your own music").
+  if (json) std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   progress.finish(fmt::format("classify: {} of {} files classified in {:.1f} s ({:.1f} files/s)",
                               classified, files.size(), elapsed(),
                               classified / std::max(elapsed(), 1e-9)));

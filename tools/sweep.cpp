@@ -22,7 +22,9 @@ namespace {
 void write_plan(const SweepPlan& plan) {
   fs::create_directories(plan.out);
   const std::string path = plan_path(plan.out);
-  std::ofstream(path + ".tmp") << plan_to_json(plan).dump(2) << "\n";
+  std::ofstream(path + ".tmp") << plan_to_json(plan).dump(2, ' ', false,
+                                                          nlohmann::json::error_handler_t::replace)
+                               << "\n";
   fs::rename(path + ".tmp", path);
 }
 

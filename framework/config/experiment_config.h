@@ -19,16 +19,27 @@ struct SyntheticConfig {
   uint64_t seed = 1;  // corpus seed (independent of the experiment seed)
 };
 
+// data.source fma: the Free Music Archive's own metadata and split (framework/data/fma.h).
+struct FmaConfig {
+  std::string metadata;          // fma_metadata/tracks.csv; the audio is under data.root
+  std::string subset = "small";  // small | medium | large
+};
+
 struct DataConfig {
-  std::string source = "synthetic";           // synthetic | gtzan
-  std::string root = "data/synthetic-gtzan";  // GTZAN layout: <root>/<genre>/<genre>.NNNNN.wav
-  std::vector<std::string> genres;            // empty: the ten GTZAN genres
-  int max_tracks_per_genre = 0;               // 0: all
-  double max_track_seconds = 1200;            // longer files are skipped (bounds memory per track)
+  std::string source = "synthetic";  // synthetic | gtzan | manifest | fma
+  // gtzan, synthetic: <root>/<genre>/<genre>.NNNNN.wav; fma: the audio folder (fma_small)
+  std::string root = "data/synthetic-gtzan";
+  std::string manifest;  // source manifest: CSV/TSV of path,label[,split][,group][,id]
+  FmaConfig fma;
+  std::string exclude;              // a file of track ids to leave out (one per line, '#' comments)
+  std::vector<std::string> genres;  // empty: the ten GTZAN genres
+  int max_tracks_per_genre = 0;     // 0: all
+  double max_track_seconds = 1200;  // longer files are skipped (bounds memory per track)
   int sample_rate = 22050;
   double clip_seconds = 3.0;
-  double clip_hop_seconds = 3.0;           // hop between clip starts (== clip_seconds: no overlap)
-  std::string split = "track_stratified";  // track_stratified | random_clips (leaky)
+  double clip_hop_seconds = 3.0;  // hop between clip starts (== clip_seconds: no overlap)
+  // track_stratified | random_clips (leaky) | official | gtzan_fault_filtered
+  std::string split = "track_stratified";
   std::vector<double> split_fractions = {0.8, 0.1, 0.1};  // train, validation, test
   int max_clips_per_track = 0;  // keep the first N clips of each track; 0: all
   SyntheticConfig synthetic;

@@ -1,6 +1,7 @@
 #include "framework/config/field_table.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -34,8 +35,16 @@ std::string Field::name() const {
   return dot == std::string::npos ? key : key.substr(dot + 1);
 }
 
+std::string excerpt(const std::string& text) {
+  constexpr size_t kShown = 100;
+  if (text.size() <= kShown + 20) return text;
+  size_t cut = kShown;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+  return text.substr(0, cut) + fmt::format("... ({} bytes)", text.size());
+}
+
 std::string describe_node(const YAML::Node& n) {
-  if (n.IsScalar()) return "\"" + n.Scalar() + "\"";
+  if (n.IsScalar()) return excerpt("\"" + n.Scalar() + "\"");
   if (n.IsSequence()) return "a list";
   if (n.IsMap()) return "a mapping";
   return "nothing (null)";
@@ -164,8 +173,10 @@ T read_value(const YAML::Node& n, const std::string& key, const std::string& exp
 
 // Names that become folder names (the run directory, a genre folder).
 Rule<std::string> file_name() {
-  return {"non-empty, without '/' or control characters, not . or ..",
-          [](const std::string& v) { return !file_name_problem(v); }};
+  return {
+      "non-empty, at most 100 bytes, without '/', '\\' or control characters, not . or .., "
+      "not starting with '-'",
+      [](const std::string& v) { return !file_name_problem(v); }};
 }
 // Paths: any folder, but no control character (a NUL would cut the path short).
 Rule<std::string> path_text() {
@@ -219,7 +230,7 @@ Field field_of(std::string key, Get get, std::string doc, const std::vector<Rule
     for (const Rule<T>& r : rules) {
       if (r.ok(v)) continue;
       if (r.why) return r.why(v);
-      std::string msg = "expected " + e + ", got " + yaml_text(v);
+      std::string msg = "expected " + e + ", got " + excerpt(yaml_text(v));
       if constexpr (std::is_same_v<T, std::string>) {
         const std::string guess = closest_match(v, choices);
         if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
@@ -335,10 +346,25 @@ std::vector<Field> build_fields() {
                     true,
                     {"auto", "cpu", "cuda"}}),
       // ---- data
-      field(KEY(data.source), "audio corpus: generated synthetic tracks or the GTZAN files",
-            one_of({"synthetic", "gtzan"})),
-      field(KEY(data.root), "corpus directory in GTZAN layout: root/genre/genre.NNNNN.wav",
+      field(KEY(data.source),
+            "audio corpus: synthetic (generated, GTZAN layout), gtzan (a folder in GTZAN "
+            "layout), manifest (a CSV/TSV listing path and label, data.manifest), fma (the Free "
+            "Music Archive's tracks.csv, data.fma)",
+            one_of({"synthetic", "gtzan", "manifest", "fma"})),
+      field(KEY(data.root),
+            "gtzan and synthetic: the folder root/genre/genre.NNNNN.wav; fma: the audio folder "
+            "(fma_small, holding NNN/NNNNNN.mp3); unused by manifest",
             path_text()),
+      field(KEY(data.manifest),
+            "source manifest: CSV or TSV with a header row: path, label (or genre), optional "
+            "split (train/validation/test), group (artist, album: kept on one side of a track "
+            "split), id; relative paths are taken against the manifest's folder",
+            optional_path()),
+      field(KEY(data.exclude),
+            "a file of track ids to leave out before decoding, one per line ('#' starts a "
+            "comment): GTZAN's are file names without extension (blues.00012), a manifest's "
+            "its id column, FMA's the six-digit track id; empty: none",
+            optional_path()),
       field(KEY(data.genres), "genres to use, in label order; empty: the ten GTZAN genres",
             each(file_name()), rule<std::vector<S>>("no duplicates", unique)),
       field(KEY(data.max_tracks_per_genre), "use at most this many tracks per genre; 0: all",
@@ -355,15 +381,25 @@ std::vector<Field> build_fields() {
             "hop between clip starts (s); equal to clip_seconds: no overlap",
             in_left_open(0.0, 3600.0)),
       field(KEY(data.split),
-            "track_stratified: a track's clips share a split, genres balanced; random_clips: "
-            "clips split at random (leaks tracks across splits)",
-            one_of({"track_stratified", "random_clips"})),
+            "track_stratified: a track's clips share a split, genres balanced (groups kept on "
+            "one side when the data has them); random_clips: clips split at random (leaks "
+            "tracks across splits); official: the corpus's own split (a manifest's split "
+            "column, FMA's set/split); gtzan_fault_filtered: GTZAN's fault-filtered lists "
+            "(Kereliuk, Sturm & Larsen 2015; tracks in no list are left out)",
+            one_of({"track_stratified", "random_clips", "official", "gtzan_fault_filtered"})),
       field(KEY(data.split_fractions), "train, validation, test fractions",
             rule<std::vector<double>>("3 entries, each > 0, summing to 1 (within 1e-6)",
                                       valid_split_fractions)),
       field(KEY(data.max_clips_per_track),
             "keep only the first N clips of each track (paper 003: 15 pieces); 0: all",
             at_least(0)),
+      // ---- data.fma
+      field(KEY(data.fma.metadata),
+            "source fma: fma_metadata/tracks.csv (genre track/genre_top, part set/split, "
+            "subset set/subset, group artist/id)",
+            optional_path()),
+      field(KEY(data.fma.subset), "source fma: small, medium (includes small) or large (all)",
+            one_of({"small", "medium", "large"})),
       // ---- data.synthetic
       field(KEY(data.synthetic.tracks_per_genre), "tracks generated per genre (GTZAN has 100)",
             at_least(1)),
@@ -613,6 +649,61 @@ std::vector<CrossCheck> build_cross_checks() {
              "must be <= data.max_track_seconds = {} (longer tracks are skipped), got {}",
              c.data.max_track_seconds, c.data.synthetic.track_seconds);
        }},
+      {{"data.genres", "data.source"},
+       "the synthetic corpus has the ten GTZAN genres",
+       [](const ExperimentConfig& c) -> R {
+         if (c.data.source != "synthetic") return std::nullopt;
+         const std::vector<std::string>& known = data::gtzan_genres();
+         for (const std::string& g : c.data.genres) {
+           if (std::find(known.begin(), known.end(), g) != known.end()) continue;
+           const std::string near = closest_match(g, known);
+           return fmt::format(
+               "'{}' is not a genre of the synthetic corpus ({}){}", g, fmt::join(known, ", "),
+               near.empty() ? std::string() : fmt::format("; did you mean '{}'?", near));
+         }
+         return std::nullopt;
+       }},
+      {{"data.manifest", "data.source"},
+       "data.manifest is set when source is manifest",
+       [](const ExperimentConfig& c) -> R {
+         if (c.data.source != "manifest" || !c.data.manifest.empty()) return std::nullopt;
+         return std::string("must name the manifest file (data.source is manifest)");
+       }},
+      {{"data.fma.metadata", "data.source"},
+       "data.fma.metadata is set when source is fma",
+       [](const ExperimentConfig& c) -> R {
+         if (c.data.source != "fma" || !c.data.fma.metadata.empty()) return std::nullopt;
+         return std::string(
+             "must name fma_metadata/tracks.csv (data.source is fma; data.root is the audio "
+             "folder)");
+       }},
+      {{"data.split", "data.source"},
+       "official needs a source with its own split; gtzan_fault_filtered needs GTZAN",
+       [](const ExperimentConfig& c) -> R {
+         if (c.data.split == "official" && c.data.source != "manifest" && c.data.source != "fma")
+           return fmt::format(
+               "official takes the corpus's own split, which only a manifest (split column) or "
+               "fma (set/split) has; data.source is {}",
+               c.data.source);
+         if (c.data.split == "gtzan_fault_filtered" && c.data.source != "gtzan" &&
+             c.data.source != "manifest")
+           return fmt::format(
+               "gtzan_fault_filtered picks GTZAN tracks by id (blues.00012): use source gtzan "
+               "(or a manifest of GTZAN files); data.source is {}",
+               c.data.source);
+         return std::nullopt;
+       }},
+      {{"protocol.folds", "data.split"},
+       "no folds over a fixed split",
+       [](const ExperimentConfig& c) -> R {
+         if (c.protocol.folds == 0 ||
+             (c.data.split != "official" && c.data.split != "gtzan_fault_filtered"))
+           return std::nullopt;
+         return fmt::format(
+             "must be 0 with data.split {}: the corpus fixes the split, there is nothing to fold "
+             "(use track_stratified for k-fold cross-validation)",
+             c.data.split);
+       }},
       {{"data.clip_seconds", "data.max_track_seconds"},
        "clip_seconds <= max_track_seconds",
        [](const ExperimentConfig& c) -> R {
@@ -662,6 +753,7 @@ const std::vector<Section>& experiment_sections() {
       {"", "experiment identity, seed and device"},
       {"data", "the audio corpus, clip segmentation and the train/validation/test split"},
       {"data.synthetic", "the generated corpus, used when data.source is synthetic"},
+      {"data.fma", "the Free Music Archive's metadata, used when data.source is fma"},
       {"features",
        "the feature front end, its normalisation and the feature cache (librosa >= 0.10 defaults "
        "unless set)"},

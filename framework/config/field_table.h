@@ -31,6 +31,9 @@ class ValueError : public Error {
 };
 
 // What the user wrote, for "got ..." in messages: "\"ten\"", "a list", "nothing (null)".
+// `text` itself when short; otherwise its first 100 bytes (cut at a UTF-8 boundary) and
+// "... (N bytes)": an error line quotes a value, it does not print 2 MB of it.
+std::string excerpt(const std::string& text);
 std::string describe_node(const YAML::Node& n);
 
 struct Field {

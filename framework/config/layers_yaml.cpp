@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "framework/config/did_you_mean.h"
+#include "framework/config/field_table.h"
+#include "framework/config/text_check.h"
 
 namespace mgr::config {
 
@@ -15,7 +17,7 @@ std::string flow_text(const YAML::Node& n) {
 namespace {
 
 std::string got(const YAML::Node& n) {
-  if (n.IsScalar()) return "\"" + n.Scalar() + "\"";
+  if (n.IsScalar()) return excerpt("\"" + n.Scalar() + "\"");
   if (n.IsSequence()) return "a list";
   if (n.IsMap()) return "a mapping";
   return "nothing (null)";
@@ -63,6 +65,15 @@ std::vector<LayerSpec> parse_layers(const YAML::Node& node, const YAML::Mark& ke
           good = false;
           continue;
         }
+        // A layer's name names its parameters in checkpoints and, in a tree, folders.
+        if (key == "name")
+          if (auto problem = file_name_problem(v.Scalar())) {
+            errors.push_back(kwhere + ": " + what + ".name: expected a short name (a file name: " +
+                             "no '/', '\\' or control characters, at most " +
+                             std::to_string(kMaxNameBytes) + " bytes), got " + *problem);
+            good = false;
+            continue;
+          }
         (key == "name" ? s.name : s.type) = v.Scalar();
         s.key_where[key] = kwhere;
       } else if (key == "in") {

@@ -84,7 +84,12 @@ std::optional<std::string> file_name_problem(std::string_view s) {
   if (s.empty()) return "empty";
   if (s == "." || s == "..") return fmt::format("'{}' is not a file name", s);
   if (auto p = path_problem(s)) return p;
+  if (s.size() > kMaxNameBytes)
+    return fmt::format("{} bytes (at most {}), starting '{}...'", s.size(), kMaxNameBytes,
+                       s.substr(0, 20));
   if (s.find('/') != std::string_view::npos) return std::string("contains '/'");
+  if (s.find('\\') != std::string_view::npos) return std::string("contains '\\'");
+  if (s.front() == '-') return std::string("starts with '-' (it would read as an option)");
   return std::nullopt;
 }
 

@@ -21,8 +21,12 @@ size_t control_char_at(std::string_view s);
 // `s` with every byte that is not printable valid UTF-8 written as \xNN, for error messages.
 std::string printable(std::string_view s);
 
-// What is wrong with `s` as a file or folder name (invalid UTF-8, a control character, '/',
-// empty, "." or ".."), or nullopt when it is fine.
+// Names become file and folder names (run directories, genre folders, tree nodes, parameter
+// groups in checkpoints): longer ones are refused rather than printed and used whole.
+inline constexpr size_t kMaxNameBytes = 100;
+
+// What is wrong with `s` as a file or folder name (invalid UTF-8, a control character, '/' or
+// '\', empty, "." or "..", a leading '-', longer than kMaxNameBytes), or nullopt when it is fine.
 std::optional<std::string> file_name_problem(std::string_view s);
 
 // What is wrong with `s` as free text that is written to JSON (invalid UTF-8), or nullopt.

@@ -81,7 +81,7 @@ const std::vector<std::string>& gtzan_genres() {
   return g;
 }
 
-Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report) {
+std::vector<Track> scan_gtzan(const GtzanOptions& o) {
   MGR_CHECK(!o.root.empty(), "load_gtzan: data root is empty; " << kLayout);
   MGR_CHECK(o.sample_rate > 0, "load_gtzan: sample_rate must be positive, got " << o.sample_rate);
   MGR_CHECK(std::isfinite(o.max_track_seconds) && o.max_track_seconds > 0,
@@ -92,20 +92,17 @@ Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report)
   MGR_CHECK(fs::is_directory(root),
             "load_gtzan: data root '" << o.root << "' is not a directory; " << kLayout);
 
-  Dataset ds;
-  ds.sample_rate = o.sample_rate;
-  ds.genres = o.genres.empty() ? gtzan_genres() : o.genres;
-  for (size_t i = 0; i < ds.genres.size(); ++i) {
+  const std::vector<std::string>& genres = o.genres.empty() ? gtzan_genres() : o.genres;
+  for (size_t i = 0; i < genres.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
-      MGR_CHECK(ds.genres[i] != ds.genres[j],
-                "load_gtzan: genre '" << ds.genres[i] << "' listed twice");
+      MGR_CHECK(genres[i] != genres[j], "load_gtzan: genre '" << genres[i] << "' listed twice");
     }
   }
 
   // Scan: sorted file names per genre, genres in the given order.
   std::vector<Track> candidates;
-  for (size_t gi = 0; gi < ds.genres.size(); ++gi) {
-    const std::string& genre = ds.genres[gi];
+  for (size_t gi = 0; gi < genres.size(); ++gi) {
+    const std::string& genre = genres[gi];
     const fs::path dir = root / genre;
     MGR_CHECK(fs::is_directory(dir), "load_gtzan: no folder '" << dir.string() << "' for genre '"
                                                                << genre << "'; " << kLayout
@@ -128,9 +125,23 @@ Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report)
       t.path = (dir / name).string();
       t.label = static_cast<int>(gi);
       t.genre = genre;
+      t.id = fs::path(name).stem().string();
       candidates.push_back(std::move(t));
     }
   }
+  return candidates;
+}
+
+Dataset decode_tracks(std::vector<Track> candidates, const std::vector<std::string>& genres,
+                      const GtzanOptions& o, const std::string& source, std::ostream& log,
+                      LoadReport* report) {
+  MGR_CHECK(o.sample_rate > 0,
+            "decode_tracks: sample_rate must be positive, got " << o.sample_rate);
+  MGR_CHECK(std::isfinite(o.max_track_seconds) && o.max_track_seconds > 0,
+            "decode_tracks: max_track_seconds must be positive, got " << o.max_track_seconds);
+  Dataset ds;
+  ds.sample_rate = o.sample_rate;
+  ds.genres = genres;
 
   // Decode in parallel; each worker writes only its own slot.
   const int n = static_cast<int>(candidates.size());
@@ -182,14 +193,20 @@ Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report)
     ds.audio.push_back(std::move(audio[static_cast<size_t>(i)]));
     ++rep.loaded;
   }
-  log << "loaded " << rep.loaded << " of " << rep.found << " tracks from " << o.root;
+  log << "loaded " << rep.loaded << " of " << rep.found << " tracks from " << source;
   if (rep.skipped > 0) log << " (" << rep.skipped << " skipped)";
   log << "\n";
   log.flush();
   if (report) *report = rep;
-  MGR_CHECK(rep.loaded > 0, "load_gtzan: none of the " << rep.found << " files under '" << o.root
-                                                       << "' could be decoded");
+  MGR_CHECK(rep.loaded > 0,
+            "none of the " << rep.found << " files of " << source << " could be decoded");
   return ds;
+}
+
+Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report) {
+  std::vector<Track> candidates = scan_gtzan(o);
+  return decode_tracks(std::move(candidates), o.genres.empty() ? gtzan_genres() : o.genres, o,
+                       o.root, log, report);
 }
 
 int64_t seconds_to_samples(double seconds, int sample_rate) {

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mgr::data {
@@ -15,11 +16,24 @@ namespace mgr::data {
 // The ten GTZAN genres in their conventional (alphabetical) order; labels index this list.
 const std::vector<std::string>& gtzan_genres();
 
+// A track's part when the corpus fixes the split (a manifest's split column, FMA's set/split,
+// GTZAN's fault-filtered lists): data.split official / gtzan_fault_filtered use it.
+enum class TrackPart { None = -1, Train = 0, Validation = 1, Test = 2 };
+
 struct Track {
+  Track() = default;
+  Track(std::string path_, int label_, std::string genre_, int track_id_)
+      : path(std::move(path_)), label(label_), genre(std::move(genre_)), track_id(track_id_) {}
   std::string path;
   int label = 0;
   std::string genre;
   int track_id = 0;  // index into Dataset::tracks
+  // The name data.exclude and the fault-filtered lists use: GTZAN's "blues.00012" (the file
+  // name without extension), a manifest's id column, FMA's six-digit track id.
+  std::string id;
+  // Tracks of one group (an artist, an album) stay on one side of a track split; empty: none.
+  std::string group;
+  TrackPart part = TrackPart::None;
 };
 
 struct Clip {
@@ -50,6 +64,19 @@ struct GtzanOptions {
   double max_track_seconds = 1200;  // longer tracks are skipped (data.max_track_seconds)
   int threads = 0;                  // 0: hardware concurrency
 };
+
+// The audio files of the layout above, in track order (genres in the given order, then file
+// names), not decoded: path, label, genre and id (the file name without extension) set. Throws
+// mgr::Error when the root or a genre folder is missing or holds no audio files.
+std::vector<Track> scan_gtzan(const GtzanOptions& o);
+
+// Decodes `candidates` (any source's tracks, in track order) in parallel with a progress line on
+// stderr into a Dataset of `genres`; track_id is renumbered over the tracks that decode. Skips
+// and reports like load_gtzan; `source` names the corpus in the summary line. Throws
+// mgr::Error when nothing decodes.
+Dataset decode_tracks(std::vector<Track> candidates, const std::vector<std::string>& genres,
+                      const GtzanOptions& o, const std::string& source, std::ostream& log,
+                      LoadReport* report = nullptr);
 
 // Scans the layout above, decodes in parallel with a progress line on stderr, and returns the
 // tracks that decoded. An unreadable, truncated, too long or non-finite file, or one whose header

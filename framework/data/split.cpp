@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
+#include <string>
 
 #include "kernels/error.h"
 
@@ -100,6 +102,38 @@ void for_each_group(const Dataset& ds, SplitKind kind, F&& deal_group) {
               "split: clip " << i << " names track " << t << " of " << ds.tracks.size());
     clips_of[static_cast<size_t>(t)].push_back(static_cast<int>(i));
   }
+  const bool grouped = std::any_of(ds.tracks.begin(), ds.tracks.end(),
+                                   [](const Track& t) { return !t.group.empty(); });
+  if (grouped) {
+    // An item is a group's clips (a track without a group is a group of its own), dealt with the
+    // groups of its genre: the genre most of its clips have (ties: the lower label). Groups are
+    // numbered in track order, so the deal depends only on the data and the seed.
+    std::vector<std::vector<int>> items;
+    std::vector<std::vector<int>> label_clips;
+    std::map<std::string, size_t> index;
+    for (const Track& t : ds.tracks) {
+      const auto& clips = clips_of[static_cast<size_t>(t.track_id)];
+      if (clips.empty()) continue;
+      const std::string key = t.group.empty() ? "\x1ftrack " + std::to_string(t.track_id) : t.group;
+      auto [it, fresh] = index.emplace(key, items.size());
+      if (fresh) {
+        items.emplace_back();
+        label_clips.emplace_back(ds.genres.size(), 0);
+      }
+      items[it->second].insert(items[it->second].end(), clips.begin(), clips.end());
+      label_clips[it->second][static_cast<size_t>(t.label)] += static_cast<int>(clips.size());
+    }
+    for (int g = 0; g < static_cast<int>(ds.genres.size()); ++g) {
+      std::vector<int> order;
+      for (size_t i = 0; i < items.size(); ++i) {
+        const auto& counts = label_clips[i];
+        if (std::max_element(counts.begin(), counts.end()) - counts.begin() == g)
+          order.push_back(static_cast<int>(i));
+      }
+      deal_group(order, items);
+    }
+    return;
+  }
   for (int g = 0; g < static_cast<int>(ds.genres.size()); ++g) {
     std::vector<int> tracks;
     for (const Track& t : ds.tracks)
@@ -114,19 +148,58 @@ void for_each_group(const Dataset& ds, SplitKind kind, F&& deal_group) {
 SplitKind parse_split(const std::string& s) {
   if (s == "random_clips") return SplitKind::RandomClips;
   if (s == "track_stratified") return SplitKind::TrackStratified;
-  MGR_FAIL("unknown split '" << s
-                             << "'; expected one of: track_stratified (no track on two sides), "
-                                "random_clips (the papers' leaky protocol)");
+  if (s == "official" || s == "gtzan_fault_filtered") return SplitKind::Assigned;
+  MGR_FAIL("unknown split '"
+           << s
+           << "'; expected one of: track_stratified (no track on two sides), random_clips (the "
+              "papers' leaky protocol), official (the corpus's own split column), "
+              "gtzan_fault_filtered (GTZAN's fault-filtered lists)");
 }
 
 const char* split_name(SplitKind k) {
-  return k == SplitKind::RandomClips ? "random_clips" : "track_stratified";
+  switch (k) {
+    case SplitKind::RandomClips:
+      return "random_clips";
+    case SplitKind::TrackStratified:
+      return "track_stratified";
+    case SplitKind::Assigned:
+      return "official";
+  }
+  return "?";
 }
+
+namespace {
+
+Split assigned_split(const Dataset& ds) {
+  Split s;
+  for (size_t i = 0; i < ds.clips.size(); ++i) {
+    const int t = ds.clips[i].track_id;
+    MGR_CHECK(t >= 0 && static_cast<size_t>(t) < ds.tracks.size(),
+              "split: clip " << i << " names track " << t << " of " << ds.tracks.size());
+    switch (ds.tracks[static_cast<size_t>(t)].part) {
+      case TrackPart::Train:
+        s.train.push_back(static_cast<int>(i));
+        break;
+      case TrackPart::Validation:
+        s.validation.push_back(static_cast<int>(i));
+        break;
+      case TrackPart::Test:
+        s.test.push_back(static_cast<int>(i));
+        break;
+      case TrackPart::None:
+        break;  // a track the corpus's split leaves out
+    }
+  }
+  return s;
+}
+
+}  // namespace
 
 Split make_split(const Dataset& ds, SplitKind kind, const std::vector<double>& fractions,
                  uint64_t seed) {
-  check_fractions(fractions);
   MGR_CHECK(!ds.clips.empty(), "make_split: the dataset has no clips (call segment_clips first)");
+  if (kind == SplitKind::Assigned) return assigned_split(ds);
+  check_fractions(fractions);
   std::mt19937_64 rng(seed);
   Split s;
   for_each_group(ds, kind,
@@ -144,6 +217,9 @@ Split make_fold_split(const Dataset& ds, SplitKind kind, int k, int fold, uint64
             "least one to train on), got "
                 << k);
   MGR_CHECK(fold >= 0 && fold < k, "fold " << fold << " of " << k << " does not exist");
+  MGR_CHECK(kind != SplitKind::Assigned,
+            "k-fold cross-validation deals tracks itself; the corpus's own split (official, "
+            "gtzan_fault_filtered) is one fixed split: use protocol.folds 0");
   MGR_CHECK(!ds.clips.empty(), "make_fold_split: the dataset has no clips");
   std::mt19937_64 rng(seed);
   Split s;
@@ -164,6 +240,43 @@ Split make_fold_split(const Dataset& ds, SplitKind kind, int k, int fold, uint64
   for_each_group(ds, kind, deal_folds);
   for (auto* v : {&s.train, &s.validation, &s.test}) std::sort(v->begin(), v->end());
   return s;
+}
+
+std::vector<TrackSides> track_sides(const Dataset& ds, const Split& s) {
+  std::vector<TrackSides> sides(ds.tracks.size());
+  const auto count = [&](const std::vector<int>& part, int TrackSides::*field) {
+    for (int i : part) {
+      MGR_CHECK(i >= 0 && static_cast<size_t>(i) < ds.clips.size(),
+                "track_sides: clip " << i << " of " << ds.clips.size());
+      ++(sides[static_cast<size_t>(ds.clips[static_cast<size_t>(i)].track_id)].*field);
+    }
+  };
+  count(s.train, &TrackSides::train);
+  count(s.validation, &TrackSides::validation);
+  count(s.test, &TrackSides::test);
+  return sides;
+}
+
+int tracks_on_two_sides(const std::vector<TrackSides>& sides) {
+  return static_cast<int>(
+      std::count_if(sides.begin(), sides.end(), [](const TrackSides& t) { return t.parts() > 1; }));
+}
+
+std::string split_csv(const Dataset& ds, const std::vector<TrackSides>& sides) {
+  // RFC 4180 quoting: a path may hold commas or quotes.
+  const auto quoted = [](const std::string& v) {
+    std::string q = "\"";
+    for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  std::string out = "track,path,genre,train_clips,validation_clips,test_clips\n";
+  for (const Track& t : ds.tracks) {
+    const TrackSides& n = sides.at(static_cast<size_t>(t.track_id));
+    out += std::to_string(t.track_id) + "," + quoted(t.path) + "," + quoted(t.genre) + "," +
+           std::to_string(n.train) + "," + std::to_string(n.validation) + "," +
+           std::to_string(n.test) + "\n";
+  }
+  return out;
 }
 
 }  // namespace mgr::data

@@ -17,9 +17,16 @@
 
 namespace mgr::data {
 
-enum class SplitKind { RandomClips, TrackStratified };
+//   official / gtzan_fault_filtered (SplitKind::Assigned): each track's part is fixed by the
+//                     corpus (Track::part: a manifest's split column, FMA's set/split, GTZAN's
+//                     fault-filtered lists); tracks without a part take part in nothing.
+// When tracks carry a group (an artist or album: a manifest's group column, FMA's artist),
+// track_stratified deals groups, not tracks, in one split and in k folds: no group is on two
+// sides. A group joins the genre most of its clips have, and fractions count groups.
+enum class SplitKind { RandomClips, TrackStratified, Assigned };
 
-// "random_clips" | "track_stratified"; anything else throws mgr::Error listing the options.
+// "random_clips" | "track_stratified" | "official" | "gtzan_fault_filtered" (both Assigned);
+// anything else throws mgr::Error listing the options.
 SplitKind parse_split(const std::string& s);
 const char* split_name(SplitKind k);
 
@@ -40,5 +47,21 @@ Split make_split(const Dataset& ds, SplitKind kind, const std::vector<double>& f
 // (fold + 1) mod k the validation set, the other k - 2 the training set. The k test sets are
 // disjoint and cover every item, and no track is on two sides for track_stratified.
 Split make_fold_split(const Dataset& ds, SplitKind kind, int k, int fold, uint64_t seed);
+
+// How many clips of each track (index = track_id) each part holds.
+struct TrackSides {
+  int train = 0, validation = 0, test = 0;
+  int parts() const { return (train > 0) + (validation > 0) + (test > 0); }
+};
+std::vector<TrackSides> track_sides(const Dataset& ds, const Split& s);
+
+// Tracks with clips in more than one part: the leak that makes a split optimistic. Computed
+// from the split itself, so random_clips with one clip per track is not counted as leaky.
+int tracks_on_two_sides(const std::vector<TrackSides>& sides);
+
+// One row per track: track,path,genre,train_clips,validation_clips,test_clips (CSV, header
+// first, paths quoted), what a run writes as split.csv so tools outside the framework (the
+// real-music table's scikit-learn peers) can use the very same split.
+std::string split_csv(const Dataset& ds, const std::vector<TrackSides>& sides);
 
 }  // namespace mgr::data

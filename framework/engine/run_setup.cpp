@@ -11,7 +11,10 @@
 #include <sstream>
 
 #include "framework/config/yaml_config.h"
+#include "framework/data/fma.h"
+#include "framework/data/manifest.h"
 #include "framework/data/synthetic.h"
+#include "framework/data/track_selection.h"
 #include "framework/engine/metrics.h"
 #include "framework/graph/resolved_config.h"
 #include "framework/store/atomic_write.h"
@@ -104,7 +107,56 @@ LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostrea
   go.sample_rate = cfg.data.sample_rate;
   go.max_tracks_per_genre = cfg.data.max_tracks_per_genre;
   go.max_track_seconds = cfg.data.max_track_seconds;
-  out.ds = data::load_gtzan(go, log, &out.report);
+  // The tracks first (no audio read), then the selections, then decoding of what is left.
+  std::vector<data::Track> tracks;
+  std::vector<std::string> genres;
+  std::string source = out.root;
+  if (cfg.data.source == "manifest") {
+    data::ManifestTracks m = data::read_manifest(cfg.data.manifest, cfg.data.genres);
+    tracks = std::move(m.tracks);
+    genres = std::move(m.genres);
+    source = out.root = cfg.data.manifest;
+  } else if (cfg.data.source == "fma") {
+    data::FmaOptions fo;
+    fo.metadata = cfg.data.fma.metadata;
+    fo.audio_root = cfg.data.root;
+    fo.subset = cfg.data.fma.subset;
+    fo.genres = cfg.data.genres;
+    data::FmaTracks f = data::read_fma(fo);
+    log << "data: FMA " << fo.subset << ": " << f.tracks.size() << " tracks of " << f.genres.size()
+        << " genres";
+    if (f.without_genre > 0) log << "; " << f.without_genre << " without a genre_top left out";
+    if (f.other_genres > 0) log << "; " << f.other_genres << " of other genres left out";
+    log << "\n";
+    tracks = std::move(f.tracks);
+    genres = std::move(f.genres);
+    source = "FMA " + fo.subset + " (" + cfg.data.root + ")";
+  } else {
+    tracks = data::scan_gtzan(go);
+    genres = go.genres.empty() ? data::gtzan_genres() : go.genres;
+  }
+  if (cfg.data.source != "synthetic" && cfg.data.source != "gtzan" &&
+      cfg.data.max_tracks_per_genre > 0) {
+    // The first N of each genre in track order, as scan_gtzan does for a folder.
+    std::vector<int> kept(genres.size(), 0);
+    std::vector<data::Track> first;
+    for (data::Track& t : tracks)
+      if (kept[static_cast<size_t>(t.label)]++ < cfg.data.max_tracks_per_genre)
+        first.push_back(std::move(t));
+    tracks = std::move(first);
+  }
+  if (!cfg.data.exclude.empty())
+    data::exclude_tracks(tracks, data::read_track_ids(cfg.data.exclude), cfg.data.exclude, log);
+  if (cfg.data.split == "gtzan_fault_filtered") data::assign_fault_filtered_parts(tracks, log);
+  if (cfg.data.split == "official") {
+    // Tracks the corpus's split leaves out are not decoded.
+    const size_t before = tracks.size();
+    std::erase_if(tracks, [](const data::Track& t) { return t.part == data::TrackPart::None; });
+    if (tracks.size() < before)
+      log << "data.split official: " << before - tracks.size()
+          << " tracks without a split value left out\n";
+  }
+  out.ds = data::decode_tracks(std::move(tracks), genres, go, source, log, &out.report);
   data::segment_clips(out.ds, cfg.data.clip_seconds, cfg.data.clip_hop_seconds, log);
   if (cfg.data.max_clips_per_track > 0) {
     // Clips are in track order, each track's from its start: keep the first N of each.
@@ -151,7 +203,8 @@ std::unique_ptr<RunSetup> setup_run(const config::ExperimentConfig& cfg, const R
     nlohmann::json env = environment_info(s->device);
     env["config_source"] = opt.config_source;
     env["overrides"] = opt.overrides;
-    write_file_atomically((dir / "environment.json").string(), env.dump(2) + "\n");
+    write_file_atomically((dir / "environment.json").string(),
+                          env.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
     write_file_atomically((dir / "config.yaml").string(), resolved);
   } else {
     // The first start's environment stays; each resume adds where and on what it continued.
@@ -160,7 +213,8 @@ std::unique_ptr<RunSetup> setup_run(const config::ExperimentConfig& cfg, const R
       env = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
     if (!env.is_object()) env = nlohmann::json::object();
     env["resumes"].push_back(environment_info(s->device));
-    write_file_atomically((dir / "environment.json").string(), env.dump(2) + "\n");
+    write_file_atomically((dir / "environment.json").string(),
+                          env.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
 
   const auto t_data = Clock::now();
@@ -179,9 +233,12 @@ std::unique_ptr<RunSetup> setup_run(const config::ExperimentConfig& cfg, const R
   s->num_classes = static_cast<int>(ds.genres.size());
   const data::Split& split = s->split;
   MGR_CHECK(!split.train.empty() && !split.validation.empty() && !split.test.empty(),
-            "the split left a part empty (train " << split.train.size() << ", validation "
-                                                  << split.validation.size() << ", test "
-                                                  << split.test.size() << " clips): use more data");
+            "the split left a part empty (train "
+                << split.train.size() << ", validation " << split.validation.size() << ", test "
+                << split.test.size() << " clips): "
+                << (s->split_kind == data::SplitKind::Assigned ? "the corpus's own split gives no "
+                                                                 "track to that part"
+                                                               : "use more data"));
   s->say(fmt::format(
       "data: {} tracks ({} skipped), {} clips of {:.2f} s; split {}{}: {} / {} / {} clips",
       ds.tracks.size(), s->loaded.report.skipped, ds.clips.size(), cfg.data.clip_seconds,
@@ -189,10 +246,14 @@ std::unique_ptr<RunSetup> setup_run(const config::ExperimentConfig& cfg, const R
       cfg.protocol.folds > 0 ? fmt::format(", fold {} of {}", cfg.protocol.fold, cfg.protocol.folds)
                              : "",
       split.train.size(), split.validation.size(), split.test.size()));
-  if (s->split_kind == data::SplitKind::RandomClips)
-    s->say(
-        "data: note: random_clips puts clips of one track on both sides of the split (the "
-        "paper's protocol); its accuracies are optimistic and are labelled leaky");
+  const std::vector<data::TrackSides> sides = data::track_sides(ds, split);
+  s->tracks_on_two_sides = data::tracks_on_two_sides(sides);
+  write_file_atomically((dir / "split.csv").string(), data::split_csv(ds, sides));
+  if (s->tracks_on_two_sides > 0)
+    s->say(fmt::format(
+        "data: note: {} of {} tracks have clips on two sides of the split ({}); its accuracies "
+        "are optimistic and are labelled leaky",
+        s->tracks_on_two_sides, ds.tracks.size(), cfg.data.split));
   for (const data::Clip& c : ds.clips) {
     s->labels.push_back(c.label);
     s->tracks.push_back(c.track_id);
@@ -214,7 +275,7 @@ nlohmann::json common_metrics(const RunSetup& s) {
   m["seed"] = cfg.seed;
   m["device"] = s.device.str();
   m["split"] = cfg.data.split;
-  m["leaky"] = s.split_kind == data::SplitKind::RandomClips;
+  m["leaky"] = s.tracks_on_two_sides > 0;
   m["model_type"] = cfg.model.type;
   m["protocol"] = {{"folds", cfg.protocol.folds},
                    {"fold", cfg.protocol.folds > 0 ? nlohmann::json(cfg.protocol.fold)
@@ -228,6 +289,7 @@ nlohmann::json common_metrics(const RunSetup& s) {
       {"train_clips", s.split.train.size()},
       {"validation_clips", s.split.validation.size()},
       {"test_clips", s.split.test.size()},
+      {"tracks_on_two_sides", s.tracks_on_two_sides},
       {"feature_type", cfg.features.type},
       {"feature_shape", s.clip_shape},
       {"feature_mode", cfg.features.mode},

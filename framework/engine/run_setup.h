@@ -52,6 +52,7 @@ struct RunSetup {
   LoadedData loaded;
   data::SplitKind split_kind{};
   data::Split split;
+  int tracks_on_two_sides = 0;  // tracks with clips in two parts: the run is leaky when > 0
   int num_classes = 0;
   std::vector<int> labels, tracks;  // per clip (feature row)
   std::unique_ptr<features::FeaturePipeline> pipeline;

@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 RunResult run_experiment(const config::ExperimentConfig& cfg, const tasks::PlannedTask& task,
                          const RunOptions& opt) {
   const auto t_start = Clock::now();
-  MGR_CHECK(task.kind && task.plan && task.kind->name == cfg.model.type,
+  MGR_CHECK(task.kind && task.plan && task.kind == &tasks::task_kind(cfg.model.type),
             "run_experiment: the plan is not this config's (model.type " << cfg.model.type << ")");
   const tasks::TaskKind& kind = *task.kind;
   std::unique_ptr<RunSetup> s = setup_run(cfg, opt);
@@ -38,7 +38,8 @@ RunResult run_experiment(const config::ExperimentConfig& cfg, const tasks::Plann
   if (s->resume) m["resumed"] = true;
   kind.write_reports(s->run_dir, m);
   // metrics.json last and atomically: its presence says the run finished (--resume relies on it).
-  write_file_atomically((fs::path(s->run_dir) / "metrics.json").string(), m.dump(2) + "\n");
+  write_file_atomically((fs::path(s->run_dir) / "metrics.json").string(),
+                        m.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   s->say(fmt::format("run directory: {}", result.run_dir));
   return result;
 }

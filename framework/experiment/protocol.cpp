@@ -94,7 +94,9 @@ void add_matrix(nlohmann::json& acc, const nlohmann::json& m) {
       acc[r][c] = acc[r][c].get<int64_t>() + m[r][c].get<int64_t>();
 }
 
+// One run has no spread to show: its figure alone, saying so, rather than "± 0.0000".
 std::string mean_std(const nlohmann::json& s) {
+  if (s["n"].get<size_t>() == 1) return fmt::format("{:.4f} (one run)", s["mean"].get<double>());
   return fmt::format("{:.4f} ± {:.4f} (n={})", s["mean"].get<double>(), s["std"].get<double>(),
                      s["n"].get<size_t>());
 }
@@ -110,6 +112,9 @@ nlohmann::json aggregate_metrics(const std::vector<nlohmann::json>& run_metrics,
   for (const char* k : {"experiment", "paper", "paper_test_accuracy", "split", "leaky",
                         "model_type", "class_names", "device"})
     if (first.contains(k)) a[k] = first[k];
+  // Leaky when any run had a track on two sides (each run's flag comes from its own split).
+  a["leaky"] = std::any_of(run_metrics.begin(), run_metrics.end(),
+                           [](const nlohmann::json& m) { return m.value("leaky", false); });
   std::vector<uint64_t> seeds;
   nlohmann::json runs = nlohmann::json::array(), confusion;
   std::map<std::string, std::vector<double>> values;
@@ -132,6 +137,22 @@ nlohmann::json aggregate_metrics(const std::vector<nlohmann::json>& run_metrics,
                    {"runs", run_metrics.size()}};
   a["runs"] = runs;
   for (const char* k : kFigures) a["aggregate"][k] = summary_statistics(values[k]);
+  // A kind's variants (a tree's hard and soft routing and its flat baseline), each aggregated
+  // like the run's own figures when every run has it.
+  if (first.contains("variants"))
+    for (const auto& [name, unused] : first["variants"].items()) {
+      std::map<std::string, std::vector<double>> v;
+      bool everywhere = true;
+      for (const nlohmann::json& m : run_metrics) {
+        if (!m.contains("variants") || !m["variants"].contains(name)) {
+          everywhere = false;
+          break;
+        }
+        for (const char* k : kFigures) v[k].push_back(m["variants"][name].at(k).get<double>());
+      }
+      if (!everywhere) continue;
+      for (const char* k : kFigures) a["variants"][name][k] = summary_statistics(v[k]);
+    }
   a["confusion"] = confusion;
   return a;
 }
@@ -145,14 +166,22 @@ std::string aggregate_table(const nlohmann::json& a) {
   const std::string protocol =
       (p["folds"].get<int>() > 0 ? fmt::format("{}-fold", p["folds"].get<int>()) : "one split") +
       fmt::format(", {} seed{}", p["seeds"].size(), p["seeds"].size() == 1 ? "" : "s");
-  return "| experiment | split | protocol | test clip acc | test track acc | clip macro F1 | "
-         "track macro F1 | paper | note |\n|---|---|---|---|---|---|---|---|---|\n" +
-         fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", a.value("experiment", "?"),
-                     a.value("split", "?"), protocol, mean_std(g["clip_accuracy"]),
-                     mean_std(g["track_accuracy"]), mean_std(g["clip_macro_f1"]),
-                     mean_std(g["track_macro_f1"]), paper,
-                     a.value("leaky", false) ? "leaky split (clips of one track on both sides)"
-                                             : "track-disjoint split");
+  const std::string note = a.value("leaky", false) ? "leaky split (a track's clips on two sides)"
+                                                   : "no track on two sides";
+  const auto row = [&](const std::string& name, const nlohmann::json& f) {
+    return fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", name,
+                       a.value("split", "?"), protocol, mean_std(f["clip_accuracy"]),
+                       mean_std(f["track_accuracy"]), mean_std(f["clip_macro_f1"]),
+                       mean_std(f["track_macro_f1"]), paper, note);
+  };
+  std::string table =
+      "| experiment | split | protocol | test clip acc | test track acc | clip macro F1 | "
+      "track macro F1 | paper | note |\n|---|---|---|---|---|---|---|---|---|\n" +
+      row(a.value("experiment", "?"), g);
+  if (a.contains("variants"))
+    for (const auto& [name, f] : a["variants"].items())
+      table += row(a.value("experiment", "?") + " (" + name + ")", f);
+  return table;
 }
 
 RunResult run_protocol(const experiment::Experiment& e, const RunOptions& opt) {
@@ -188,7 +217,9 @@ RunResult run_protocol(const experiment::Experiment& e, const RunOptions& opt) {
   const std::string table = aggregate_table(out.metrics);
   write_file_atomically((dir / "table_row.md").string(), table);
   // Last: its presence says the whole protocol finished (--resume relies on it).
-  write_file_atomically((dir / "metrics.json").string(), out.metrics.dump(2) + "\n");
+  write_file_atomically(
+      (dir / "metrics.json").string(),
+      out.metrics.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   if (!opt.quiet) std::cerr << "protocol: " << runs.size() << " runs\n" << table;
   return out;
 }

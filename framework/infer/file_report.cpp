@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <numeric>
+#include <string_view>
+
+#include "framework/config/text_check.h"
 
 namespace mgr::infer {
 
@@ -44,8 +47,26 @@ namespace {
 
 int clamp_top(int top, size_t classes) { return std::clamp(top, 1, static_cast<int>(classes)); }
 
-std::string csv_field(const std::string& f) {
-  if (f.find_first_of(",\"\n") == std::string::npos) return f;
+// Bytes that are not UTF-8 (a Latin-1 "caf\xE9" from an old collection) become U+FFFD, as the
+// JSON output's replacing dump does: CSV and JSON readers expect UTF-8, the file name is not ours.
+std::string utf8_or_replacement(std::string_view s) {
+  std::string out;
+  while (!s.empty()) {
+    const size_t bad = config::invalid_utf8_at(s);
+    if (bad == std::string_view::npos) {
+      out += s;
+      break;
+    }
+    out += s.substr(0, bad);
+    out += "\xEF\xBF\xBD";
+    s.remove_prefix(bad + 1);
+  }
+  return out;
+}
+
+std::string csv_field(const std::string& raw) {
+  const std::string f = utf8_or_replacement(raw);
+  if (f.find_first_of(",\"\n\r") == std::string::npos) return f;
   std::string out = "\"";
   for (char ch : f) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
   return out + "\"";

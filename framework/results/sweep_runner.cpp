@@ -228,7 +228,8 @@ nlohmann::json read_run_status(const SweepRun& r) {
 
 void write_run_status(const SweepRun& r, const nlohmann::json& status) {
   fs::create_directories(r.dir);
-  write_atomically(fs::path(r.dir) / "sweep_status.json", status.dump(2) + "\n");
+  write_atomically(fs::path(r.dir) / "sweep_status.json",
+                   status.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 bool run_resumes(const SweepRun& r) {
@@ -283,7 +284,8 @@ bool write_point_aggregate(const SweepPlan& plan, int point) {
   a["sweep"] = {{"name", plan.name},
                 {"point", plan.points[static_cast<size_t>(point)].dir},
                 {"varied", varied}};
-  write_atomically(pdir / "metrics.json", a.dump(2) + "\n");
+  write_atomically(pdir / "metrics.json",
+                   a.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   write_atomically(pdir / "table_row.md", train::aggregate_table(a));
   return true;
 }

@@ -90,7 +90,9 @@ void run_gan(train::RunSetup& s, std::shared_ptr<const graph::GraphPlan> generat
   desc["genres"] = s.loaded.ds.genres;
   desc["conditional"] = cfg.model.gan.conditional;
   desc["latent"] = cfg.model.gan.latent;
-  std::ofstream(dir / "gan.json") << desc.dump(2) << "\n";
+  std::ofstream(dir / "gan.json") << desc.dump(2, ' ', false,
+                                               nlohmann::json::error_handler_t::replace)
+                                  << "\n";
 
   GanTaskOptions to;
   to.run_dir = s.run_dir;
