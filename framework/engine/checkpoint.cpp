@@ -9,21 +9,18 @@
 namespace mgr::train {
 
 void save_checkpoint(const std::string& path, nn::Module& model, const CheckpointInfo& info) {
-  const std::string tmp = path + ".tmp";
-  {
-    h5::Handle file{H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose};
-    MGR_CHECK(file.id >= 0, "cannot create checkpoint file " << tmp);
+  h5::write_file_atomically(path, [&](hid_t file) {
     for (auto& [name, p] : model.named_parameters())
-      h5::write_tensor(file.id, "parameters/" + name, p->value());
-    for (auto& [name, b] : model.named_buffers()) h5::write_tensor(file.id, "buffers/" + name, *b);
-    h5::set_double_attr(file.id, "epoch", info.epoch);
-    h5::set_double_attr(file.id, "validation_accuracy", info.validation_accuracy);
-  }
-  std::filesystem::rename(tmp, path);
+      h5::write_tensor(file, "parameters/" + name, p->value());
+    for (auto& [name, b] : model.named_buffers()) h5::write_tensor(file, "buffers/" + name, *b);
+    h5::set_double_attr(file, "epoch", info.epoch);
+    h5::set_double_attr(file, "validation_accuracy", info.validation_accuracy);
+  });
 }
 
 CheckpointInfo load_checkpoint(const std::string& path, nn::Module& model) {
   MGR_CHECK(std::filesystem::exists(path), "checkpoint " << path << " does not exist");
+  h5::silence_errors();
   h5::Handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
   MGR_CHECK(file.id >= 0, "cannot open checkpoint " << path << " (not an HDF5 file, or truncated)");
   for (auto& [name, p] : model.named_parameters())

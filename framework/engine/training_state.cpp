@@ -16,33 +16,30 @@ constexpr const char* kFormat = "mgr training state 1";
 
 void save_training_state(const std::string& path, const StateParts& parts,
                          const nlohmann::json& loop) {
-  const std::string tmp = path + ".tmp";
-  {
-    h5::Handle file{H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose};
-    MGR_CHECK(file.id >= 0, "cannot create training state file " << tmp);
-    h5::write_text(file.id, "format", kFormat);
+  h5::write_file_atomically(path, [&](hid_t file) {
+    h5::write_text(file, "format", kFormat);
     for (const auto& [m, module] : parts.modules) {
       for (auto& [name, p] : module->named_parameters())
-        h5::write_tensor(file.id, m + "/parameters/" + name, p->value());
+        h5::write_tensor(file, m + "/parameters/" + name, p->value());
       for (auto& [name, b] : module->named_buffers())
-        h5::write_tensor(file.id, m + "/buffers/" + name, *b);
+        h5::write_tensor(file, m + "/buffers/" + name, *b);
       for (auto& [name, c] : module->named_counters())
-        h5::write_u64(file.id, m + "/counters/" + name, *c);
+        h5::write_u64(file, m + "/counters/" + name, *c);
     }
     for (const auto& [o, opt] : parts.optimizers) {
-      h5::write_text(file.id, o + "/name", opt->name());
-      h5::write_u64(file.id, o + "/steps", static_cast<uint64_t>(opt->steps()));
+      h5::write_text(file, o + "/name", opt->name());
+      h5::write_u64(file, o + "/steps", static_cast<uint64_t>(opt->steps()));
       const std::vector<Tensor*> state = opt->state_tensors();
       for (size_t i = 0; i < state.size(); ++i)
-        h5::write_tensor(file.id, o + "/state/" + std::to_string(i), *state[i]);
+        h5::write_tensor(file, o + "/state/" + std::to_string(i), *state[i]);
     }
-    h5::write_text(file.id, "loop", loop.dump());
-  }
-  std::filesystem::rename(tmp, path);
+    h5::write_text(file, "loop", loop.dump());
+  });
 }
 
 nlohmann::json load_training_state(const std::string& path, const StateParts& parts) {
   MGR_CHECK(std::filesystem::is_regular_file(path), "training state " << path << " does not exist");
+  h5::silence_errors();
   h5::Handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
   MGR_CHECK(file.id >= 0,
             "cannot open training state " << path << " (not an HDF5 file, or truncated)");

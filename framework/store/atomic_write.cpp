@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -10,16 +12,42 @@
 
 namespace mgr::train {
 
+namespace fs = std::filesystem;
+
+std::string write_failure_reason(const std::string& path, int err) {
+  std::error_code ec;
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  const fs::space_info space = fs::space(dir, ec);
+  if (err == ENOSPC || (!ec && space.available < (64u << 10))) return "no space left on device";
+  if (err == 0) return "write failed";
+  std::string reason = std::strerror(err);
+  if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(reason[0]));
+  return reason;
+}
+
 void write_file_atomically(const std::string& path, const std::string& text) {
   // One temporary per process: a sweep's workers may write the same status file at once.
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const auto fail = [&](int err) {
+    const std::string reason = write_failure_reason(path, err);  // while the disk is still full
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    MGR_FAIL("cannot write " << path << ": " << reason);
+  };
+  errno = 0;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) fail(errno);
     out << text;
     out.flush();
-    MGR_CHECK(out.good(), "cannot write " << tmp);
+    if (!out.good()) fail(errno);
+    out.close();
+    if (out.fail()) fail(errno);
   }
-  std::filesystem::rename(tmp, path);
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) fail(ec.value());
 }
 
 }  // namespace mgr::train

@@ -7,6 +7,13 @@
 
 namespace mgr::train {
 
+// On failure (a full disk, a read-only folder) the temporary is removed, an existing `path` is
+// left as it was, and mgr::Error says "cannot write <path>: <reason>" in one line.
 void write_file_atomically(const std::string& path, const std::string& text);
+
+// The end of that line for a write to `path` that failed with errno `err`: "no space left on
+// device" when the file system is full (ENOSPC, or under 64 KiB free where `path` goes: HDF5
+// does not always leave errno behind), else the system's reason.
+std::string write_failure_reason(const std::string& path, int err);
 
 }  // namespace mgr::train

@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "framework/data/sha256.h"
+#include "framework/store/atomic_write.h"
 #include "framework/store/environment_info.h"
 
 namespace mgr::data {
@@ -327,66 +328,79 @@ void FeatureCache::store(const CachedFeatures& c, int compression) const {
 
   const Tensor host = c.features.cpu();
   SilenceHdf5 quiet;
-  {
-    H5Handle file{H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose};
-    MGR_CHECK(file.id >= 0, "feature cache: cannot create " << tmp);
-    const int nd = host.ndim();
-    std::vector<hsize_t> dims(host.shape().begin(), host.shape().end());
-    // Chunks of whole clips, at least ~256 KiB so that tiny clip vectors do not make millions
-    // of chunks; a reader of one clip touches one chunk.
-    const int64_t clip_bytes = int64_t(host.nbytes() / n);
-    std::vector<hsize_t> chunk = dims;
-    chunk[0] = static_cast<hsize_t>(
-        std::clamp<int64_t>((int64_t(1) << 18) / std::max<int64_t>(clip_bytes, 1), 1, int64_t(n)));
-    H5Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
-    H5Pset_chunk(dcpl.id, nd, chunk.data());
-    if (compression > 0) {
-      H5Pset_shuffle(dcpl.id);  // byte shuffle first: float exponents compress much better
-      H5Pset_deflate(dcpl.id, static_cast<unsigned>(compression));
-    }
-    H5Handle space{H5Screate_simple(nd, dims.data(), nullptr), H5Sclose};
-    H5Handle ds{H5Dcreate2(file.id, "features", H5T_IEEE_F32LE, space.id, H5P_DEFAULT, dcpl.id,
-                           H5P_DEFAULT),
-                H5Dclose};
-    MGR_CHECK(ds.id >= 0, "feature cache: cannot create features in " << tmp);
-    // In slabs of rows (bounded memory for the filter pipeline; a hook point for tests).
-    const size_t slab = std::max<size_t>(1, (size_t(64) << 20) / std::max<int64_t>(clip_bytes, 1));
-    for (size_t r0 = 0; r0 < n; r0 += slab) {
-      std::vector<hsize_t> start(nd, 0), count = dims;
-      start[0] = r0;
-      count[0] = std::min(slab, n - r0);
-      H5Handle fspace{H5Dget_space(ds.id), H5Sclose};
-      H5Sselect_hyperslab(fspace.id, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
-      H5Handle mspace{H5Screate_simple(nd, count.data(), nullptr), H5Sclose};
-      const float* src = host.f32() + r0 * (host.numel() / int64_t(n));
-      MGR_CHECK(H5Dwrite(ds.id, H5T_NATIVE_FLOAT, mspace.id, fspace.id, H5P_DEFAULT, src) >= 0,
-                "feature cache: cannot write features to " << tmp);
-      if (write_hook()) write_hook()("features", tmp);
-    }
-    write_1d(file.id, "labels", H5T_STD_I32LE, H5T_NATIVE_INT32, c.labels.data(), n);
-    write_1d(file.id, "track_ids", H5T_STD_I32LE, H5T_NATIVE_INT32, c.track_ids.data(), n);
-    write_1d(file.id, "clip_offsets", H5T_STD_I64LE, H5T_NATIVE_INT64, c.clip_offsets.data(), n);
-    size_t len = 1;
-    for (const std::string& g : c.genres) len = std::max(len, g.size());
-    std::vector<char> buf(len * c.genres.size(), '\0');
-    for (size_t i = 0; i < c.genres.size(); ++i)
-      std::memcpy(buf.data() + i * len, c.genres[i].data(), c.genres[i].size());
-    H5Handle gtype{H5Tcopy(H5T_C_S1), H5Tclose};
-    H5Tset_size(gtype.id, len);
-    H5Tset_strpad(gtype.id, H5T_STR_NULLPAD);
-    write_1d(file.id, "genres", gtype.id, gtype.id, buf.data(), c.genres.size());
+  errno = 0;
+  try {
+    {
+      H5Handle file{H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose};
+      MGR_CHECK(file.id >= 0, "feature cache: cannot create " << tmp);
+      const int nd = host.ndim();
+      std::vector<hsize_t> dims(host.shape().begin(), host.shape().end());
+      // Chunks of whole clips, at least ~256 KiB so that tiny clip vectors do not make millions
+      // of chunks; a reader of one clip touches one chunk.
+      const int64_t clip_bytes = int64_t(host.nbytes() / n);
+      std::vector<hsize_t> chunk = dims;
+      chunk[0] = static_cast<hsize_t>(std::clamp<int64_t>(
+          (int64_t(1) << 18) / std::max<int64_t>(clip_bytes, 1), 1, int64_t(n)));
+      H5Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+      H5Pset_chunk(dcpl.id, nd, chunk.data());
+      if (compression > 0) {
+        H5Pset_shuffle(dcpl.id);  // byte shuffle first: float exponents compress much better
+        H5Pset_deflate(dcpl.id, static_cast<unsigned>(compression));
+      }
+      H5Handle space{H5Screate_simple(nd, dims.data(), nullptr), H5Sclose};
+      H5Handle ds{H5Dcreate2(file.id, "features", H5T_IEEE_F32LE, space.id, H5P_DEFAULT, dcpl.id,
+                             H5P_DEFAULT),
+                  H5Dclose};
+      MGR_CHECK(ds.id >= 0, "feature cache: cannot create features in " << tmp);
+      // In slabs of rows (bounded memory for the filter pipeline; a hook point for tests).
+      const size_t slab =
+          std::max<size_t>(1, (size_t(64) << 20) / std::max<int64_t>(clip_bytes, 1));
+      for (size_t r0 = 0; r0 < n; r0 += slab) {
+        std::vector<hsize_t> start(nd, 0), count = dims;
+        start[0] = r0;
+        count[0] = std::min(slab, n - r0);
+        H5Handle fspace{H5Dget_space(ds.id), H5Sclose};
+        H5Sselect_hyperslab(fspace.id, H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                            nullptr);
+        H5Handle mspace{H5Screate_simple(nd, count.data(), nullptr), H5Sclose};
+        const float* src = host.f32() + r0 * (host.numel() / int64_t(n));
+        MGR_CHECK(H5Dwrite(ds.id, H5T_NATIVE_FLOAT, mspace.id, fspace.id, H5P_DEFAULT, src) >= 0,
+                  "feature cache: cannot write features to " << tmp);
+        if (write_hook()) write_hook()("features", tmp);
+      }
+      write_1d(file.id, "labels", H5T_STD_I32LE, H5T_NATIVE_INT32, c.labels.data(), n);
+      write_1d(file.id, "track_ids", H5T_STD_I32LE, H5T_NATIVE_INT32, c.track_ids.data(), n);
+      write_1d(file.id, "clip_offsets", H5T_STD_I64LE, H5T_NATIVE_INT64, c.clip_offsets.data(), n);
+      size_t len = 1;
+      for (const std::string& g : c.genres) len = std::max(len, g.size());
+      std::vector<char> buf(len * c.genres.size(), '\0');
+      for (size_t i = 0; i < c.genres.size(); ++i)
+        std::memcpy(buf.data() + i * len, c.genres[i].data(), c.genres[i].size());
+      H5Handle gtype{H5Tcopy(H5T_C_S1), H5Tclose};
+      H5Tset_size(gtype.id, len);
+      H5Tset_strpad(gtype.id, H5T_STR_NULLPAD);
+      write_1d(file.id, "genres", gtype.id, gtype.id, buf.data(), c.genres.size());
 
-    set_string_attr(file.id, "key", key_);
-    set_string_attr(file.id, "parameters", parameters_.dump());
-    for (const auto& [k, v] : parameters_.items())
-      set_string_attr(file.id, "param." + k, v.is_string() ? v.get<std::string>() : v.dump());
-    set_string_attr(file.id, "created", utc_now());
-    set_string_attr(file.id, "mgr_git_commit", git_commit());
-    set_string_attr(file.id, "features_sha256", checksum(host));
-    MGR_CHECK(H5Fflush(file.id, H5F_SCOPE_GLOBAL) >= 0, "feature cache: cannot flush " << tmp);
+      set_string_attr(file.id, "key", key_);
+      set_string_attr(file.id, "parameters", parameters_.dump());
+      for (const auto& [k, v] : parameters_.items())
+        set_string_attr(file.id, "param." + k, v.is_string() ? v.get<std::string>() : v.dump());
+      set_string_attr(file.id, "created", utc_now());
+      set_string_attr(file.id, "mgr_git_commit", git_commit());
+      set_string_attr(file.id, "features_sha256", checksum(host));
+      MGR_CHECK(H5Fflush(file.id, H5F_SCOPE_GLOBAL) >= 0, "feature cache: cannot flush " << tmp);
+    }
+    if (write_hook()) write_hook()("before_rename", tmp);
+    fs::rename(tmp, path_);
+  } catch (const Error& e) {
+    // A full disk is one plain line (the temporary goes with `cleanup`); anything else as is.
+    const std::string reason = train::write_failure_reason(path_, errno);
+    if (reason == "no space left on device") MGR_FAIL("cannot write " << path_ << ": " << reason);
+    throw;
+  } catch (const fs::filesystem_error& e) {
+    MGR_FAIL("cannot write " << path_ << ": "
+                             << train::write_failure_reason(path_, e.code().value()));
   }
-  if (write_hook()) write_hook()("before_rename", tmp);
-  fs::rename(tmp, path_);
   cleanup.armed = false;
 }
 

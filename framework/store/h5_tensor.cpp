@@ -1,7 +1,12 @@
 #include "framework/store/h5_tensor.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
 #include <vector>
 
+#include "framework/store/atomic_write.h"
 #include "kernels/error.h"
 
 namespace mgr::train::h5 {
@@ -36,6 +41,47 @@ hid_t open_dataset(hid_t file, const std::string& path, const std::string& name,
 }
 
 }  // namespace
+
+void silence_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+void write_file_atomically(const std::string& path, const std::function<void(hid_t file)>& fill) {
+  silence_errors();
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  std::string problem;
+  int err = 0;
+  errno = 0;
+  const hid_t file = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file < 0) {
+    err = errno;
+    problem = "cannot create it";
+  } else {
+    try {
+      fill(file);
+      if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) problem = "HDF5 could not flush it";
+    } catch (const Error& e) {
+      problem = e.what();
+    }
+    if (!problem.empty()) err = errno;
+    // Closing writes what HDF5 still holds: it can fail on a full disk too.
+    if (H5Fclose(file) < 0 && problem.empty()) {
+      err = errno;
+      problem = "HDF5 could not close it";
+    }
+  }
+  std::error_code ec;
+  if (problem.empty()) {
+    std::filesystem::rename(tmp, path, ec);
+    if (!ec) return;
+    err = ec.value();
+    problem = "cannot rename " + tmp;
+  }
+  const std::string reason = write_failure_reason(path, err);  // while the disk is still full
+  std::filesystem::remove(tmp, ec);
+  MGR_FAIL("cannot write " << path << ": "
+                           << (reason == "no space left on device"
+                                   ? reason
+                                   : problem + " (" + reason + ")"));
+}
 
 void write_tensor(hid_t file, const std::string& name, const Tensor& t) {
   Tensor h = t.cpu();

@@ -7,6 +7,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "framework/tensor/tensor.h"
@@ -24,6 +25,16 @@ struct Handle {
     if (id >= 0) close(id);
   }
 };
+
+// HDF5's automatic printing of its error stack off for the process (idempotent): a failure is
+// one mgr::Error line, never a 40-line library trace.
+void silence_errors();
+
+// Writes an HDF5 file as write_file_atomically writes text: `fill` writes the entries into
+// "<path>.tmp.<pid>", which is flushed, closed and renamed over `path`. On any failure (a full
+// disk among them) the temporary is removed, an existing `path` is left as it was, and the
+// error is one line "cannot write <path>: <reason>".
+void write_file_atomically(const std::string& path, const std::function<void(hid_t file)>& fill);
 
 // Intermediate groups of `name` ("a/b/c") are created.
 void write_tensor(hid_t file, const std::string& name, const Tensor& t);

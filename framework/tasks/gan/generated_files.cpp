@@ -12,6 +12,7 @@
 #include "framework/config/yaml_config.h"
 #include "framework/engine/checkpoint.h"
 #include "framework/graph/model_check.h"
+#include "framework/store/h5_tensor.h"
 #include "framework/tasks/gan/gan_kind.h"
 #include "framework/tasks/gan/gan_models.h"
 #include "framework/tasks/gan/gan_plan.h"
@@ -131,29 +132,27 @@ std::vector<std::string> write_generated(const std::string& dir, const Generated
   fs::create_directories(dir);
   std::vector<std::string> files;
   const std::string h5 = (fs::path(dir) / "generated.h5").string();
-  {
-    H5 file{H5Fcreate(h5.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose};
-    MGR_CHECK(file.id >= 0, "cannot create " << h5);
+  train::h5::write_file_atomically(h5, [&](hid_t file) {
     const std::vector<hsize_t> dims{hsize_t(mels.n), hsize_t(mels.bands), hsize_t(mels.frames)};
-    write_dataset(file.id, "log_mel_db", mels.db, dims);
-    write_dataset(file.id, "unit", mels.unit, dims);
+    write_dataset(file, "log_mel_db", mels.db, dims);
+    write_dataset(file, "unit", mels.unit, dims);
     for (const auto& [key, value] : g.mel().items()) {
       if (value.is_number())
-        attr_double(file.id, key, value.get<double>());
+        attr_double(file, key, value.get<double>());
       else if (value.is_string())
-        attr_string(file.id, key, value.get<std::string>());
+        attr_string(file, key, value.get<std::string>());
       else if (value.is_boolean())
-        attr_double(file.id, key, value.get<bool>() ? 1.0 : 0.0);
+        attr_double(file, key, value.get<bool>() ? 1.0 : 0.0);
       else
-        attr_string(file.id, key, value.dump());
+        attr_string(file, key, value.dump());
     }
-    attr_string(file.id, "genre", mels.genre);
-    attr_double(file.id, "seed", double(mels.seed));
-    attr_string(file.id, "run", run_dir);
-    attr_string(file.id, "datasets",
+    attr_string(file, "genre", mels.genre);
+    attr_double(file, "seed", double(mels.seed));
+    attr_string(file, "run", run_dir);
+    attr_string(file, "datasets",
                 "log_mel_db and unit are [n, n_mels, frames]; mel band 0 is the lowest; "
                 "log_mel_db = (unit - 1) * top_db / 2");
-  }
+  });
   files.push_back(h5);
   const size_t per = size_t(mels.bands) * mels.frames;
   std::vector<Tile> tiles;
