@@ -109,8 +109,12 @@ def main():
     peers = load(peers_path) if os.path.isfile(peers_path) else None
     svm_track = {r["fold"]: r["track_accuracy"] for r in peers["runs"] if r["peer"] == "svm"} if peers else {}
 
-    def versus_svm(by_fold):
-        """'track acc vs the SVM, fold by fold: B better, E equal, W worse' ({fold: track acc})."""
+    def versus_svm(by_fold, name):
+        """'track acc vs the SVM, fold by fold: B better, E equal, W worse' ({fold: track acc});
+        None where the experiment's folds are not the peers' (peers.json's fold_check)."""
+        c = (peers or {}).get("fold_check", {}).get(name)
+        if not c or not c["same_test_tracks"]:
+            return None
         common = [f for f in by_fold if f in svm_track]
         if not common:
             return None
@@ -170,14 +174,17 @@ def main():
                                ("flat LSTM, same folds", lambda m: m["flat_baseline"]["test"])):
                 fm = [m for m in folds if "tree" in m and (label[:4] == "tree" or "flat_baseline" in m)]
                 vals = [get(m) for m in fm]
-                vs = versus_svm({m["protocol"]["fold"]: get(m)["track_accuracy"] for m in fm})
+                vs = versus_svm({m["protocol"]["fold"]: get(m)["track_accuracy"] for m in fm}, name)
                 num = paper_num if label.startswith("tree, hard") else ('"0.5 to 0.6"' if label.startswith("flat") else "—")
                 rows.append(f"| {name}: {label} | {paper_short(agg.get('paper'))} | {num} | "
                             f"{ms([v['clip_accuracy'] for v in vals])} | {ms([v['track_accuracy'] for v in vals])} | "
                             f"{btext if label.startswith('tree, hard') else 'as above'} | "
                             f"{'; '.join(([notes[0]] if label.startswith('tree, hard') else ['same run, same folds']) + ([vs] if vs else []))} |")
             continue
-        vs = versus_svm({r["fold"]: r["track_accuracy"] for r in agg.get("runs", []) if r.get("fold") is not None})
+        vs = versus_svm({r["fold"]: r["track_accuracy"] for r in agg.get("runs", []) if r.get("fold") is not None}, name)
+        c = (peers or {}).get("fold_check", {}).get(name)
+        if c and not c["same_test_tracks"]:
+            notes.append("its folds are NOT the peers' (other test tracks): no fold-by-fold comparison")
         if vs:
             notes.append(vs)
         rows.append(f"| {name} | {paper_short(agg.get('paper'))} | {paper_num} | "
