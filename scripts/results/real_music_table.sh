@@ -21,15 +21,16 @@
 # the stopped fold continues from its last completed epoch). The peers and the table are redone
 # at the end of every invocation. Exit status 1 when some experiment failed (the others run).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+# Paths given as arguments are taken from the caller's folder; the defaults from the repository's.
+abs() { [[ "$1" == /* ]] && echo "$1" || echo "$PWD/$1"; }
 data=${MGR_GTZAN_MINI:-} out=runs/real-music bin=build/bin expdir=experiments device=auto
 only=()
 while (($#)); do
   case "$1" in
-    --data) data=$2; shift ;;
-    --out) out=$2; shift ;;
-    --bin) bin=$2; shift ;;
-    --experiments) expdir=$2; shift ;;
+    --data) data=$(abs "$2"); shift ;;
+    --out) out=$(abs "$2"); shift ;;
+    --bin) bin=$(abs "$2"); shift ;;
+    --experiments) expdir=$(abs "$2"); shift ;;
     --device) device=$2; shift ;;
     --only) shift; only=("$@"); break ;;
     -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -37,6 +38,8 @@ while (($#)); do
   esac
   shift
 done
+[[ -n "$data" ]] && data=$(abs "$data")
+cd "$(dirname "$0")/../.."
 if [[ -z "$data" ]]; then
   echo "real_music_table: no data folder: give --data DIR or set MGR_GTZAN_MINI to the gtzan-mini folder" >&2
   exit 2
