@@ -149,9 +149,9 @@ TEST(ClassifyFiles, ReportsGiveTheVoteAndTheMeanProbabilities) {
             "music/a,b.wav: 3.0 s, 3 clips\n  vote:  rock (2/3 clips)\n"
             "  mean:  rock 0.600 jazz 0.233\n");
   EXPECT_EQ(infer::csv_header(names),
-            "path,seconds,clips,padded,vote,vote_clips,top,rock,jazz,pop\n");
+            "path,seconds,clips,padded,cut,vote,vote_clips,top,rock,jazz,pop\n");
   EXPECT_EQ(infer::csv_row(s, names),
-            "\"music/a,b.wav\",3.000,3,0,rock,2,rock,0.600000,0.233333,0.166667\n");
+            "\"music/a,b.wav\",3.000,3,0,0,rock,2,rock,0.600000,0.233333,0.166667\n");
   const nlohmann::json j = infer::json_report(s, names, 5);
   EXPECT_EQ(j["vote"]["genre"], "rock");
   EXPECT_EQ(j["votes"]["jazz"], 1);
@@ -183,10 +183,10 @@ TEST(ClassifyFiles, TheToolPrintsCsvAndExitsByWhetherAnyFileWasClassified) {
                           dir.file("err.txt");
   ASSERT_EQ(std::system(cmd.c_str()), 0) << read_text(dir.file("err.txt"));
   const std::string csv = read_text(dir.file("out.csv"));
-  EXPECT_THAT(csv, HasSubstr("path,seconds,clips,padded,vote,vote_clips,top,blues,classical,"
+  EXPECT_THAT(csv, HasSubstr("path,seconds,clips,padded,cut,vote,vote_clips,top,blues,classical,"
                              "metal,pop\n"));
-  EXPECT_THAT(csv, HasSubstr(dir.file("music/one.wav") + ",2.000,2,0,"));
-  EXPECT_THAT(csv, HasSubstr(dir.file("music/two.flac") + ",0.300,1,1,"));
+  EXPECT_THAT(csv, HasSubstr(dir.file("music/one.wav") + ",2.000,2,0,0,"));
+  EXPECT_THAT(csv, HasSubstr(dir.file("music/two.flac") + ",0.300,1,1,0,"));
   const std::string err = read_text(dir.file("err.txt"));
   EXPECT_THAT(err, HasSubstr("classify: error: " + dir.file("missing.wav")));
   EXPECT_THAT(err, HasSubstr("shorter than one clip"));

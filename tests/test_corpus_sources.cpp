@@ -15,6 +15,7 @@
 #include "framework/data/split.h"
 #include "framework/data/synthetic.h"
 #include "framework/data/track_selection.h"
+#include "framework/engine/run_setup.h"
 #include "framework/experiment/experiment.h"
 #include "framework/experiment/load.h"
 #include "tests/temp_dir.h"
@@ -372,6 +373,42 @@ TEST(ManifestRun, ConfigChecksNameTheMissingInputAndTheFixedSplit) {
                 .find("nothing to fold"),
             std::string::npos);
   EXPECT_NE(err({"data.split=by_artist"}).find("official"), std::string::npos);
+}
+
+// data.genres against what each source holds, after listing it and before decoding anything:
+// the folder's subfolders, the manifest's labels, FMA's genre_top values; with a did-you-mean.
+TEST(GenresAtLoad, AGenreTheSourceDoesNotHoldIsNamedWithTheNearestBeforeDecoding) {
+  TempDir dir("genres_at_load");
+  // Not audio at all: a loader that decoded anything would fail on these bytes instead.
+  for (const char* g : {"blues", "jazz", "pop"})
+    write(dir.path / "music" / g / (std::string(g) + ".00000.wav"), "not audio");
+  config::ExperimentConfig cfg;
+  cfg.data.source = "gtzan";
+  cfg.data.root = dir.file("music");
+  cfg.data.genres = {"blues", "popp"};
+  std::ostringstream log;
+  const std::string folder = error_of([&] { train::load_experiment_data(cfg, log); });
+  EXPECT_NE(folder.find("data.genres: 'popp' is not a genre of the folder " + dir.file("music") +
+                        " (its subfolders) (it holds: blues, jazz, pop); did you mean 'pop'?"),
+            std::string::npos)
+      << folder;
+
+  write(dir.path / "list.csv",
+        "path,genre\nmusic/blues/blues.00000.wav,blues\n"
+        "music/jazz/jazz.00000.wav,jazz\n");
+  cfg.data.source = "manifest";
+  cfg.data.manifest = dir.file("list.csv");
+  cfg.data.genres = {"blues", "jazz", "jaz"};
+  const std::string manifest = error_of([&] { train::load_experiment_data(cfg, log); });
+  EXPECT_NE(manifest.find("'jaz' is not a genre of the manifest"), std::string::npos) << manifest;
+  EXPECT_NE(manifest.find("did you mean 'jazz'?"), std::string::npos) << manifest;
+
+  // The wrong root altogether (no genre folder in it) keeps the loader's layout message.
+  cfg.data.source = "gtzan";
+  cfg.data.root = dir.path.string();
+  cfg.data.genres = {"blues"};
+  const std::string layout = error_of([&] { train::load_experiment_data(cfg, log); });
+  EXPECT_NE(layout.find("load_gtzan: no folder"), std::string::npos) << layout;
 }
 
 // A manifest made from a real-music folder in GTZAN layout (gtzan-mini: 100 excerpts of ten

@@ -5,10 +5,13 @@
 // throws mid-epoch) and for real: the run_experiment binary killed with SIGKILL at several
 // points, then `run_experiment --resume`.
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +45,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The data section both experiments read: 4 genres, overlapping 1 s clips.
 std::string corpus_yaml(const std::string& corpus) {
@@ -349,6 +353,56 @@ TEST_F(ResumeAfterKill, AGanResumesWithBothNetworksAndItsHistory) {
   EXPECT_EQ(m, ref) << "resumed vs reference:\n" << json_differences(m, ref);
   for (const char* f : {"generator.h5", "samples/epoch_004.png", "loss_curves.svg"})
     EXPECT_TRUE(fs::exists(fs::path(tmp_->file("gan")) / f)) << f;
+}
+
+// What a folder's files take on a tmpfs, in KiB (whole 4 KiB pages per file).
+uintmax_t disk_kib(const fs::path& dir) {
+  uintmax_t kib = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) kib += (e.file_size() + 4095) / 4096 * 4;
+  return kib;
+}
+
+// The run directory on a file system too small for it (a tmpfs of 30%, 60% and 90% of what the
+// finished reference takes, so the disk fills at different writes): the run stops with one line
+// naming the file and "no space left on device", leaves no temporary file, and `--resume` after
+// freeing space (the tmpfs remounted larger) ends with the metrics of a run that never stopped.
+TEST_F(ResumeAfterKill, AFullDiskThenResumeAfterFreeingSpaceGivesTheUninterruptedMetrics) {
+  const nlohmann::json ref = comparable_metrics(tmp_->file("ref"));
+  const uintmax_t need = disk_kib(tmp_->file("ref"));
+  std::vector<std::string> stopped_at;
+  for (int percent : {30, 60, 90}) {
+    test::TempDir disk("resume_full_disk");
+    const std::string size =
+        "size=" + std::to_string(std::max<uintmax_t>(64, need * percent / 100)) + "k";
+    if (::mount("tmpfs", disk.path.c_str(), "tmpfs", 0, size.c_str()) != 0)
+      GTEST_SKIP() << "cannot mount a small tmpfs here (needs root or CAP_SYS_ADMIN); the "
+                      "full-disk cases run in CI";
+    struct Unmount {
+      const test::TempDir& d;
+      ~Unmount() { ::umount(d.path.c_str()); }
+    } unmount{disk};
+    const fs::path run = disk.path / "run";
+    const std::string log = tmp_->file("full_disk_" + std::to_string(percent) + ".log");
+    EXPECT_NE(wait_exit(spawn({run_experiment_binary(), yaml_, "--out", run.string()}, log)), 0)
+        << "the run fit in " << size << " of " << need << " KiB";
+    std::ifstream in(log);
+    const std::string text(std::istreambuf_iterator<char>(in), {});
+    EXPECT_THAT(text, HasSubstr("no space left on device")) << percent << "%: " << text;
+    EXPECT_THAT(text, Not(HasSubstr("HDF5-DIAG"))) << "HDF5 printed its error stack";
+    for (const auto& e : fs::recursive_directory_iterator(run))
+      EXPECT_NE(e.path().extension(), ".tmp") << "temporary left behind: " << e.path();
+    stopped_at.push_back(std::to_string(percent) +
+                         "%: " + std::to_string(std::max(0, line_count(run / "history.csv") - 1)) +
+                         " epoch(s) saved");
+    // Space freed: the same file system, larger.
+    ASSERT_EQ(::mount("tmpfs", disk.path.c_str(), "tmpfs", MS_REMOUNT, "size=65536k"), 0);
+    EXPECT_EQ(wait_exit(spawn({run_experiment_binary(), "--resume", run.string()}, log)), 0)
+        << "see " << log;
+    const nlohmann::json m = comparable_metrics(run);
+    EXPECT_EQ(m, ref) << percent << "%: resumed vs reference:\n" << json_differences(m, ref);
+  }
+  std::cout << "disk filled at: " << fmt::format("{}", fmt::join(stopped_at, "; ")) << "\n";
 }
 
 TEST_F(ResumeAfterKill, AFinishedRunIsLeftAsItIs) {

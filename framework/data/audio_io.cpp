@@ -57,27 +57,6 @@ std::string truncation_in_log(SNDFILE* f) {
   return {};
 }
 
-std::vector<float> resample(const std::vector<float>& in, int from_sr, int to_sr,
-                            const std::string& path) {
-  const double ratio = static_cast<double>(to_sr) / from_sr;
-  const auto out_len = static_cast<int64_t>(std::llround(static_cast<double>(in.size()) * ratio));
-  // A few extra frames of room: the converter may emit slightly more than the rounded length.
-  std::vector<float> out(static_cast<size_t>(out_len) + 64, 0.f);
-  SRC_DATA d{};
-  d.data_in = in.data();
-  d.input_frames = static_cast<long>(in.size());
-  d.data_out = out.data();
-  d.output_frames = static_cast<long>(out.size());
-  d.src_ratio = ratio;
-  d.end_of_input = 1;
-  const int err = src_simple(&d, SRC_SINC_MEDIUM_QUALITY, 1);
-  MGR_CHECK(err == 0, path << ": resampling " << from_sr << " -> " << to_sr
-                           << " Hz failed: " << src_strerror(err));
-  // The sinc filter's delay is compensated by libsamplerate; pad or trim to the exact length.
-  out.resize(static_cast<size_t>(out_len), 0.f);
-  return out;
-}
-
 // For a file libsndfile could not open: when its extension names a codec this libsndfile was
 // built without (MP3 needs >= 1.1 with mpg123 and lame; Vorbis and Opus need libvorbis and
 // libopus), say so instead of leaving "unknown format" to puzzle over.
@@ -128,91 +107,208 @@ std::string too_long(const std::string& path, sf_count_t frames, int sr, double 
 
 }  // namespace
 
-std::vector<float> load_audio(const std::string& path, int target_sr, const AudioLimits& limits) {
+struct AudioStream::Impl {
+  std::string path;
+  int target_sr = 0;
+  AudioLimits limits;
+  SF_INFO info{};
+  SndfilePtr file;
+  SRC_STATE* src = nullptr;  // null when the file is at target_sr
+  double ratio = 1;
+  bool length_known = false;
+  sf_count_t max_frames = 0;  // more is rejected (limits.max_seconds)
+  sf_count_t want = 0;        // frames to read: the header's count, or one past the limit
+  sf_count_t got = 0;
+  int64_t non_finite = 0;
+  bool input_done = false;  // every frame read, the resampler flushed, the length exact
+  int64_t produced = 0;     // samples appended to `pending` so far
+  std::vector<float> block, mono, resampled;
+  std::vector<float> pending;  // output not yet handed out, from pending_pos
+  size_t pending_pos = 0;
+
+  ~Impl() {
+    if (src != nullptr) src_delete(src);
+  }
+
+  void emit(const float* p, size_t n) {
+    // Finite but enormous float samples (1e38) can still overflow when channels are summed or the
+    // resampler's filter adds them up.
+    const auto overflowed = std::count_if(p, p + n, [](float v) { return !std::isfinite(v); });
+    MGR_CHECK(overflowed == 0, path << ": sample values too large: mixing to mono or resampling "
+                                       "overflowed to infinity in "
+                                    << overflowed << " samples");
+    pending.insert(pending.end(), p, p + n);
+    produced += static_cast<int64_t>(n);
+  }
+
+  void resample(const float* in, size_t n, bool end_of_input) {
+    SRC_DATA d{};
+    d.data_in = in;
+    d.input_frames = static_cast<long>(n);
+    d.src_ratio = ratio;
+    d.end_of_input = end_of_input ? 1 : 0;
+    resampled.resize(static_cast<size_t>(std::ceil(static_cast<double>(n) * ratio)) + 256);
+    for (;;) {
+      d.data_out = resampled.data();
+      d.output_frames = static_cast<long>(resampled.size());
+      const int err = src_process(src, &d);
+      MGR_CHECK(err == 0, path << ": resampling " << info.samplerate << " -> " << target_sr
+                               << " Hz failed: " << src_strerror(err));
+      emit(resampled.data(), static_cast<size_t>(d.output_frames_gen));
+      d.data_in += d.input_frames_used;
+      d.input_frames -= d.input_frames_used;
+      const bool stalled = d.input_frames_used == 0 && d.output_frames_gen == 0;
+      if (d.input_frames == 0 ? (!end_of_input || d.output_frames_gen == 0) : stalled) break;
+    }
+  }
+
+  // Reads one block (mixed to mono, resampled) into `pending`; at the end of the file checks
+  // what only the end can tell and makes the length exact.
+  void decode_block() {
+    const int ch = info.channels;
+    const sf_count_t frames = std::max<sf_count_t>(1, (sf_count_t{1} << 16) / ch);
+    block.resize(static_cast<size_t>(frames * ch));
+    const sf_count_t n =
+        got < want ? sf_readf_float(file.get(), block.data(), std::min(frames, want - got)) : 0;
+    if (n > 0) {
+      got += n;
+      MGR_CHECK(got <= max_frames, too_long(path, got, info.samplerate, limits.max_seconds)
+                                       << " (decoding stopped there)");
+      const size_t samples = static_cast<size_t>(n * ch);
+      non_finite += std::count_if(block.begin(), block.begin() + static_cast<ptrdiff_t>(samples),
+                                  [](float v) { return !std::isfinite(v); });
+      // NaN or infinite samples would poison every feature of every clip of the track. Once one
+      // is met the rest is only counted, so the message gives the file's total like load_audio.
+      if (non_finite > 0) return;
+      mono.resize(static_cast<size_t>(n));
+      const float inv = 1.f / static_cast<float>(ch);
+      for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+        float sum = 0.f;
+        for (int c = 0; c < ch; ++c)
+          sum += block[i * static_cast<size_t>(ch) + static_cast<size_t>(c)];
+        mono[i] = ch == 1 ? sum : sum * inv;
+      }
+      if (src == nullptr)
+        emit(mono.data(), mono.size());
+      else
+        resample(mono.data(), mono.size(), false);
+      return;
+    }
+    if (length_known && got < info.frames) {
+      const int e = sf_error(file.get());
+      MGR_FAIL(path << ": truncated or corrupt: header promises " << info.frames
+                    << " frames, decoded " << got
+                    << (e != SF_ERR_NO_ERROR ? std::string(" (") + sf_strerror(file.get()) + ")"
+                                             : std::string()));
+    }
+    MGR_CHECK(got > 0, path << ": holds no audio frames");
+    MGR_CHECK(non_finite == 0,
+              path << ": " << non_finite << " of " << got * ch << " samples are NaN or infinite");
+    if (src != nullptr) resample(nullptr, 0, true);
+    // The sinc filter's delay is compensated by libsamplerate; pad or trim to the exact length.
+    const int64_t exact = src == nullptr ? got : std::llround(static_cast<double>(got) * ratio);
+    if (produced > exact) {
+      pending.resize(pending.size() - static_cast<size_t>(produced - exact));
+    } else {
+      pending.resize(pending.size() + static_cast<size_t>(exact - produced), 0.f);
+    }
+    produced = exact;
+    input_done = true;
+  }
+};
+
+AudioStream::AudioStream(const std::string& path, int target_sr, const AudioLimits& limits)
+    : impl_(std::make_unique<Impl>()) {
   MGR_CHECK(target_sr > 0, "load_audio: target sample rate must be positive, got " << target_sr);
-  MGR_CHECK(std::isfinite(limits.max_seconds) && limits.max_seconds > 0,
+  MGR_CHECK(!std::isnan(limits.max_seconds) && limits.max_seconds > 0,
             "load_audio: max_seconds must be positive, got " << limits.max_seconds);
   MGR_CHECK(std::filesystem::exists(path), path << ": no such file");
-  SF_INFO info{};
-  SndfilePtr f;
+  Impl& s = *impl_;
+  s.path = path;
+  s.target_sr = target_sr;
+  s.limits = limits;
   std::string open_error;
   {
     // A failed sf_open leaves its reason in one process-wide slot; tracks decode in parallel,
     // so read that slot under the same lock (opening only parses the header: cheap).
     static std::mutex open_mutex;
     std::lock_guard<std::mutex> lock(open_mutex);
-    f.reset(sf_open(path.c_str(), SFM_READ, &info));
-    if (!f) open_error = sf_strerror(nullptr);
+    s.file.reset(sf_open(path.c_str(), SFM_READ, &s.info));
+    if (!s.file) open_error = sf_strerror(nullptr);
   }
-  MGR_CHECK(f != nullptr, path << ": cannot decode: " << open_error << missing_codec(path));
-  check_header(info, target_sr, limits, path);
-  const std::string truncated = truncation_in_log(f.get());
+  MGR_CHECK(s.file != nullptr, path << ": cannot decode: " << open_error << missing_codec(path));
+  check_header(s.info, target_sr, limits, path);
+  const std::string truncated = truncation_in_log(s.file.get());
   MGR_CHECK(truncated.empty(), path << ": " << truncated);
-  MGR_CHECK(info.frames > 0, path << ": holds no audio frames");
+  MGR_CHECK(s.info.frames > 0, path << ": holds no audio frames");
   // SF_COUNT_MAX: the length is unknown until decoded; the limit is then enforced while reading.
-  const bool length_known = info.frames != SF_COUNT_MAX;
-  const auto max_frames = static_cast<sf_count_t>(std::floor(limits.max_seconds * info.samplerate));
-  MGR_CHECK(!length_known || info.frames <= max_frames,
-            too_long(path, info.frames, info.samplerate, limits.max_seconds));
+  s.length_known = s.info.frames != SF_COUNT_MAX;
+  const double limit_frames = std::floor(limits.max_seconds * s.info.samplerate);
+  s.max_frames = limit_frames < 9e18 ? static_cast<sf_count_t>(limit_frames) : SF_COUNT_MAX - 1;
+  MGR_CHECK(!s.length_known || s.info.frames <= s.max_frames,
+            too_long(path, s.info.frames, s.info.samplerate, limits.max_seconds));
+  // A known length is read up to the header's count; an unknown one up to one frame past the
+  // limit, which rejects it.
+  s.want = s.length_known ? s.info.frames : s.max_frames + 1;
+  if (s.info.samplerate != target_sr) {
+    s.ratio = static_cast<double>(target_sr) / s.info.samplerate;
+    int err = 0;
+    s.src = src_new(SRC_SINC_MEDIUM_QUALITY, 1, &err);
+    MGR_CHECK(s.src != nullptr, path << ": cannot start the resampler: " << src_strerror(err));
+  }
+}
 
-  const int ch = info.channels;
-  std::vector<float> mono;
-  // The header's length, but never more frames than the file has bytes: an uncompressed frame
+AudioStream::~AudioStream() = default;
+AudioStream::AudioStream(AudioStream&&) noexcept = default;
+AudioStream& AudioStream::operator=(AudioStream&&) noexcept = default;
+
+size_t AudioStream::read(std::vector<float>& out, size_t max_samples) {
+  MGR_CHECK(max_samples > 0, "AudioStream::read: max_samples must be positive");
+  Impl& s = *impl_;
+  // Until the end, the last few resampled samples are held back: the end may trim them.
+  const size_t hold = 64;
+  while (!s.input_done && s.pending.size() - s.pending_pos < max_samples + hold) s.decode_block();
+  const size_t avail = s.pending.size() - s.pending_pos;
+  const size_t n = std::min(max_samples, s.input_done ? avail : avail - std::min(avail, hold));
+  out.insert(out.end(), s.pending.begin() + static_cast<ptrdiff_t>(s.pending_pos),
+             s.pending.begin() + static_cast<ptrdiff_t>(s.pending_pos + n));
+  s.pending_pos += n;
+  // Compact once the handed-out part dominates, so `pending` stays about one block long.
+  if (s.pending_pos > (size_t{1} << 16) && s.pending_pos * 2 > s.pending.size()) {
+    s.pending.erase(s.pending.begin(), s.pending.begin() + static_cast<ptrdiff_t>(s.pending_pos));
+    s.pending_pos = 0;
+  }
+  return n;
+}
+
+bool AudioStream::finished() const {
+  return impl_->input_done && impl_->pending_pos == impl_->pending.size();
+}
+
+int AudioStream::file_sample_rate() const { return impl_->info.samplerate; }
+
+double AudioStream::header_seconds() const {
+  return impl_->length_known ? static_cast<double>(impl_->info.frames) / impl_->info.samplerate
+                             : -1.0;
+}
+
+std::vector<float> load_audio(const std::string& path, int target_sr, const AudioLimits& limits) {
+  MGR_CHECK(std::isfinite(limits.max_seconds) && limits.max_seconds > 0,
+            "load_audio: max_seconds must be positive, got " << limits.max_seconds);
+  AudioStream stream(path, target_sr, limits);
+  std::vector<float> out;
+  // The header's length, but never more samples than the file has bytes: an uncompressed frame
   // takes at least one byte, and compressed audio grows the vector only as it is decoded.
   std::error_code size_error;
   const auto bytes = std::filesystem::file_size(path, size_error);
-  if (length_known && !size_error) {
-    mono.reserve(
-        static_cast<size_t>(std::min<uintmax_t>(static_cast<uintmax_t>(info.frames), bytes)));
+  const double seconds = stream.header_seconds();
+  if (seconds > 0 && !size_error) {
+    const double expected = std::ceil(seconds * target_sr);
+    out.reserve(static_cast<size_t>(
+        std::min(expected, static_cast<double>(bytes) * target_sr / stream.file_sample_rate())));
   }
-  // Read in blocks (some decoders, FLAC, return short counts before the end anyway), mixing each
-  // block down as it comes: only the mono track is kept. A known length is read up to the
-  // header's count, as before; an unknown one up to one frame past the limit, which rejects it.
-  const sf_count_t want = length_known ? info.frames : max_frames + 1;
-  const sf_count_t block = std::max<sf_count_t>(1, (sf_count_t{1} << 16) / ch);
-  std::vector<float> buf(static_cast<size_t>(block * ch));
-  const float inv = 1.f / static_cast<float>(ch);
-  int64_t non_finite = 0;
-  sf_count_t got = 0;
-  while (got < want) {
-    const sf_count_t n = sf_readf_float(f.get(), buf.data(), std::min(block, want - got));
-    if (n <= 0) break;
-    got += n;
-    MGR_CHECK(got <= max_frames, too_long(path, got, info.samplerate, limits.max_seconds)
-                                     << " (decoding stopped there)");
-    const size_t samples = static_cast<size_t>(n * ch);
-    non_finite += std::count_if(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(samples),
-                                [](float v) { return !std::isfinite(v); });
-    const size_t base = mono.size();
-    mono.resize(base + static_cast<size_t>(n));
-    for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
-      float sum = 0.f;
-      for (int c = 0; c < ch; ++c) sum += buf[i * static_cast<size_t>(ch) + static_cast<size_t>(c)];
-      mono[base + i] = ch == 1 ? sum : sum * inv;
-    }
+  while (stream.read(out, size_t{1} << 20) > 0) {
   }
-  if (length_known && got < info.frames) {
-    const int e = sf_error(f.get());
-    MGR_FAIL(path << ": truncated or corrupt: header promises " << info.frames
-                  << " frames, decoded " << got
-                  << (e != SF_ERR_NO_ERROR ? std::string(" (") + sf_strerror(f.get()) + ")"
-                                           : std::string()));
-  }
-  MGR_CHECK(got > 0, path << ": holds no audio frames");
-  // NaN or infinite samples would poison every feature of every clip of the track.
-  MGR_CHECK(non_finite == 0,
-            path << ": " << non_finite << " of " << got * ch << " samples are NaN or infinite");
-
-  std::vector<float> out = info.samplerate == target_sr
-                               ? std::move(mono)
-                               : resample(mono, info.samplerate, target_sr, path);
-  // Finite but enormous float samples (1e38) can still overflow when channels are summed or the
-  // resampler's filter adds them up.
-  const auto overflowed =
-      std::count_if(out.begin(), out.end(), [](float v) { return !std::isfinite(v); });
-  MGR_CHECK(overflowed == 0, path << ": sample values too large: mixing to mono or resampling "
-                                     "overflowed to infinity in "
-                                  << overflowed << " samples");
   return out;
 }
 

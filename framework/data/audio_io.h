@@ -2,6 +2,8 @@
 // resamples, and everything downstream sees mono float samples at one sample rate.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,7 +15,7 @@ struct AudioLimits {
   int min_sample_rate = 1000;    // below: no music, and resampling up would blow the length up
   int max_sample_rate = 768000;  // the highest rate audio interfaces offer
   int max_channels = 64;
-  double max_seconds = 1200;  // data.max_track_seconds: longer tracks are rejected
+  double max_seconds = 1200;  // data.max_track_seconds: longer tracks are rejected (+inf: none)
 };
 
 // Decodes any format libsndfile reads (wav, au, flac, aiff, ogg vorbis, opus, mp3 with the
@@ -29,6 +31,33 @@ struct AudioLimits {
 // header claims.
 std::vector<float> load_audio(const std::string& path, int target_sr,
                               const AudioLimits& limits = {});
+
+// The decoder of load_audio, one block at a time: for audio longer than memory should hold (a DJ
+// mix, a concert recording), read() hands out the next samples at `target_sr` while only one
+// decoding block and the resampler's state are kept. Every check of load_audio applies (header
+// limits, truncation, NaN/infinite samples), each raised by the read() that meets it; a
+// limits.max_seconds of +infinity accepts any length. The samples are those of load_audio
+// (same length, round(frames * target_sr / file_sr); same values up to the resampler's rounding
+// across block boundaries).
+class AudioStream {
+ public:
+  AudioStream(const std::string& path, int target_sr, const AudioLimits& limits = {});
+  ~AudioStream();
+  AudioStream(AudioStream&&) noexcept;
+  AudioStream& operator=(AudioStream&&) noexcept;
+
+  // Appends at most `max_samples` (> 0) next samples to `out` and returns how many; 0 only once
+  // the file is exhausted.
+  size_t read(std::vector<float>& out, size_t max_samples);
+  bool finished() const;
+  int file_sample_rate() const;
+  // The file's length in seconds as its header states it; negative when the header does not say.
+  double header_seconds() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Writes mono 16-bit PCM; the format comes from the extension (.wav, .au, .flac, .aiff).
 // Samples are clipped to [-1, 1]. Throws mgr::Error on failure.

@@ -101,8 +101,8 @@ FmaTracks read_fma(const FmaOptions& o) {
     found_genres.insert(row.genre);
     kept.push_back(std::move(row));
   }
-  out.genres = o.genres;
-  if (out.genres.empty()) out.genres.assign(found_genres.begin(), found_genres.end());
+  out.found_genres.assign(found_genres.begin(), found_genres.end());
+  out.genres = o.genres.empty() ? out.found_genres : o.genres;
   MGR_CHECK(!out.genres.empty(),
             o.metadata << ": no track of the " << o.subset << " subset has a track/genre_top");
   for (size_t g = 0; g < out.genres.size(); ++g) {

@@ -25,9 +25,10 @@ struct FmaOptions {
 
 struct FmaTracks {
   std::vector<std::string> genres;
-  std::vector<Track> tracks;  // label order, then tracks.csv order; not decoded
-  int without_genre = 0;      // tracks of the subset without a genre_top, left out
-  int other_genres = 0;       // tracks whose genre_top is not in `genres`, left out
+  std::vector<Track> tracks;              // label order, then tracks.csv order; not decoded
+  int without_genre = 0;                  // tracks of the subset without a genre_top, left out
+  int other_genres = 0;                   // tracks whose genre_top is not in `genres`, left out
+  std::vector<std::string> found_genres;  // every genre_top of the subset, sorted
 };
 
 // Throws mgr::Error with tracks.csv:line when the file is not FMA's tracks.csv (missing

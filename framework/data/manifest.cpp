@@ -103,12 +103,10 @@ ManifestTracks read_manifest(const std::string& manifest, const std::vector<std:
   MGR_CHECK(!parsed.empty(), manifest << ": a header and no rows");
 
   ManifestTracks out;
-  out.genres = genres;
-  if (out.genres.empty()) {
-    std::set<std::string> labels;
-    for (const Row& r : parsed) labels.insert(r.label);
-    out.genres.assign(labels.begin(), labels.end());
-  }
+  std::set<std::string> labels;
+  for (const Row& r : parsed) labels.insert(r.label);
+  out.labels.assign(labels.begin(), labels.end());
+  out.genres = genres.empty() ? out.labels : genres;
   for (size_t g = 0; g < out.genres.size(); ++g) {
     for (const Row& r : parsed) {
       if (r.label != out.genres[g]) continue;

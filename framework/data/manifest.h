@@ -21,6 +21,7 @@ namespace mgr::data {
 struct ManifestTracks {
   std::vector<std::string> genres;  // label order
   std::vector<Track> tracks;        // label order, then manifest order; not decoded
+  std::vector<std::string> labels;  // every label of the manifest, sorted
 };
 
 // "train"/"training", "validation"/"valid"/"val"/"dev", "test" (any case); "" is None;

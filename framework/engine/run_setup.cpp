@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "framework/config/did_you_mean.h"
 #include "framework/config/yaml_config.h"
 #include "framework/data/fma.h"
 #include "framework/data/manifest.h"
@@ -87,6 +89,34 @@ void prepare_features(RunSetup& s, const RunOptions& opt) {
   s.clip_shape = s.source->clip_shape();
 }
 
+// data.genres against what the source holds, before any audio is decoded: a genre it does not
+// hold is named beside the ones it does, with the nearest as a did-you-mean, instead of a loader
+// failing on it later (or a genre silently left without tracks).
+void check_genres_held(const std::vector<std::string>& wanted, const std::vector<std::string>& held,
+                       const std::string& where) {
+  for (const std::string& g : wanted) {
+    if (std::find(held.begin(), held.end(), g) != held.end()) continue;
+    const std::string near = config::closest_match(g, held);
+    MGR_FAIL("data.genres: '" << g << "' is not a genre of " << where << " (it holds: "
+                              << (held.empty() ? std::string("none")
+                                               : fmt::format("{}", fmt::join(held, ", ")))
+                              << ")"
+                              << (near.empty() ? std::string() : "; did you mean '" + near + "'?"));
+  }
+}
+
+// The genre folders of a GTZAN-layout root, sorted; empty when the root is not a folder (the
+// loader then says what the layout should be).
+std::vector<std::string> genre_folders(const std::string& root) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) return out;
+  for (const auto& e : std::filesystem::directory_iterator(root, ec))
+    if (e.is_directory(ec)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostream& log) {
@@ -113,6 +143,7 @@ LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostrea
   std::string source = out.root;
   if (cfg.data.source == "manifest") {
     data::ManifestTracks m = data::read_manifest(cfg.data.manifest, cfg.data.genres);
+    check_genres_held(cfg.data.genres, m.labels, "the manifest " + cfg.data.manifest);
     tracks = std::move(m.tracks);
     genres = std::move(m.genres);
     source = out.root = cfg.data.manifest;
@@ -123,6 +154,8 @@ LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostrea
     fo.subset = cfg.data.fma.subset;
     fo.genres = cfg.data.genres;
     data::FmaTracks f = data::read_fma(fo);
+    check_genres_held(cfg.data.genres, f.found_genres,
+                      "the FMA " + fo.subset + " subset (its track/genre_top values)");
     log << "data: FMA " << fo.subset << ": " << f.tracks.size() << " tracks of " << f.genres.size()
         << " genres";
     if (f.without_genre > 0) log << "; " << f.without_genre << " without a genre_top left out";
@@ -132,6 +165,19 @@ LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostrea
     genres = std::move(f.genres);
     source = "FMA " + fo.subset + " (" + cfg.data.root + ")";
   } else {
+    if (cfg.data.source == "gtzan") {
+      // A root without any genre folder is the wrong folder altogether (GTZAN's archive nests
+      // genres_original/): that is left to the loader, which says what the layout should be.
+      const std::vector<std::string> folders = genre_folders(out.root);
+      const auto is_genre_folder = [&](const std::string& f) {
+        const std::vector<std::string>& known = data::gtzan_genres();
+        return std::find(known.begin(), known.end(), f) != known.end() ||
+               std::find(cfg.data.genres.begin(), cfg.data.genres.end(), f) !=
+                   cfg.data.genres.end();
+      };
+      if (std::any_of(folders.begin(), folders.end(), is_genre_folder))
+        check_genres_held(cfg.data.genres, folders, "the folder " + out.root + " (its subfolders)");
+    }
     tracks = data::scan_gtzan(go);
     genres = go.genres.empty() ? data::gtzan_genres() : go.genres;
   }

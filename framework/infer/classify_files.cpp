@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include "framework/data/audio_io.h"
+#include "framework/infer/streaming_scorer.h"
 
 namespace mgr::infer {
 
@@ -50,18 +53,32 @@ FoundFiles find_audio_files(const std::vector<std::string>& inputs) {
 
 namespace {
 
-struct Decoded {
-  std::vector<float> audio;
+// A piece of one file's audio, in order; the last piece of a file says so (and carries the
+// error, if decoding failed).
+struct Block {
+  std::vector<float> samples;
+  bool last = false;
+  bool cut = false;
   std::string error;
 };
 
-// Decoder threads take files in order and may run at most `capacity` files ahead of the
-// consumer; the consumer takes them back in order.
+// Decoder threads take files in order, at most `files_ahead` files ahead of the consumer, and
+// hand each file's blocks over through that file's own queue of at most `blocks` blocks: a
+// decoder waits for its file's queue, never another's, so the consumer can always go on.
 class DecodeQueue {
  public:
-  DecodeQueue(const std::vector<std::string>& files, int sample_rate, int threads, int capacity)
-      : files_(files), sample_rate_(sample_rate), capacity_(std::max<size_t>(1, capacity)) {
-    for (int t = 0; t < std::max(1, threads); ++t) workers_.emplace_back([this] { work(); });
+  DecodeQueue(const std::vector<std::string>& files, int sample_rate,
+              const ClassifyFilesOptions& opt)
+      : files_(files),
+        sample_rate_(sample_rate),
+        files_ahead_(std::max(1, opt.queue_files)),
+        blocks_(std::max(1, opt.queue_blocks)),
+        block_samples_(std::max<size_t>(1, opt.block_samples)),
+        max_samples_(opt.max_seconds > 0 ? static_cast<int64_t>(opt.max_seconds * sample_rate)
+                                         : -1) {
+    const int threads =
+        std::min<int>(std::max(1, opt.decode_threads), static_cast<int>(files.size()));
+    for (int t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
   }
   ~DecodeQueue() {
     {
@@ -74,48 +91,84 @@ class DecodeQueue {
   DecodeQueue(const DecodeQueue&) = delete;
   DecodeQueue& operator=(const DecodeQueue&) = delete;
 
-  Decoded take(size_t i) {
+  // The next block of file i (files are taken in order, each to its last block).
+  Block take(size_t i) {
     std::unique_lock<std::mutex> lk(mu_);
-    ready_.wait(lk, [&] { return done_.count(i) != 0; });
-    Decoded d = std::move(done_[i]);
-    done_.erase(i);
-    consumed_ = i + 1;
+    ready_.wait(lk, [&] { return !queues_[i].empty(); });
+    Block b = std::move(queues_[i].front());
+    queues_[i].pop_front();
+    if (b.last) {
+      queues_.erase(i);
+      consumed_ = i + 1;
+    }
     lk.unlock();
     space_.notify_all();
-    return d;
+    return b;
   }
 
  private:
+  // Queues a block of file i; false when the queue is being torn down.
+  bool put(size_t i, Block b) {
+    std::unique_lock<std::mutex> lk(mu_);
+    space_.wait(lk, [&] { return stop_ || queues_[i].size() < blocks_; });
+    if (stop_) return false;
+    queues_[i].push_back(std::move(b));
+    lk.unlock();
+    ready_.notify_all();
+    return true;
+  }
+
+  void decode(size_t i) {
+    try {
+      data::AudioLimits limits;
+      limits.max_seconds = std::numeric_limits<double>::infinity();  // any length: streamed
+      data::AudioStream stream(files_[i], sample_rate_, limits);
+      int64_t taken = 0;
+      for (;;) {
+        Block b;
+        size_t want = block_samples_;
+        if (max_samples_ >= 0)
+          want = static_cast<size_t>(
+              std::min<int64_t>(static_cast<int64_t>(want), max_samples_ - taken));
+        if (want > 0) stream.read(b.samples, want);
+        taken += static_cast<int64_t>(b.samples.size());
+        b.cut = max_samples_ >= 0 && taken >= max_samples_ && !stream.finished();
+        b.last = b.cut || stream.finished();
+        const bool last = b.last;
+        if (!put(i, std::move(b)) || last) return;
+      }
+    } catch (const std::exception& e) {
+      Block b;
+      b.last = true;
+      b.error = e.what();
+      if (b.error.empty()) b.error = "unknown error";
+      put(i, std::move(b));
+    }
+  }
+
   void work() {
     for (;;) {
       size_t i = 0;
       {
         std::unique_lock<std::mutex> lk(mu_);
-        space_.wait(
-            lk, [&] { return stop_ || next_ >= files_.size() || next_ < consumed_ + capacity_; });
+        space_.wait(lk, [&] {
+          return stop_ || next_ >= files_.size() || next_ < consumed_ + files_ahead_;
+        });
         if (stop_ || next_ >= files_.size()) return;
         i = next_++;
+        queues_[i];  // the file's queue exists from now on
       }
-      Decoded d;
-      try {
-        d.audio = data::load_audio(files_[i], sample_rate_);
-      } catch (const std::exception& e) {
-        d.error = e.what();
-      }
-      {
-        std::lock_guard<std::mutex> lk(mu_);
-        done_[i] = std::move(d);
-      }
-      ready_.notify_all();
+      decode(i);
     }
   }
 
   const std::vector<std::string>& files_;
   const int sample_rate_;
-  const size_t capacity_;
+  const size_t files_ahead_, blocks_, block_samples_;
+  const int64_t max_samples_;
   std::mutex mu_;
   std::condition_variable ready_, space_;
-  std::map<size_t, Decoded> done_;
+  std::map<size_t, std::deque<Block>> queues_;
   size_t next_ = 0, consumed_ = 0;
   bool stop_ = false;
   std::vector<std::thread> workers_;
@@ -127,19 +180,29 @@ void classify_files(TrainedModel& model, const std::vector<std::string>& files,
                     const ClassifyFilesOptions& opt,
                     const std::function<void(const FileResult&)>& on_result) {
   if (files.empty()) return;
-  DecodeQueue queue(files, model.sample_rate(),
-                    std::min<int>(opt.decode_threads, static_cast<int>(files.size())),
-                    opt.queue_files);
+  DecodeQueue queue(files, model.sample_rate(), opt);
   for (size_t i = 0; i < files.size(); ++i) {
-    Decoded d = queue.take(i);
     FileResult r;
     r.index = i;
     r.path = files[i];
-    r.error = std::move(d.error);
-    if (r.ok()) {
-      r.samples = static_cast<int64_t>(d.audio.size());
+    StreamingScorer scorer(model, opt.batch_clips);
+    // Every block of the file is taken, also after a scoring error, so the queue moves on.
+    for (bool last = false; !last;) {
+      Block b = queue.take(i);
+      last = b.last;
+      r.cut = b.cut;
+      if (!b.error.empty() && r.ok()) r.error = std::move(b.error);
+      if (!r.ok()) continue;
       try {
-        r.scores = model.score(d.audio, opt.batch_clips);
+        scorer.push(b.samples.data(), b.samples.size());
+      } catch (const std::exception& e) {
+        r.error = files[i] + ": " + e.what();
+      }
+    }
+    if (r.ok()) {
+      r.samples = scorer.samples();
+      try {
+        r.scores = scorer.finish();
       } catch (const std::exception& e) {
         r.error = files[i] + ": " + e.what();
       }

@@ -2,7 +2,9 @@
 // searched recursively), decoding on a small thread pool that runs ahead of the model through a
 // bounded queue (decoding is the host's work, features and the network the device's, so both
 // stay busy), and results handed back in input order. A file that cannot be read is a result
-// with an error; the others go on.
+// with an error; the others go on. Files are decoded in blocks (data::AudioStream) and scored
+// as their clips complete (StreamingScorer), so memory is bounded by the queue, not by the
+// length of a file: an hour-long mix costs what a song does.
 #pragma once
 
 #include <cstdint>
@@ -32,19 +34,24 @@ struct FileResult {
   size_t index = 0;  // into the files list
   std::string path;
   std::string error;    // empty when classified
-  int64_t samples = 0;  // decoded length at the model's sample rate
+  int64_t samples = 0;  // decoded length at the model's sample rate (classified part)
+  bool cut = false;     // longer than max_seconds: only its first max_seconds were classified
   ClipScores scores;    // empty on error
   bool ok() const { return error.empty(); }
 };
 
 struct ClassifyFilesOptions {
   int decode_threads = 2;
-  int queue_files = 8;  // decoded files waiting for the model, at most
+  int queue_files = 8;             // files decoded ahead of the model, at most
+  int queue_blocks = 4;            // decoded blocks waiting per file, at most
+  size_t block_samples = 1 << 17;  // samples per decoded block (6 s at 22.05 kHz)
   int batch_clips = 64;
+  double max_seconds = 0;  // > 0: classify only the first max_seconds of each file
 };
 
-// Decodes (data::load_audio at the model's rate) and scores every file, calling on_result on
-// the calling thread once per file, in the order of `files`.
+// Decodes (data::AudioStream at the model's rate, any length) and scores every file, calling
+// on_result on the calling thread once per file, in the order of `files`. Audio held at once:
+// at most queue_files * queue_blocks blocks, plus one batch of clips per file being scored.
 void classify_files(TrainedModel& model, const std::vector<std::string>& files,
                     const ClassifyFilesOptions& opt,
                     const std::function<void(const FileResult&)>& on_result);
