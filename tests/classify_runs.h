@@ -2,7 +2,10 @@
 // corpus, about a second each on a CPU), trained once per test binary and removed at exit.
 #pragma once
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "framework/config/yaml_config.h"
@@ -74,6 +77,19 @@ inline const TinyRun& tiny_run(bool tree) {
   }
   static const std::unique_ptr<TinyRun> network = train_one(false);
   return *network;
+}
+
+// The classify binary next to the test binary (both go to the build's bin/).
+inline std::string classify_binary() {
+  return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "classify").string();
+}
+
+// A whole text file ("" when absent): a tool's captured output.
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace mgr::test

@@ -20,19 +20,14 @@ namespace mgr {
 namespace {
 
 namespace fs = std::filesystem;
+using test::classify_binary;
+using test::read_text;
 using ::testing::HasSubstr;
 
 std::vector<float> tone(double seconds, int sr) {
   std::vector<float> a(static_cast<size_t>(seconds * sr));
   for (size_t i = 0; i < a.size(); ++i) a[i] = 0.3f * std::sin(0.05f * static_cast<float>(i));
   return a;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 TEST(ClassifyFiles, FoldersAreSearchedRecursivelyForAudio) {
@@ -163,11 +158,6 @@ TEST(ClassifyFiles, ReportsGiveTheVoteAndTheMeanProbabilities) {
   EXPECT_EQ(infer::timeline_path("out/t.svg", "x/song.mp3", false, used), "out/t.svg");
   EXPECT_EQ(infer::timeline_path("out/t.svg", "x/song.mp3", true, used), "out/t-song.svg");
   EXPECT_EQ(infer::timeline_path("out/t.svg", "y/song.wav", true, used), "out/t-song-2.svg");
-}
-
-// The classify binary next to this test binary (both go to the build's bin/).
-std::string classify_binary() {
-  return (fs::read_symlink("/proc/self/exe").parent_path() / "classify").string();
 }
 
 TEST(ClassifyFiles, TheToolPrintsCsvAndExitsByWhetherAnyFileWasClassified) {

@@ -23,6 +23,8 @@ namespace mgr {
 namespace {
 
 namespace fs = std::filesystem;
+using test::classify_binary;
+using test::read_text;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -36,13 +38,6 @@ std::vector<float> song(double seconds, int sr) {
     a[i] = static_cast<float>(0.3 * std::sin(phase) + 0.05 * std::sin(37 * phase));
   }
   return a;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 TEST(AudioStream, BlocksOfAnySizeGiveTheSamplesOfLoadAudio) {
@@ -115,9 +110,10 @@ void expect_streaming_equals_whole(bool tree) {
     for (size_t i = 0; i < whole.probs.size(); ++i)
       EXPECT_NEAR(streamed.probs[i], whole.probs[i], 1e-5) << "entry " << i;
     // Held: the audio of at most one batch of clips plus one piece.
-    if (seconds > 5)
+    if (seconds > 5) {
       EXPECT_LE(most_held, static_cast<size_t>(model.clip_samples() +
                                                (batch - 1) * model.hop_samples() + 7000));
+    }
   }
 }
 
@@ -157,10 +153,6 @@ TEST(ClassifyTimeline, HoursOfAudioAreDrawnWithABoundedNumberOfPoints) {
   EXPECT_EQ(infer::seconds_text(10800), "10800.0 s (3:00:00)");
   EXPECT_EQ(infer::seconds_text(75.5), "75.5 s (1:15)");
   EXPECT_EQ(infer::seconds_text(4.25), "4.2 s");
-}
-
-std::string classify_binary() {
-  return (fs::read_symlink("/proc/self/exe").parent_path() / "classify").string();
 }
 
 // Runs classify on one file with extra options; stdout and stderr.
