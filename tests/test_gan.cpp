@@ -324,6 +324,38 @@ TEST(GanRun, QualityMetricsWithAClassifier) {
     EXPECT_NE(html.find(part), std::string::npos) << part;
   EXPECT_EQ(html.find("<h2>Confusion matrices</h2>"), std::string::npos) << "no test split";
 
+  // Measured while training (model.gan.quality_every): one measurement per epoch, each in
+  // quality/epoch_NNN.json and on the curve quality.by_epoch with that epoch's losses; the last
+  // is the run's own quality (not measured twice), and the report draws the Frechet curve.
+  config::ExperimentConfig every = cfg;
+  every.train.epochs = 3;
+  every.model.gan.quality_every = 2;
+  opt.out_dir = (tmp / "cgan_every").string();
+  const nlohmann::json m = train::run_experiment(experiment::resolve(every), opt).metrics;
+  const nlohmann::json& curve = m["quality"]["by_epoch"];
+  ASSERT_EQ(curve.size(), 2u) << "epochs 2 and 3 (the last): " << curve.dump();
+  EXPECT_EQ(curve[0]["epoch"], 2);
+  EXPECT_EQ(curve[1]["epoch"], 3);
+  EXPECT_EQ(curve[1]["frechet_distance"], m["quality"]["generated"]["frechet_distance"]);
+  EXPECT_EQ(curve[0]["d_loss"], m["history"][1]["d_loss"]);
+  EXPECT_NE(curve[0]["frechet_distance"], curve[1]["frechet_distance"]);
+  for (const char* f : {"quality/epoch_002.json", "quality/epoch_003.json"})
+    EXPECT_TRUE(fs::exists(tmp / "cgan_every" / f)) << f;
+  EXPECT_FALSE(fs::exists(tmp / "cgan_every" / "quality" / "epoch_001.json"));
+  const std::string every_html =
+      results::html_report((tmp / "cgan_every").string(), {.spectrograms_per_genre = 0});
+  EXPECT_NE(every_html.find("Frechet distance per measured epoch"), std::string::npos);
+  // The same epochs unmeasured: measuring leaves the training as it was.
+  every.model.gan.quality_every = 0;
+  every.model.gan.classifier_run = "";
+  opt.out_dir = (tmp / "cgan_unmeasured").string();
+  const nlohmann::json plain = train::run_experiment(experiment::resolve(every), opt).metrics;
+  EXPECT_EQ(plain["history"], m["history"]);
+  EXPECT_NE(test::error_of([&] {
+              experiment::load("experiments/dcgan_mel.yaml", {"model.gan.quality_every=1"});
+            }).find("needs model.gan.classifier_run"),
+            std::string::npos);
+
   // A classifier on other features is refused with the differences named.
   cfg.features.n_mels = 20;
   cfg.features.crop_frames = 16;

@@ -96,6 +96,7 @@ struct GanConfig {
   int grid_columns = 8;        // generated (and real) spectrograms per grid row
   std::string classifier_run;  // a classifier run directory judging the samples; "": no metrics
   int eval_samples = 0;        // generated samples per measurement; 0: as many as test clips
+  int quality_every = 0;       // epochs between measurements during training; 0: at the end only
 };
 
 struct ModelConfig {

@@ -514,6 +514,11 @@ std::vector<Field> build_fields() {
             "gan: generated clips measured by the classifier (per genre when conditional); 0: "
             "as many as the test split holds",
             at_least(0)),
+      field(KEY(model.gan.quality_every),
+            "gan: epochs between measurements of the generator by model.gan.classifier_run "
+            "while it trains (quality/epoch_NNN.json, metrics.json quality.by_epoch: the "
+            "Frechet curve); the last epoch is always measured; 0: only the finished generator",
+            at_least(0)),
       // ---- train
       field(KEY(train.optimizer),
             "optimiser: adam (torch.optim.Adam) or sgd (torch.optim.SGD with momentum)",
@@ -662,6 +667,14 @@ std::vector<CrossCheck> build_cross_checks() {
                near.empty() ? std::string() : fmt::format("; did you mean '{}'?", near));
          }
          return std::nullopt;
+       }},
+      {{"model.gan.quality_every", "model.gan.classifier_run"},
+       "gan: quality_every needs classifier_run",
+       [](const ExperimentConfig& c) -> R {
+         if (c.model.gan.quality_every == 0 || !c.model.gan.classifier_run.empty())
+           return std::nullopt;
+         return std::string(
+             "needs model.gan.classifier_run (the classifier that measures the generator)");
        }},
       {{"data.manifest", "data.source"},
        "data.manifest is set when source is manifest",

@@ -13,7 +13,7 @@
 #                         <out>/judge/                      the judge classifier run
 #                         <out>/dcgan_mel_conditional/, <out>/dcgan_mel/   the GAN runs
 #                           samples/epoch_NNN.png           generated beside real, every epoch
-#                           quality/epoch_NNN.json          the metrics.json written after epoch NNN
+#                           quality/epoch_NNN.json          the judge's measurement after epoch NNN
 #                           quality_by_epoch.json           the curve (also metrics.json quality.by_epoch)
 #                         <out>/generated/<genre>/           generate's output of the conditional GAN
 #                         <out>/generated/unconditional/     generate's output of the unconditional GAN
@@ -25,25 +25,17 @@
 #   --device D          auto | cpu (default) | cuda | cuda:N
 #   --per-genre N       clips generated per genre (default 4; the unconditional GAN: 10 x N)
 #
-# The per-epoch curve: the run measures its generator (model.gan.classifier_run) once, when it
-# finishes; this build writes no quality.by_epoch of its own, and a finished run cannot be
-# continued with more epochs (training_state.h5 records the total number of steps and --resume
-# refuses another). So while a GAN trains, the script keeps each epoch's generator.h5 and
-# training_state.h5 (snapshots/epoch_NNN/, taken when samples/epoch_NNN.png appears); after the
-# run, each earlier epoch k is measured by a copy of the finished run (measure/epoch_NNN/) whose
-# training_state.h5 carries epoch k's generator (parameters and batch-norm statistics, copied
-# with h5py), continued with `run_experiment --resume`: no epoch is left to train, so it only
-# measures. Its metrics.json is kept as quality/epoch_NNN.json (the last epoch's is the run's
-# own), and the curve is gathered into quality_by_epoch.json and into the run's metrics.json as
-# quality.by_epoch (the report's Frechet curve). Every measurement uses the same generator seed,
-# the real training clips (at most 2000) as reference and as many generated clips as the test
-# split holds (model.gan.eval_samples 0), so the held-back real clips are a like-for-like
-# ceiling. Needs python3 with h5py (pip install h5py) for the earlier epochs.
+# The per-epoch curve: each GAN runs with model.gan.quality_every=1, so the run itself measures
+# its generator with the judge after every epoch (quality/epoch_NNN.json, metrics.json
+# quality.by_epoch); the script copies the curve into quality_by_epoch.json and prints it. Every
+# measurement uses the same generator seed, the real training clips (at most 2000) as reference
+# and as many generated clips as the test split holds (model.gan.eval_samples 0), so the
+# held-back real clips are a like-for-like ceiling. (The first installment in docs/results.md
+# was measured before runs could do this, from per-epoch snapshots measured afterwards.)
 #
 # Resumable: the judge is skipped when its metrics.json exists (continued with --resume when only
-# its config.yaml does); a GAN continues from its last completed epoch (an epoch that ended
-# while no script was watching has no snapshot, so no point on the curve); a measured epoch is
-# not measured again. --epochs applies to a GAN's first start only: a finished run keeps its
+# its config.yaml does); a GAN continues from its last completed epoch with the measurements
+# taken before it stopped. --epochs applies to a GAN's first start only: a finished run keeps its
 # number (its training state fixes it). Generation is redone at every invocation (it is cheap).
 # Run it beside other work with `nice -n 19 scripts/results/dcgan_real_music.sh ...`.
 set -uo pipefail
@@ -98,137 +90,45 @@ else
     { say "judge failed: see $out/logs/judge.log"; exit 1; }
 fi
 
-# A measurement copy of a finished run: its config.yaml, gan.json and split.csv, and its final
-# training_state.h5 with the generator group of the snapshot's state.
-measurement_copy() {  # RUN SNAPSHOT DEST
-  rm -rf "$3" && mkdir -p "$3" &&
-    cp "$1/config.yaml" "$1/gan.json" "$1/training_state.h5" "$1/discriminator.h5" "$3/" &&
-    cp "$2/generator.h5" "$3/" &&
-    { [[ ! -f "$1/split.csv" ]] || cp "$1/split.csv" "$3/"; } &&
-    python3 - "$3/training_state.h5" "$2/training_state.h5" << 'EOF'
-import sys
-import h5py
-with h5py.File(sys.argv[1], "r+") as dst, h5py.File(sys.argv[2], "r") as src:
-    del dst["generator"]
-    src.copy("generator", dst)
-EOF
-}
-
-# Gathers quality/epoch_*.json into quality_by_epoch.json and metrics.json quality.by_epoch.
-gather() {
+# Copies metrics.json quality.by_epoch into quality_by_epoch.json and prints the curve.
+curve() {
   python3 - "$1" << 'EOF'
-import csv, glob, json, os, re, sys
+import json, os, sys
 run = sys.argv[1]
-hist = {}  # the run's own losses per epoch (a measurement copy's metrics.json holds the last's)
-if os.path.exists(os.path.join(run, "history.csv")):
-    for h in csv.DictReader(open(os.path.join(run, "history.csv"))):
-        hist[int(h["epoch"])] = {k: float(v) for k, v in h.items() if k != "epoch"}
-rows = []
-for f in sorted(glob.glob(os.path.join(run, "quality", "epoch_*.json"))):
-    m = json.load(open(f))
-    epoch = int(re.search(r"epoch_(\d+)", f).group(1))
-    q, g = m.get("quality", {}), hist.get(epoch, {})
-    gen, held = q.get("generated", {}), q.get("held_back", {})
-    rows.append({"epoch": epoch,
-                 "frechet_distance": gen.get("frechet_distance"),
-                 "genre_accuracy": gen.get("genre_accuracy"),
-                 "classified_as": gen.get("classified_as"),
-                 "held_back_frechet_distance": held.get("frechet_distance"),
-                 "held_back_genre_accuracy": held.get("genre_accuracy"),
-                 "d_loss": g.get("d_loss"), "g_loss": g.get("g_loss"),
-                 "d_real": g.get("d_real"), "d_fake": g.get("d_fake")})
-note = ("measured by scripts/results/dcgan_real_music.sh after the run: each epoch's generator "
-        "(snapshots/epoch_NNN) measured by the run's classifier, as the run measures its last "
-        "(quality/epoch_NNN.json)")
-json.dump({"note": note, "by_epoch": rows}, open(os.path.join(run, "quality_by_epoch.json"), "w"),
-          indent=2)
-mp = os.path.join(run, "metrics.json")
-if rows and os.path.exists(mp):
-    m = json.load(open(mp))
-    if "quality" in m:
-        m["quality"]["by_epoch"] = rows
-        m["quality"]["by_epoch_note"] = note
-        open(mp + ".tmp", "w").write(json.dumps(m, indent=2) + "\n")
-        os.replace(mp + ".tmp", mp)
+q = json.load(open(os.path.join(run, "metrics.json"))).get("quality", {})
+rows = q.get("by_epoch", [])
+if not rows:
+    sys.exit(f"{run}: metrics.json has no quality.by_epoch (a run without "
+             "model.gan.quality_every)")
+json.dump({"note": q.get("by_epoch_note", ""), "by_epoch": rows},
+          open(os.path.join(run, "quality_by_epoch.json"), "w"), indent=2)
 print(f"{'epoch':>5} {'Frechet':>9} {'genre acc':>9} {'D loss':>7} {'G loss':>7}")
 for r in rows:
     fmt = lambda v: "-" if v is None else f"{v:.3f}"
     print(f"{r['epoch']:>5} {fmt(r['frechet_distance']):>9} {fmt(r['genre_accuracy']):>9} "
-          f"{fmt(r['d_loss']):>7} {fmt(r['g_loss']):>7}")
-if rows:
-    print(f" held-back real clips: Frechet {rows[-1]['held_back_frechet_distance']:.3f}, genre "
-          f"accuracy {rows[-1]['held_back_genre_accuracy']:.3f}")
+          f"{fmt(r.get('d_loss')):>7} {fmt(r.get('g_loss')):>7}")
+print(f" held-back real clips: Frechet {rows[-1]['held_back_frechet_distance']:.3f}, genre "
+      f"accuracy {rows[-1]['held_back_genre_accuracy']:.3f}")
 EOF
 }
 
-epochs_run() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["gan"]["epochs_run"])' "$1"; }
-
-# Keeps each epoch's generator.h5 and training_state.h5 of the run in $1 while pid $2 lives:
-# epoch k's state is the newest once samples/epoch_k.png exists and epoch k+1's does not.
-watch_snapshots() {
-  local dir=$1 pid=$2 alive png k next snap
-  while :; do
-    alive=0
-    kill -0 "$pid" 2> /dev/null && alive=1
-    for png in "$dir"/samples/epoch_*.png; do
-      [[ -f "$png" ]] || continue
-      k=$(basename "$png" .png)
-      k=${k#epoch_}
-      snap=$dir/snapshots/epoch_$k
-      next=$dir/samples/epoch_$(printf %03d $((10#$k + 1))).png
-      [[ -f "$snap/training_state.h5" || -f "$next" ]] && continue
-      [[ -f "$dir/training_state.h5" && "$dir/training_state.h5" -nt "$png" ]] || continue
-      sleep 2  # the state is written atomically; let the writer finish its rename
-      mkdir -p "$snap.tmp" && cp "$dir/generator.h5" "$dir/training_state.h5" "$snap.tmp/" &&
-        rm -rf "$snap" && mv "$snap.tmp" "$snap"
-    done
-    ((alive)) || break
-    sleep 5
-  done
-}
-
-epochs_run() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["gan"]["epochs_run"])' "$1"; }
-
-# (b) One GAN for --epochs epochs, snapshots after each, then each epoch measured.
+# (b) One GAN for --epochs epochs, measured by the judge after each.
 train_gan() {
-  local name=$1 dir=$out/$1 log=$out/logs/$1.log pid rc
+  local name=$1 dir=$out/$1 log=$out/logs/$1.log
   if [[ ! -f "$dir/metrics.json" ]]; then
     if [[ -f "$dir/config.yaml" ]]; then
       say "$name: continuing $dir"
-      "$bin/run_experiment" --resume "$dir" >> "$log" 2>&1 &
+      "$bin/run_experiment" --resume "$dir" >> "$log" 2>&1
     else
       say "$name: training for $epochs epochs"
       "$bin/run_experiment" "experiments/$name.yaml" "${common[@]}" \
         --set "train.epochs=$epochs" --set "model.gan.classifier_run=$judge" \
-        --set model.gan.sample_every=1 --set model.gan.eval_samples=0 \
-        --out "$dir" > "$log" 2>&1 &
-    fi
-    pid=$!
-    watch_snapshots "$dir" "$pid" &
-    wait "$pid"
-    rc=$?
-    wait
-    ((rc == 0)) || { say "$name failed: see $log"; return 1; }
+        --set model.gan.quality_every=1 --set model.gan.sample_every=1 \
+        --set model.gan.eval_samples=0 --out "$dir" > "$log" 2>&1
+    fi || { say "$name failed: see $log"; return 1; }
   fi
-  local final k m snap
-  final=$(epochs_run "$dir/metrics.json") || { say "$name: unreadable metrics.json"; return 1; }
-  mkdir -p "$dir/quality"
-  cp "$dir/metrics.json" "$dir/quality/epoch_$(printf %03d "$final").json"
-  for snap in "$dir"/snapshots/epoch_*/; do
-    [[ -f "$snap/training_state.h5" ]] || continue
-    k=$(basename "$snap")
-    k=${k#epoch_}
-    ((10#$k < final)) || continue
-    [[ -f "$dir/quality/epoch_$k.json" ]] && continue
-    m=$dir/measure/epoch_$k
-    say "$name: measuring epoch $((10#$k))"
-    measurement_copy "$dir" "$snap" "$m" &&
-      "$bin/run_experiment" --resume "$m" >> "$out/logs/$name.measure.log" 2>&1 &&
-      cp "$m/metrics.json" "$dir/quality/epoch_$k.json" ||
-      { say "$name: measuring epoch $k failed: see $out/logs/$name.measure.log"; return 1; }
-  done
-  say "$name: $final epochs; the curve:"
-  gather "$dir"
+  say "$name: the curve:"
+  curve "$dir"
 }
 
 # (c) A few clips per genre from the conditional generator (spectrograms, grid, WAVs from

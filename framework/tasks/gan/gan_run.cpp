@@ -71,6 +71,28 @@ void write_curves(const fs::path& dir, const GanTask& task) {
       1.0);
 }
 
+// The Frechet curve: per measured epoch the generated and held-back figures beside that
+// epoch's losses (the rows scripts/results/dcgan_real_music.sh gathers for older runs).
+nlohmann::json quality_curve(const nlohmann::json& measured, const nlohmann::json& history) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const nlohmann::json& e : measured) {
+    const int epoch = e["epoch"].get<int>();
+    const nlohmann::json& q = e["quality"];
+    nlohmann::json row = {
+        {"epoch", epoch},
+        {"frechet_distance", q["generated"]["frechet_distance"]},
+        {"genre_accuracy", q["generated"]["genre_accuracy"]},
+        {"classified_as", q["generated"].value("classified_as", nlohmann::json())},
+        {"held_back_frechet_distance", q["held_back"]["frechet_distance"]},
+        {"held_back_genre_accuracy", q["held_back"]["genre_accuracy"]}};
+    for (const nlohmann::json& h : history)
+      if (h["epoch"].get<int>() == epoch)
+        for (const char* k : {"d_loss", "g_loss", "d_real", "d_fake"}) row[k] = h[k];
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 }  // namespace
 
 void run_gan(train::RunSetup& s, std::shared_ptr<const graph::GraphPlan> generator,
@@ -103,6 +125,9 @@ void run_gan(train::RunSetup& s, std::shared_ptr<const graph::GraphPlan> generat
   to.total_epochs = cfg.train.iterations > 0
                         ? int((cfg.train.iterations + per_epoch - 1) / per_epoch)
                         : cfg.train.epochs;
+  const std::string& judge = cfg.model.gan.classifier_run;
+  if (!judge.empty() && cfg.model.gan.quality_every > 0)
+    to.measure_quality = [&] { return measure_generator(s, *m.generator, judge); };
   GanTask task(m, *s.source, s.labels, cfg, to);
   train::TrainLoopOptions lo;
   lo.train = cfg.train;
@@ -129,9 +154,21 @@ void run_gan(train::RunSetup& s, std::shared_ptr<const graph::GraphPlan> generat
                   "D(G(z)) {:.3f}",
                   trained.epochs_run, last["d_loss"].get<double>(), last["g_loss"].get<double>(),
                   last["d_real"].get<double>(), last["d_fake"].get<double>()));
-  if (!cfg.model.gan.classifier_run.empty()) {
-    s.say("gan: measuring the generator with the classifier of " + cfg.model.gan.classifier_run);
-    mj["quality"] = measure_generator(s, *m.generator, cfg.model.gan.classifier_run);
+  if (!judge.empty()) {
+    const nlohmann::json& measured = task.quality_by_epoch();
+    if (!measured.empty() && measured.back()["epoch"].get<int>() == trained.epochs_run) {
+      mj["quality"] = measured.back()["quality"];  // the last epoch was measured in training
+    } else {
+      s.say("gan: measuring the generator with the classifier of " + judge);
+      mj["quality"] = measure_generator(s, *m.generator, judge);
+    }
+    if (!measured.empty()) {
+      mj["quality"]["by_epoch"] = quality_curve(measured, task.history());
+      mj["quality"]["by_epoch_note"] = fmt::format(
+          "measured while training, every {} epochs and the last "
+          "(model.gan.quality_every; quality/epoch_NNN.json)",
+          cfg.model.gan.quality_every);
+    }
     const nlohmann::json& q = mj["quality"];
     s.say(
         fmt::format("gan: Frechet distance {:.3f} (held-back real clips {:.3f}); genre "

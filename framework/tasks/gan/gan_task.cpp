@@ -10,6 +10,7 @@
 #include "framework/engine/classifier_task.h"
 #include "framework/ops/loss.h"
 #include "framework/ops/shape_ops.h"
+#include "framework/store/atomic_write.h"
 #include "framework/tasks/gan/spectrogram_png.h"
 #include "framework/tensor/index.h"
 #include "kernels/error.h"
@@ -187,6 +188,17 @@ train::ValidationResult GanTask::validate() {
   train::save_checkpoint((dir / "discriminator.h5").string(), *m_.discriminator, {epoch_, 0.0});
   if (epoch_ % cfg_.model.gan.sample_every == 0 || epoch_ == opt_.total_epochs)
     write_sample_grid(epoch_);
+  const int every = cfg_.model.gan.quality_every;
+  if (opt_.measure_quality && every > 0 && (epoch_ % every == 0 || epoch_ == opt_.total_epochs)) {
+    // Measured after the checkpoint: an epoch killed here is trained and measured again, to
+    // the same numbers (the measurement has its own seed and leaves the networks as they were).
+    nlohmann::json q = opt_.measure_quality();
+    fs::create_directories(dir / "quality");
+    train::write_file_atomically(
+        (dir / "quality" / fmt::format("epoch_{:03d}.json", epoch_)).string(),
+        q.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    quality_.push_back({{"epoch", epoch_}, {"quality", std::move(q)}});
+  }
   // The trainer keeps the "best" by accuracy, then loss: the same accuracy every epoch and
   // the validation D loss would pick an arbitrary epoch, so every epoch reports 0 and the
   // task's own checkpoints above are what the run keeps.
@@ -269,7 +281,7 @@ nlohmann::json GanTask::task_state() const {
   return {
       {"z_seed", z_seed_},           {"epoch", epoch_},         {"step_in_epoch", step_in_epoch_},
       {"iteration", iteration_},     {"validated", validated_}, {"history", history_},
-      {"step_losses", step_losses_}, {"grids", grids_}};
+      {"step_losses", step_losses_}, {"grids", grids_},         {"quality", quality_}};
 }
 
 void GanTask::restore_task_state(const nlohmann::json& state) {
@@ -281,6 +293,8 @@ void GanTask::restore_task_state(const nlohmann::json& state) {
   history_ = state.at("history");
   step_losses_ = state.at("step_losses").get<std::vector<std::array<double, 3>>>();
   grids_ = state.at("grids").get<std::vector<std::string>>();
+  // (A state written before measurements during training existed has none.)
+  quality_ = state.value("quality", nlohmann::json::array());
 }
 
 }  // namespace mgr::gan

@@ -2,9 +2,11 @@
 // discriminator step and one generator step (Goodfellow et al. 2014, Algorithm 1 with k = 1, as
 // the DCGAN paper and the PyTorch DCGAN tutorial), each network with its own optimiser
 // (train.* for both). validate() ends an epoch: losses on the validation clips, the generator
-// checkpoint, the history and, every model.gan.sample_every epochs, a sample grid.
+// checkpoint, the history, every model.gan.sample_every epochs a sample grid and, every
+// model.gan.quality_every epochs, the generator's quality.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -34,6 +36,9 @@ struct GanTaskOptions {
   std::vector<int> validation_rows;  // clips for validation losses and the real grid tiles
   int total_epochs = 1;              // the last epoch always writes a sample grid
   bool quiet = false;
+  // When set: measures the current generator (gan_quality.h) at the end of every
+  // model.gan.quality_every-th epoch and of the last; the result is kept per epoch.
+  std::function<nlohmann::json()> measure_quality;
 };
 
 class GanTask : public train::Task {
@@ -59,6 +64,9 @@ class GanTask : public train::Task {
   const nlohmann::json& history() const { return history_; }
   const std::vector<std::array<double, 3>>& step_losses() const { return step_losses_; }
   const std::vector<std::string>& sample_grids() const { return grids_; }
+  // The measurements taken while training: {epoch, quality (measure_quality's document)}, in
+  // epoch order (also quality/epoch_NNN.json).
+  const nlohmann::json& quality_by_epoch() const { return quality_; }
 
   // The clips' features scaled to [-1, 1] (dB / (top_db / 2) + 1), on the source's device.
   Tensor real_batch(const std::vector<int>& idx);
@@ -85,6 +93,7 @@ class GanTask : public train::Task {
   nlohmann::json history_ = nlohmann::json::array();
   std::vector<std::array<double, 3>> step_losses_;
   std::vector<std::string> grids_;
+  nlohmann::json quality_ = nlohmann::json::array();
 };
 
 }  // namespace mgr::gan
