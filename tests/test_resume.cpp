@@ -405,6 +405,45 @@ TEST_F(ResumeAfterKill, AFullDiskThenResumeAfterFreeingSpaceGivesTheUninterrupte
   std::cout << "disk filled at: " << fmt::format("{}", fmt::join(stopped_at, "; ")) << "\n";
 }
 
+// A finished GAN of 2 epochs given 2 more (run_experiment --resume RUN --epochs 4) ends with the
+// metrics of the same GAN run for 4 epochs from the start; its 2-epoch metrics are kept. A
+// cosine schedule (the network's) and a shorter length are refused, the run left as it was.
+TEST_F(ResumeAfterKill, AFinishedRunGivenMoreEpochsEqualsTheLongerRun) {
+  const std::string log = tmp_->file("extend.log");
+  const fs::path ref = tmp_->file("gan_ref4");
+  ASSERT_EQ(wait_exit(spawn({run_experiment_binary(), gan_yaml_, "--out", ref.string()}, log)), 0)
+      << "see " << log;
+  std::string two = gan_resume_yaml(tmp_->file("corpus"));
+  two.replace(two.find("epochs: 4"), 9, "epochs: 2");
+  std::ofstream(tmp_->file("gan2.yaml")) << two;
+  const fs::path run = tmp_->file("gan_extended");
+  ASSERT_EQ(wait_exit(spawn(
+                {run_experiment_binary(), tmp_->file("gan2.yaml"), "--out", run.string()}, log)),
+            0)
+      << "see " << log;
+  ASSERT_EQ(
+      wait_exit(spawn({run_experiment_binary(), "--resume", run.string(), "--epochs", "4"}, log)),
+      0)
+      << "see " << log;
+  const nlohmann::json m = comparable_metrics(run), r = comparable_metrics(ref);
+  EXPECT_EQ(m["gan"]["epochs_run"], 4);
+  EXPECT_EQ(m, r) << "extended vs 4 epochs from the start:\n" << json_differences(m, r);
+  EXPECT_TRUE(fs::exists(run / "metrics-2-epochs.json"));
+
+  const auto refused = [&](const fs::path& dir, const std::string& epochs) {
+    const std::string out = tmp_->file("refused.log");
+    fs::remove(out);
+    EXPECT_NE(wait_exit(spawn(
+                  {run_experiment_binary(), "--resume", dir.string(), "--epochs", epochs}, out)),
+              0);
+    std::ifstream in(out);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_THAT(refused(tmp_->file("ref"), "12"), HasSubstr("depends on the total number of steps"));
+  EXPECT_TRUE(fs::exists(fs::path(tmp_->file("ref")) / "metrics.json")) << "left as it was";
+  EXPECT_THAT(refused(run, "3"), HasSubstr("has 4 epochs already"));
+}
+
 TEST_F(ResumeAfterKill, AFinishedRunIsLeftAsItIs) {
   const fs::path ref = tmp_->file("ref");
   const auto before = fs::last_write_time(ref / "metrics.json");

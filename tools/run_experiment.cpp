@@ -1,5 +1,5 @@
 // run_experiment FILE.yaml [--set key=value ...] [--out DIR] [--summary]
-// run_experiment --resume RUN_DIR
+// run_experiment --resume RUN_DIR [--epochs N]
 // Trains and evaluates one experiment and writes its run directory (see README.md).
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -26,14 +26,21 @@ int main(int argc, char** argv) {
                  "override a config key, e.g. --set train.epochs=5 (repeatable)");
   app.add_option("--out", out, "run directory (default: runs/<name>-<UTC time>)");
   app.add_option("--device", device, "auto | cpu | cuda | cuda:N (same as --set device=...)");
+  int more_epochs = 0;
+  auto* epochs_opt =
+      app.add_option("--epochs", more_epochs,
+                     "with --resume: train a finished run on to N epochs in all (constant or step "
+                     "learning-rate schedules; network and gan runs)")
+          ->check(CLI::PositiveNumber)
+          ->needs(resume_opt);
   bool summary_only = false;
   app.add_flag("--summary", summary_only,
                "check the config, print the network's layer summary and exit (reads no audio)");
   CLI11_PARSE(app, argc, argv);
   if (resume_opt->count() > 0 &&
       (!overrides.empty() || !out.empty() || !device.empty() || summary_only)) {
-    std::cerr << "run_experiment: error: --resume takes no other option (the run continues "
-                 "with its own config.yaml)\n";
+    std::cerr << "run_experiment: error: --resume takes no other option than --epochs (the run "
+                 "continues with its own config.yaml)\n";
     return 2;
   }
   if (resume_opt->count() == 0 && config_opt->count() == 0) {
@@ -44,7 +51,10 @@ int main(int argc, char** argv) {
   if (!device.empty()) overrides.push_back("device=" + device);
   try {
     if (resume_opt->count() > 0) {
-      mgr::train::resume_experiment(resume);
+      if (epochs_opt->count() > 0)
+        mgr::train::extend_experiment(resume, more_epochs);
+      else
+        mgr::train::resume_experiment(resume);
       return 0;
     }
     // The run directory is written into the run's JSON files: check it now, not after training.

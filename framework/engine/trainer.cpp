@@ -67,7 +67,12 @@ TrainLoopResult run_training(Task& task, const std::vector<int>& train_examples,
     };
     same("examples", static_cast<int64_t>(order.size()));
     same("steps_per_epoch", per_epoch);
-    same("total_steps", total);
+    // A finished run given more epochs (run_experiment --resume --epochs) continues past its
+    // old end; a shorter total, or a longer one for a run stopped before its end, is refused.
+    const int64_t saved_total = j.at("total_steps").get<int64_t>();
+    const bool extended = saved_total < total && j.at("iteration").get<int64_t>() == saved_total &&
+                          !j.at("stopped_early").get<bool>();
+    if (!extended) same("total_steps", total);
     first_epoch = j.at("epoch").get<int>() + 1;
     iteration = j.at("iteration").get<int64_t>();
     since_best = j.at("since_best").get<int>();

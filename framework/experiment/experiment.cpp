@@ -12,6 +12,7 @@
 #include "framework/engine/run_setup.h"
 #include "framework/experiment/load.h"
 #include "framework/experiment/protocol.h"
+#include "framework/graph/resolved_config.h"
 #include "framework/store/atomic_write.h"
 #include "framework/store/progress.h"
 #include "framework/tasks/task_kind.h"
@@ -73,6 +74,59 @@ RunResult resume_experiment(const std::string& run_dir, bool quiet) {
   opt.resume = true;
   // A protocol's directory continues run by run; a single run is its own protocol.
   return run_protocol(experiment::load(config.string(), {}), opt);
+}
+
+RunResult extend_experiment(const std::string& run_dir, int epochs, bool quiet) {
+  const fs::path dir(run_dir);
+  const std::string pre = "--resume " + run_dir + " --epochs " + std::to_string(epochs) + ": ";
+  MGR_CHECK(fs::is_regular_file(dir / "config.yaml"),
+            pre << "no config.yaml (not a run directory)");
+  const config::ExperimentConfig cfg = experiment::load((dir / "config.yaml").string(), {}).cfg;
+  const config::TrainConfig& t = cfg.train;
+  MGR_CHECK(cfg.model.type == "network" || cfg.model.type == "gan",
+            pre << "a model.type " << cfg.model.type << " run cannot be extended (network and gan "
+                << "runs can: a tree's nodes train on schedules of their own, a knn run has no "
+                   "epochs)");
+  MGR_CHECK(protocol_runs(cfg).size() == 1,
+            pre << "a protocol of " << protocol_runs(cfg).size()
+                << " runs; extend one run directory of it at a time");
+  MGR_CHECK(t.iterations == 0,
+            pre << "the run is trained for train.iterations " << t.iterations << ", not epochs");
+  MGR_CHECK(t.lr_schedule == "constant" || t.lr_schedule == "step",
+            pre << "train.lr_schedule " << t.lr_schedule
+                << " depends on the total number of steps, so " << t.epochs << " epochs of it "
+                << "are not the first " << t.epochs << " of " << epochs
+                << " (constant and step schedules can be extended); run it again instead");
+  const fs::path metrics = dir / "metrics.json";
+  if (!fs::exists(metrics)) {
+    MGR_CHECK(t.epochs == epochs, pre << "the run has not finished its " << t.epochs
+                                      << " epochs: run_experiment --resume " << run_dir
+                                      << " first");
+    return resume_experiment(run_dir, quiet);  // an extension that was stopped: continue it
+  }
+  MGR_CHECK(epochs > t.epochs, pre << "the run has " << t.epochs << " epochs already");
+  std::ifstream in(metrics);
+  const nlohmann::json m = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  MGR_CHECK(!m.is_discarded(), metrics.string() << " is not valid JSON");
+  MGR_CHECK(!m.value("stopped_early", false),
+            pre << "the run stopped early at epoch " << m.value("epochs_run", 0)
+                << " (train.patience): more epochs would not train");
+  // The finished metrics move aside first: a stop between the two writes leaves a run that a
+  // plain --resume finishes again at its old length.
+  fs::rename(metrics, dir / fmt::format("metrics-{}-epochs.json", t.epochs));
+  const config::ExperimentConfig longer =
+      experiment::load((dir / "config.yaml").string(), {"train.epochs=" + std::to_string(epochs)})
+          .cfg;
+  write_file_atomically(
+      (dir / "config.yaml").string(),
+      fmt::format("# resolved configuration of this run (extended from {} to {} epochs by "
+                  "run_experiment --resume --epochs)\n",
+                  t.epochs, epochs) +
+          graph::to_yaml(longer));
+  if (!quiet)
+    std::cerr << "run " << run_dir << ": extending from " << t.epochs << " to " << epochs
+              << " epochs\n";
+  return resume_experiment(run_dir, quiet);
 }
 
 std::string model_summary(const experiment::Experiment& e) {
