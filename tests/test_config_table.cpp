@@ -209,6 +209,7 @@ ExperimentConfig everything_changed() {
   c.train.lr_min = 1e-6;
   c.train.clip_grad_norm = 5;
   c.train.iterations = 100;
+  c.train.accumulate = 2;
   c.train.early_stopping_patience = 4;
   c.evaluation.vote_thresholds = {5, 7};
   c.protocol.folds = 5;
@@ -219,7 +220,7 @@ ExperimentConfig everything_changed() {
   c.train.beta2 = 0.99;
   c.train.eps = 1e-8;
   c.train.weight_decay = 1e-4;
-  c.train.batch_size = 3;
+  c.train.batch_size = 4;
   c.train.epochs = 1;
   c.train.log_every = 1;
   return c;

@@ -129,6 +129,10 @@ struct TrainConfig {
   double lr_min = 0.0;                   // cosine: final learning rate
   double clip_grad_norm = 0.0;           // clip the global gradient L2 norm to this; 0: off
   int batch_size = 64;
+  // Micro-batches per batch: their gradients are summed before the one step (less memory, the
+  // same step up to rounding for layers without batch statistics; batch norm normalises each
+  // micro-batch by its own statistics).
+  int accumulate = 1;
   int epochs = 25;
   int iterations = 0;               // > 0: train for this many optimiser steps instead of `epochs`
   int early_stopping_patience = 0;  // stop after N epochs without a better validation accuracy

@@ -545,6 +545,17 @@ std::vector<Field> build_fields() {
             "clip the global L2 norm of all gradients to this before each step; 0: off",
             at_least(0.0)),
       field(KEY(train.batch_size), "clips per batch", at_least(1)),
+      field(KEY(train.accumulate),
+            "split each batch into this many micro-batches, run one after the other, whose "
+            "gradients are summed before the one optimiser step (and the one gradient clipping): "
+            "the memory of a batch of batch_size / accumulate clips. Each micro-batch's mean loss "
+            "is weighted by its share of the batch's clips, so the step is the full batch's up "
+            "to rounding for layers without batch statistics; batch norm normalises (and updates "
+            "its running statistics) per micro-batch. When batch_size is not a multiple, the "
+            "micro-batches differ by at most one clip; a last, shorter batch of n clips is split "
+            "into min(accumulate, n / 2). Validation and test run in batches of batch_size / "
+            "accumulate (rounded up)",
+            at_least(1)),
       field(KEY(train.epochs), "passes over the training split (when iterations is 0)",
             at_least(1)),
       field(KEY(train.iterations),
@@ -716,6 +727,16 @@ std::vector<CrossCheck> build_cross_checks() {
              "must be 0 with data.split {}: the corpus fixes the split, there is nothing to fold "
              "(use track_stratified for k-fold cross-validation)",
              c.data.split);
+       }},
+      {{"train.accumulate", "train.batch_size"},
+       "batch_size >= 2 * accumulate (every micro-batch holds two clips or more)",
+       [](const ExperimentConfig& c) -> R {
+         if (c.train.batch_size >= 2 * static_cast<int64_t>(c.train.accumulate))
+           return std::nullopt;
+         return fmt::format(
+             "must be at most train.batch_size / 2 = {} (every micro-batch holds two clips or "
+             "more, for batch norm's variance), got {}",
+             c.train.batch_size / 2, c.train.accumulate);
        }},
       {{"data.clip_seconds", "data.max_track_seconds"},
        "clip_seconds <= max_track_seconds",

@@ -271,6 +271,7 @@ ExperimentConfig node_config(const ExperimentConfig& c, const TreeNodeSpec& n,
                              std::vector<std::string>& errors) {
   ExperimentConfig out = c;
   const std::string what = "model.tree node '" + n.name + "'";
+  const size_t errors_before = errors.size();
   for (const auto& [key, text] : n.train) {
     const std::string where = n.at("train." + key);
     const Field* f = find_field("train." + key);
@@ -290,6 +291,21 @@ ExperimentConfig node_config(const ExperimentConfig& c, const TreeNodeSpec& n,
     }
     if (auto msg = f->check(out))
       errors.push_back(where + ": " + what + ": train." + key + ": " + *msg);
+  }
+  // The rules among train keys alone (batch_size against accumulate) on the node's own values,
+  // when the node sets one of their keys (and its keys are each in range).
+  for (const CrossCheck& x : cross_checks()) {
+    if (errors.size() != errors_before) break;
+    if (!std::all_of(x.keys.begin(), x.keys.end(),
+                     [](const std::string& k) { return k.rfind("train.", 0) == 0; }))
+      continue;
+    const auto set_here = std::find_if(x.keys.begin(), x.keys.end(), [&](const std::string& k) {
+      return std::any_of(n.train.begin(), n.train.end(),
+                         [&](const auto& kv) { return "train." + kv.first == k; });
+    });
+    if (set_here == x.keys.end()) continue;
+    if (auto msg = x.check(out))
+      errors.push_back(n.at(*set_here) + ": " + what + ": " + x.keys[0] + ": " + *msg);
   }
   for (const auto& [path, text] : n.layers)
     apply_layer_override(out.model.layers, path, text, n.at("layers." + path), errors);

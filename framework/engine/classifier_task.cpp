@@ -1,5 +1,7 @@
 #include "framework/engine/classifier_task.h"
 
+#include <cmath>
+
 #include "framework/engine/checkpoint.h"
 #include "framework/engine/metrics.h"
 #include "framework/ops/loss.h"
@@ -89,6 +91,15 @@ void ClassifierTask::set_training(bool on) { model_.train(on); }
 void ClassifierTask::set_lr(double lr) { optimizer_->set_lr(static_cast<float>(lr)); }
 
 StepResult ClassifierTask::train_step(const std::vector<int>& idx) {
+  begin_step();
+  const StepResult r = accumulate_gradients(idx, 1.0);
+  if (std::isfinite(r.loss_sum)) finish_step();  // else the trainer stops with a message
+  return r;
+}
+
+void ClassifierTask::begin_step() { optimizer_->zero_grad(); }
+
+StepResult ClassifierTask::accumulate_gradients(const std::vector<int>& idx, double weight) {
   Tensor x = source_.batch(idx);
   Var logits = model_.forward(Var(x));
   Tensor y = gather_labels(labels_, idx, x.device());
@@ -97,18 +108,23 @@ StepResult ClassifierTask::train_step(const std::vector<int>& idx) {
   r.clips = static_cast<int64_t>(idx.size());
   r.loss_sum = double(loss.value().item()) * r.clips;
   if (!std::isfinite(r.loss_sum)) return r;  // the trainer stops with a message
-  optimizer_->zero_grad();
-  loss.backward();
-  if (train_.clip_grad_norm > 0) optim::clip_grad_norm(model_.parameters(), train_.clip_grad_norm);
-  optimizer_->step();
+  // d(weight * loss): the seed of the backward pass; weight 1 is plain loss.backward().
+  loss.backward(
+      Tensor::full(loss.value().shape(), static_cast<float>(weight), loss.value().device()));
   const std::vector<int> pred = argmax_rows(logits.value().to_vector(), num_classes_);
   for (size_t i = 0; i < idx.size(); ++i)
     r.correct += pred[i] == labels_[static_cast<size_t>(idx[i])];
   return r;
 }
 
+void ClassifierTask::finish_step() {
+  if (train_.clip_grad_norm > 0) optim::clip_grad_norm(model_.parameters(), train_.clip_grad_norm);
+  optimizer_->step();
+}
+
 ValidationResult ClassifierTask::validate() {
-  const Predictions p = predict(model_, source_, validation_, labels_, tracks_, train_.batch_size);
+  const Predictions p =
+      predict(model_, source_, validation_, labels_, tracks_, evaluation_batch_size(train_));
   return {p.loss, classify_report(p.truth, p.pred, p.num_classes).accuracy};
 }
 

@@ -43,7 +43,12 @@ class ClassifierTask : public Task {
 
   void set_training(bool on) override;
   void set_lr(double lr) override;
+  // begin_step, accumulate_gradients on the whole batch with weight 1, finish_step.
   StepResult train_step(const std::vector<int>& idx) override;
+  bool can_accumulate() const override { return true; }
+  void begin_step() override;
+  StepResult accumulate_gradients(const std::vector<int>& idx, double weight) override;
+  void finish_step() override;
   ValidationResult validate() override;
   void save_best(int epoch, double validation_accuracy) override;
   StateParts state_parts() override;

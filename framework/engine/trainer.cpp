@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -17,6 +18,28 @@
 namespace mgr::train {
 
 namespace fs = std::filesystem;
+
+StepResult Task::accumulate_gradients(const std::vector<int>& /*idx*/, double /*weight*/) {
+  MGR_FAIL("this task cannot split a batch into micro-batches (train.accumulate must be 1)");
+}
+
+std::vector<std::pair<size_t, size_t>> micro_batches(size_t clips, int accumulate) {
+  MGR_CHECK(accumulate >= 1, "train.accumulate must be >= 1, got " << accumulate);
+  const size_t parts = std::max<size_t>(1, std::min<size_t>(size_t(accumulate), clips / 2));
+  std::vector<std::pair<size_t, size_t>> out;
+  size_t begin = 0;
+  for (size_t k = 0; k < parts; ++k) {
+    const size_t size = clips / parts + (k < clips % parts ? 1 : 0);
+    out.emplace_back(begin, begin + size);
+    begin += size;
+  }
+  return out;
+}
+
+int evaluation_batch_size(const config::TrainConfig& t) {
+  const int k = std::max(1, t.accumulate);
+  return (t.batch_size + k - 1) / k;
+}
 
 double scheduled_lr(const config::TrainConfig& t, int64_t iteration, int64_t total,
                     int64_t iterations_per_epoch) {
@@ -36,8 +59,12 @@ TrainLoopResult run_training(Task& task, const std::vector<int>& train_examples,
   MGR_CHECK(!train_examples.empty(), "training: no training examples");
   MGR_CHECK(tc.lr_schedule != "step" || tc.lr_step_every > 0,
             "train.lr_schedule step needs train.lr_step_every > 0");
+  MGR_CHECK(tc.accumulate >= 1, "train.accumulate must be >= 1, got " << tc.accumulate);
   TrainLoopResult res;
   const std::string pre = opt.label.empty() ? "" : opt.label + ": ";
+  MGR_CHECK(tc.accumulate == 1 || task.can_accumulate(),
+            pre << "train.accumulate " << tc.accumulate
+                << ": this task cannot split a batch into micro-batches (set it to 1)");
   std::mt19937_64 rng(opt.shuffle_seed * 0x9E3779B97F4A7C15ULL + 17);
   std::vector<int> order = train_examples;
   const int bs = tc.batch_size;
@@ -138,7 +165,25 @@ TrainLoopResult run_training(Task& task, const std::vector<int>& train_examples,
       task.set_lr(lr);
       const std::vector<int> idx(order.begin() + static_cast<long>(start),
                                  order.begin() + static_cast<long>(end));
-      const StepResult r = task.train_step(idx);
+      StepResult r;
+      if (tc.accumulate == 1) {
+        r = task.train_step(idx);
+      } else {
+        // Each micro-batch's mean loss weighted by its share of the clips: the summed gradient
+        // is the gradient of the batch's mean loss. One step (and one clipping) per batch.
+        task.begin_step();
+        for (const auto& [a, b] : micro_batches(idx.size(), tc.accumulate)) {
+          const std::vector<int> micro(idx.begin() + static_cast<long>(a),
+                                       idx.begin() + static_cast<long>(b));
+          const StepResult m =
+              task.accumulate_gradients(micro, static_cast<double>(b - a) / idx.size());
+          r.loss_sum += m.loss_sum;
+          r.correct += m.correct;
+          r.clips += m.clips;
+          if (!std::isfinite(m.loss_sum)) break;
+        }
+        if (std::isfinite(r.loss_sum)) task.finish_step();
+      }
       ++iteration;
       if (!std::isfinite(r.loss_sum))
         MGR_FAIL(pre << "training stopped: the loss became " << r.loss_sum / r.clips << " at epoch "

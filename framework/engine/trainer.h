@@ -3,12 +3,14 @@
 // what every task shares: the shuffled batches, epochs or a fixed number of iterations, the
 // learning-rate schedule, progress lines, the NaN stop, validation after each epoch, the best
 // checkpoint, history.csv, early stopping on the validation accuracy, and the training state
-// saved after every epoch from which a killed run resumes exactly.
+// saved after every epoch from which a killed run resumes exactly. With train.accumulate K > 1 it
+// also splits each batch into K micro-batches whose gradients the task sums before one step.
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "framework/config/experiment_config.h"
@@ -34,6 +36,18 @@ class Task {
   virtual void set_lr(double lr) = 0;
   // One optimiser step on the training examples `idx`.
   virtual StepResult train_step(const std::vector<int>& idx) = 0;
+  // Micro-batches (train.accumulate > 1): in place of train_step the trainer calls begin_step(),
+  // then accumulate_gradients() once per micro-batch, then finish_step() once for the batch
+  // (gradient clipping and the optimiser step). A task that keeps these defaults cannot
+  // accumulate, and the trainer refuses train.accumulate > 1 for it.
+  virtual bool can_accumulate() const { return false; }
+  virtual void begin_step() {}
+  // Forward and backward on the micro-batch `idx` with its mean loss scaled by `weight` (its
+  // share of the batch's clips), the gradients added to those of the micro-batches before it.
+  // The StepResult is unscaled (loss times the micro-batch's clips). When its loss is not
+  // finite the task may return before the backward pass: the trainer stops.
+  virtual StepResult accumulate_gradients(const std::vector<int>& idx, double weight);
+  virtual void finish_step() {}
   virtual ValidationResult validate() = 0;
   // Writes the current weights as the best checkpoint (and whatever the task keeps with them).
   virtual void save_best(int epoch, double validation_accuracy) = 0;
@@ -73,6 +87,17 @@ struct TrainLoopResult {
   int resumed_after_epoch = -1;  // the epoch a resume started after; -1: not resumed
   nlohmann::json history = nlohmann::json::array();
 };
+
+// The micro-batches of a batch of `clips` clips with train.accumulate `accumulate`: half-open
+// [begin, end) ranges in order, min(accumulate, clips / 2) of them (at least one) so that each
+// holds two clips or more (batch norm's variance, as the trainer's rule for a batch), their
+// sizes differing by at most one (the first ones are the longer).
+std::vector<std::pair<size_t, size_t>> micro_batches(size_t clips, int accumulate);
+
+// Clips per evaluation batch (validation, test): batch_size / accumulate rounded up, the largest
+// micro-batch, so that evaluating needs no more memory than a training step does (batch_size
+// itself when accumulate is 1).
+int evaluation_batch_size(const config::TrainConfig& t);
 
 // The learning rate of the schedule in `t` at optimiser step `iteration` (0-based) of `total`.
 double scheduled_lr(const config::TrainConfig& t, int64_t iteration, int64_t total,

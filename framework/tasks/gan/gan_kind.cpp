@@ -55,6 +55,16 @@ std::vector<config::CrossCheck> rules() {
              "accuracy to stop on; set train.epochs",
              c.train.early_stopping_patience);
        }},
+      {{"train.accumulate", "model.type"},
+       "1 when model.type is gan (a GAN step does not split into micro-batches)",
+       [](const config::ExperimentConfig& c) -> R {
+         if (c.model.type != "gan" || c.train.accumulate == 1) return std::nullopt;
+         return fmt::format(
+             "must be 1 for model.type gan, got {}: the GAN task does not split its "
+             "discriminator and generator steps into micro-batches; lower train.batch_size "
+             "instead",
+             c.train.accumulate);
+       }},
       {{"features.normalize", "model.type"},
        "none when model.type is gan (the GAN scales the dB range to [-1, 1] itself)",
        [](const config::ExperimentConfig& c) -> R {

@@ -25,8 +25,8 @@ void run_network(RunSetup& s, const tasks::TaskPlan& plan, const RunOptions& opt
   job.dir = s.run_dir;
   TrainedClassifier c = train_classifier(s, job, opt.quiet);
 
-  const Predictions test =
-      predict(*c.model, *s.source, s.split.test, s.labels, s.tracks, cfg.train.batch_size);
+  const Predictions test = predict(*c.model, *s.source, s.split.test, s.labels, s.tracks,
+                                   evaluation_batch_size(cfg.train));
   nlohmann::json& m = result.metrics;
   m.update(training_json(c));
   m["test"] = test_metrics(test.truth, test.tracks, test.probs, s.num_classes, s.loaded.ds.genres,

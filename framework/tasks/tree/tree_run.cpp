@@ -101,11 +101,11 @@ void run_tree(RunSetup& s, const tasks::TaskPlan& plan, const RunOptions& opt, R
     // The node on its own genres' test clips (the paper's per-node table), and on every test
     // clip for routing.
     const std::vector<int> own_test = rows_with_label(test_rows, job.labels);
-    const Predictions own =
-        predict(*c.model, *s.source, own_test, job.labels, s.tracks, nc.train.batch_size);
+    const Predictions own = predict(*c.model, *s.source, own_test, job.labels, s.tracks,
+                                    evaluation_batch_size(nc.train));
     const ClassificationReport own_report = classify_report(own.truth, own.pred, node.children());
     node_probs[static_cast<size_t>(k)] =
-        predict_probabilities(*c.model, *s.source, test_rows, nc.train.batch_size);
+        predict_probabilities(*c.model, *s.source, test_rows, evaluation_batch_size(nc.train));
 
     nlohmann::json nj = training_json(c);
     nj["name"] = node.name;
@@ -195,8 +195,8 @@ void run_tree(RunSetup& s, const tasks::TaskPlan& plan, const RunOptions& opt, R
     training_seconds += c.trained.seconds;
     std::ofstream(fs::path(job.dir) / "learning_curves.svg")
         << svg_learning_curves(c.trained.history);
-    const Predictions test =
-        predict(*c.model, *s.source, test_rows, s.labels, s.tracks, cfg.train.batch_size);
+    const Predictions test = predict(*c.model, *s.source, test_rows, s.labels, s.tracks,
+                                     evaluation_batch_size(cfg.train));
     nlohmann::json fm = training_json(c);
     fm["test"] = test_metrics(test.truth, test.tracks, test.probs, s.num_classes, ds.genres, vt);
     fm["test"]["loss"] = test.loss;
