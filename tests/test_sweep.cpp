@@ -268,6 +268,32 @@ TEST(SweepLocal, AnInterruptedSweepStopsItsRunsAndSaysSo) {
   EXPECT_THAT(out, HasSubstr("interrupted  000-400/seed-1"));
 }
 
+// A process killed while it wrote a file atomically leaves NAME.tmp.PID behind, which nothing
+// else would remove (scripts/sweep_soak.sh found them in run folders: training_state.h5,
+// best_model.h5, sweep_status.json). The sweep removes those of processes that are gone, before
+// a run starts in its folder and once every run is done; a live writer's and other files stay.
+TEST(SweepLocal, RemovesTheTemporariesOfKilledWriters) {
+  test::TempDir dir("sweep_stale_tmp");
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  int ws = 0;
+  ASSERT_EQ(::waitpid(child, &ws, 0), child);  // gone: a writer killed in mid-write
+  const std::string dead = std::to_string(child), live = std::to_string(::getppid());
+  const std::vector<std::string> stale = {"metrics.json.tmp." + dead,
+                                          "training_state.h5.tmp." + dead};
+  const std::vector<std::string> kept = {"sweep_status.json.tmp." + live, "notes.tmp.12ab",
+                                         "corpus.json.tmp", "metrics.json", "a.tmp."};
+  for (const auto& names : {stale, kept})
+    for (const std::string& f : names) std::ofstream(dir.file(f)) << "x";
+  fs::create_directories(dir.path / ("folder.tmp." + dead));
+  EXPECT_EQ(results::remove_stale_temporaries(dir.path.string()), 2);
+  for (const std::string& f : stale) EXPECT_FALSE(fs::exists(dir.file(f))) << f;
+  for (const std::string& f : kept) EXPECT_TRUE(fs::exists(dir.file(f))) << f;
+  EXPECT_TRUE(fs::is_directory(dir.path / ("folder.tmp." + dead)));
+  EXPECT_EQ(results::remove_stale_temporaries(dir.file("absent")), 0);
+}
+
 // A sweep interrupted while a run trains: the next sweep continues that run from its last saved
 // epoch (run_experiment --resume in the forked run), keeps its log, and ends with the metrics of
 // the same run never interrupted.

@@ -112,7 +112,14 @@ int main(int argc, char** argv) {
       if (wait || sub.tasks == 0) {
         SweepCounts c;
         std::cout << status_report(plan, &c);
-        if (c.done == c.total) write_sweep_tables(plan.out);
+        if (c.done == c.total) {
+          // An array task cancelled after recording its run done but before its point's
+          // aggregate was written leaves that aggregate missing, and maybe its temporary.
+          for (int p = 0; p < static_cast<int>(plan.points.size()); ++p)
+            write_point_aggregate(plan, p);
+          remove_stale_temporaries(plan);
+          write_sweep_tables(plan.out);
+        }
         return c.failed ? 1 : 0;
       }
       return 0;
