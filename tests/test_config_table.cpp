@@ -199,6 +199,7 @@ ExperimentConfig everything_changed() {
   c.model.gan.grid_columns = 4;
   c.model.gan.classifier_run = "runs/judge";
   c.model.gan.eval_samples = 10;
+  c.model.gan.quality_every = 3;
   c.train.optimizer = "sgd";
   c.train.momentum = 0.5;
   c.train.nesterov = true;

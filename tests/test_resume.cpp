@@ -274,6 +274,10 @@ class ResumeAfterKill : public ::testing::Test {
     EXPECT_FALSE(fs::exists(run / "metrics.json")) << "a killed run wrote metrics.json";
     EXPECT_EQ(wait_exit(spawn({run_experiment_binary(), "--resume", run.string()}, log)), 0)
         << "see " << log;
+    // A kill in mid-write leaves NAME.tmp.PID; the resume removes it.
+    for (const auto& e : fs::recursive_directory_iterator(run))
+      EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos)
+          << "left behind: " << e.path();
     return comparable_metrics(run);
   }
 

@@ -22,6 +22,7 @@
 #include "framework/results/sweep_plan.h"
 #include "framework/results/sweep_runner.h"
 #include "framework/results/tables.h"
+#include "framework/store/atomic_write.h"
 #include "kernels/error.h"
 #include "tests/temp_dir.h"
 
@@ -287,11 +288,11 @@ TEST(SweepLocal, RemovesTheTemporariesOfKilledWriters) {
   for (const auto& names : {stale, kept})
     for (const std::string& f : names) std::ofstream(dir.file(f)) << "x";
   fs::create_directories(dir.path / ("folder.tmp." + dead));
-  EXPECT_EQ(results::remove_stale_temporaries(dir.path.string()), 2);
+  EXPECT_EQ(train::remove_stale_temporaries(dir.path.string()), 2);
   for (const std::string& f : stale) EXPECT_FALSE(fs::exists(dir.file(f))) << f;
   for (const std::string& f : kept) EXPECT_TRUE(fs::exists(dir.file(f))) << f;
   EXPECT_TRUE(fs::is_directory(dir.path / ("folder.tmp." + dead)));
-  EXPECT_EQ(results::remove_stale_temporaries(dir.file("absent")), 0);
+  EXPECT_EQ(train::remove_stale_temporaries(dir.file("absent")), 0);
 }
 
 // A sweep interrupted while a run trains: the next sweep continues that run from its last saved

@@ -57,6 +57,12 @@ RunResult resume_experiment(const std::string& run_dir, bool quiet) {
             "--resume " << run_dir
                         << ": no config.yaml (not a run directory, or the run was stopped before "
                            "it started: run the experiment again)");
+  // What a process killed in mid-write left behind (NAME.tmp.PID), in the run's folder and in
+  // its tree nodes', protocol runs' and samples' folders.
+  remove_stale_temporaries(run_dir);
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(dir, ec))
+    if (e.is_directory(ec)) remove_stale_temporaries(e.path().string());
   RunResult result;
   result.run_dir = run_dir;
   if (fs::is_regular_file(dir / "metrics.json")) {

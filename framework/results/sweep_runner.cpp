@@ -248,41 +248,18 @@ bool run_complete(const SweepRun& r) {
          fs::exists(fs::path(r.dir) / "metrics.json");
 }
 
-int remove_stale_temporaries(const std::string& dir) {
-  int removed = 0;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    const size_t at = name.rfind(".tmp.");
-    if (at == std::string::npos || at + 5 >= name.size() ||
-        name.find_first_not_of("0123456789", at + 5) != std::string::npos)
-      continue;
-    long pid = 0;
-    try {
-      pid = std::stol(name.substr(at + 5));
-    } catch (const std::exception&) {
-      continue;
-    }
-    if (pid <= 0 || pid == ::getpid()) continue;
-    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // still writing
-    std::error_code rm;
-    if (entry.is_regular_file(rm) && fs::remove(entry.path(), rm)) ++removed;
-  }
-  return removed;
-}
-
 int remove_stale_temporaries(const SweepPlan& plan) {
   int removed = 0;
   for (const SweepPoint& p : plan.points)
-    removed += remove_stale_temporaries((fs::path(plan.out) / p.dir).string());
-  for (const SweepRun& r : plan.runs) removed += remove_stale_temporaries(r.dir);
+    removed += train::remove_stale_temporaries((fs::path(plan.out) / p.dir).string());
+  for (const SweepRun& r : plan.runs) removed += train::remove_stale_temporaries(r.dir);
   return removed;
 }
 
 bool execute_run(const SweepRun& r, const std::string& program,
                  const std::vector<std::string>& env) {
   fs::create_directories(r.dir);
-  remove_stale_temporaries(r.dir);
+  train::remove_stale_temporaries(r.dir);
   const auto t0 = Clock::now();
   const bool resume = run_resumes(r);
   const pid_t pid =
@@ -385,7 +362,7 @@ SweepCounts run_local(const SweepPlan& plan, const std::string& program, const L
         env.push_back("CUDA_VISIBLE_DEVICES=" +
                       opt.gpus[static_cast<size_t>(slot) % opt.gpus.size()]);
       fs::create_directories(r.dir);
-      remove_stale_temporaries(r.dir);
+      train::remove_stale_temporaries(r.dir);
       const std::string log = (fs::path(r.dir) / "run.log").string();
       const bool resume = run_resumes(r);
       const pid_t pid = opt.in_process ? fork_run(r, log, env, resume)

@@ -62,14 +62,9 @@ struct SweepCounts {
 // aggregate (metrics.json, table_row.md in the point's folder). Returns the counts.
 SweepCounts run_local(const SweepPlan& plan, const std::string& program, const LocalOptions& opt);
 
-// Removes the temporaries (NAME.tmp.PID: what an atomic write renames into place) that a process
-// killed in mid-write left in `dir` (not below it), those of live processes on this host kept.
-// Nothing else ever removes them: a run resumed or run again writes temporaries of its own pid.
-// A pid is judged on this host, so this is called only where no process of another host should
-// be writing into `dir`: before a run starts in its folder (by the worker or array task that is
-// going to run it), and once every run of a sweep is done. Returns how many it removed.
-int remove_stale_temporaries(const std::string& dir);
-// The same in every run and point folder of the plan.
+// train::remove_stale_temporaries (store/atomic_write.h) in every run and point folder of the
+// plan: once every run of a sweep is done (a worker or array task also clears its run's folder
+// before it starts the run).
 int remove_stale_temporaries(const SweepPlan& plan);
 
 // The aggregate of a point whose runs are all done (train::aggregate_metrics), written into its

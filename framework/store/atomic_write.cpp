@@ -1,5 +1,6 @@
 #include "framework/store/atomic_write.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,6 +49,29 @@ void write_file_atomically(const std::string& path, const std::string& text) {
   std::error_code ec;
   fs::rename(tmp, path, ec);
   if (ec) fail(ec.value());
+}
+
+int remove_stale_temporaries(const std::string& dir, const std::string& prefix) {
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const size_t at = name.rfind(".tmp.");
+    if (name.rfind(prefix, 0) != 0 || at == std::string::npos || at + 5 >= name.size() ||
+        name.find_first_not_of("0123456789", at + 5) != std::string::npos)
+      continue;
+    long pid = 0;
+    try {
+      pid = std::stol(name.substr(at + 5));
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (pid <= 0 || pid == ::getpid()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // still writing
+    std::error_code rm;
+    if (entry.is_regular_file(rm) && fs::remove(entry.path(), rm)) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace mgr::train

@@ -16,4 +16,11 @@ void write_file_atomically(const std::string& path, const std::string& text);
 // does not always leave errno behind), else the system's reason.
 std::string write_failure_reason(const std::string& path, int err);
 
+// Removes the temporaries (NAME.tmp.PID) that a process killed in mid-write left in `dir` (not
+// below it; only those whose name starts with `prefix` when it is given), keeping those of
+// processes alive on this host. Nothing else removes them: a run resumed or run again writes
+// temporaries of its own pid. A pid is judged on this host, so this is called only where no
+// process of another host writes into `dir`. Returns how many it removed.
+int remove_stale_temporaries(const std::string& dir, const std::string& prefix = "");
+
 }  // namespace mgr::train

@@ -132,22 +132,7 @@ std::string utc_now() {
 void remove_stale_temporaries(const std::string& path) {
   const fs::path p(path);
   const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
-  const std::string prefix = p.filename().string() + ".tmp.";
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    long pid = 0;
-    try {
-      pid = std::stol(name.substr(prefix.size()));
-    } catch (...) {
-      continue;
-    }
-    const bool alive =
-        pid == ::getpid() || pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
-    if (!alive) fs::remove(entry.path(), ec);
-  }
+  train::remove_stale_temporaries(dir.string(), p.filename().string() + ".tmp.");
 }
 
 // An advisory lock on <cache>.lock held for the life of the object. store_normalisation rewrites
