@@ -139,11 +139,13 @@ generate_conditional() {
   genres=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["genres"]))' \
     "$dir/gan.json" 2> /dev/null) || genres=$(ls "$data" | grep -v '\.' | tr '\n' ' ')
   mkdir -p "$out/generated" "$out/inverted"
+  local inverted=0,1  # two of each genre's clips, or the one there is
+  ((per_genre >= 2)) || inverted=0
   for g in $genres; do
     "$bin/generate" "$dir" --genre "$g" -n "$per_genre" --seed 1 --device "$device" \
       --out "$out/generated/$g" >> "$out/logs/generate.log" 2>&1 ||
       { say "generate --genre $g failed: see $out/logs/generate.log"; return 1; }
-    "$bin/invert_mel" "$out/generated/$g/generated.h5" --dataset log_mel_db --clips 0,1 \
+    "$bin/invert_mel" "$out/generated/$g/generated.h5" --dataset log_mel_db --clips "$inverted" \
       --config experiments/dcgan_mel_conditional.yaml --device "$device" \
       -o "$out/inverted/$g.wav" >> "$out/logs/invert_mel.log" 2>&1 ||
       { say "invert_mel on $g failed: see $out/logs/invert_mel.log"; return 1; }
