@@ -79,6 +79,7 @@ for f in experiments/*.yaml; do
       echo "  train.epochs: 1"
       echo "  train.iterations: 2"
       echo "  train.batch_size: 4"
+      echo "  train.accumulate: 1  # a batch of 4 holds two micro-batches at most"
       echo "  train.log_every: 1"
     fi
     # The paper's split first, then the honest one (one point when they are the same).

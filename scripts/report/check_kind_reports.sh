@@ -12,7 +12,8 @@ out=${2:-runs/kind-reports}
 rm -rf "$out"
 mkdir -p "$out"
 tiny=(--device cpu --set data.max_tracks_per_genre=4 --set data.max_clips_per_track=2
-      --set train.epochs=1 --set train.iterations=2 --set train.batch_size=4 --set train.log_every=1)
+      --set train.epochs=1 --set train.iterations=2 --set train.batch_size=4 --set train.accumulate=1
+      --set train.log_every=1)
 fail=0
 # kind experiment "what its section must show"...
 check_kind() {
