@@ -22,6 +22,18 @@
 namespace mgr {
 namespace {
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 namespace fs = std::filesystem;
 using test::classify_binary;
 using test::read_text;
@@ -192,9 +204,13 @@ TEST(ClassifyLong, TwentyFiveMinutesTakeTheMemoryOfAShortFileAndMaxSecondsCuts) 
   ASSERT_GT(long_peak, 0) << err;
   std::cout << "classify peak memory: " << short_peak << " MB for 30 s, " << long_peak
             << " MB for 25 minutes\n";
-  EXPECT_LT(long_peak - short_peak, 25)
-      << "peak memory " << long_peak << " MB for 25 minutes against " << short_peak
-      << " MB for 30 s: the file was held whole";
+  // Under AddressSanitizer freed blocks wait in its quarantine (256 MB by default), so the
+  // resident peak follows what was ever allocated, not what is held: compared without it only.
+  if (!kAddressSanitizer) {
+    EXPECT_LT(long_peak - short_peak, 25)
+        << "peak memory " << long_peak << " MB for 25 minutes against " << short_peak
+        << " MB for 30 s: the file was held whole";
+  }
   const std::string svg = read_text(dir.file("mix.svg"));
   EXPECT_THAT(svg, HasSubstr(">20:00<"));
   EXPECT_THAT(svg, HasSubstr("time (m:ss)"));
