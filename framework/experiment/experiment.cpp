@@ -87,12 +87,12 @@ RunResult extend_experiment(const std::string& run_dir, int epochs, bool quiet) 
   const std::string pre = "--resume " + run_dir + " --epochs " + std::to_string(epochs) + ": ";
   MGR_CHECK(fs::is_regular_file(dir / "config.yaml"),
             pre << "no config.yaml (not a run directory)");
-  const config::ExperimentConfig cfg = experiment::load((dir / "config.yaml").string(), {}).cfg;
+  const experiment::Experiment e = experiment::load((dir / "config.yaml").string(), {});
+  const config::ExperimentConfig& cfg = e.cfg;
   const config::TrainConfig& t = cfg.train;
-  MGR_CHECK(cfg.model.type == "network" || cfg.model.type == "gan",
-            pre << "a model.type " << cfg.model.type << " run cannot be extended (network and gan "
-                << "runs can: a tree's nodes train on schedules of their own, a knn run has no "
-                   "epochs)");
+  MGR_CHECK(e.task.kind->cannot_extend == nullptr, pre << "a model.type " << cfg.model.type
+                                                       << " run cannot be extended ("
+                                                       << e.task.kind->cannot_extend << ")");
   MGR_CHECK(protocol_runs(cfg).size() == 1,
             pre << "a protocol of " << protocol_runs(cfg).size()
                 << " runs; extend one run directory of it at a time");

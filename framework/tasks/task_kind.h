@@ -69,6 +69,9 @@ struct TaskKind {
   // model.type): checked while the YAML is read, located at file:line like the config table's
   // own, and listed in docs/config.md.
   std::vector<config::CrossCheck> rules = {};
+  // Why a finished run of this kind cannot be trained on to more epochs (run_experiment --resume
+  // --epochs); null when it can.
+  const char* cannot_extend = nullptr;
 };
 
 // The kinds, in the order task_list.cpp gives them.

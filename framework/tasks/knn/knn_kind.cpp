@@ -85,7 +85,8 @@ const TaskKind& knn_kind() {
       .cannot_classify =
           "a model.type knn run keeps no training set (only its metrics), so there "
           "is nothing to classify with",
-      .tested = true};
+      .tested = true,
+      .cannot_extend = "a knn run has no epochs"};
   return kind;
 }
 

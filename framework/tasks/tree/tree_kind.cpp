@@ -109,7 +109,8 @@ const TaskKind& tree_kind() {
                              .network = network,
                              .load_trained = load_trained,
                              .cannot_classify = nullptr,
-                             .tested = true};
+                             .tested = true,
+                             .cannot_extend = "a tree's nodes train on schedules of their own"};
   return kind;
 }
 
