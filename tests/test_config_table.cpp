@@ -171,6 +171,8 @@ ExperimentConfig everything_changed() {
   c.features.cache = "off";
   c.features.cache_dir = "/tmp/feature cache: a";
   c.features.cache_compression = 1;
+  c.features.storage = "memory";
+  c.features.memory_budget_gb = 2.5;
   c.data.max_clips_per_track = 7;
   c.data.manifest = "lists/corpus.tsv";
   c.data.fma.metadata = "fma_metadata/tracks.csv";

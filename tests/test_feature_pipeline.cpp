@@ -182,6 +182,10 @@ config::FeatureConfig changed(const config::FeatureConfig& base, const std::stri
     f.cache_dir = "elsewhere";
   else if (key == "cache_compression")
     f.cache_compression = 4;
+  else if (key == "storage")
+    f.storage = "disk";
+  else if (key == "memory_budget_gb")
+    f.memory_budget_gb = 3;
   else if (key == "crop_frames")
     f.crop_frames = 2;
   else if (key != "type")

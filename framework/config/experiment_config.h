@@ -64,6 +64,11 @@ struct FeatureConfig : features::StageKeys {
   std::string cache = "auto";        // auto (HDF5 feature cache) | off
   std::string cache_dir = "cache";
   int cache_compression = 0;  // gzip level of the cached features; 0: none
+  // Where a run keeps the cached table (precomputed mode with the cache on): memory, disk (batches
+  // read from the cache file by a prefetching reader) or auto (memory when the table fits
+  // memory_budget_gb). The cache is built a group of tracks at a time either way.
+  std::string storage = "auto";
+  double memory_budget_gb = 0;  // storage auto: the table's limit in memory; 0: half the machine's
 };
 
 // The network as data: a list of named layers (framework/graph/; docs/config.md lists every

@@ -444,6 +444,17 @@ std::vector<Field> build_fields() {
       field(KEY(features.cache_dir), "folder of the feature cache files", path_text()),
       field(KEY(features.cache_compression), "gzip level of the cached features; 0: none",
             in_closed(0, 9)),
+      field(KEY(features.storage),
+            "where a run keeps the cached feature table (precomputed mode, cache auto): memory; "
+            "disk (training and evaluation batches read from the cache file by a prefetching "
+            "reader, memory flat in the corpus size); auto: memory when the table fits "
+            "features.memory_budget_gb. The cache itself is always built a group of tracks at a "
+            "time, so decoding never holds the corpus",
+            one_of({"auto", "memory", "disk"})),
+      field(KEY(features.memory_budget_gb),
+            "features.storage auto: the largest table kept in memory (GiB); 0: half of the "
+            "machine's memory (or of the cgroup's limit when lower)",
+            in_closed(0.0, 1048576.0)),
       // ---- model (model.layers and model.tree are lists, read by layers_yaml / tree_yaml)
       field(KEY(model.type),
             "network: one classifier from model.layers; tree: a tree of classifiers "
@@ -644,6 +655,17 @@ std::vector<CrossCheck> build_cross_checks() {
          if (c.model.knn.weights.size() == c.model.knn.groups.size()) return std::nullopt;
          return fmt::format("must give one weight per group of model.knn.groups ({}), got {}",
                             c.model.knn.groups.size(), c.model.knn.weights.size());
+       }},
+      {{"features.storage", "features.cache", "features.mode"},
+       "storage disk needs the cache (cache auto, mode precomputed)",
+       [](const ExperimentConfig& c) -> R {
+         if (c.features.storage != "disk" ||
+             (c.features.cache == "auto" && c.features.mode == "precomputed"))
+           return std::nullopt;
+         return fmt::format(
+             "disk reads batches from the feature cache, but features.cache is {} and "
+             "features.mode is {} (disk needs cache auto and mode precomputed)",
+             c.features.cache, c.features.mode);
        }},
       {{"data.clip_seconds", "data.synthetic.track_seconds", "data.source"},
        "clip_seconds <= synthetic.track_seconds when source is synthetic",

@@ -62,6 +62,7 @@ std::vector<float> predict_probabilities(graph::GraphModel& model, FeatureSource
   model.eval();
   NoGradGuard no_grad;
   std::vector<float> probs;
+  source.plan(rows);
   for (size_t start = 0; start < rows.size(); start += static_cast<size_t>(batch_size)) {
     const size_t end = std::min(rows.size(), start + static_cast<size_t>(batch_size));
     const std::vector<int> idx(rows.begin() + static_cast<long>(start),

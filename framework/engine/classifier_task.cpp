@@ -32,6 +32,7 @@ Predictions predict(graph::GraphModel& model, FeatureSource& source,
   model.eval();
   NoGradGuard no_grad;
   double loss_sum = 0;
+  source.plan(examples);
   for (size_t start = 0; start < examples.size(); start += static_cast<size_t>(batch_size)) {
     const size_t end = std::min(examples.size(), start + static_cast<size_t>(batch_size));
     const std::vector<int> idx(examples.begin() + static_cast<long>(start),
@@ -87,6 +88,8 @@ ClassifierTask::ClassifierTask(graph::GraphModel& model, FeatureSource& source,
       num_classes_(static_cast<int>(output_classes(model))) {}
 
 void ClassifierTask::set_training(bool on) { model_.train(on); }
+
+void ClassifierTask::will_train_on(const std::vector<int>& order) { source_.plan(order); }
 
 void ClassifierTask::set_lr(double lr) { optimizer_->set_lr(static_cast<float>(lr)); }
 

@@ -43,6 +43,7 @@ class ClassifierTask : public Task {
 
   void set_training(bool on) override;
   void set_lr(double lr) override;
+  void will_train_on(const std::vector<int>& order) override;
   // begin_step, accumulate_gradients on the whole batch with weight 1, finish_step.
   StepResult train_step(const std::vector<int>& idx) override;
   bool can_accumulate() const override { return true; }

@@ -20,6 +20,7 @@
 #include "framework/engine/metrics.h"
 #include "framework/graph/resolved_config.h"
 #include "framework/store/atomic_write.h"
+#include "framework/store/disk_source.h"
 #include "framework/store/environment_info.h"
 #include "framework/store/progress.h"
 
@@ -29,14 +30,88 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Where the training statistics of this split and seed are kept in the cache (each fold trains
+// on other clips: its statistics are its own), and what they must have been computed with.
+std::string norm_group(const config::ExperimentConfig& cfg) {
+  return cfg.protocol.folds > 0 ? fmt::format("{}-{}-fold{}of{}", cfg.data.split, cfg.seed,
+                                              cfg.protocol.fold, cfg.protocol.folds)
+                                : fmt::format("{}-{}", cfg.data.split, cfg.seed);
+}
+std::string norm_tag(const config::ExperimentConfig& cfg) {
+  return fmt::format("{} fractions {}", cfg.features.normalize,
+                     fmt::join(cfg.data.split_fractions, ","));
+}
+
+std::string gib(int64_t bytes) { return fmt::format("{:.2f} GiB", double(bytes) / (1 << 30)); }
+
+// The cached table kept in memory when it fits features.storage / memory_budget_gb, else read
+// from disk batch by batch; standardised with the training split's statistics either way (read
+// from beside the cache when a run of this split and seed stored them).
+void prepare_cached_table(RunSetup& s, std::ostream& log, bool quiet) {
+  const config::ExperimentConfig& cfg = s.cfg;
+  const CacheTable& ct = *s.cache_table;
+  s.table_bytes = ct.bytes();
+  const int64_t budget = memory_budget_bytes(cfg.features.memory_budget_gb);
+  s.storage = cfg.features.storage != "auto" ? cfg.features.storage
+              : s.table_bytes <= budget      ? "memory"
+                                             : "disk";
+  s.table.cache_path = ct.files.front();
+  s.table.cache_hit = !ct.built;
+  const std::string group = norm_group(cfg), tag = norm_tag(cfg);
+  s.norm = load_table_statistics(ct, group, tag);
+  const bool computed = !s.norm;
+  if (s.storage == "memory") {
+    Tensor table = load_table(ct, s.pipeline->device());
+    if (!s.norm)
+      s.norm = features::normalisation_statistics(table, s.split.train, cfg.features.normalize);
+    features::apply_normalisation_(table, *s.norm);
+    s.table.features = table;
+    s.source = precomputed_source(table);
+  } else {
+    if (!s.norm) {
+      const CacheTableReader reader(ct);
+      Progress progress;
+      s.norm = streamed_normalisation_statistics(
+          s.split.train,
+          [&](const std::vector<int>& rows) {
+            Shape shape = ct.clip_shape;
+            shape.insert(shape.begin(), int64_t(rows.size()));
+            Tensor t = Tensor::empty(shape, DType::F32, Device::cpu());
+            reader.read_rows(rows, t.f32());
+            return t;
+          },
+          cfg.features.normalize, cfg.features.batch_clips,
+          [&](int64_t done, int64_t total) {
+            if (!quiet)
+              progress.update(
+                  fmt::format("features: training statistics from disk, {}/{} clips", done, total));
+          });
+    }
+    s.source = disk_source(ct, *s.norm, s.pipeline->device());
+  }
+  if (computed) {
+    try {
+      store_table_statistics(ct, group, tag, *s.norm);
+    } catch (const Error& e) {
+      log << "features: normalisation statistics not cached (" << e.what() << ")\n";
+    }
+  }
+  log << fmt::format(
+      "features: table of {} ({} clips) {} (features.storage {}, budget {})\n", gib(s.table_bytes),
+      ct.rows,
+      s.storage == "memory" ? "kept in memory" : "read from disk in batches with read-ahead",
+      cfg.features.storage, gib(budget));
+}
+
 // Features of every clip: the table (with its HDF5 cache), standardised in place with the
 // training split's statistics, or the on-the-fly source.
 void prepare_features(RunSetup& s, const RunOptions& opt) {
   const config::ExperimentConfig& cfg = s.cfg;
   const data::Dataset& ds = s.loaded.ds;
   const data::Split& split = s.split;
-  s.pipeline =
-      std::make_unique<features::FeaturePipeline>(cfg.features, cfg.data.sample_rate, s.device);
+  if (!s.pipeline)
+    s.pipeline =
+        std::make_unique<features::FeaturePipeline>(cfg.features, cfg.data.sample_rate, s.device);
   std::ostringstream discard;
   std::ostream& feature_log = opt.quiet ? static_cast<std::ostream&>(discard) : std::cerr;
   s.on_the_fly = cfg.features.mode == "on_the_fly";
@@ -58,6 +133,8 @@ void prepare_features(RunSetup& s, const RunOptions& opt) {
           fmt::format("features: on the fly ({} on {}); training statistics from {} clips",
                       cfg.features.type, s.device.str(), split.train.size()));
     s.source = on_the_fly_source(ds, *s.pipeline, *s.norm);
+  } else if (s.cache_table) {
+    prepare_cached_table(s, feature_log, opt.quiet);
   } else {
     FeatureTableOptions fto;
     fto.corpus_root = s.loaded.root;
@@ -65,19 +142,12 @@ void prepare_features(RunSetup& s, const RunOptions& opt) {
     s.table = feature_table(cfg, ds, *s.pipeline, feature_log, fto);
     Tensor table = s.table.features;  // [clips, ...]
     // A later run with the same split and seed reads the statistics from the cache.
-    // Each fold trains on other clips: its statistics are its own.
-    const std::string norm_group = cfg.protocol.folds > 0
-                                       ? fmt::format("{}-{}-fold{}of{}", cfg.data.split, cfg.seed,
-                                                     cfg.protocol.fold, cfg.protocol.folds)
-                                       : fmt::format("{}-{}", cfg.data.split, cfg.seed);
-    const std::string norm_tag = fmt::format("{} fractions {}", cfg.features.normalize,
-                                             fmt::join(cfg.data.split_fractions, ","));
-    if (s.table.cache) s.norm = s.table.cache->load_normalisation(norm_group, norm_tag);
+    if (s.table.cache) s.norm = s.table.cache->load_normalisation(norm_group(cfg), norm_tag(cfg));
     if (!s.norm) {
       s.norm = features::normalisation_statistics(table, split.train, cfg.features.normalize);
       if (s.table.cache) {
         try {
-          s.table.cache->store_normalisation(norm_group, norm_tag, *s.norm);
+          s.table.cache->store_normalisation(norm_group(cfg), norm_tag(cfg), *s.norm);
         } catch (const Error& e) {
           feature_log << "features: normalisation statistics not cached (" << e.what() << ")\n";
         }
@@ -117,36 +187,47 @@ std::vector<std::string> genre_folders(const std::string& root) {
   return out;
 }
 
-}  // namespace
-
-LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostream& log) {
-  LoadedData out;
-  out.root = cfg.data.root;
-  if (cfg.data.source == "synthetic") {
-    data::SyntheticOptions so;
-    so.root = out.root;
-    so.tracks_per_genre = cfg.data.synthetic.tracks_per_genre;
-    so.track_seconds = cfg.data.synthetic.track_seconds;
-    so.sample_rate = cfg.data.sample_rate;
-    so.seed = cfg.data.synthetic.seed;
-    out.root = data::ensure_synthetic_corpus(so, log);
-  }
+// The loader's options for the folder `root`.
+data::GtzanOptions gtzan_options(const config::ExperimentConfig& cfg, const std::string& root) {
   data::GtzanOptions go;
-  go.root = out.root;
+  go.root = root;
   go.genres = cfg.data.genres;
   go.sample_rate = cfg.data.sample_rate;
   go.max_tracks_per_genre = cfg.data.max_tracks_per_genre;
   go.max_track_seconds = cfg.data.max_track_seconds;
+  return go;
+}
+
+}  // namespace
+
+TrackList select_experiment_tracks(const config::ExperimentConfig& cfg, std::ostream& log,
+                                   std::string& root) {
+  root = cfg.data.root;
+  std::string corpus_manifest;
+  if (cfg.data.source == "synthetic") {
+    data::SyntheticOptions so;
+    so.root = root;
+    so.tracks_per_genre = cfg.data.synthetic.tracks_per_genre;
+    so.track_seconds = cfg.data.synthetic.track_seconds;
+    so.sample_rate = cfg.data.sample_rate;
+    so.seed = cfg.data.synthetic.seed;
+    root = data::ensure_synthetic_corpus(so, log);
+    std::ifstream in(fs::path(root) / "corpus.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    corpus_manifest = text.str();
+  }
+  const data::GtzanOptions go = gtzan_options(cfg, root);
   // The tracks first (no audio read), then the selections, then decoding of what is left.
   std::vector<data::Track> tracks;
   std::vector<std::string> genres;
-  std::string source = out.root;
+  std::string source = root;
   if (cfg.data.source == "manifest") {
     data::ManifestTracks m = data::read_manifest(cfg.data.manifest, cfg.data.genres);
     check_genres_held(cfg.data.genres, m.labels, "the manifest " + cfg.data.manifest);
     tracks = std::move(m.tracks);
     genres = std::move(m.genres);
-    source = out.root = cfg.data.manifest;
+    source = root = cfg.data.manifest;
   } else if (cfg.data.source == "fma") {
     data::FmaOptions fo;
     fo.metadata = cfg.data.fma.metadata;
@@ -168,7 +249,7 @@ LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostrea
     if (cfg.data.source == "gtzan") {
       // A root without any genre folder is the wrong folder altogether (GTZAN's archive nests
       // genres_original/): that is left to the loader, which says what the layout should be.
-      const std::vector<std::string> folders = genre_folders(out.root);
+      const std::vector<std::string> folders = genre_folders(root);
       const auto is_genre_folder = [&](const std::string& f) {
         const std::vector<std::string>& known = data::gtzan_genres();
         return std::find(known.begin(), known.end(), f) != known.end() ||
@@ -176,7 +257,7 @@ LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostrea
                    cfg.data.genres.end();
       };
       if (std::any_of(folders.begin(), folders.end(), is_genre_folder))
-        check_genres_held(cfg.data.genres, folders, "the folder " + out.root + " (its subfolders)");
+        check_genres_held(cfg.data.genres, folders, "the folder " + root + " (its subfolders)");
     }
     tracks = data::scan_gtzan(go);
     genres = go.genres.empty() ? data::gtzan_genres() : go.genres;
@@ -202,7 +283,20 @@ LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostrea
       log << "data.split official: " << before - tracks.size()
           << " tracks without a split value left out\n";
   }
-  out.ds = data::decode_tracks(std::move(tracks), genres, go, source, log, &out.report);
+  TrackList list;
+  list.candidates = std::move(tracks);
+  list.genres = std::move(genres);
+  list.source = source;
+  list.corpus_manifest = std::move(corpus_manifest);
+  return list;
+}
+
+LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostream& log) {
+  LoadedData out;
+  TrackList list = select_experiment_tracks(cfg, log, out.root);
+  const data::GtzanOptions go = gtzan_options(cfg, out.root);
+  out.ds = data::decode_tracks(std::move(list.candidates), list.genres, go, list.source, log,
+                               &out.report);
   data::segment_clips(out.ds, cfg.data.clip_seconds, cfg.data.clip_hop_seconds, log);
   if (cfg.data.max_clips_per_track > 0) {
     // Clips are in track order, each track's from its start: keep the first N of each.
@@ -264,7 +358,23 @@ std::unique_ptr<RunSetup> setup_run(const config::ExperimentConfig& cfg, const R
   }
 
   const auto t_data = Clock::now();
-  s->loaded = load_experiment_data(cfg, std::cerr);
+  if (cfg.features.mode == "precomputed" && cfg.features.cache == "auto") {
+    // The cache is built a group of tracks at a time (or found): the clip list comes from it and
+    // no audio is held; the features wait in its files until prepare_features.
+    std::ostringstream discard;
+    std::ostream& log = opt.quiet ? static_cast<std::ostream&>(discard) : std::cerr;
+    s->pipeline =
+        std::make_unique<features::FeaturePipeline>(cfg.features, cfg.data.sample_rate, s->device);
+    const TrackList list = select_experiment_tracks(cfg, log, s->loaded.root);
+    CacheBuildOptions bo;
+    bo.quiet = opt.quiet;
+    s->cache_table =
+        std::make_unique<CacheTable>(open_cache_table(cfg, list, *s->pipeline, log, bo));
+    s->loaded.ds = std::move(s->cache_table->ds);
+    s->loaded.report = s->cache_table->report;
+  } else {
+    s->loaded = load_experiment_data(cfg, std::cerr);
+  }
   const data::Dataset& ds = s->loaded.ds;
   s->split_kind = data::parse_split(cfg.data.split);
   // protocol.folds: this run is one fold (framework/experiment/protocol.h runs each in turn).
@@ -342,6 +452,8 @@ nlohmann::json common_metrics(const RunSetup& s) {
       {"feature_cache", s.on_the_fly                 ? "off (on_the_fly)"
                         : s.table.cache_path.empty() ? "off"
                                                      : (s.table.cache_hit ? "hit" : "miss")},
+      {"feature_storage", s.storage.empty() ? "memory" : s.storage},
+      {"feature_table_bytes", s.table_bytes},
       {"standardisation",
        {{"mode", s.norm->mode}, {"mean", s.norm->mean}, {"std", s.norm->stddev}}}};
   m["class_names"] = ds.genres;

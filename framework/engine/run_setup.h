@@ -16,6 +16,7 @@
 #include "framework/data/split.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/standardise.h"
+#include "framework/store/cache_table.h"
 #include "framework/store/feature_source.h"
 #include "framework/store/feature_table.h"
 
@@ -45,6 +46,12 @@ struct LoadedData {
 };
 LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostream& log);
 
+// The experiment's tracks before any audio is read (the synthetic corpus generated when missing):
+// the source's list after data.max_tracks_per_genre, data.exclude and the split's selections.
+// `root` receives the folder (or manifest) it was read from.
+TrackList select_experiment_tracks(const config::ExperimentConfig& cfg, std::ostream& log,
+                                   std::string& root);
+
 struct RunSetup {
   config::ExperimentConfig cfg;
   Device device;
@@ -57,6 +64,11 @@ struct RunSetup {
   std::vector<int> labels, tracks;  // per clip (feature row)
   std::unique_ptr<features::FeaturePipeline> pipeline;
   FeatureTable table;  // empty in on_the_fly mode
+  // The cached table (precomputed mode, features.cache auto): its files and clip list; null
+  // otherwise. storage: memory (table above) or disk (batches read from its files).
+  std::unique_ptr<CacheTable> cache_table;
+  std::string storage;  // memory | disk
+  int64_t table_bytes = 0;
   std::optional<features::NormalisationStats> norm;
   std::unique_ptr<FeatureSource> source;
   Shape clip_shape;

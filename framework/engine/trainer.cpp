@@ -155,6 +155,7 @@ TrainLoopResult run_training(Task& task, const std::vector<int>& train_examples,
     const auto t_epoch = Clock::now();
     task.set_training(true);
     data::fisher_yates(order, rng);  // portable: std::shuffle is implementation-defined
+    task.will_train_on(order);
     double loss_sum = 0, lr = tc.lr;
     int64_t seen = 0, correct = 0;
     for (int64_t step = 0; step < per_epoch && iteration < total; ++step) {

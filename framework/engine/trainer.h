@@ -34,6 +34,9 @@ class Task {
   virtual ~Task() = default;
   virtual void set_training(bool on) = 0;
   virtual void set_lr(double lr) = 0;
+  // The epoch's shuffled order, before its first step: the steps take its batches in turn (a
+  // source reading from disk reads ahead along it).
+  virtual void will_train_on(const std::vector<int>& /*order*/) {}
   // One optimiser step on the training examples `idx`.
   virtual StepResult train_step(const std::vector<int>& idx) = 0;
   // Micro-batches (train.accumulate > 1): in place of train_step the trainer calls begin_step(),

@@ -6,6 +6,8 @@
 #include "framework/features/normalise.h"
 #include "framework/store/feature_table.h"
 #include "framework/tensor/index.h"
+#include "kernels/cpu/band_stats.h"
+#include "kernels/cpu/reduce.h"
 
 namespace mgr::train {
 
@@ -112,6 +114,70 @@ features::NormalisationStats streamed_normalisation_statistics(
     for (size_t d = 0; d < mean.size(); ++d) {
       s.mean.push_back(static_cast<float>(mean[d]));
       s.stddev.push_back(static_cast<float>(std::sqrt(m2[d] / n)));
+    }
+  }
+  return s;
+}
+
+features::NormalisationStats streamed_normalisation_statistics(
+    const std::vector<int>& train_clips, const std::function<Tensor(const std::vector<int>&)>& rows,
+    const std::string& mode, int chunk_clips,
+    const std::function<void(int64_t, int64_t)>& progress) {
+  features::NormalisationStats s;
+  s.mode = mode;
+  if (mode == "none") return s;
+  MGR_CHECK(!train_clips.empty(), "normalisation: no training clips");
+  MGR_CHECK(mode == "global" || mode == "per_band", "features.normalize " << mode << " unknown");
+  MGR_CHECK(chunk_clips >= 1, "streamed normalisation: chunk_clips = " << chunk_clips);
+  const int64_t total = static_cast<int64_t>(train_clips.size());
+  // The arithmetic of normalisation_statistics on the whole table, chunk by chunk: each clip's
+  // sums are its own (row_moments, band_partial_sums), and they are reduced in train_clips order
+  // by the same code, so the statistics are the same bits as from the table in memory (CPU).
+  double sum = 0, sumsq = 0, count = 0;
+  int64_t D = 0, T = 0;
+  std::vector<double> partial, mean, var;
+  const int passes = mode == "global" ? 1 : 2;
+  for (int pass = 0; pass < passes; ++pass) {
+    for (int64_t c0 = 0; c0 < total; c0 += chunk_clips) {
+      const int64_t c1 = std::min<int64_t>(total, c0 + chunk_clips);
+      const std::vector<int> idx(train_clips.begin() + c0, train_clips.begin() + c1);
+      const Tensor t = rows(idx).cpu();
+      const int64_t n = t.dim(0), cols = t.numel() / std::max<int64_t>(n, 1);
+      MGR_CHECK(n == c1 - c0,
+                "streamed normalisation: asked for " << c1 - c0 << " rows, got " << n);
+      if (mode == "global") {
+        std::vector<double> rs(static_cast<size_t>(n)), rq(static_cast<size_t>(n));
+        kernels::cpu::row_moments(rs.data(), rq.data(), t.f32(), n, cols);
+        for (int64_t i = 0; i < n; ++i) sum += rs[size_t(i)], sumsq += rq[size_t(i)];
+        count += double(n) * double(cols);
+      } else {
+        const Tensor bands = features::band_view(t);
+        if (D == 0) {
+          D = bands.dim(1);
+          T = bands.ndim() == 3 ? bands.dim(2) : 1;
+          partial.assign(size_t(total * D), 0.0);
+        }
+        std::vector<int32_t> local(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i) local[size_t(i)] = int32_t(i);
+        kernels::cpu::band_partial_sums(partial.data() + c0 * D, bands.f32(), local.data(), n, D, T,
+                                        pass == 0 ? nullptr : mean.data());
+      }
+      if (progress) progress(pass * total + c1, passes * total);
+    }
+    if (mode == "per_band") {
+      std::vector<double>& out = pass == 0 ? mean : var;
+      out.assign(size_t(D), 0.0);
+      kernels::cpu::band_reduce_clips(out.data(), partial.data(), total, D, double(total) * T);
+    }
+  }
+  if (mode == "global") {
+    const double m = sum / count;
+    s.mean = {static_cast<float>(m)};
+    s.stddev = {static_cast<float>(std::sqrt(std::max(sumsq / count - m * m, 1e-12)))};
+  } else {
+    for (int64_t d = 0; d < D; ++d) {
+      s.mean.push_back(static_cast<float>(mean[size_t(d)]));
+      s.stddev.push_back(static_cast<float>(std::sqrt(var[size_t(d)])));
     }
   }
   return s;

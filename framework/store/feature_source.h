@@ -25,6 +25,10 @@ class FeatureSource {
   // pipeline's device.
   virtual Tensor batch(const std::vector<int>& idx) = 0;
   virtual Shape clip_shape() const = 0;
+  // The rows the next batch() calls will ask for, in order (an epoch's shuffled order, the
+  // examples of an evaluation): a source that reads from disk starts reading ahead. A batch()
+  // that departs from the plan is still answered, just without the read-ahead.
+  virtual void plan(const std::vector<int>& /*upcoming*/) {}
 };
 
 // Rows of an already standardised table [N, ...].
@@ -43,6 +47,13 @@ std::unique_ptr<FeatureSource> on_the_fly_source(const data::Dataset& ds,
 features::NormalisationStats streamed_normalisation_statistics(
     const data::Dataset& ds, const std::vector<int>& train_clips,
     features::FeaturePipeline& pipeline, const std::string& mode, int chunk_clips,
+    const std::function<void(int64_t, int64_t)>& progress = {});
+
+// The same statistics from rows handed out by `rows(idx)` ([idx.size(), ...] features of those
+// clips, on any device) in chunks of chunk_clips training clips: the cached table read from disk.
+features::NormalisationStats streamed_normalisation_statistics(
+    const std::vector<int>& train_clips, const std::function<Tensor(const std::vector<int>&)>& rows,
+    const std::string& mode, int chunk_clips,
     const std::function<void(int64_t, int64_t)>& progress = {});
 
 }  // namespace mgr::train
