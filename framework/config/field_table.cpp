@@ -453,7 +453,8 @@ std::vector<Field> build_fields() {
             one_of({"auto", "memory", "disk"})),
       field(KEY(features.memory_budget_gb),
             "features.storage auto: the largest table kept in memory (GiB); 0: half of the "
-            "machine's memory (or of the cgroup's limit when lower)",
+            "machine's memory (or of the cgroup's limit when lower) and, on a GPU, at most half "
+            "of the device's memory (the table in memory sits on the device whole)",
             in_closed(0.0, 1048576.0)),
       // ---- model (model.layers and model.tree are lists, read by layers_yaml / tree_yaml)
       field(KEY(model.type),

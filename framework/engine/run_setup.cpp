@@ -51,7 +51,7 @@ void prepare_cached_table(RunSetup& s, std::ostream& log, bool quiet) {
   const config::ExperimentConfig& cfg = s.cfg;
   const CacheTable& ct = *s.cache_table;
   s.table_bytes = ct.bytes();
-  const int64_t budget = memory_budget_bytes(cfg.features.memory_budget_gb);
+  const int64_t budget = memory_budget_bytes(cfg.features.memory_budget_gb, s.pipeline->device());
   s.storage = cfg.features.storage != "auto" ? cfg.features.storage
               : s.table_bytes <= budget      ? "memory"
                                              : "disk";

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -23,6 +24,12 @@
 #include "framework/store/feature_table.h"
 #include "framework/store/h5_tensor.h"
 #include "framework/store/progress.h"
+
+#if MGR_WITH_CUDA
+#include <cuda_runtime.h>
+
+#include "framework/tensor/cuda_context.h"
+#endif
 
 namespace mgr::train {
 
@@ -711,8 +718,18 @@ void store_table_statistics(const CacheTable& table, const std::string& group,
   write_file_atomically(p.string(), j.dump() + "\n");
 }
 
-int64_t memory_budget_bytes(double gb) {
+int64_t memory_budget_bytes(double gb, Device device) {
   if (gb > 0) return static_cast<int64_t>(gb * double(int64_t(1) << 30));
+  int64_t device_half = std::numeric_limits<int64_t>::max();
+#if MGR_WITH_CUDA
+  if (device.is_cuda()) {
+    cuda::DeviceGuard guard(device.index);
+    size_t free_b = 0, total_b = 0;
+    if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) device_half = int64_t(total_b / 2);
+  }
+#else
+  (void)device;
+#endif
   int64_t total = 0;
   {
     std::ifstream in("/proc/meminfo");
@@ -731,7 +748,7 @@ int64_t memory_budget_bytes(double gb) {
     if (in >> limit && limit > 0 && (total == 0 || limit < total)) total = limit;
   }
   if (total <= 0) total = int64_t(8) << 30;  // unknown: assume a modest machine
-  return total / 2;
+  return std::min(total / 2, device_half);
 }
 
 }  // namespace mgr::train

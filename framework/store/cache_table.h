@@ -118,7 +118,8 @@ void store_table_statistics(const CacheTable& table, const std::string& group,
                             const std::string& tag, const features::NormalisationStats& s);
 
 // features.memory_budget_gb in bytes; 0: half of the machine's memory or of the cgroup's limit,
-// whichever is lower.
-int64_t memory_budget_bytes(double gb);
+// whichever is lower, and on a CUDA device (where the table in memory sits whole) also at most
+// half of the device's memory.
+int64_t memory_budget_bytes(double gb, Device device = Device::cpu());
 
 }  // namespace mgr::train

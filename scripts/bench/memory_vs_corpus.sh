@@ -6,14 +6,15 @@
 # one warm run (cache hit: nothing is decoded), each timed by /usr/bin/time -v as a whole process.
 #
 # Sizes (tracks x seconds per track):
-#   300 x 30 s  (3,000 clips)     3,000 x 30 s  (30,000 clips)     30,000 x 10 s  (90,000 clips;
+#   300 x 30 s  (3,000 clips)     3,000 x 30 s  (30,000 clips)     30,000 x 6 s  (60,000 clips;
 #   shorter tracks keep the largest corpus's synthesis and epoch within a CPU session).
 # The memory budget is the argument (default 1 GiB: what a run may keep in memory as a table);
 # tables above it are read from disk batch by batch (features.storage auto). Pass 0 for the
 # automatic budget (half the machine's memory).
 #
+# PASSES (default "cold warm") chooses the runs per size, e.g. PASSES=cold for the large ones.
 # Usage: scripts/bench/memory_vs_corpus.sh [build-dir] [budget-GiB] [sizes...]
-#   e.g. scripts/bench/memory_vs_corpus.sh build 1 300x30 3000x30 30000x10
+#   e.g. scripts/bench/memory_vs_corpus.sh build 1 300x30 3000x30 30000x6
 # Data under $BENCH_DIR (default data/bench-memory, git-ignored): corpus-N-S/, cache/, runs/.
 # Prints one table row per run (markdown) and writes them to $BENCH_DIR/memory.md.
 set -euo pipefail
@@ -21,15 +22,18 @@ build=${1:-build}
 budget=${2:-1}
 shift $(( $# > 2 ? 2 : $# ))
 sizes=("$@")
-(( ${#sizes[@]} )) || sizes=(300x30 3000x30 30000x10)
+(( ${#sizes[@]} )) || sizes=(300x30 3000x30 30000x6)
+passes=${PASSES:-cold warm}
 dir=${BENCH_DIR:-data/bench-memory}
 exp=experiments/crnn_gru_track_split.yaml
 mkdir -p "$dir/runs" "$dir/cache"
 out=$dir/memory.md
 [[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (Debian package time)" >&2; exit 2; }
 
-echo "| tracks x s | clips | table | storage | run | peak RSS | wall | data + features | train |" | tee "$out"
-echo "|---|---|---|---|---|---|---|---|---|" | tee -a "$out"
+if [[ ! -s $out ]]; then
+  echo "| tracks x s | clips | table | storage | run | peak RSS | wall | data + features | train |" | tee "$out"
+  echo "|---|---|---|---|---|---|---|---|---|" | tee -a "$out"
+fi
 for size in "${sizes[@]}"; do
   tracks=${size%x*}
   seconds=${size#*x}
@@ -38,7 +42,7 @@ for size in "${sizes[@]}"; do
   echo "== $tracks tracks of $seconds s: synthesising $corpus" >&2
   /usr/bin/time -f "synthesis: %e s, peak %M KiB" "$build/bin/make_synthetic_corpus" \
     --root "$corpus" --tracks-per-genre $((tracks / 10)) --seconds "$seconds" >&2
-  for pass in cold warm; do
+  for pass in $passes; do
     run=$dir/runs/$tracks-$seconds-$pass
     rm -rf "$run"
     [[ $pass == cold ]] && rm -rf "$dir/cache/log_mel-"* "$dir/cache/"*.stats
