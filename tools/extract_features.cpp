@@ -37,8 +37,6 @@
 
 #include "framework/config/yaml_config.h"
 #include "framework/engine/run_setup.h"
-#include "framework/experiment/experiment.h"
-#include "framework/experiment/load.h"
 #include "framework/features/pipeline.h"
 #include "framework/results/slurm.h"
 #include "framework/store/cache_table.h"
@@ -381,7 +379,9 @@ int main(int argc, char** argv) {
       if (auto problem = results::slurm_problem()) throw Error(*problem);
     std::vector<std::string> all = overrides;
     if (!device.empty()) all.push_back("device=" + device);
-    const config::ExperimentConfig cfg = experiment::load(file, all);
+    // The config checked key by key, not the model against the features: the cache does not
+    // depend on the model, and clip-level types are extracted for models that take vectors.
+    const config::ExperimentConfig cfg = config::load_experiment(file, all);
     train::CacheBuildOptions opt;
     opt.threads = threads;
     if (shards > 0) {
