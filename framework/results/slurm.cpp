@@ -21,12 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 // Runs a shell command; returns (exit status, stdout and stderr).
 std::pair<int, std::string> capture(const std::string& cmd) {
   std::string out;
@@ -87,6 +81,45 @@ std::string read_text(const fs::path& p) {
 }
 
 }  // namespace
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string sbatch_submit(const std::string& script, const std::vector<std::string>& args,
+                          bool wait) {
+  std::string cmd = "sbatch --parsable";
+  if (wait) cmd += " --wait";
+  // Appended piecewise: `" " + string` trips GCC 12's false -Wrestrict (GCC bug 105329).
+  for (const std::string& a : args) cmd.append(" ").append(shell_quote(a));
+  cmd.append(" ").append(shell_quote(script));
+  const auto [rc, out] = capture(cmd);
+  const std::string job = first_line(out).substr(0, first_line(out).find(';'));
+  if (rc != 0 && (job.empty() || !std::isdigit(static_cast<unsigned char>(job[0])) || !wait))
+    MGR_FAIL("sbatch refused the job array: " << first_line(out));
+  return job;
+}
+
+std::map<std::string, std::set<int>> live_array_tasks(const std::string& job_name) {
+  // -r: one line per array task, pending ones included.
+  std::string cmd = "squeue -h -r -o '%F %K'";
+  if (!job_name.empty()) cmd.append(" -n ").append(shell_quote(job_name));
+  const auto [rc, out] = capture(cmd);
+  std::map<std::string, std::set<int>> tasks;
+  if (rc != 0) return tasks;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string job, index;
+    if (!(fields >> job >> index) || index.empty() ||
+        index.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    tasks[job].insert(std::stoi(index));
+  }
+  return tasks;
+}
 
 std::optional<std::string> slurm_problem() {
   if (!on_path("sbatch")) return "Slurm is not installed: no sbatch on PATH";
@@ -157,16 +190,12 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const SlurmSettings& s, bool
   // a later "queued" with nothing.
   for (const SweepRun* r : todo)
     write_run_status(*r, {{"state", "queued"}, {"list", list.string()}});
-  std::string cmd = "sbatch --parsable";
-  if (wait) cmd += " --wait";
-  // Appended piecewise: `" " + string` trips GCC 12's false -Wrestrict (GCC bug 105329).
-  for (const std::string& a : s.sbatch) cmd.append(" ").append(shell_quote(a));
-  cmd.append(" ").append(shell_quote(script.string()));
-  const auto [rc, out] = capture(cmd);
-  const std::string job = first_line(out).substr(0, first_line(out).find(';'));
-  if (rc != 0 && (job.empty() || !std::isdigit(static_cast<unsigned char>(job[0])) || !wait)) {
+  std::string job;
+  try {
+    job = sbatch_submit(script.string(), s.sbatch, wait);
+  } catch (const Error&) {
     for (const SweepRun* r : todo) fs::remove(fs::path(r->dir) / "sweep_status.json");
-    MGR_FAIL("sbatch refused the job array: " << first_line(out));
+    throw;
   }
   std::ofstream(list.string() + ".job") << job << "\n";
   sub.job_id = job;

@@ -3,8 +3,11 @@
 // does (same run.log and sweep_status.json). Submission files live in <out>/slurm/.
 #pragma once
 
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "framework/results/sweep_plan.h"
 
@@ -13,6 +16,19 @@ namespace mgr::results {
 // Why Slurm cannot be used from here, in one line ("Slurm is not installed: no sbatch on PATH",
 // "Slurm is not reachable: sinfo: error: ..."); nullopt when sinfo answers.
 std::optional<std::string> slurm_problem();
+
+// `s` in single quotes for a POSIX shell (a job script line).
+std::string shell_quote(const std::string& s);
+
+// Runs `sbatch --parsable [--wait] ARGS... SCRIPT` and returns the job id. With `wait` it returns
+// when the job has finished; sbatch's non-zero status then (a task failed or was cancelled) is
+// not an error. Throws mgr::Error "sbatch refused the job array: <its message>" otherwise.
+std::string sbatch_submit(const std::string& script, const std::vector<std::string>& args,
+                          bool wait);
+
+// The array task indices squeue still lists (pending or running), by array job id, of the jobs
+// named `job_name` (every job when empty); empty when squeue does not answer.
+std::map<std::string, std::set<int>> live_array_tasks(const std::string& job_name = "");
 
 struct SlurmSubmission {
   std::string job_id;  // empty when nothing needed submitting
