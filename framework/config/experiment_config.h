@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/config/augment_spec.h"
 #include "framework/config/layer_spec.h"
 #include "framework/config/tree_spec.h"
 #include "framework/keys/feature_keys.h"
@@ -142,6 +143,9 @@ struct TrainConfig {
   int iterations = 0;               // > 0: train for this many optimiser steps instead of `epochs`
   int early_stopping_patience = 0;  // stop after N epochs without a better validation accuracy
   int log_every = 20;               // steps between progress lines
+  // Augmentation of the training batches, in order (framework/features/augment.h; the types
+  // and their keys: framework/config/augment_types.cpp, docs/config.md). Empty: none.
+  std::vector<AugmentSpec> augment;
 };
 
 struct EvaluationConfig {

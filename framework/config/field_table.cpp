@@ -15,6 +15,7 @@
 #include <utility>
 #include <variant>
 
+#include "framework/config/augment_types.h"
 #include "framework/config/did_you_mean.h"
 #include "framework/config/layers_yaml.h"
 #include "framework/config/text_check.h"
@@ -861,6 +862,7 @@ std::vector<std::string> section_children(std::string_view section) {
   for (const Field& f : experiment_fields()) {
     if (f.section() == section) out.push_back(f.name());
   }
+  if (section == "train") out.push_back("augment");  // a list, parsed by augment_yaml
   for (const Section& s : experiment_sections()) {
     if (s.path.empty()) continue;
     const size_t dot = s.path.rfind('.');
@@ -936,6 +938,20 @@ std::string fields_markdown(const std::string& layer_types_markdown,
           "`--set model.generator.<layer>.<key>=value` overrides one key "
           "(experiments/dcgan_mel.yaml).\n\n";
     }
+    if (s.path == "train") {
+      md +=
+          "`train.augment` is a list of transforms applied, in order, to the training batches "
+          "only (never to validation, test or predictions), each a mapping with `type`, `p` (its "
+          "probability) and that type's keys (the augmentation reference below), e.g. "
+          "`- {type: time_mask, p: 1.0, max_width: 20, count: 2}`; the default `[]` is none. "
+          "Audio transforms act on the clips' samples before the features and need "
+          "`features.mode: on_the_fly`; feature transforms act on the standardised batch. Every "
+          "draw is made on the host from one generator seeded from `seed`, new every epoch, its "
+          "state kept in the training state (a resumed run draws what the uninterrupted one "
+          "would); the CUDA kernels and their CPU twins apply the same draws. "
+          "`--set train.augment.<index or type>.<key>=value` overrides one key, "
+          "`--set train.augment=[...]` the whole list.\n\n";
+    }
     md += "| key | type | default | allowed | meaning |\n";
     md += "|---|---|---|---|---|\n";
     for (const Field& f : experiment_fields()) {
@@ -946,6 +962,12 @@ std::string fields_markdown(const std::string& layer_types_markdown,
     md += "\n";
   }
   md += "### Layer types (`model.layers`)\n\n" + layer_types_markdown;
+  md += "### Augmentation types (`train.augment`)\n\n";
+  md +=
+      "Each entry: `type`, `p` and the type's keys; a key left out takes its default. Audio "
+      "types need `features.mode: on_the_fly`; freq_mask and time_mask need time-frequency "
+      "features.\n\n" +
+      augment_types_markdown();
   md += "### Cross-field rules\n\n";
   md += "| reported at | also involves | rule |\n";
   md += "|---|---|---|\n";

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "framework/config/augment_yaml.h"
 #include "framework/config/did_you_mean.h"
 #include "framework/config/field_table.h"
 #include "framework/config/layers_yaml.h"
@@ -60,6 +61,8 @@ std::string suggest_key(const std::string& key) {
     keys.push_back(list);
     names.push_back(std::string(list).substr(6));
   }
+  keys.push_back("train.augment");
+  names.push_back("augment");
   for (const Section& s : experiment_sections()) {
     if (s.path.empty()) continue;
     keys.push_back(s.path);
@@ -164,11 +167,16 @@ class Reader {
         return;
       }
     }
+    if (key.rfind("train.augment.", 0) == 0) {
+      apply_augment_override(config_.train.augment, key.substr(14), text.substr(eq + 1), where,
+                             errors_);
+      return;
+    }
     if (key.rfind("model.tree.", 0) == 0) {
       apply_tree_override(config_.model.tree, key.substr(11), text.substr(eq + 1), where, errors_);
       return;
     }
-    if (key == "model.tree" || layer_list(config_, key)) {
+    if (key == "model.tree" || key == "train.augment" || layer_list(config_, key)) {
       // A whole list replaced: every entry located at the override.
       YAML::Node value;
       try {
@@ -180,6 +188,8 @@ class Reader {
       const auto at_override = [&](const YAML::Mark&) { return where; };
       if (key == "model.tree")
         config_.model.tree = parse_tree(value, YAML::Mark::null_mark(), at_override, errors_);
+      else if (key == "train.augment")
+        config_.train.augment = parse_augment(value, YAML::Mark::null_mark(), at_override, errors_);
       else
         *layer_list(config_, key) =
             parse_layers(value, YAML::Mark::null_mark(), at_override, errors_, key);
@@ -220,6 +230,7 @@ class Reader {
       if (involves_failed) continue;
       errors_.push_back(locate(issue));
     }
+    for (const std::string& e : augment_issues(config_)) errors_.push_back(e);
     if (!errors_.empty()) throw Error(join_lines(errors_));
     return config_;
   }
@@ -269,6 +280,11 @@ class Reader {
       if (std::vector<LayerSpec>* list = layer_list(config_, key)) {
         *list = parse_layers(
             v, k.Mark(), [this](const YAML::Mark& m) { return at(m); }, errors_, key);
+        continue;
+      }
+      if (key == "train.augment") {
+        config_.train.augment = parse_augment(
+            v, k.Mark(), [this](const YAML::Mark& m) { return at(m); }, errors_);
         continue;
       }
       if (key == "model.tree") {
@@ -378,6 +394,7 @@ void validate(const ExperimentConfig& c, const std::vector<CrossCheck>& rules) {
   std::vector<std::string> lines;
   for (const Issue& issue : find_issues(c, rules))
     lines.push_back(issue.key + ": " + issue.message);
+  for (const std::string& e : augment_issues(c)) lines.push_back(e);
   if (!lines.empty()) throw Error(join_lines(lines));
 }
 

@@ -31,7 +31,7 @@ TrainedClassifier train_classifier(RunSetup& s, const ClassifierJob& job, bool q
 
   out.checkpoint = (dir / "best_model.h5").string();
   ClassifierTask task(*out.model, *s.source, job.labels, s.tracks, job.validation_rows, job.train,
-                      out.checkpoint);
+                      out.checkpoint, job.seed, s.cfg.data.sample_rate);
   TrainLoopOptions lo;
   lo.train = job.train;
   lo.history_csv = (dir / "history.csv").string();

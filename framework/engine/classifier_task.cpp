@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "framework/autograd/var.h"
 #include "framework/engine/checkpoint.h"
 #include "framework/engine/metrics.h"
 #include "framework/ops/loss.h"
@@ -21,6 +22,22 @@ Tensor gather_labels(const std::vector<int>& labels, const std::vector<int>& idx
 }
 
 int64_t output_classes(const graph::GraphModel& m) { return m.plan().output().at(0); }
+
+// w1 l1 + w2 l2 of two scalar losses (mixup's two cross-entropies): the value from the two on
+// the host, the gradient w1 dy to l1 and w2 dy to l2.
+Var weighted_sum(const Var& l1, double w1, const Var& l2, double w2) {
+  const Device device = l1.value().device();
+  const Shape shape = l1.value().shape();
+  const double v = w1 * double(l1.value().item()) + w2 * double(l2.value().item());
+  return make_var(
+      Tensor::full(shape, static_cast<float>(v), device), {l1, l2},
+      [l1, l2, w1, w2, shape, device](const Tensor& dy) {
+        const double g = double(dy.item());
+        accumulate_grad(l1, Tensor::full(shape, static_cast<float>(w1 * g), device));
+        accumulate_grad(l2, Tensor::full(shape, static_cast<float>(w2 * g), device));
+      },
+      "mixup_loss");
+}
 
 }  // namespace
 
@@ -76,7 +93,7 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const config::TrainConfig& t,
 ClassifierTask::ClassifierTask(graph::GraphModel& model, FeatureSource& source,
                                std::vector<int> labels, std::vector<int> tracks,
                                std::vector<int> validation, const config::TrainConfig& train,
-                               std::string checkpoint_path)
+                               std::string checkpoint_path, uint64_t seed, int sample_rate)
     : model_(model),
       source_(source),
       labels_(std::move(labels)),
@@ -85,7 +102,12 @@ ClassifierTask::ClassifierTask(graph::GraphModel& model, FeatureSource& source,
       train_(train),
       optimizer_(make_optimizer(train, model.parameters())),
       checkpoint_(std::move(checkpoint_path)),
-      num_classes_(static_cast<int>(output_classes(model))) {}
+      num_classes_(static_cast<int>(output_classes(model))),
+      augment_(train.augment, seed, sample_rate) {
+  MGR_CHECK(!augment_.has_audio() || source.computes_from_audio(),
+            "train.augment: audio transforms need features.mode on_the_fly (the features of "
+            "this run are precomputed)");
+}
 
 void ClassifierTask::set_training(bool on) { model_.train(on); }
 
@@ -103,10 +125,23 @@ StepResult ClassifierTask::train_step(const std::vector<int>& idx) {
 void ClassifierTask::begin_step() { optimizer_->zero_grad(); }
 
 StepResult ClassifierTask::accumulate_gradients(const std::vector<int>& idx, double weight) {
-  Tensor x = source_.batch(idx);
+  // train.augment: audio transforms inside the source (before the features), feature
+  // transforms on the batch; validation, test and predictions take source_.batch() untouched.
+  Tensor x = augment_.has_audio()
+                 ? source_.training_batch(idx, [this](Tensor& audio) { augment_.audio_(audio); })
+                 : source_.batch(idx);
+  features::MixInfo mix;
+  if (augment_.has_features()) x = augment_.features(std::move(x), mix);
   Var logits = model_.forward(Var(x));
   Tensor y = gather_labels(labels_, idx, x.device());
   Var loss = ops::softmax_cross_entropy(logits, y);
+  if (mix.on) {
+    // lambda CE(y) + (1 - lambda) CE(y[partner]): the labels of the rows mixed in.
+    std::vector<int> mixed(idx.size());
+    for (size_t i = 0; i < idx.size(); ++i) mixed[i] = idx[size_t(mix.partner[i])];
+    const Var other = ops::softmax_cross_entropy(logits, gather_labels(labels_, mixed, x.device()));
+    loss = weighted_sum(loss, mix.lambda, other, 1.0 - double(mix.lambda));
+  }
   StepResult r;
   r.clips = static_cast<int64_t>(idx.size());
   r.loss_sum = double(loss.value().item()) * r.clips;
@@ -133,6 +168,18 @@ ValidationResult ClassifierTask::validate() {
 
 void ClassifierTask::save_best(int epoch, double validation_accuracy) {
   save_checkpoint(checkpoint_, model_, {epoch, validation_accuracy});
+}
+
+nlohmann::json ClassifierTask::task_state() const {
+  if (augment_.empty()) return nullptr;
+  return {{"augment_rng", augment_.state()}};
+}
+
+void ClassifierTask::restore_task_state(const nlohmann::json& state) {
+  if (augment_.empty()) return;
+  MGR_CHECK(state.is_object() && state.contains("augment_rng"),
+            "the training state has no augmentation generator (saved without train.augment?)");
+  augment_.restore(state.at("augment_rng").get<std::string>());
 }
 
 StateParts ClassifierTask::state_parts() {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "framework/engine/trainer.h"
+#include "framework/features/augment.h"
 #include "framework/graph/graph_model.h"
 #include "framework/optim/optimizer.h"
 #include "framework/store/feature_source.h"
@@ -36,10 +37,13 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const config::TrainConfig& t,
 class ClassifierTask : public Task {
  public:
   // `labels` and `tracks` are indexed by feature row (clip index); `validation` are the rows
-  // validated on; the best checkpoint goes to `checkpoint_path`.
+  // validated on; the best checkpoint goes to `checkpoint_path`. train.augment is applied to
+  // the training batches with a generator seeded from `seed` (its state joins the training
+  // state); `sample_rate` is the audio's, for time shifts in seconds.
   ClassifierTask(graph::GraphModel& model, FeatureSource& source, std::vector<int> labels,
                  std::vector<int> tracks, std::vector<int> validation,
-                 const config::TrainConfig& train, std::string checkpoint_path);
+                 const config::TrainConfig& train, std::string checkpoint_path, uint64_t seed = 1,
+                 int sample_rate = 22050);
 
   void set_training(bool on) override;
   void set_lr(double lr) override;
@@ -53,6 +57,8 @@ class ClassifierTask : public Task {
   ValidationResult validate() override;
   void save_best(int epoch, double validation_accuracy) override;
   StateParts state_parts() override;
+  nlohmann::json task_state() const override;
+  void restore_task_state(const nlohmann::json& state) override;
 
   const std::vector<int>& labels() const { return labels_; }
   const std::vector<int>& tracks() const { return tracks_; }
@@ -65,6 +71,7 @@ class ClassifierTask : public Task {
   std::unique_ptr<optim::Optimizer> optimizer_;
   std::string checkpoint_;
   int num_classes_;
+  features::Augmenter augment_;
 };
 
 }  // namespace mgr::train

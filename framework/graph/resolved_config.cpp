@@ -6,6 +6,7 @@
 #include <sstream>
 #include <utility>
 
+#include "framework/config/augment_yaml.h"
 #include "framework/config/field_table.h"
 #include "framework/config/tree_yaml.h"
 #include "framework/graph/graph_model.h"
@@ -49,6 +50,7 @@ std::vector<std::string> differing_keys(const config::ExperimentConfig& a,
   for (const config::Field& f : config::experiment_fields()) {
     if (!f.equal(a, b)) keys.push_back(f.key);
   }
+  if (!config::augment_equal(a.train.augment, b.train.augment)) keys.push_back("train.augment");
   if (!layers_equal(a.model.layers, b.model.layers)) keys.push_back("model.layers");
   if (!config::trees_equal(a.model.tree, b.model.tree)) keys.push_back("model.tree");
   if (!layers_equal(a.model.generator, b.model.generator)) keys.push_back("model.generator");
@@ -103,11 +105,23 @@ std::string to_yaml(const config::ExperimentConfig& c) {
       for (std::string l; std::getline(gs, l);) lines.push_back({l, ""});
     }
   };
+  // train.augment: a list outside the field table, after the train section's fields.
+  auto train_lists = [&]() {
+    if (c.train.augment.empty()) {
+      lines.push_back({"  augment: []", "training augmentation: docs/config.md"});
+      return;
+    }
+    lines.push_back({"  augment:", "training augmentation: docs/config.md"});
+    std::stringstream as(config::augment_to_yaml(c.train.augment, 4));
+    for (std::string l; std::getline(as, l);) lines.push_back({l, ""});
+  };
   std::vector<std::string> current;
   for (const config::Field& f : config::experiment_fields()) {
     const std::vector<std::string> parts = split(f.section());
     if (!current.empty() && current[0] == "model" && (parts.empty() || parts[0] != "model"))
       model_lists();
+    if (!current.empty() && current[0] == "train" && (parts.empty() || parts[0] != "train"))
+      train_lists();
     if (parts != current) {
       size_t common = 0;
       while (common < parts.size() && common < current.size() && parts[common] == current[common])

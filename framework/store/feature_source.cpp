@@ -11,6 +11,13 @@
 
 namespace mgr::train {
 
+Tensor FeatureSource::training_batch(const std::vector<int>& idx, const AudioTransform& audio) {
+  MGR_CHECK(!audio,
+            "train.augment: audio transforms need features computed from the audio of each "
+            "batch (features.mode on_the_fly); this run's features are precomputed");
+  return batch(idx);
+}
+
 namespace {
 
 class Precomputed final : public FeatureSource {
@@ -32,13 +39,16 @@ class OnTheFly final : public FeatureSource {
  public:
   OnTheFly(const data::Dataset& ds, features::FeaturePipeline& p, features::NormalisationStats s)
       : ds_(ds), pipeline_(p), stats_(std::move(s)) {}
-  Tensor batch(const std::vector<int>& idx) override {
+  Tensor batch(const std::vector<int>& idx) override { return training_batch(idx, {}); }
+  Tensor training_batch(const std::vector<int>& idx, const AudioTransform& audio) override {
     ComputeOptions opt;
     opt.batch_clips = std::max<int>(1, static_cast<int>(idx.size()));
+    opt.audio_transform = audio;
     Tensor t = compute_features(ds_, idx, pipeline_, opt);
     features::apply_normalisation_(t, stats_);
     return t;
   }
+  bool computes_from_audio() const override { return true; }
   Shape clip_shape() const override { return pipeline_.output_shape(ds_.clip_samples); }
 
  private:

@@ -18,12 +18,22 @@
 
 namespace mgr::train {
 
+// Transforms a batch of audio [clips, samples] in place on the pipeline's device.
+using AudioTransform = std::function<void(Tensor& audio)>;
+
 class FeatureSource {
  public:
   virtual ~FeatureSource() = default;
   // Standardised features of ds.clips[idx[i]] as row i: [idx.size(), clip_shape()...] on the
   // pipeline's device.
   virtual Tensor batch(const std::vector<int>& idx) = 0;
+  // A training batch with `audio` (when set) applied to the clips' samples before their features
+  // are computed: only a source that computes features from audio (on_the_fly) can; the others
+  // refuse a set `audio` (the config refuses audio augmentation with features.mode precomputed).
+  // Without `audio`: batch(idx).
+  virtual Tensor training_batch(const std::vector<int>& idx, const AudioTransform& audio);
+  // Whether training_batch can apply an audio transform.
+  virtual bool computes_from_audio() const { return false; }
   virtual Shape clip_shape() const = 0;
   // The rows the next batch() calls will ask for, in order (an epoch's shuffled order, the
   // examples of an evaluation): a source that reads from disk starts reading ahead. A batch()

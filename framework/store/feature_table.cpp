@@ -60,6 +60,7 @@ Tensor compute_cpu(const data::Dataset& ds, const std::vector<int>& clips,
     } else {
       gather_rows(ds, slice(clips, start, b), false, audio.f32());
     }
+    if (opt.audio_transform) opt.audio_transform(audio);
     copy_rows(table, start, pipeline(audio));
     if (opt.progress) opt.progress(start + b, n);
   }
@@ -145,6 +146,9 @@ Tensor compute_cuda(const data::Dataset& ds, const std::vector<int>& clips,
       kernels::cuda::int16_to_float(audio.f32(), static_cast<const int16_t*>(raw[slot].raw()),
                                     b * s, compute);
     }
+    // In place on the device buffer of this slot: the next upload into it waits for
+    // consumed[slot], recorded after the pipeline has read it.
+    if (opt.audio_transform) opt.audio_transform(audio);
     copy_rows(table, start, pipeline(audio));
     MGR_CUDA_CHECK(cudaEventRecord(consumed[slot], compute));
     if (opt.progress) opt.progress(start + b, n);

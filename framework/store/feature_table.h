@@ -24,6 +24,10 @@ struct ComputeOptions {
   int batch_clips = 0;  // 0: pipeline.config().batch_clips
   // Called after each batch with (clips done, clips in total); none: no progress output.
   std::function<void(int64_t, int64_t)> progress;
+  // Applied to each batch of audio [b, clip_samples] on the pipeline's device (after the upload
+  // and the int16 conversion) before the feature pipeline: training augmentation on audio
+  // (framework/features/augment.h). None: the audio as decoded.
+  std::function<void(Tensor& audio)> audio_transform;
 };
 
 // Features of ds.clips[clips[i]] as row i: [clips.size(), pipeline.output_shape(...)...] on

@@ -46,6 +46,13 @@ void run(train::RunSetup& s, const TaskPlan& p, const train::RunOptions& opt,
 std::vector<config::CrossCheck> rules() {
   using R = std::optional<std::string>;
   return {
+      {{"model.type"},
+       "gan: train.augment empty (augmentation applies to classifier training)",
+       [](const config::ExperimentConfig& c) -> R {
+         if (c.model.type != "gan" || c.train.augment.empty()) return std::nullopt;
+         return "gan trains without train.augment (it augments classifier training batches); "
+                "set train.augment: []";
+       }},
       {{"train.early_stopping_patience", "model.type"},
        "0 when model.type is gan (a GAN has no validation accuracy to stop on)",
        [](const config::ExperimentConfig& c) -> R {

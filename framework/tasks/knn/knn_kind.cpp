@@ -86,6 +86,12 @@ const TaskKind& knn_kind() {
           "a model.type knn run keeps no training set (only its metrics), so there "
           "is nothing to classify with",
       .tested = true,
+      .rules = {{{"model.type"},
+                 "knn: train.augment empty (a knn run has no training batches)",
+                 [](const config::ExperimentConfig& c) -> std::optional<std::string> {
+                   if (c.model.type != "knn" || c.train.augment.empty()) return std::nullopt;
+                   return "knn has no training batches to augment; set train.augment: []";
+                 }}},
       .cannot_extend = "a knn run has no epochs"};
   return kind;
 }
