@@ -136,23 +136,12 @@ void prepare_features(RunSetup& s, const RunOptions& opt) {
   } else if (s.cache_table) {
     prepare_cached_table(s, feature_log, opt.quiet);
   } else {
+    // features.cache off: the decoded corpus through the pipeline, no cache.
     FeatureTableOptions fto;
-    fto.corpus_root = s.loaded.root;
     fto.quiet = opt.quiet;
     s.table = feature_table(cfg, ds, *s.pipeline, feature_log, fto);
     Tensor table = s.table.features;  // [clips, ...]
-    // A later run with the same split and seed reads the statistics from the cache.
-    if (s.table.cache) s.norm = s.table.cache->load_normalisation(norm_group(cfg), norm_tag(cfg));
-    if (!s.norm) {
-      s.norm = features::normalisation_statistics(table, split.train, cfg.features.normalize);
-      if (s.table.cache) {
-        try {
-          s.table.cache->store_normalisation(norm_group(cfg), norm_tag(cfg), *s.norm);
-        } catch (const Error& e) {
-          feature_log << "features: normalisation statistics not cached (" << e.what() << ")\n";
-        }
-      }
-    }
+    s.norm = features::normalisation_statistics(table, split.train, cfg.features.normalize);
     features::apply_normalisation_(table, *s.norm);
     s.source = precomputed_source(table);
   }

@@ -101,6 +101,11 @@ void select_rows(hid_t space, int nd, const std::vector<hsize_t>& dims, hsize_t 
   H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, n.data(), nullptr);
 }
 
+std::function<void(const std::string&, const std::string&)>& write_hook() {
+  static std::function<void(const std::string&, const std::string&)> h;
+  return h;
+}
+
 // One cache file written a group of clips at a time into <path>.tmp.<pid>; finish() renames it
 // into place, anything else removes the temporary.
 class FileWriter {
@@ -170,6 +175,7 @@ class FileWriter {
     labels_.insert(labels_.end(), labels.begin(), labels.end());
     tracks_.insert(tracks_.end(), tracks.begin(), tracks.end());
     offsets_.insert(offsets_.end(), offsets.begin(), offsets.end());
+    if (write_hook()) write_hook()("features", tmp_);
   }
 
   int64_t rows() const { return int64_t(dims_[0]); }
@@ -193,6 +199,7 @@ class FileWriter {
       MGR_CHECK(H5Fflush(file_, H5F_SCOPE_GLOBAL) >= 0, "cannot flush");
     });
     MGR_CHECK(close() >= 0, "cannot write " << path_ << ": " << write_failure_reason(path_, errno));
+    if (write_hook()) write_hook()("before_rename", tmp_);
     std::error_code ec;
     fs::rename(tmp_, path_, ec);
     MGR_CHECK(!ec, "cannot write " << path_ << ": " << ec.message());
@@ -451,6 +458,10 @@ std::map<int, int> shard_sets(const config::ExperimentConfig& cfg, const std::st
 }
 
 }  // namespace
+
+void set_cache_write_hook(std::function<void(const std::string&, const std::string&)> hook) {
+  write_hook() = std::move(hook);
+}
 
 ShardSpec parse_shard(const std::string& text) {
   ShardSpec s;

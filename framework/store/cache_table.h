@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -88,6 +89,11 @@ std::string build_cache_shard(const config::ExperimentConfig& cfg, const TrackLi
 CacheTable open_cache_table(const config::ExperimentConfig& cfg, const TrackList& tracks,
                             features::FeaturePipeline& pipeline, std::ostream& log,
                             const CacheBuildOptions& opt = {});
+
+// Tests: called with a stage name ("features" after each group of rows appended,
+// "before_rename") and the temporary path while a cache file is written; may throw to simulate
+// a crash. None: no hook.
+void set_cache_write_hook(std::function<void(const std::string&, const std::string&)> hook);
 
 // Reads rows of a table's files (host floats, row-major).
 class CacheTableReader {

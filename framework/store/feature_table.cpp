@@ -157,13 +157,6 @@ Tensor compute_cuda(const data::Dataset& ds, const std::vector<int>& clips,
 }
 #endif
 
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 Tensor compute_features(const data::Dataset& ds, const std::vector<int>& clips,
@@ -190,33 +183,6 @@ FeatureTable feature_table(const config::ExperimentConfig& cfg, const data::Data
   for (size_t i = 0; i < all.size(); ++i) all[i] = int(i);
   const Shape clip_shape = pipeline.output_shape(ds.clip_samples);
   const std::string what = fmt::format("{} {}", cfg.features.type, shape_str(clip_shape));
-
-  const bool use_cache = cfg.features.cache == "auto" || opt.force_cache;
-  if (use_cache) {
-    std::string manifest;
-    if (cfg.data.source == "synthetic" && !opt.corpus_root.empty())
-      manifest = read_text(std::filesystem::path(opt.corpus_root) / "corpus.json");
-    const std::string key = data::cache_key(
-        data::cache_key_inputs(ds, manifest, cfg.data.clip_seconds, cfg.data.clip_hop_seconds,
-                               pipeline.describe(), features::kFeatureCodeVersion));
-    t.cache_path = opt.out_path.empty()
-                       ? data::cache_file_path(cfg.features.cache_dir, cfg.features.type, key)
-                       : opt.out_path;
-    t.cache = std::make_shared<data::FeatureCache>(t.cache_path, key, pipeline.parameters());
-    if (auto hit = t.cache->load(clip_shape, log)) {
-      const data::CachedFeatures meta = data::clip_metadata(ds);
-      if (hit->labels == meta.labels && hit->track_ids == meta.track_ids &&
-          hit->clip_offsets == meta.clip_offsets && hit->genres == meta.genres) {
-        t.features = hit->features.to(pipeline.device());
-        t.cache_hit = true;
-        log << fmt::format("features: cache hit {} ({} clips of {})\n", t.cache_path,
-                           t.features.dim(0), what);
-        return t;
-      }
-      log << "cache " << t.cache_path << ": clip list does not match the dataset; rebuilding\n";
-    }
-  }
-
   Progress progress;
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] {
@@ -234,14 +200,7 @@ FeatureTable feature_table(const config::ExperimentConfig& cfg, const data::Data
   if (!opt.quiet)
     progress.finish(fmt::format("features: {} clips of {} on {} in {:.1f} s", all.size(), what,
                                 pipeline.device().str(), elapsed()));
-  if (use_cache) {
-    data::CachedFeatures c = data::clip_metadata(ds);
-    c.features = t.features;
-    t.cache->store(c, cfg.features.cache_compression);
-    log << fmt::format("features: cache miss, wrote {}\n", t.cache_path);
-  } else {
-    log << "features: cache off\n";
-  }
+  log << "features: cache off\n";
   return t;
 }
 

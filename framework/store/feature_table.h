@@ -16,7 +16,6 @@
 #include "framework/config/experiment_config.h"
 #include "framework/data/dataset.h"
 #include "framework/features/pipeline.h"
-#include "framework/store/feature_cache.h"
 
 namespace mgr::train {
 
@@ -36,23 +35,20 @@ struct ComputeOptions {
 Tensor compute_features(const data::Dataset& ds, const std::vector<int>& clips,
                         features::FeaturePipeline& pipeline, const ComputeOptions& opt = {});
 
+// The features of a run's every clip as one tensor (the table kept in memory).
 struct FeatureTable {
-  Tensor features;                            // [num_clips, ...] on the requested device
-  bool cache_hit = false;                     // read from the cache
-  std::string cache_path;                     // empty when features.cache is off
-  std::shared_ptr<data::FeatureCache> cache;  // for normalisation statistics; null when off
+  Tensor features;         // [num_clips, ...] on the requested device
+  bool cache_hit = false;  // read from the feature cache (cache_table.h)
+  std::string cache_path;  // its first file; empty when features.cache is off
 };
 
 struct FeatureTableOptions {
-  std::string corpus_root;   // the synthetic corpus folder (its corpus.json joins the key)
-  std::string out_path;      // cache file to use instead of <cache_dir>/<type>-<key>.h5
-  bool force_cache = false;  // use the cache even when features.cache is off (extract_features)
-  bool quiet = false;        // no progress line
+  bool quiet = false;  // no progress line
 };
 
-// Every clip of ds through the pipeline, read from / written to the feature cache when
-// features.cache is auto. Prints one line on `log`: cache hit, miss (and where it wrote), or a
-// rebuilt corrupt cache.
+// Every clip of an already decoded ds through the pipeline, without a cache (features.cache off;
+// with the cache on a run takes its table from cache_table.h instead). Prints a progress line
+// and "features: cache off" on `log`.
 FeatureTable feature_table(const config::ExperimentConfig& cfg, const data::Dataset& ds,
                            features::FeaturePipeline& pipeline, std::ostream& log,
                            const FeatureTableOptions& opt);
