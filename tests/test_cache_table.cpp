@@ -229,6 +229,41 @@ TEST(DiskSource, PlannedAndUnplannedBatchesAreTheTableRows) {
   expect_rows(src->batch({2, 2}), {2, 2});
 }
 
+// On a GPU: the cache built by the device pipeline holds the CPU build's features (within the
+// log-mel CUDA tolerance), a table kept in memory lands on the device, and the disk source hands
+// out device batches standardised on the device, equal to the CPU source's rows of the same file.
+TEST(CacheTableCuda, BuiltOnTheDeviceAndReadBackToTheDevice) {
+  MGR_REQUIRE_CUDA();
+  test::TempDir tmp("cache_cuda");
+  config::ExperimentConfig cfg = tiny_config(tmp);
+  const TrackList list = tracks_of(cfg);
+  std::ostringstream log;
+  CacheBuildOptions quiet;
+  quiet.quiet = true;
+  features::FeaturePipeline cpu(cfg.features, cfg.data.sample_rate, Device::cpu());
+  const CacheTable on_cpu = open_cache_table(cfg, list, cpu, log, quiet);
+  cfg.features.cache_dir = tmp.file("cache_cuda");
+  features::FeaturePipeline gpu(cfg.features, cfg.data.sample_rate, Device::cuda(0));
+  const CacheTable on_gpu = open_cache_table(cfg, list, gpu, log, quiet);
+  ASSERT_EQ(on_gpu.rows, on_cpu.rows);
+  const Tensor table = load_table(on_gpu, Device::cuda(0));
+  ASSERT_TRUE(table.is_cuda());
+  EXPECT_TRUE(test::all_close(table.cpu(), load_table(on_cpu, Device::cpu()), 1e-3f, 2e-2f));
+  const features::NormalisationStats stats{"global", {-30.0f}, {12.0f}};
+  const std::unique_ptr<FeatureSource> dev = disk_source(on_gpu, stats, Device::cuda(0));
+  const std::unique_ptr<FeatureSource> host = disk_source(on_gpu, stats, Device::cpu());
+  std::vector<int> order(size_t(on_gpu.rows));
+  std::iota(order.begin(), order.end(), 0);
+  dev->plan(order);
+  for (size_t s = 0; s + 8 <= order.size(); s += 8) {
+    const std::vector<int> idx(order.begin() + long(s), order.begin() + long(s + 8));
+    const Tensor d = dev->batch(idx);
+    ASSERT_TRUE(d.is_cuda());
+    EXPECT_TRUE(test::all_close(d.cpu(), host->batch(idx), 1e-6f, 1e-5f));
+  }
+  EXPECT_LE(memory_budget_bytes(0, Device::cuda(0)), memory_budget_bytes(0));
+}
+
 // The acceptance test of the storage switch: one experiment with the table in memory and read
 // from disk (each with its own cache, so each computes its statistics itself) gives the same
 // history and test metrics, for both normalisations.
