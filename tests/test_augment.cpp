@@ -24,7 +24,6 @@
 #include "framework/graph/model_check.h"
 #include "framework/graph/resolved_config.h"
 #include "framework/ops/loss.h"
-#include "framework/tensor/cuda_context.h"
 #include "tests/temp_dir.h"
 #include "tests/test_util.h"
 
