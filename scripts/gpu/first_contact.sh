@@ -77,7 +77,7 @@ note "probe: ok"
 if [[ ${MGR_REHEARSAL:-0} != 1 ]]; then export MGR_EXPECT_CUDA=1; fi  # a GPU the runtime cannot see fails, not skips
 
 # ---- build ------------------------------------------------------------------------------------
-targets=(mgr_tests run_experiment classify sweep make_synthetic_corpus bench_features bench_models)
+targets=(mgr_tests run_experiment classify sweep make_synthetic_corpus bench_features bench_augment bench_models)
 if want build; then
   s=$(date +%s)
   if ! gpu_unpack_deps >>"$pb" 2>&1; then note "build: STOP: unpacking .gpu-deps failed (probe_build.log)"; exit 3; fi
@@ -151,6 +151,7 @@ if want bench; then
   {
     echo "== bench_features (mgr, cuda, 1000 clips x 30 s)"
     timeout "$(box 60)" "${mgr_run[@]}" build-gpu/bin/bench_features --device cuda --clips 1000 --repeat 3
+    timeout "$(box 60)" "${mgr_run[@]}" build-gpu/bin/bench_augment --device cuda --batch 32 --seconds 3 --repeat 20
     echo "== torch_features.py (torchaudio, cuda, same workload)"
     timeout "$(box 60)" python3 scripts/bench/torch_features.py --device cuda --clips 1000 --batch 64 --threads "$jobs"
     echo "== training steps (mgr bench_models and PyTorch eager, cuda)"
