@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "framework/graph/model_check.h"
 #include "framework/graph/resolved_config.h"
 #include "framework/ops/loss.h"
+#include "framework/store/feature_table.h"
 #include "tests/temp_dir.h"
 #include "tests/test_util.h"
 
@@ -290,6 +292,52 @@ TEST(AugmentTransforms, ScaleShiftAndNoiseOnAudioRows) {
   EXPECT_NEAR(dn / S, 0.0, 4 * sigma / std::sqrt(double(S)));
 }
 
+// speed: a sine read at rate r is the sine of r times its frequency, to within the
+// interpolation's error; a rate of 1 copies; a tone above the sped-up row's Nyquist frequency is
+// filtered out rather than folded back.
+TEST(AugmentKernels, ResampleReadsASineAtItsRateAndFiltersWhatWouldAlias) {
+  const int64_t S = 2000;
+  const double pi = 3.14159265358979323846;
+  const std::vector<float> rates = {0.9f, 1.f, 1.13f, 1.8f};
+  const float max_rate = 1.8f;
+  const int64_t pad = features::resample_pad(max_rate), W = features::resample_window(S, max_rate);
+  EXPECT_GE(pad, 17);
+  // Rows 0-3: a tone at 0.05 of the sample rate; rows 4-7: the same rates on a tone at 0.35,
+  // which rate 1.8 would move to 0.63 (above 0.5): it must be filtered out there.
+  auto window = [&](double f) {
+    std::vector<float> w(size_t(4 * W));
+    for (int64_t r = 0; r < 4; ++r)
+      for (int64_t j = 0; j < W; ++j)
+        w[size_t(r * W + j)] = float(std::sin(2 * pi * f * double(j - pad) + 0.3));
+    return Tensor::from_vector(w, {4, W});
+  };
+  const std::vector<float> low = features::resample_rows(window(0.05), pad, rates, S).to_vector();
+  const Tensor high_in = window(0.35);
+  const std::vector<float> high = features::resample_rows(high_in, pad, rates, S).to_vector();
+  const std::vector<float> raw = high_in.to_vector();
+  for (int64_t r = 0; r < 4; ++r) {
+    double worst = 0, energy = 0;
+    for (int64_t i = 0; i < S; ++i) {
+      const double want = std::sin(2 * pi * 0.05 * double(rates[size_t(r)]) * double(i) + 0.3);
+      worst = std::max(worst, std::abs(double(low[size_t(r * S + i)]) - want));
+      energy += double(high[size_t(r * S + i)]) * high[size_t(r * S + i)];
+      if (rates[size_t(r)] == 1.f) {
+        EXPECT_EQ(low[size_t(r * S + i)],
+                  float(std::sin(2 * pi * 0.05 * double(i) + 0.3)));  // copied
+        EXPECT_EQ(high[size_t(r * S + i)], raw[size_t(r * W + pad + i)]);
+      }
+    }
+    EXPECT_LT(worst, 2e-3) << "rate " << rates[size_t(r)];
+    const double rms = std::sqrt(energy / double(S));
+    if (rates[size_t(r)] == 1.8f)
+      EXPECT_LT(rms, 0.03) << "an aliased tone left at rms " << rms;
+    else
+      EXPECT_GT(rms, 0.6) << "rate " << rates[size_t(r)] << " lost a tone it can carry";
+  }
+  EXPECT_THAT(test::error_of([&] { features::resample_rows(window(0.05), pad, rates, W); }),
+              HasSubstr("need more than"));
+}
+
 // ---- the draws
 
 std::vector<config::AugmentSpec> specs(const std::string& list) {
@@ -373,6 +421,58 @@ TEST(AugmentDraws, AudioTransformsFollowTheirProbability) {
   EXPECT_LT(flipped, 48);
 }
 
+TEST(AugmentDraws, CropAndSpeedPlaceEveryReadInsideItsTrack) {
+  const int64_t S = 1000;
+  const std::vector<int64_t> length = {1000, 5000, 30000, 1200, 900};
+  const std::vector<int64_t> cut = {0, 4000, 12000, 200, 0};  // the last track is too short
+  features::Augmenter both(specs("    - {type: speed, min_rate: 0.8, max_rate: 1.25}\n"
+                                 "    - {type: crop}\n"),
+                           7, 8000);
+  std::set<int64_t> offsets_of_track2;
+  for (int call = 0; call < 50; ++call) {
+    const features::ClipPlacement pl = both.place(length, cut, S);
+    ASSERT_EQ(pl.offset.size(), 5u);
+    for (size_t b = 0; b < 5; ++b) {
+      EXPECT_GE(pl.rate[b], 0.8f);
+      EXPECT_LE(pl.rate[b], 1.25f);
+      const int64_t read = int64_t(std::ceil(double(S - 1) * pl.rate[b])) + 1;
+      EXPECT_GE(pl.offset[b], 0);
+      if (read <= length[b])
+        EXPECT_LE(pl.offset[b] + read, length[b]) << b;
+      else
+        EXPECT_EQ(pl.offset[b], 0) << b;
+    }
+    offsets_of_track2.insert(pl.offset[2]);
+  }
+  EXPECT_GT(offsets_of_track2.size(), 45u);  // a new place nearly every time
+  // Crop alone reads at rate 1; speed alone keeps each clip where it was cut unless its read
+  // would leave the track; p 0 places nothing.
+  features::Augmenter crop(specs("    - {type: crop}\n"), 7, 8000);
+  features::ClipPlacement pl = crop.place(length, cut, S);
+  EXPECT_FALSE(pl.resamples());
+  features::Augmenter speed(specs("    - {type: speed, min_rate: 1.1, max_rate: 1.2}\n"), 7, 8000);
+  pl = speed.place(length, cut, S);
+  EXPECT_TRUE(pl.resamples());
+  EXPECT_EQ(pl.offset[2], 12000);
+  EXPECT_LT(pl.offset[1], 4000);  // 4000 + 1.1 * 1000 > 5000: moved earlier
+  EXPECT_EQ(pl.offset[0], 0);
+  features::Augmenter never(specs("    - {type: crop, p: 0}\n    - {type: speed, p: 0}\n"), 7,
+                            8000);
+  pl = never.place(length, cut, S);
+  EXPECT_EQ(pl.offset, cut);
+  EXPECT_FALSE(pl.resamples());
+  // The draws continue the generator: the same seed, the same placements.
+  features::Augmenter again(specs("    - {type: speed, min_rate: 0.8, max_rate: 1.25}\n"
+                                  "    - {type: crop}\n"),
+                            7, 8000);
+  features::Augmenter first(specs("    - {type: speed, min_rate: 0.8, max_rate: 1.25}\n"
+                                  "    - {type: crop}\n"),
+                            7, 8000);
+  const features::ClipPlacement a = again.place(length, cut, S), f = first.place(length, cut, S);
+  EXPECT_EQ(a.offset, f.offset);
+  EXPECT_EQ(a.rate, f.rate);
+}
+
 // ---- CUDA against the CPU twins
 
 TEST(AugmentCuda, TransformsMatchTheCpuTwins) {
@@ -428,6 +528,16 @@ TEST(AugmentCuda, TheAugmenterGivesTheSameBatchOnBothDevices) {
   EXPECT_EQ(mg.partner, mc.partner);
 }
 
+TEST(AugmentCuda, ResampleMatchesTheCpuTwin) {
+  MGR_REQUIRE_CUDA();
+  const Device gpu = Device::cuda(0);
+  const std::vector<float> rates = {0.5f, 0.93f, 1.f, 1.07f, 2.f};
+  const int64_t S = 3000, pad = features::resample_pad(2.f), W = features::resample_window(S, 2.f);
+  const Tensor x = test::random_tensor({5, W}, 4);
+  EXPECT_EQ(features::resample_rows(x.to(gpu), pad, rates, S).cpu().to_vector(),
+            features::resample_rows(x, pad, rates, S).to_vector());  // the same bits
+}
+
 // ---- training
 
 // A corpus of 4 genres, 1 s clips, a small CNN trained on the fly with every transform.
@@ -463,7 +573,9 @@ train:
 )";
 }
 
-const char* kAllTransforms = R"(    - {type: gain, p: 0.5}
+const char* kAllTransforms = R"(    - {type: crop, p: 0.75}
+    - {type: speed, min_rate: 0.9, max_rate: 1.1}
+    - {type: gain, p: 0.5}
     - {type: polarity}
     - {type: time_shift, max_seconds: 0.1}
     - {type: noise, min_snr_db: 10, max_snr_db: 30}
@@ -571,6 +683,50 @@ TEST_F(AugmentTraining, ValidationSeesTheFeaturesUntouched) {
   t1.begin_step();
   t2.begin_step();
   EXPECT_NE(t1.accumulate_gradients(idx, 1).loss_sum, t2.accumulate_gradients(idx, 1).loss_sum);
+}
+
+// The source reads a placed clip from its track: at rate 1 the track's samples from the new
+// offset; at another rate the window around it resampled (resample_rows); zeros past the end.
+TEST_F(AugmentTraining, PlacedClipsAreReadFromTheirTracks) {
+  train::RunSetup& s = *setup_;
+  const data::Dataset& ds = s.loaded.ds;
+  const int64_t S = ds.clip_samples;
+  const std::vector<int> clips = {0, 1, 2};
+  std::vector<float> seen;
+  train::ComputeOptions opt;
+  opt.batch_clips = 3;
+  const std::vector<float> rates = {1.f, 1.f, 1.1f};
+  std::vector<int64_t> lengths;
+  opt.place = [&](const std::vector<int64_t>& length, const std::vector<int64_t>& offset,
+                  int64_t clip_samples) {
+    EXPECT_EQ(clip_samples, S);
+    EXPECT_EQ(offset[1], ds.clips[1].offset);
+    lengths = length;
+    features::ClipPlacement pl;
+    pl.offset = {7, length[1] - S / 2, 11};  // the second runs half past its track's end
+    pl.rate = rates;
+    return pl;
+  };
+  opt.audio_transform = [&](Tensor& a) { seen = a.to_vector(); };
+  train::compute_features(ds, clips, *s.pipeline, opt);
+  ASSERT_EQ(seen.size(), size_t(3 * S));
+  const auto& t0 = ds.audio[size_t(ds.clips[0].track_id)];
+  const auto& t1 = ds.audio[size_t(ds.clips[1].track_id)];
+  for (int64_t i = 0; i < S; ++i) {
+    EXPECT_EQ(seen[size_t(i)], t0[size_t(7 + i)]);
+    EXPECT_EQ(seen[size_t(S + i)], i < S / 2 ? t1[size_t(lengths[1] - S / 2 + i)] : 0.f);
+  }
+  // Row 2: the window the source gathers, resampled.
+  const auto& t2 = ds.audio[size_t(ds.clips[2].track_id)];
+  const int64_t pad = features::resample_pad(1.1f), W = features::resample_window(S, 1.1f);
+  std::vector<float> win(size_t(3 * W), 0.f);
+  for (int64_t j = 0; j < W; ++j) {
+    const int64_t k = 11 - pad + j;
+    if (k >= 0 && k < int64_t(t2.size())) win[size_t(2 * W + j)] = t2[size_t(k)];
+  }
+  const std::vector<float> want =
+      features::resample_rows(Tensor::from_vector(win, {3, W}), pad, rates, S).to_vector();
+  for (int64_t i = 0; i < S; ++i) EXPECT_EQ(seen[size_t(2 * S + i)], want[size_t(2 * S + i)]);
 }
 
 // In process, as tests/test_resume.cpp: a task that throws in the middle of epoch 2, then a

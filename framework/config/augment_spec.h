@@ -14,7 +14,7 @@
 namespace mgr::config {
 
 struct AugmentSpec {
-  std::string type;  // freq_mask, time_mask, mixup, gain, polarity, time_shift, noise
+  std::string type;  // one of augment_types(): freq_mask, mixup, crop, speed, gain, noise, ...
   double p = 1.0;    // probability per clip (per batch for mixup)
   // The type's declared keys in declaration order, each as flow text ("8", "-6", "circular").
   std::vector<std::pair<std::string, std::string>> keys;

@@ -68,6 +68,30 @@ std::vector<AugmentType> build_types() {
        "CE(y[perm]); the running training accuracy counts against y",
        {float_key("alpha", 0.4, 1e-3, 100, "the Beta distribution's two parameters")},
        {}});
+  t.push_back({"crop",
+               "audio",
+               1.0,
+               per_clip,
+               "random crop: the clip is read from a position uniform over its whole track "
+               "(each position whose read stays inside the track), so each epoch sees a new "
+               "clip of every training track; without it a clip is read where it was cut",
+               {},
+               {}});
+  t.push_back({"speed",
+               "audio",
+               1.0,
+               per_clip,
+               "speed perturbation by resampling: the clip is read at a rate r uniform in "
+               "[min_rate, max_rate] from its position in the track (windowed-sinc "
+               "interpolation, anti-aliased when r > 1), so tempo and pitch change together "
+               "(r = 1.06: about a semitone up, 6% faster); the clip keeps its length, taking "
+               "r times as much of the track. One table-driven kernel serves both devices (not "
+               "libsamplerate, so that the CPU twin gives the CUDA kernel's bits); a pitch shift "
+               "without a tempo change, or the reverse, would need a phase vocoder and is not "
+               "offered",
+               {float_key("min_rate", 0.9, 0.5, 2, "the lowest rate"),
+                float_key("max_rate", 1.1, 0.5, 2, "the highest rate")},
+               ordered("min_rate", "max_rate")});
   t.push_back({"gain",
                "audio",
                1.0,

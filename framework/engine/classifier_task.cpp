@@ -127,9 +127,19 @@ void ClassifierTask::begin_step() { optimizer_->zero_grad(); }
 StepResult ClassifierTask::accumulate_gradients(const std::vector<int>& idx, double weight) {
   // train.augment: audio transforms inside the source (before the features), feature
   // transforms on the batch; validation, test and predictions take source_.batch() untouched.
-  Tensor x = augment_.has_audio()
-                 ? source_.training_batch(idx, [this](Tensor& audio) { augment_.audio_(audio); })
-                 : source_.batch(idx);
+  Tensor x;
+  if (augment_.has_audio()) {
+    AudioAugment audio;
+    audio.transform = [this](Tensor& a) { augment_.audio_(a); };
+    if (augment_.has_placement())
+      audio.place = [this](const std::vector<int64_t>& track_samples,
+                           const std::vector<int64_t>& offset, int64_t clip_samples) {
+        return augment_.place(track_samples, offset, clip_samples);
+      };
+    x = source_.training_batch(idx, audio);
+  } else {
+    x = source_.batch(idx);
+  }
   features::MixInfo mix;
   if (augment_.has_features()) x = augment_.features(std::move(x), mix);
   Var logits = model_.forward(Var(x));

@@ -65,6 +65,34 @@ double beta(std::mt19937_64& g, double a, double b) {
   return x + y > 0 ? x / (x + y) : 0.5;
 }
 
+// speed: the resampling kernel's shape (kernels/shared/augment.h).
+constexpr int kZeros = 16;         // zero crossings of the sinc on each side
+constexpr int kPerZero = 512;      // table entries per zero crossing
+constexpr double kRolloff = 0.95;  // cutoff as a fraction of the lower Nyquist frequency
+
+// g(u) = sinc(u) hann(u / zeros) at u = k / per_zero, k = 0 .. zeros per_zero, and a guard 0.
+const std::vector<float>& resample_table() {
+  static const std::vector<float> table = [] {
+    const double pi = 3.14159265358979323846;
+    std::vector<float> t(size_t(kZeros) * kPerZero + 2, 0.f);
+    for (size_t k = 0; k + 1 < t.size(); ++k) {
+      const double u = double(k) / kPerZero;
+      const double sinc = k == 0 ? 1.0 : std::sin(pi * u) / (pi * u);
+      t[k] = float(sinc * (0.5 + 0.5 * std::cos(pi * u / kZeros)));
+    }
+    t[size_t(kZeros) * kPerZero] = 0.f;
+    return t;
+  }();
+  return table;
+}
+
+float resample_cutoff(float rate) { return float(kRolloff * std::min(1.0, 1.0 / double(rate))); }
+
+// Input samples a read of S output samples at `rate` spans: (S - 1) rate + 1, rounded up.
+int64_t read_samples(int64_t S, float rate) {
+  return S <= 0 ? 0 : int64_t(std::ceil(double(S - 1) * double(rate))) + 1;
+}
+
 #if MGR_WITH_CUDA
 // The parameters on the device (one element at least: an empty tensor has no buffer).
 template <typename T>
@@ -75,6 +103,12 @@ Tensor on_device(std::vector<T> v, Device device) {
 #endif
 
 }  // namespace
+
+bool ClipPlacement::resamples() const {
+  return std::any_of(rate.begin(), rate.end(), [](float r) { return r != 1.f; });
+}
+
+bool is_placement_transform(const std::string& type) { return type == "crop" || type == "speed"; }
 
 bool is_audio_transform(const std::string& type) {
   const config::AugmentType* t = config::find_augment_type(type);
@@ -95,6 +129,45 @@ bool Augmenter::has_audio() const {
                      [](const config::AugmentSpec& s) { return is_audio_transform(s.type); });
 }
 
+bool Augmenter::has_placement() const {
+  return std::any_of(specs_.begin(), specs_.end(),
+                     [](const config::AugmentSpec& s) { return is_placement_transform(s.type); });
+}
+
+ClipPlacement Augmenter::place(const std::vector<int64_t>& track_samples,
+                               const std::vector<int64_t>& offset, int64_t clip_samples) {
+  MGR_CHECK(track_samples.size() == offset.size(), "augment place: " << track_samples.size()
+                                                                     << " tracks for "
+                                                                     << offset.size() << " clips");
+  const size_t B = offset.size();
+  ClipPlacement pl;
+  pl.offset = offset;
+  pl.rate.assign(B, 1.f);
+  for (const config::AugmentSpec& s : specs_)
+    if (s.type == "speed")
+      for (float& r : pl.rate)
+        if (bernoulli(rng_, s.p))
+          r = float(uniform(rng_, s.number("min_rate"), s.number("max_rate")));
+  const bool crop = std::any_of(specs_.begin(), specs_.end(),
+                                [](const config::AugmentSpec& s) { return s.type == "crop"; });
+  for (size_t b = 0; b < B; ++b) {
+    const int64_t room =
+        std::max<int64_t>(0, track_samples[b] - read_samples(clip_samples, pl.rate[b]));
+    pl.offset[b] = std::min(pl.offset[b], room);
+  }
+  if (crop)
+    for (const config::AugmentSpec& s : specs_) {
+      if (s.type != "crop") continue;
+      for (size_t b = 0; b < B; ++b)
+        if (bernoulli(rng_, s.p)) {
+          const int64_t room =
+              std::max<int64_t>(0, track_samples[b] - read_samples(clip_samples, pl.rate[b]));
+          pl.offset[b] = uniform_int(rng_, 0, room);
+        }
+    }
+  return pl;
+}
+
 bool Augmenter::has_features() const {
   return std::any_of(specs_.begin(), specs_.end(),
                      [](const config::AugmentSpec& s) { return !is_audio_transform(s.type); });
@@ -104,7 +177,7 @@ void Augmenter::audio_(Tensor& audio) {
   check_f32(audio, 2, "augment (audio)");
   const int64_t B = audio.dim(0), S = audio.dim(1);
   for (const config::AugmentSpec& s : specs_) {
-    if (!is_audio_transform(s.type)) continue;
+    if (!is_audio_transform(s.type) || is_placement_transform(s.type)) continue;
     if (s.type == "gain" || s.type == "polarity") {
       std::vector<float> factor(size_t(B), 1.f);
       for (float& f : factor) {
@@ -209,6 +282,49 @@ void mask_(Tensor& x, int axis, const std::vector<int32_t>& start,
   } else {
     kernels::cpu::augment_mask(x.f32(), B, C, D, T, axis, start.data(), width.data(), count, fill);
   }
+}
+
+int64_t resample_pad(float max_rate) {
+  return int64_t(std::ceil(double(kZeros) / double(resample_cutoff(std::max(max_rate, 1.f))))) + 1;
+}
+
+int64_t resample_window(int64_t S, float max_rate) {
+  return 2 * resample_pad(max_rate) + read_samples(S, std::max(max_rate, 1.f));
+}
+
+Tensor resample_rows(const Tensor& windows, int64_t pad, const std::vector<float>& rate,
+                     int64_t S) {
+  check_f32(windows, 2, "resample_rows");
+  const int64_t B = windows.dim(0), W = windows.dim(1);
+  MGR_CHECK(int64_t(rate.size()) == B,
+            "resample_rows: " << rate.size() << " rates for " << B << " rows");
+  MGR_CHECK(S >= 0 && pad >= 0 && pad + S <= W,
+            "resample_rows: " << S << " samples from " << pad << " on need more than " << W);
+  std::vector<float> cutoff(static_cast<size_t>(B), 1.f);
+  for (int64_t b = 0; b < B; ++b) {
+    const float r = rate[size_t(b)];
+    MGR_CHECK(r > 0 && std::isfinite(r), "resample_rows: rate " << r);
+    // The kernel reaches zeros / cutoff samples to each side of the last read position; beyond
+    // the window it reads zeros, so a window too short is a caller's error.
+    MGR_CHECK(r == 1.f || read_samples(S, r) + pad <= W,
+              "resample_rows: row " << b << " at rate " << r << " reads past its window of " << W);
+    cutoff[size_t(b)] = resample_cutoff(r);
+  }
+  Tensor y = Tensor::empty({B, S}, DType::F32, windows.device());
+  const std::vector<float>& table = resample_table();
+  if (windows.is_cuda()) {
+#if MGR_WITH_CUDA
+    const Device dev = windows.device();
+    cuda::DeviceGuard g(dev.index);
+    const Tensor r = on_device(rate, dev), c = on_device(cutoff, dev), t = on_device(table, dev);
+    kernels::cuda::augment_resample(y.f32(), windows.f32(), B, W, S, pad, r.f32(), c.f32(), t.f32(),
+                                    kZeros, kPerZero, cuda::stream(dev.index));
+#endif
+  } else {
+    kernels::cpu::augment_resample(y.f32(), windows.f32(), B, W, S, pad, rate.data(), cutoff.data(),
+                                   table.data(), kZeros, kPerZero);
+  }
+  return y;
 }
 
 Tensor mix_rows(const Tensor& x, const std::vector<int32_t>& partner, float lambda) {

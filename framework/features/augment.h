@@ -6,9 +6,11 @@
 // arithmetic in kernels/shared/augment.h) then applies them on the device the batch is on, so
 // both devices compute the same function for the same seed.
 //
-// Audio transforms (gain, polarity, time_shift, noise) act on the clips' samples [B, S] before
-// the features (features.mode on_the_fly); feature transforms (freq_mask, time_mask, mixup) on
-// the standardised batch [B, C, D, T] (masks) or [B, ...] (mixup).
+// Audio transforms act before the features (features.mode on_the_fly): crop and speed decide
+// where in its track each clip is read and how fast (place(), applied by the source while it
+// gathers the audio, then resample_rows on the device); gain, polarity, time_shift and noise act
+// on the clips' samples [B, S]. Feature transforms (freq_mask, time_mask, mixup) act on the
+// standardised batch [B, C, D, T] (masks) or [B, ...] (mixup).
 #pragma once
 
 #include <cstdint>
@@ -29,16 +31,33 @@ struct MixInfo {
   std::vector<int32_t> partner;  // row i mixed with row partner[i]
 };
 
+// Where each clip of a batch is read (crop, speed): clip b is read from sample offset[b] of its
+// track at rate[b] (1: as recorded; 1.1: 10% faster and higher). Empty vectors: as cut, rate 1.
+struct ClipPlacement {
+  std::vector<int64_t> offset;
+  std::vector<float> rate;
+  bool resamples() const;  // some rate differs from 1
+};
+
 class Augmenter {
  public:
   Augmenter() = default;
   Augmenter(std::vector<config::AugmentSpec> specs, uint64_t seed, int sample_rate);
 
   bool empty() const { return specs_.empty(); }
-  bool has_audio() const;     // gain, polarity, time_shift or noise in the list
-  bool has_features() const;  // freq_mask, time_mask or mixup in the list
+  bool has_audio() const;      // any audio transform (crop, speed, gain, ...) in the list
+  bool has_placement() const;  // crop or speed in the list
+  bool has_features() const;   // freq_mask, time_mask or mixup in the list
 
-  // The audio transforms of the list, in order, on `audio` [B, S] in place (its device).
+  // crop and speed for one batch: clip b lies in a track of track_samples[b] samples and was cut
+  // at offset[b] with clip_samples samples. Speed draws the rates first, then crop draws each
+  // offset uniformly among those whose read (clip_samples at its rate) stays inside the track; a
+  // clip not cropped keeps its offset, moved earlier when its read would run past the track.
+  ClipPlacement place(const std::vector<int64_t>& track_samples, const std::vector<int64_t>& offset,
+                      int64_t clip_samples);
+
+  // The audio transforms of the list on samples (all but crop and speed), in order, on `audio`
+  // [B, S] in place (its device).
   void audio_(Tensor& audio);
   // The feature transforms of the list, in order, on the batch `x` [B, ...]: the masks in place
   // (they need [B, C, D, T]), mixup into a new tensor. Returns the result and what mixup did.
@@ -54,8 +73,9 @@ class Augmenter {
   int sample_rate_ = 22050;
 };
 
-// True for the transforms that act on audio.
+// True for the transforms that act on audio; placement ones (crop, speed) among them.
 bool is_audio_transform(const std::string& type);
+bool is_placement_transform(const std::string& type);
 
 // ---- The transforms with their parameters given (the draws of one batch), on the tensor's
 // device: the CUDA kernel or the CPU twin. Tests call these with fixed parameters.
@@ -65,6 +85,17 @@ bool is_audio_transform(const std::string& type);
 // (axis = 3, time) is set to `fill` in every channel. Width 0 leaves the row as it is.
 void mask_(Tensor& x, int axis, const std::vector<int32_t>& start,
            const std::vector<int32_t>& width, int count, float fill);
+
+// speed: the samples a clip read at `rate` needs around its S output samples. Its window starts
+// resample_pad(max_rate) samples before the clip's offset and holds
+// resample_window(S, max_rate) samples (zeros where it leaves the track).
+int64_t resample_pad(float max_rate);
+int64_t resample_window(int64_t S, float max_rate);
+
+// windows [B, W] -> [B, S]: row b read at rate[b] from sample `pad` on (windowed-sinc
+// interpolation, 16 zero crossings, Hann window, cutoff 0.95 min(1, 1 / rate): kernels/shared/
+// augment.h); a row of rate 1 is copied. The CUDA kernel or its CPU twin, same bits.
+Tensor resample_rows(const Tensor& windows, int64_t pad, const std::vector<float>& rate, int64_t S);
 
 // y[b] = lambda x[b] + (1 - lambda) x[partner[b]] (rounded the same on both devices).
 Tensor mix_rows(const Tensor& x, const std::vector<int32_t>& partner, float lambda);

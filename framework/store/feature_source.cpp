@@ -11,7 +11,7 @@
 
 namespace mgr::train {
 
-Tensor FeatureSource::training_batch(const std::vector<int>& idx, const AudioTransform& audio) {
+Tensor FeatureSource::training_batch(const std::vector<int>& idx, const AudioAugment& audio) {
   MGR_CHECK(!audio,
             "train.augment: audio transforms need features computed from the audio of each "
             "batch (features.mode on_the_fly); this run's features are precomputed");
@@ -40,10 +40,11 @@ class OnTheFly final : public FeatureSource {
   OnTheFly(const data::Dataset& ds, features::FeaturePipeline& p, features::NormalisationStats s)
       : ds_(ds), pipeline_(p), stats_(std::move(s)) {}
   Tensor batch(const std::vector<int>& idx) override { return training_batch(idx, {}); }
-  Tensor training_batch(const std::vector<int>& idx, const AudioTransform& audio) override {
+  Tensor training_batch(const std::vector<int>& idx, const AudioAugment& audio) override {
     ComputeOptions opt;
     opt.batch_clips = std::max<int>(1, static_cast<int>(idx.size()));
-    opt.audio_transform = audio;
+    opt.audio_transform = audio.transform;
+    opt.place = audio.place;
     Tensor t = compute_features(ds_, idx, pipeline_, opt);
     features::apply_normalisation_(t, stats_);
     return t;

@@ -14,6 +14,7 @@
 #include "framework/data/dataset.h"
 #include "framework/features/pipeline.h"
 #include "framework/features/standardise.h"
+#include "framework/store/feature_table.h"
 #include "framework/tensor/tensor.h"
 
 namespace mgr::train {
@@ -21,17 +22,25 @@ namespace mgr::train {
 // Transforms a batch of audio [clips, samples] in place on the pipeline's device.
 using AudioTransform = std::function<void(Tensor& audio)>;
 
+// Training augmentation before the features (train.augment's audio transforms): where each clip
+// is read (crop, speed) and what is done to its samples.
+struct AudioAugment {
+  PlaceClips place;
+  AudioTransform transform;
+  explicit operator bool() const { return bool(place) || bool(transform); }
+};
+
 class FeatureSource {
  public:
   virtual ~FeatureSource() = default;
   // Standardised features of ds.clips[idx[i]] as row i: [idx.size(), clip_shape()...] on the
   // pipeline's device.
   virtual Tensor batch(const std::vector<int>& idx) = 0;
-  // A training batch with `audio` (when set) applied to the clips' samples before their features
-  // are computed: only a source that computes features from audio (on_the_fly) can; the others
+  // A training batch with `audio` (when set) applied to the clips before their features are
+  // computed: only a source that computes features from audio (on_the_fly) can; the others
   // refuse a set `audio` (the config refuses audio augmentation with features.mode precomputed).
   // Without `audio`: batch(idx).
-  virtual Tensor training_batch(const std::vector<int>& idx, const AudioTransform& audio);
+  virtual Tensor training_batch(const std::vector<int>& idx, const AudioAugment& audio);
   // Whether training_batch can apply an audio transform.
   virtual bool computes_from_audio() const { return false; }
   virtual Shape clip_shape() const = 0;

@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "framework/features/augment.h"
 #include "framework/store/progress.h"
 #include "framework/tensor/index.h"
 #include "framework/tensor/pinned.h"
@@ -22,22 +24,83 @@ namespace mgr::train {
 
 namespace {
 
-// Copies clip rows of ds into `out` ([rows.size(), clip_samples]) as float or int16.
-void gather_rows(const data::Dataset& ds, const std::vector<int>& rows, bool int16, void* out) {
-  if (!int16) {
+// Where the rows of one batch are read in their tracks: the clips as cut (width = clip samples),
+// or where ComputeOptions::place puts them, in windows wide enough for their rates (speed).
+struct Reads {
+  std::vector<int64_t> start;  // row r's first sample in its track (before it: zeros)
+  int64_t width = 0;           // samples per row
+  int64_t pad = 0;             // speed: the clip's first sample lies `pad` into the window
+  std::vector<float> rate;     // empty: no row is resampled
+  bool placed = false;         // start differs from the clips' own offsets
+};
+
+Reads plan_reads(const data::Dataset& ds, const std::vector<int>& rows, const ComputeOptions& opt) {
+  Reads r;
+  const int64_t s = ds.clip_samples;
+  r.width = s;
+  std::vector<int64_t> length;
+  for (int row : rows) {
+    MGR_CHECK(row >= 0 && size_t(row) < ds.clips.size(), "clip " << row << " out of range");
+    const data::Clip& c = ds.clips[size_t(row)];
+    r.start.push_back(c.offset);
+    length.push_back(int64_t(ds.audio[size_t(c.track_id)].size()));
+  }
+  if (!opt.place) return r;
+  const features::ClipPlacement pl = opt.place(length, r.start, s);
+  MGR_CHECK(pl.offset.size() == rows.size() && pl.rate.size() == rows.size(),
+            "clip placement: " << pl.offset.size() << " offsets and " << pl.rate.size()
+                               << " rates for " << rows.size() << " clips");
+  r.placed = true;
+  r.start = pl.offset;
+  if (!pl.resamples()) return r;
+  const float max_rate = *std::max_element(pl.rate.begin(), pl.rate.end());
+  r.pad = features::resample_pad(max_rate);
+  r.width = features::resample_window(s, max_rate);
+  for (int64_t& v : r.start) v -= r.pad;
+  r.rate = pl.rate;
+  return r;
+}
+
+// Copies the rows of one batch into `out` ([rows.size(), reads.width]) as float or int16: the
+// clips as cut, or the windows of `reads` (samples outside the track are 0).
+void gather_rows(const data::Dataset& ds, const std::vector<int>& rows, const Reads& reads,
+                 bool int16, void* out) {
+  if (!reads.placed && !int16) {
     data::gather_clips(ds, rows, static_cast<float*>(out));
     return;
   }
-  const int64_t s = ds.clip_samples;
+  const int64_t w = reads.width;
   for (size_t r = 0; r < rows.size(); ++r) {
-    MGR_CHECK(rows[r] >= 0 && size_t(rows[r]) < ds.clips.size(),
-              "clip " << rows[r] << " out of range");
     const data::Clip& c = ds.clips[size_t(rows[r])];
     const auto& a = ds.audio[size_t(c.track_id)];
-    MGR_CHECK(c.offset >= 0 && size_t(c.offset + s) <= a.size(),
+    const int64_t start = reads.start[r], n = int64_t(a.size());
+    MGR_CHECK(reads.placed || (start >= 0 && start + w <= n),
               "clip " << rows[r] << " runs past its track");
-    kernels::cpu::float_to_int16(static_cast<int16_t*>(out) + r * s, a.data() + c.offset, s);
+    // The part of [start, start + w) inside the track: [lo, hi) of the row.
+    const int64_t lo = std::clamp<int64_t>(-start, 0, w);
+    const int64_t hi = std::clamp<int64_t>(n - start, lo, w);
+    if (int16) {
+      int16_t* o = static_cast<int16_t*>(out) + int64_t(r) * w;
+      std::fill(o, o + lo, int16_t(0));
+      kernels::cpu::float_to_int16(o + lo, a.data() + start + lo, hi - lo);
+      std::fill(o + hi, o + w, int16_t(0));
+    } else {
+      float* o = static_cast<float*>(out) + int64_t(r) * w;
+      std::fill(o, o + lo, 0.f);
+      std::copy(a.data() + start + lo, a.data() + start + hi, o + lo);
+      std::fill(o + hi, o + w, 0.f);
+    }
   }
+}
+
+// The clips of a batch from its gathered rows [b, width] on the pipeline's device: the rows
+// resampled to clip length where the placement asked for speed, then the audio transforms.
+Tensor finish_audio(Tensor audio, const Reads& reads, int64_t clip_samples,
+                    const ComputeOptions& opt) {
+  if (!reads.rate.empty())
+    audio = features::resample_rows(audio, reads.pad, reads.rate, clip_samples);
+  if (opt.audio_transform) opt.audio_transform(audio);
+  return audio;
 }
 
 std::vector<int> slice(const std::vector<int>& v, int64_t start, int64_t count) {
@@ -52,15 +115,18 @@ Tensor compute_cpu(const data::Dataset& ds, const std::vector<int>& clips,
   std::vector<int16_t> q;
   for (int64_t start = 0; start < n; start += batch) {
     const int64_t b = std::min(batch, n - start);
-    Tensor audio = Tensor::empty({b, s}, DType::F32, Device::cpu());
+    const std::vector<int> rows = slice(clips, start, b);
+    const Reads reads = plan_reads(ds, rows, opt);
+    const int64_t w = reads.width;
+    Tensor audio = Tensor::empty({b, w}, DType::F32, Device::cpu());
     if (int16) {
-      q.resize(size_t(b * s));
-      gather_rows(ds, slice(clips, start, b), true, q.data());
-      kernels::cpu::int16_to_float(audio.f32(), q.data(), b * s);
+      q.resize(size_t(b * w));
+      gather_rows(ds, rows, reads, true, q.data());
+      kernels::cpu::int16_to_float(audio.f32(), q.data(), b * w);
     } else {
-      gather_rows(ds, slice(clips, start, b), false, audio.f32());
+      gather_rows(ds, rows, reads, false, audio.f32());
     }
-    if (opt.audio_transform) opt.audio_transform(audio);
+    audio = finish_audio(std::move(audio), reads, s, opt);
     copy_rows(table, start, pipeline(audio));
     if (opt.progress) opt.progress(start + b, n);
   }
@@ -99,8 +165,8 @@ Tensor compute_cuda(const data::Dataset& ds, const std::vector<int>& clips,
   static PinnedBuffer* pool = new PinnedBuffer[2 * kMaxPinnedDevices];
   MGR_CHECK(dev >= 0 && dev < kMaxPinnedDevices, "bad CUDA device index " << dev);
   PinnedBuffer* staging = pool + 2 * dev;
-  Tensor raw[2];  // what the copy stream writes: f32 [b, s], or int16 pairs in i32 words
-  int64_t raw_rows[2] = {0, 0};
+  Tensor raw[2];  // what the copy stream writes: f32 [b, w], or int16 pairs in i32 words
+  int64_t raw_shape[2][2] = {{0, 0}, {0, 0}};
   bool staged[2] = {false, false};
   // Released in order on every exit: wait for the copies that read the pinned buffers first.
   struct Cleanup {
@@ -119,20 +185,24 @@ Tensor compute_cuda(const data::Dataset& ds, const std::vector<int>& clips,
   for (int64_t start = 0, k = 0; start < n; start += batch, ++k) {
     const int slot = int(k & 1);
     const int64_t b = std::min(batch, n - start);
-    if (raw_rows[slot] != b) {
+    const std::vector<int> rows = slice(clips, start, b);
+    const Reads reads = plan_reads(ds, rows, opt);
+    const int64_t w = reads.width;
+    if (raw_shape[slot][0] != b || raw_shape[slot][1] != w) {
       // A fresh device buffer may reuse memory that queued compute-stream work still reads (the
       // caching allocator orders reuse on the compute stream only): the copy stream waits.
-      const int64_t elems = b * s;
+      const int64_t elems = b * w;
       raw[slot] = int16 ? Tensor::empty({(elems + 1) / 2}, DType::I32, device)
-                        : Tensor::empty({b, s}, DType::F32, device);
-      raw_rows[slot] = b;
+                        : Tensor::empty({b, w}, DType::F32, device);
+      raw_shape[slot][0] = b;
+      raw_shape[slot][1] = w;
       MGR_CUDA_CHECK(cudaEventRecord(ready, compute));
       MGR_CUDA_CHECK(cudaStreamWaitEvent(copy, ready, 0));
     }
     if (staged[slot]) MGR_CUDA_CHECK(cudaEventSynchronize(uploaded[slot]));
-    const size_t bytes = size_t(b * s) * sample_bytes;
+    const size_t bytes = size_t(b * w) * sample_bytes;
     staging[slot].reserve(bytes);
-    gather_rows(ds, slice(clips, start, b), int16, staging[slot].data());
+    gather_rows(ds, rows, reads, int16, staging[slot].data());
     if (staged[slot]) MGR_CUDA_CHECK(cudaStreamWaitEvent(copy, consumed[slot], 0));
     MGR_CUDA_CHECK(cudaMemcpyAsync(raw[slot].raw(), staging[slot].data(), bytes,
                                    cudaMemcpyHostToDevice, copy));
@@ -142,13 +212,13 @@ Tensor compute_cuda(const data::Dataset& ds, const std::vector<int>& clips,
     MGR_CUDA_CHECK(cudaStreamWaitEvent(compute, uploaded[slot], 0));
     Tensor audio = raw[slot];
     if (int16) {
-      audio = Tensor::empty({b, s}, DType::F32, device);
+      audio = Tensor::empty({b, w}, DType::F32, device);
       kernels::cuda::int16_to_float(audio.f32(), static_cast<const int16_t*>(raw[slot].raw()),
-                                    b * s, compute);
+                                    b * w, compute);
     }
-    // In place on the device buffer of this slot: the next upload into it waits for
-    // consumed[slot], recorded after the pipeline has read it.
-    if (opt.audio_transform) opt.audio_transform(audio);
+    // In place on the device buffer of this slot (or on the resampled copy): the next upload
+    // into it waits for consumed[slot], recorded after the pipeline has read it.
+    audio = finish_audio(std::move(audio), reads, s, opt);
     copy_rows(table, start, pipeline(audio));
     MGR_CUDA_CHECK(cudaEventRecord(consumed[slot], compute));
     if (opt.progress) opt.progress(start + b, n);

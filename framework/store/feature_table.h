@@ -15,9 +15,16 @@
 
 #include "framework/config/experiment_config.h"
 #include "framework/data/dataset.h"
+#include "framework/features/augment.h"
 #include "framework/features/pipeline.h"
 
 namespace mgr::train {
+
+// Where each clip of a batch is read and how fast (train.augment crop and speed): given each
+// clip's track length and cut offset (batch order) and the clip length, the placement.
+using PlaceClips = std::function<features::ClipPlacement(const std::vector<int64_t>& track_samples,
+                                                         const std::vector<int64_t>& offset,
+                                                         int64_t clip_samples)>;
 
 struct ComputeOptions {
   int batch_clips = 0;  // 0: pipeline.config().batch_clips
@@ -27,6 +34,10 @@ struct ComputeOptions {
   // and the int16 conversion) before the feature pipeline: training augmentation on audio
   // (framework/features/augment.h). None: the audio as decoded.
   std::function<void(Tensor& audio)> audio_transform;
+  // Called once per batch before its audio is gathered: clips read elsewhere in their tracks
+  // (zeros beyond a track's ends) and resampled on the device to the clip length before
+  // audio_transform. None: the clips as cut.
+  PlaceClips place;
 };
 
 // Features of ds.clips[clips[i]] as row i: [clips.size(), pipeline.output_shape(...)...] on

@@ -48,4 +48,17 @@ void augment_noise(float* x, int64_t B, int64_t S, const float* sigma, uint64_t 
   }
 }
 
+void augment_resample(float* y, const float* x, int64_t B, int64_t W, int64_t S, int64_t pad,
+                      const float* rate, const float* cutoff, const float* table, int zeros,
+                      int per_zero) {
+  for (int64_t b = 0; b < B; ++b) {
+    const float* in = x + b * W;
+    float* out = y + b * S;
+    for (int64_t i = 0; i < S; ++i)
+      out[i] = rate[b] == 1.f ? in[pad + i]
+                              : augment_resample_at(in, W, augment_resample_pos(i, pad, rate[b]),
+                                                    cutoff[b], table, zeros, per_zero);
+  }
+}
+
 }  // namespace mgr::kernels::cpu

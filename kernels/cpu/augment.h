@@ -21,5 +21,10 @@ void augment_shift(float* y, const float* x, int64_t B, int64_t S, const int32_t
 // x [B, S]: row b plus sigma[b] times the normal values of (augment_row_key(key, b), sample);
 // rows with sigma 0 are left alone.
 void augment_noise(float* x, int64_t B, int64_t S, const float* sigma, uint64_t key);
+// y [B, S] from the windows x [B, W]: y[b, i] = augment_resample_at(x[b], W, pad + i rate[b],
+// cutoff[b], ...) (kernels/shared/augment.h); a row whose rate is 1 is copied from x[b, pad + i].
+void augment_resample(float* y, const float* x, int64_t B, int64_t W, int64_t S, int64_t pad,
+                      const float* rate, const float* cutoff, const float* table, int zeros,
+                      int per_zero);
 
 }  // namespace mgr::kernels::cpu

@@ -52,6 +52,19 @@ __global__ void noise_kernel(float* x, int64_t B, int64_t S, const float* sigma,
   }
 }
 
+// One thread per output sample; the table (a few tens of KB) is read through the cache.
+__global__ void resample_kernel(float* y, const float* x, int64_t B, int64_t W, int64_t S,
+                                int64_t pad, const float* rate, const float* cutoff,
+                                const float* table, int zeros, int per_zero) {
+  MGR_GRID_LOOP(e, B * S) {
+    const int64_t b = e / S, i = e % S;
+    const float* in = x + b * W;
+    y[e] = rate[b] == 1.f ? in[pad + i]
+                          : augment_resample_at(in, W, augment_resample_pos(i, pad, rate[b]),
+                                                cutoff[b], table, zeros, per_zero);
+  }
+}
+
 #undef MGR_GRID_LOOP
 
 }  // namespace
@@ -90,6 +103,15 @@ void augment_noise(float* x, int64_t B, int64_t S, const float* sigma, uint64_t 
   if (B * S == 0) return;
   noise_kernel<<<grid_for(B * S), 256, 0, stream>>>(x, B, S, sigma, key);
   MGR_CUDA_LAUNCH_CHECK("augment noise_kernel");
+}
+
+void augment_resample(float* y, const float* x, int64_t B, int64_t W, int64_t S, int64_t pad,
+                      const float* rate, const float* cutoff, const float* table, int zeros,
+                      int per_zero, cudaStream_t stream) {
+  if (B * S == 0) return;
+  resample_kernel<<<grid_for(B * S), 256, 0, stream>>>(y, x, B, W, S, pad, rate, cutoff, table,
+                                                       zeros, per_zero);
+  MGR_CUDA_LAUNCH_CHECK("augment resample_kernel");
 }
 
 }  // namespace mgr::kernels::cuda

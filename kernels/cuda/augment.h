@@ -19,5 +19,9 @@ void augment_shift(float* y, const float* x, int64_t B, int64_t S, const int32_t
                    bool circular, cudaStream_t stream);
 void augment_noise(float* x, int64_t B, int64_t S, const float* sigma, uint64_t key,
                    cudaStream_t stream);
+// kernels/cpu/augment.h's augment_resample; rate, cutoff and table are device pointers.
+void augment_resample(float* y, const float* x, int64_t B, int64_t W, int64_t S, int64_t pad,
+                      const float* rate, const float* cutoff, const float* table, int zeros,
+                      int per_zero, cudaStream_t stream);
 
 }  // namespace mgr::kernels::cuda

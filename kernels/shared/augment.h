@@ -67,4 +67,43 @@ MGR_HOST_DEVICE inline float augment_noisy(float x, float sigma, float g) {
   return fadd(x, fmul(sigma, g));
 }
 
+// ---- speed (resampling): windowed-sinc interpolation driven by a table, so that both devices
+// compute the same bits without a transcendental function on the device.
+//
+// The table holds the prototype g(u) = sinc(u) hann(u / zeros) at u = k / per_zero for
+// k = 0 .. zeros * per_zero (g(zeros) = 0), one guard entry after it. A row read at rate r with
+// cutoff c (a fraction of the input's Nyquist frequency: below 1 / r when r > 1, so that the
+// sped-up row does not alias) has the kernel h(t) = c g(c t), reaching zeros / c input samples to
+// each side; between table entries g is interpolated linearly.
+
+// The output sample at position `pos` (in input samples) of a row `in` of W samples: the sum of
+// in[j] h(pos - j) over the j within reach, in increasing j, rounded at each step; samples
+// outside [0, W) count as 0.
+MGR_HOST_DEVICE inline float augment_resample_at(const float* in, int64_t W, double pos,
+                                                 float cutoff, const float* table, int zeros,
+                                                 int per_zero) {
+  const double reach = ddiv(double(zeros), double(cutoff));
+  int64_t j0 = int64_t(ceil(dsub(pos, reach))), j1 = int64_t(floor(dadd(pos, reach)));
+  if (j0 < 0) j0 = 0;
+  if (j1 > W - 1) j1 = W - 1;
+  const int64_t last = int64_t(zeros) * per_zero;
+  float acc = 0.f;
+  for (int64_t j = j0; j <= j1; ++j) {
+    double d = dsub(pos, double(j));
+    if (d < 0) d = -d;
+    const double u = dmul(dmul(double(cutoff), d), double(per_zero));
+    const int64_t k = int64_t(u);
+    if (k >= last) continue;
+    const float f = to_float(dsub(u, double(k)));
+    const float w = fadd(table[k], fmul(f, fsub(table[k + 1], table[k])));
+    acc = fadd(acc, fmul(w, in[j]));
+  }
+  return fmul(acc, cutoff);
+}
+
+// Where output sample i of a row read at `rate` lies in its window: pad + i rate.
+MGR_HOST_DEVICE inline double augment_resample_pos(int64_t i, int64_t pad, float rate) {
+  return dadd(double(pad), dmul(double(i), double(rate)));
+}
+
 }  // namespace mgr::kernels
