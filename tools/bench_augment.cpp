@@ -10,6 +10,7 @@
 // the clock starts and before it stops (parameter uploads are counted).
 //   bench_augment [--device cpu|cuda] [--batch 32] [--seconds 3] [--repeat 20] [--threads 2]
 // Compare with tools/bench_augment_torch.py (the same batch in torch/torchaudio, the same table).
+#include <fmt/format.h>
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
@@ -203,6 +204,22 @@ int run(const std::string& device, int64_t batch, double seconds, int repeat, in
       bench.time(fresh_audio, [&] { features::shift_rows_(work, shift, false); }), fm);
   row("noise", "add_noise_, SNR 10..30 dB per clip",
       bench.time(fresh_audio, [&] { features::add_noise_(work, snr, 0x5eed); }), fm);
+
+  // speed: resample_rows on every clip's window (the source gathers the window in place of the
+  // clip, a copy it makes anyway), every clip at one rate. crop has no kernel: it only moves
+  // where the host copies each clip from.
+  const std::vector<float> host_audio = audio.cpu().to_vector();
+  for (float rate : {1.1f, 0.9f}) {
+    const int64_t pad = features::resample_pad(rate), W = features::resample_window(S, rate);
+    std::vector<float> win(size_t(batch * W), 0.f);
+    for (int64_t b = 0; b < batch; ++b)
+      std::copy(host_audio.begin() + b * S, host_audio.begin() + (b + 1) * S,
+                win.begin() + b * W + pad);
+    const Tensor windows = Tensor::from_vector(win, {batch, W}, dev);
+    const std::vector<float> rates(size_t(batch), rate);
+    row("speed", fmt::format("resample_rows, every clip at rate {}", rate),
+        bench.time([] {}, [&] { out = features::resample_rows(windows, pad, rates, S); }), fm);
+  }
 
   // ---- through an Augmenter, one entry per registered type (host-side draws counted)
   const std::set<std::string> known = {"freq_mask", "time_mask",  "mixup", "gain",

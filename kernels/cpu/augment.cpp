@@ -40,6 +40,9 @@ void augment_shift(float* y, const float* x, int64_t B, int64_t S, const int32_t
 }
 
 void augment_noise(float* x, int64_t B, int64_t S, const float* sigma, uint64_t key) {
+  // Rows in parallel: each element is a pure function of (key, row, sample), so the threads
+  // change nothing in the result.
+#pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < B; ++b) {
     if (sigma[b] == 0.f) continue;
     const uint64_t k = augment_row_key(key, uint64_t(b));
@@ -51,6 +54,7 @@ void augment_noise(float* x, int64_t B, int64_t S, const float* sigma, uint64_t 
 void augment_resample(float* y, const float* x, int64_t B, int64_t W, int64_t S, int64_t pad,
                       const float* rate, const float* cutoff, const float* table, int zeros,
                       int per_zero) {
+#pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < B; ++b) {
     const float* in = x + b * W;
     float* out = y + b * S;

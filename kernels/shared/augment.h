@@ -86,15 +86,18 @@ MGR_HOST_DEVICE inline float augment_resample_at(const float* in, int64_t W, dou
   int64_t j0 = int64_t(ceil(dsub(pos, reach))), j1 = int64_t(floor(dadd(pos, reach)));
   if (j0 < 0) j0 = 0;
   if (j1 > W - 1) j1 = W - 1;
+  // u = cutoff |pos - j| per_zero, the table position of tap j; past the last entry (which is 0)
+  // the index is clamped there, so such a tap weighs 0 without a branch in the loop.
+  const double step = dmul(double(cutoff), double(per_zero));
   const int64_t last = int64_t(zeros) * per_zero;
   float acc = 0.f;
   for (int64_t j = j0; j <= j1; ++j) {
     double d = dsub(pos, double(j));
-    if (d < 0) d = -d;
-    const double u = dmul(dmul(double(cutoff), d), double(per_zero));
-    const int64_t k = int64_t(u);
-    if (k >= last) continue;
+    d = d < 0 ? -d : d;
+    const double u = dmul(d, step);
+    int64_t k = int64_t(u);
     const float f = to_float(dsub(u, double(k)));
+    k = k < last ? k : last;
     const float w = fadd(table[k], fmul(f, fsub(table[k + 1], table[k])));
     acc = fadd(acc, fmul(w, in[j]));
   }
