@@ -30,26 +30,27 @@ WHAT = {
 }
 
 
-def folds_of(exp_dir):
-    """{fold: metrics} of an experiment folder's fold runs."""
+def fold_files(exp_dir, name):
+    """{fold: path} of the file `name` in each fold folder of an experiment folder."""
     out = {}
     for d in glob.glob(os.path.join(exp_dir, "*fold-*")):
         m = re.search(r"fold-(\d+)$", d)
-        f = os.path.join(d, "metrics.json")
-        if m and os.path.isfile(f):
-            out[int(m.group(1))] = json.load(open(f))
+        if m and os.path.isfile(os.path.join(d, name)):
+            out[int(m.group(1))] = os.path.join(d, name)
     return out
+
+
+def folds_of(exp_dir):
+    """{fold: metrics} of an experiment folder's fold runs."""
+    return {k: json.load(open(f)) for k, f in fold_files(exp_dir, "metrics.json").items()}
 
 
 def test_tracks(exp_dir):
     """{fold: sorted test track paths} from the split.csv files."""
     out = {}
-    for d in glob.glob(os.path.join(exp_dir, "*fold-*")):
-        m = re.search(r"fold-(\d+)$", d)
-        f = os.path.join(d, "split.csv")
-        if m and os.path.isfile(f):
-            with open(f, newline="") as fh:
-                out[int(m.group(1))] = sorted(r["path"] for r in csv.DictReader(fh) if int(r["test_clips"]) > 0)
+    for k, f in fold_files(exp_dir, "split.csv").items():
+        with open(f, newline="") as fh:
+            out[k] = sorted(r["path"] for r in csv.DictReader(fh) if int(r["test_clips"]) > 0)
     return out
 
 

@@ -40,6 +40,8 @@ while (($#)); do
 done
 [[ -n "$data" ]] && data=$(abs "$data")
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/results/fold_runs.sh
+source scripts/results/fold_runs.sh
 if [[ -z "$data" ]]; then
   echo "real_music_table: no data folder: give --data DIR or set MGR_GTZAN_MINI to the gtzan-mini folder" >&2
   exit 2
@@ -103,10 +105,6 @@ for n in "${listed[@]}"; do
   i=$((i + 1))
   dir="$out/$n"
   log="$out/logs/$n.log"
-  if [[ -f "$dir/metrics.json" ]]; then
-    echo "[$i/${#listed[@]}] $n: done already (skipped)"
-    continue
-  fi
   sets=(--set data.source=gtzan --set "data.root=$data" --set data.split=track_stratified
         --set protocol.folds=5 --set protocol.fold=-1 --set "protocol.seeds=[1]"
         --set "features.cache_dir=$out/cache" --set "device=$device")
@@ -115,33 +113,8 @@ for n in "${listed[@]}"; do
     for kv in ${budget[$n]}; do sets+=(--set "$kv"); done
     text="${budget[$n]}"
   fi
-  t0=$(date +%s)
-  if [[ -f "$dir/config.yaml" ]]; then
-    echo "[$i/${#listed[@]}] $n: resuming ($text) at $(elapsed); log $log"
-    nice -n 5 "$bin/run_experiment" --resume "$dir" >>"$log" 2>&1
-  else
-    echo "[$i/${#listed[@]}] $n: running ($text) at $(elapsed); log $log"
-    mkdir -p "$dir"
-    echo "$text" >"$dir/budget.txt"
-    nice -n 5 "$bin/run_experiment" "$expdir/$n.yaml" "${sets[@]}" --out "$dir" >"$log" 2>&1
-  fi
-  rc=$?
-  t1=$(date +%s)
-  # Wall seconds, summed over the invocations that worked on it.
-  prev=$(cat "$dir/wall_seconds" 2>/dev/null || echo 0)
-  echo $((prev + t1 - t0)) >"$dir/wall_seconds"
-  if ((rc != 0)) || [[ ! -f "$dir/metrics.json" ]]; then
-    echo "[$i/${#listed[@]}] $n: FAILED (exit $rc) after $((t1 - t0)) s; last lines of $log:"
-    tail -n 5 "$log" | sed 's/^/    /'
-    failed+=("$n")
-  else
-    python3 - "$dir/metrics.json" "$n" "$((t1 - t0))" <<'PY'
-import json, sys
-a = json.load(open(sys.argv[1]))["aggregate"]
-print(f"    {sys.argv[2]}: clip {a['clip_accuracy']['mean']:.4f} ± {a['clip_accuracy']['std']:.4f}, "
-      f"track {a['track_accuracy']['mean']:.4f} ± {a['track_accuracy']['std']:.4f} in {sys.argv[3]} s")
-PY
-  fi
+  run_protocol "[$i/${#listed[@]}]" "$n" "$dir" "$log" budget.txt "$text" "$bin" -- \
+    "$expdir/$n.yaml" "${sets[@]}" --out "$dir"
 done
 
 echo "real_music_table: peers at $(elapsed)"

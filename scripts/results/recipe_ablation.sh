@@ -50,6 +50,8 @@ while (($#)); do
 done
 [[ -n "$data" ]] && data=$(abs "$data")
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/results/fold_runs.sh
+source scripts/results/fold_runs.sh
 if [[ -z "$data" ]]; then
   echo "recipe_ablation: no data folder: give --data DIR or set MGR_GTZAN_MINI to the gtzan-mini folder" >&2
   exit 2
@@ -115,42 +117,14 @@ for v in "${listed[@]}"; do
   i=$((i + 1))
   dir="$out/$v"
   log="$out/logs/$v.log"
-  if [[ -f "$dir/metrics.json" ]]; then
-    echo "[$i/${#listed[@]}] $v: done already (skipped)"
-    continue
-  fi
   sets=(--set data.source=gtzan --set "data.root=$data" --set data.split=track_stratified
         --set protocol.folds=5 --set protocol.fold=-1 --set "protocol.seeds=[1]"
         --set "features.cache_dir=$out/cache" --set "device=$device")
   # none: no augmentation, so nothing needs the audio of each batch: precomputed features.
   [[ "$v" == none ]] && sets+=(--set features.mode=precomputed)
   [[ -n "${variant_sets[$v]}" ]] && sets+=(--set "${variant_sets[$v]}")
-  t0=$(date +%s)
-  if [[ -f "$dir/config.yaml" ]]; then
-    echo "[$i/${#listed[@]}] $v: resuming at $(elapsed); log $log"
-    nice -n 5 "$bin/run_experiment" --resume "$dir" >>"$log" 2>&1
-  else
-    echo "[$i/${#listed[@]}] $v: running at $(elapsed); log $log"
-    mkdir -p "$dir"
-    echo "${variant_sets[$v]:-the recipe as written}" >"$dir/variant.txt"
-    nice -n 5 "$bin/run_experiment" "$experiment" "${sets[@]}" --out "$dir" >"$log" 2>&1
-  fi
-  rc=$?
-  t1=$(date +%s)
-  prev=$(cat "$dir/wall_seconds" 2>/dev/null || echo 0)
-  echo $((prev + t1 - t0)) >"$dir/wall_seconds"
-  if ((rc != 0)) || [[ ! -f "$dir/metrics.json" ]]; then
-    echo "[$i/${#listed[@]}] $v: FAILED (exit $rc) after $((t1 - t0)) s; last lines of $log:"
-    tail -n 5 "$log" | sed 's/^/    /'
-    failed+=("$v")
-  else
-    python3 - "$dir/metrics.json" "$v" "$((t1 - t0))" <<'PY'
-import json, sys
-a = json.load(open(sys.argv[1]))["aggregate"]
-print(f"    {sys.argv[2]}: clip {a['clip_accuracy']['mean']:.4f} ± {a['clip_accuracy']['std']:.4f}, "
-      f"track {a['track_accuracy']['mean']:.4f} ± {a['track_accuracy']['std']:.4f} in {sys.argv[3]} s")
-PY
-  fi
+  run_protocol "[$i/${#listed[@]}]" "$v" "$dir" "$log" variant.txt \
+    "${variant_sets[$v]:-the recipe as written}" "$bin" -- "$experiment" "${sets[@]}" --out "$dir"
 done
 
 echo "recipe_ablation: peers at $(elapsed)"
