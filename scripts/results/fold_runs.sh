@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/results/real_music_table.sh and recipe_ablation.sh: one entry of a table run
 # under a 5-fold protocol, resumable, with its wall time and a one-line summary.
 #
