@@ -7,7 +7,8 @@ OUT holds one folder per variant (recipe, none, no_crop, ...; each with the aggr
 metrics.json of run_experiment's 5-fold protocol, variant.txt and wall_seconds) and peers.json
 (scripts/results/peers.py on the same folds). --paper-runs: a real_music_table.sh output folder;
 its best classifier by mean track accuracy joins the table, with its fold check against these
-folds. Rows: mean ± sample standard deviation over the folds; the note compares the row's
+folds. Rows: mean ± sample standard deviation over the folds (track accuracy: the majority vote of
+a track's clips, and beside it the vote of their mean probabilities); the note compares the row's
 track accuracy with the SVM peer's fold by fold, and says for the recipe by how much its mean
 lies above or below the SVM's.
 """
@@ -63,6 +64,17 @@ def track_values(exp_dir):
     return [f[k]["test"]["track_accuracy"] for k in sorted(f)]
 
 
+def mean_probability(exp_dir):
+    """The mean-probability vote's track accuracy over the folds: 'mean ± std', or '-'."""
+    f = folds_of(exp_dir)
+    v = [f[k]["test"].get("track_votes", {}).get("mean_probability", {}).get("accuracy") for k in sorted(f)]
+    if len(v) < 2 or any(x is None for x in v):
+        return "-"
+    m = sum(v) / len(v)
+    sd = (sum((x - m) ** 2 for x in v) / (len(v) - 1)) ** 0.5
+    return f"{m:.3f} ± {sd:.3f}"
+
+
 def versus(values, svm):
     if len(values) != len(svm):
         return "folds differ from the peers'"
@@ -86,8 +98,8 @@ def main():
     if not names:
         raise SystemExit(f"ablation_table: no variant with metrics.json under {a.runs}")
     ref_tracks = test_tracks(os.path.join(a.runs, names[0]))
-    lines = ["| model | what differs | clip acc (5 folds) | track acc (5 folds) | track acc per fold | wall | note |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| model | what differs | clip acc (5 folds) | track acc (5 folds) | track acc, mean-probability vote | track acc per fold | wall | note |",
+             "|---|---|---|---|---|---|---|---|"]
     for n in names:
         d = os.path.join(a.runs, n)
         agg = json.load(open(os.path.join(d, "metrics.json")))["aggregate"]
@@ -101,8 +113,8 @@ def main():
             diff = agg["track_accuracy"]["mean"] - peers["aggregate"]["svm"]["track_accuracy"]["mean"]
             note += f"; mean {100 * diff:+.1f} points against the SVM"
         lines.append(f"| mgr_cnn: {n} | {WHAT.get(n, n)} | {ms(agg['clip_accuracy'])} | "
-                     f"{ms(agg['track_accuracy'])} | {' / '.join(f'{v:.2f}' for v in vals)} | "
-                     f"{wall} | {note} |")
+                     f"{ms(agg['track_accuracy'])} | {mean_probability(d)} | "
+                     f"{' / '.join(f'{v:.2f}' for v in vals)} | {wall} | {note} |")
     if a.paper_runs:
         best, best_mean = None, -1.0
         for m in glob.glob(os.path.join(a.paper_runs, "*", "metrics.json")):
@@ -119,13 +131,13 @@ def main():
             budget = open(os.path.join(best, "budget.txt")).read().strip() if os.path.isfile(
                 os.path.join(best, "budget.txt")) else "paper schedule"
             lines.append(f"| best paper network: {os.path.basename(best)} | real-music table, {budget} | "
-                         f"{ms(agg['clip_accuracy'])} | {ms(agg['track_accuracy'])} | "
+                         f"{ms(agg['clip_accuracy'])} | {ms(agg['track_accuracy'])} | {mean_probability(best)} | "
                          f"{' / '.join(f'{v:.2f}' for v in vals)} | | {note} |")
     if peers:
         for p, what in (("svm", "RBF SVM on MFCC statistics"), ("knn", "KNN (k=5) on MFCC statistics")):
             agg = peers["aggregate"][p]
             lines.append(f"| peer: {what} | scripts/results/peers.py, same folds | {ms(agg['clip_accuracy'])} | "
-                         f"{ms(agg['track_accuracy'])} | "
+                         f"{ms(agg['track_accuracy'])} | - | "
                          f"{' / '.join(f'{v:.2f}' for v in agg['track_accuracy']['values'])} | | |")
     text = "\n".join(lines) + "\n"
     if a.out:
