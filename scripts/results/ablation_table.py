@@ -19,9 +19,10 @@ import json
 import os
 import re
 
-ORDER = ["recipe", "no_crop", "no_speed", "no_gain", "no_masks", "no_mixup", "none"]
+ORDER = ["recipe", "with_crop", "no_crop", "no_speed", "no_gain", "no_masks", "no_mixup", "none"]
 WHAT = {
-    "recipe": "the recipe: every addition on",
+    "recipe": "the recipe as the YAML has it",
+    "with_crop": "with crop added (a new clip of the track each epoch)",
     "no_crop": "without crop",
     "no_speed": "without speed",
     "no_gain": "without gain",

@@ -41,7 +41,7 @@ done
 [[ -n "$data" ]] && data=$(abs "$data")
 cd "$(dirname "$0")/../.."
 # shellcheck source=scripts/results/fold_runs.sh
-source scripts/results/fold_runs.sh
+source scripts/results/fold_runs.sh || exit 2
 if [[ -z "$data" ]]; then
   echo "real_music_table: no data folder: give --data DIR or set MGR_GTZAN_MINI to the gtzan-mini folder" >&2
   exit 2

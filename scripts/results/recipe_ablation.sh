@@ -21,7 +21,8 @@
 #
 # Variants (train.augment entries are named by type; see docs/config.md "Augmentation types"):
 #   recipe       the YAML as it is
-#   no_crop      without crop (each clip read where it was cut)
+#   with_crop    with a random crop of the track added (when the recipe has none)
+#   no_crop      without crop (each clip read where it was cut; when the recipe has one)
 #   no_speed     without speed
 #   no_gain      without gain
 #   no_masks     without freq_mask and time_mask
@@ -51,7 +52,7 @@ done
 [[ -n "$data" ]] && data=$(abs "$data")
 cd "$(dirname "$0")/../.."
 # shellcheck source=scripts/results/fold_runs.sh
-source scripts/results/fold_runs.sh
+source scripts/results/fold_runs.sh || exit 2
 if [[ -z "$data" ]]; then
   echo "recipe_ablation: no data folder: give --data DIR or set MGR_GTZAN_MINI to the gtzan-mini folder" >&2
   exit 2
@@ -83,8 +84,17 @@ without() {
   local IFS=,
   echo "train.augment=[${keep[*]}]"
 }
+# The list with one more entry, as one --set value.
+with() {
+  local all=("${entries[@]}" "$1")
+  local IFS=,
+  echo "train.augment=[${all[*]}]"
+}
+has_crop=0
+[[ " ${types[*]} " == *" crop "* ]] && has_crop=1
 declare -A variant_sets=(
   [recipe]=""
+  [with_crop]="$(with '{type: crop}')"
   [no_crop]="$(without crop)"
   [no_speed]="$(without speed)"
   [no_gain]="$(without gain)"
@@ -92,10 +102,15 @@ declare -A variant_sets=(
   [no_mixup]="$(without mixup)"
   [none]="train.augment=[]"
 )
-order=(recipe no_crop no_speed no_masks no_mixup no_gain none)
-# A variant that takes nothing out of this recipe is the recipe itself: not run twice.
+order=(recipe with_crop no_crop no_speed no_masks no_mixup no_gain none)
+# A variant that takes nothing out of this recipe is the recipe itself: not run twice; with_crop
+# only when the recipe has no crop.
 listed=()
 for v in "${order[@]}"; do
+  if [[ "$v" == with_crop ]]; then
+    ((has_crop)) || listed+=("$v")
+    continue
+  fi
   if [[ "$v" != recipe && "$v" != none && "${variant_sets[$v]}" == "$(without)" ]]; then
     continue
   fi
