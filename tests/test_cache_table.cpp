@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -174,6 +175,31 @@ TEST(CacheTable, UndecodableTracksAreSkippedAndStillReportedOnAHit) {
   EXPECT_FALSE(h.built);
   EXPECT_THAT(hit.str(), HasSubstr("skipped " + bad));
   EXPECT_EQ(h.report.skipped, 1);
+}
+
+// A writer killed mid-write whose file another process then finished leaves a temporary that
+// no later writer sees: a cache hit removes it (its writer is gone), not a live writer's.
+TEST(CacheTable, AHitRemovesTheTemporariesOfDeadWriters) {
+  test::TempDir tmp("cache_dead_tmp");
+  config::ExperimentConfig cfg = tiny_config(tmp);
+  const TrackList list = tracks_of(cfg);
+  features::FeaturePipeline pipeline(cfg.features, cfg.data.sample_rate, Device::cpu());
+  CacheBuildOptions quiet;
+  quiet.quiet = true;
+  std::ostringstream log;
+  const CacheTable t = open_cache_table(cfg, list, pipeline, log, quiet);
+  ASSERT_FALSE(t.files.empty());
+  // A pid that cannot be running (above any pid_max) and this process's own.
+  const std::string dead = t.files[0] + ".tmp.2147483646";
+  const std::string shard_dead = cache_shard_path(cfg, t.key, ShardSpec{1, 3}) + ".tmp.2147483645";
+  const std::string live = t.files[0] + ".tmp." + std::to_string(::getpid());
+  for (const std::string& f : {dead, shard_dead, live}) std::ofstream(f) << "half written";
+  std::ostringstream hit;
+  const CacheTable h = open_cache_table(cfg, list, pipeline, hit, quiet);
+  EXPECT_FALSE(h.built);
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_FALSE(fs::exists(shard_dead));
+  EXPECT_TRUE(fs::exists(live));
 }
 
 TEST(CacheTable, ShardSpecsAndMemoryBudget) {

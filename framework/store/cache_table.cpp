@@ -540,6 +540,14 @@ CacheTable open_cache_table(const config::ExperimentConfig& cfg, const TrackList
   Expected want = expected_of(cfg, tracks, pipeline, ShardSpec{});
   t.key = want.key;
   t.clip_shape = want.clip_shape;
+  // A writer of this cache killed mid-write leaves its temporary; the next writer removes it, but
+  // when another process finished the file first there is no next writer: every opening, hit or
+  // build, removes the temporaries of this key's files whose writers are gone.
+  {
+    const fs::path whole = cache_shard_path(cfg, t.key, ShardSpec{});
+    remove_stale_temporaries(whole.parent_path().empty() ? "." : whole.parent_path().string(),
+                             whole.stem().string());
+  }
   // The whole-list file when it is there, else the most complete set of shards, else one file.
   int count = 1;
   std::error_code ec;
