@@ -325,6 +325,11 @@ soak_local() {
   ((kills_worker + kills_sweep + kills_all >= 20)) ||
     fail "local: the sweep finished after only $((kills_worker + kills_sweep + kills_all)) kills (at least 20 wanted)"
   wait_quiet 60
+  # A worker orphaned by a killed sweep may itself be killed after the last sweep's closing
+  # cleanup, mid-write: its temporary stays until the sweep is invoked again, which is what a
+  # user does after an interruption. Invoke it once more (nothing left to run), then check.
+  nice -n 19 "$bin/sweep" "$file" --workers 2 --run-experiment "$bin/run_experiment" \
+    >>"$work/local.log" 2>&1 || fail "local: the closing sweep invocation failed (see $work/local.log)"
   resumed=$(grep -l '"resumed": true' "$work"/local/out/*/seed-*/metrics.json | wc -l)
   echo "sweep_soak: local: $((kills_worker + kills_sweep + kills_all)) SIGKILLs ($kills_worker of a worker, $kills_sweep of the sweep alone, $kills_all of the sweep with its workers), sweep started $starts times ($exits after it exited with killed runs), $resumed runs finished by a resumed run, $((SECONDS - t1)) s"
   final_checks local "$file" "$runs" "$work/local/out" "$work/local/corpus" "$work/local/cache" \
