@@ -21,6 +21,7 @@
 #include "framework/experiment/load.h"
 #include "framework/store/cache_table.h"
 #include "framework/store/disk_source.h"
+#include "framework/store/feature_table.h"
 #include "tests/temp_dir.h"
 #include "tests/test_util.h"
 
@@ -175,6 +176,42 @@ TEST(CacheTable, UndecodableTracksAreSkippedAndStillReportedOnAHit) {
   EXPECT_FALSE(h.built);
   EXPECT_THAT(hit.str(), HasSubstr("skipped " + bad));
   EXPECT_EQ(h.report.skipped, 1);
+}
+
+// data.pad_short_seconds: 3 s tracks and 3.05 s clips give one padded clip per track, in the
+// cache as in memory, under a key of their own; without it they give none.
+TEST(CacheTable, TracksALittleShortArePaddedAsInMemory) {
+  test::TempDir tmp("cache_pad");
+  config::ExperimentConfig cfg = tiny_config(tmp);
+  cfg.data.clip_seconds = 3.05;
+  cfg.data.clip_hop_seconds = 3.05;
+  cfg.data.pad_short_seconds = 0.1;
+  const TrackList list = tracks_of(cfg);
+  features::FeaturePipeline pipeline(cfg.features, cfg.data.sample_rate, Device::cpu());
+  CacheBuildOptions quiet;
+  quiet.quiet = true;
+  std::ostringstream log;
+  const CacheTable t = open_cache_table(cfg, list, pipeline, log, quiet);
+  EXPECT_EQ(t.rows, 16) << "one clip per track";
+  EXPECT_THAT(log.str(), HasSubstr("16 of 16 tracks are a little shorter than one 3.05 s clip"));
+  const LoadedData decoded = load_experiment_data(cfg, log);
+  ASSERT_EQ(decoded.ds.clips.size(), 16u);
+  for (size_t i = 0; i < decoded.ds.clips.size(); ++i) {
+    EXPECT_EQ(t.ds.clips[i].track_id, decoded.ds.clips[i].track_id);
+    EXPECT_EQ(t.ds.clips[i].offset, 0);
+  }
+  std::vector<int> all(16);
+  std::iota(all.begin(), all.end(), 0);
+  EXPECT_EQ(values(load_table(t, Device::cpu())),
+            values(compute_features(decoded.ds, all, pipeline)));
+
+  config::ExperimentConfig unpadded = cfg;
+  unpadded.data.pad_short_seconds = 0;
+  EXPECT_NE(track_list_cache_key(unpadded, list, pipeline),
+            track_list_cache_key(cfg, list, pipeline));
+  std::ostringstream none;
+  EXPECT_EQ(load_experiment_data(unpadded, none).ds.clips.size(), 0u);
+  EXPECT_THAT(none.str(), HasSubstr("16 of 16 tracks are shorter than one 3.05 s clip"));
 }
 
 // A writer killed mid-write whose file another process then finished leaves a temporary that

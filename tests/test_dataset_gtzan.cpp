@@ -1,4 +1,5 @@
 // load_gtzan (scan, parallel decode, skipping bad files, errors), segment_clips, gather_clips.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,6 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 using test::TempDir;
+using ::testing::HasSubstr;
 
 // A track whose samples encode (genre, index) so the test can tell which file landed where.
 std::vector<float> tagged(int genre, int index, int n) {
@@ -194,6 +196,32 @@ TEST(DatasetSegment, WholeClipsAtHopOffsets) {
   EXPECT_EQ(g.clips.size(), 10u);
   EXPECT_EQ(g.clips.back().offset, 9 * 66150);
   EXPECT_THROW(segment_clips(g, 0.0, 1.0, log), Error);
+}
+
+TEST(DatasetSegment, TracksALittleShortArePaddedToOneClip) {
+  // 100 Hz, clip 0.3 s = 30 samples, pad up to 0.05 s = 5 samples: 26 samples pad to 30 and give
+  // one clip (their samples, then silence); 24 samples are too short even so; 0 samples stay out.
+  Dataset ds = fake_dataset({26, 24, 0, 40}, 100);
+  std::ostringstream log;
+  segment_clips(ds, 0.3, 0.3, log, 0.05);
+  ASSERT_EQ(ds.clips.size(), 2u);
+  EXPECT_EQ(ds.clips[0].track_id, 0);
+  EXPECT_EQ(ds.clips[1].track_id, 3);
+  ASSERT_EQ(ds.audio[0].size(), 30u);
+  EXPECT_EQ(ds.audio[0][25], 25.0f);
+  for (size_t i = 26; i < 30; ++i) EXPECT_EQ(ds.audio[0][i], 0.0f) << i;
+  EXPECT_EQ(ds.audio[1].size(), 24u) << "too short to pad: left as it was";
+  EXPECT_EQ(ds.audio[3].size(), 40u) << "a whole clip and a rest: nothing padded";
+  EXPECT_THAT(log.str(), HasSubstr("1 of 4 tracks are a little shorter than one 0.3 s clip"));
+  EXPECT_THAT(log.str(), HasSubstr("(data.pad_short_seconds; first: t0.wav)"));
+  EXPECT_THAT(log.str(), HasSubstr("2 of 4 tracks are shorter than one 0.3 s clip"));
+
+  // Without padding (the default) the short track gives no clip, as before.
+  Dataset plain = fake_dataset({26, 40}, 100);
+  segment_clips(plain, 0.3, 0.3, log);
+  ASSERT_EQ(plain.clips.size(), 1u);
+  EXPECT_EQ(plain.clips[0].track_id, 1);
+  EXPECT_THROW(segment_clips(plain, 0.3, 0.3, log, -1.0), Error);
 }
 
 TEST(DatasetSegment, GatherCopiesClipRows) {

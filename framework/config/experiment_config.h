@@ -38,7 +38,8 @@ struct DataConfig {
   double max_track_seconds = 1200;  // longer files are skipped (bounds memory per track)
   int sample_rate = 22050;
   double clip_seconds = 3.0;
-  double clip_hop_seconds = 3.0;  // hop between clip starts (== clip_seconds: no overlap)
+  double clip_hop_seconds = 3.0;   // hop between clip starts (== clip_seconds: no overlap)
+  double pad_short_seconds = 0.0;  // a track at most this much shorter than a clip: padded to one
   // track_stratified | random_clips (leaky) | official | gtzan_fault_filtered
   std::string split = "track_stratified";
   std::vector<double> split_fractions = {0.8, 0.1, 0.1};  // train, validation, test

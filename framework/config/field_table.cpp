@@ -381,6 +381,11 @@ std::vector<Field> build_fields() {
       field(KEY(data.clip_hop_seconds),
             "hop between clip starts (s); equal to clip_seconds: no overlap",
             in_left_open(0.0, 3600.0)),
+      field(KEY(data.pad_short_seconds),
+            "a track shorter than one clip by at most this much is padded with silence at its "
+            "end to one clip (one clip instead of none: GTZAN has excerpts of 29.9x s that 30 s "
+            "clips would drop); 0: such tracks give no clip (s)",
+            in_closed(0.0, 3600.0)),
       field(KEY(data.split),
             "track_stratified: a track's clips share a split, genres balanced (groups kept on "
             "one side when the data has them); random_clips: clips split at random (leaks "

@@ -213,7 +213,24 @@ int64_t seconds_to_samples(double seconds, int sample_rate) {
   return std::llround(seconds * sample_rate);
 }
 
-void segment_clips(Dataset& ds, double clip_seconds, double hop_seconds, std::ostream& log) {
+bool pad_short_track(std::vector<float>& audio, int64_t clip_samples, int64_t max_pad_samples) {
+  const auto len = static_cast<int64_t>(audio.size());
+  if (len == 0 || len >= clip_samples || clip_samples - len > max_pad_samples) return false;
+  audio.resize(static_cast<size_t>(clip_samples), 0.0f);
+  return true;
+}
+
+void log_padded_tracks(std::ostream& log, int padded, size_t tracks, double clip_seconds,
+                       const std::string& first_padded) {
+  if (padded > 0)
+    log << "segment_clips: " << padded << " of " << tracks
+        << " tracks are a little shorter than one " << clip_seconds
+        << " s clip and were padded with silence to one clip (data.pad_short_seconds; "
+        << "first: " << first_padded << ")\n";
+}
+
+void segment_clips(Dataset& ds, double clip_seconds, double hop_seconds, std::ostream& log,
+                   double pad_short_seconds) {
   MGR_CHECK(clip_seconds > 0 && hop_seconds > 0, "segment_clips: clip_seconds ("
                                                      << clip_seconds << ") and hop_seconds ("
                                                      << hop_seconds << ") must be positive");
@@ -225,10 +242,15 @@ void segment_clips(Dataset& ds, double clip_seconds, double hop_seconds, std::os
   MGR_CHECK(clip > 0 && hop > 0,
             "segment_clips: clip or hop rounds to zero samples at " << ds.sample_rate << " Hz");
   ds.clip_samples = clip;
+  MGR_CHECK(pad_short_seconds >= 0,
+            "segment_clips: pad_short_seconds (" << pad_short_seconds << ") must be >= 0");
+  const int64_t max_pad = seconds_to_samples(pad_short_seconds, ds.sample_rate);
   ds.clips.clear();
-  int too_short = 0;
-  std::string first_short;
+  int too_short = 0, padded = 0;
+  std::string first_short, first_padded;
   for (size_t t = 0; t < ds.tracks.size(); ++t) {
+    if (pad_short_track(ds.audio[t], clip, max_pad) && padded++ == 0)
+      first_padded = ds.tracks[t].path;
     const auto len = static_cast<int64_t>(ds.audio[t].size());
     if (len < clip) {
       if (too_short++ == 0) first_short = ds.tracks[t].path;
@@ -238,6 +260,7 @@ void segment_clips(Dataset& ds, double clip_seconds, double hop_seconds, std::os
       ds.clips.push_back(Clip{ds.tracks[t].track_id, ds.tracks[t].label, off});
     }
   }
+  log_padded_tracks(log, padded, ds.tracks.size(), clip_seconds, first_padded);
   if (too_short > 0) {
     log << "segment_clips: " << too_short << " of " << ds.tracks.size()
         << " tracks are shorter than one " << clip_seconds

@@ -86,16 +86,29 @@ Dataset decode_tracks(std::vector<Track> candidates, const std::vector<std::stri
 // decodes.
 Dataset load_gtzan(const GtzanOptions& o, std::ostream& log, LoadReport* report = nullptr);
 
-// Cuts every track into whole clips of clip_seconds starting every hop_seconds (offsets 0, hop,
-// 2 hop, ...). A track shorter than one clip gives none; such tracks are counted in one line
-// on `log`. Fills ds.clips (track order, then offset order) and ds.clip_samples.
 // Samples in `seconds` of audio at `sample_rate`, rounded to nearest: the one rounding of clip
 // and hop lengths, used by segment_clips, by the config's checks and by everything that plans a
 // network for a clip.
 int64_t seconds_to_samples(double seconds, int sample_rate);
 
+// data.pad_short_seconds: a track shorter than one clip by at most max_pad_samples (and not empty)
+// is padded with silence at its end to exactly one clip, so that it gives one clip instead of
+// none (GTZAN holds excerpts of 29.9x s, which 30 s clips would otherwise drop). Returns whether
+// it padded.
+bool pad_short_track(std::vector<float>& audio, int64_t clip_samples, int64_t max_pad_samples);
+
+// The one log line of segment_clips (and of the feature cache's builder) for `padded` of
+// `tracks` tracks padded to one clip; nothing when none was.
+void log_padded_tracks(std::ostream& log, int padded, size_t tracks, double clip_seconds,
+                       const std::string& first_padded);
+
+// Cuts every track into whole clips of clip_seconds starting every hop_seconds (offsets 0, hop,
+// 2 hop, ...). A track shorter than one clip gives none, unless it is short by at most
+// pad_short_seconds: then its audio is padded with silence to one clip (pad_short_track). Both
+// kinds are counted in one line each on `log`. Fills ds.clips (track order, then offset order)
+// and ds.clip_samples.
 void segment_clips(Dataset& ds, double clip_seconds, double hop_seconds,
-                   std::ostream& log = std::cerr);
+                   std::ostream& log = std::cerr, double pad_short_seconds = 0.0);
 
 // Copies the audio of the given clips into a contiguous row-major [n, clip_samples] buffer.
 void gather_clips(const Dataset& ds, const std::vector<int>& clip_indices, float* out);

@@ -286,7 +286,8 @@ LoadedData load_experiment_data(const config::ExperimentConfig& cfg, std::ostrea
   const data::GtzanOptions go = gtzan_options(cfg, out.root);
   out.ds = data::decode_tracks(std::move(list.candidates), list.genres, go, list.source, log,
                                &out.report);
-  data::segment_clips(out.ds, cfg.data.clip_seconds, cfg.data.clip_hop_seconds, log);
+  data::segment_clips(out.ds, cfg.data.clip_seconds, cfg.data.clip_hop_seconds, log,
+                      cfg.data.pad_short_seconds);
   if (cfg.data.max_clips_per_track > 0) {
     // Clips are in track order, each track's from its start: keep the first N of each.
     std::vector<int> kept(out.ds.tracks.size(), 0);

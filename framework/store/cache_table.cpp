@@ -372,8 +372,10 @@ void build_file(const config::ExperimentConfig& cfg, const TrackList& tracks,
   const auto t0 = Clock::now();
   std::vector<int32_t> decoded;
   std::vector<std::string> problems;
-  int too_short = 0;
-  std::string first_short;
+  const int64_t max_pad =
+      data::seconds_to_samples(cfg.data.pad_short_seconds, cfg.data.sample_rate);
+  int too_short = 0, padded = 0;
+  std::string first_short, first_padded;
   while (std::optional<data::DecodedGroup> g = decoder.next()) {
     for (const std::string& p : g->problems) {
       log << "skipped " << p << "\n";
@@ -389,6 +391,7 @@ void build_file(const config::ExperimentConfig& cfg, const TrackList& tracks,
       const int cand = g->decoded[k];
       const data::Track& t = tracks.candidates[size_t(cand)];
       decoded.push_back(cand);
+      if (data::pad_short_track(g->audio[k], clip, max_pad) && padded++ == 0) first_padded = t.path;
       const std::vector<int64_t> offs =
           data::clip_offsets(int64_t(g->audio[k].size()), clip, hop, cfg.data.max_clips_per_track);
       if (offs.empty() && too_short++ == 0) first_short = t.path;
@@ -416,6 +419,7 @@ void build_file(const config::ExperimentConfig& cfg, const TrackList& tracks,
                       done, total, writer.rows(), rate, (total - done) / std::max(rate, 1e-9)));
     }
   }
+  data::log_padded_tracks(log, padded, decoded.size(), cfg.data.clip_seconds, first_padded);
   if (too_short > 0)
     log << "segment_clips: " << too_short << " of " << decoded.size()
         << " tracks are shorter than one " << cfg.data.clip_seconds
@@ -486,6 +490,9 @@ std::string track_list_cache_key(const config::ExperimentConfig& cfg, const Trac
   h.field(fmt::format("{}", cfg.data.clip_hop_seconds));
   h.field(std::to_string(cfg.data.max_clips_per_track));
   h.field(fmt::format("{}", cfg.data.max_track_seconds));
+  // Only when set: the caches made before the key existed keep their names.
+  if (cfg.data.pad_short_seconds > 0)
+    h.field(fmt::format("pad_short_seconds={}", cfg.data.pad_short_seconds));
   h.field(std::to_string(tracks.genres.size()));
   for (const std::string& g : tracks.genres) h.field(g);
   h.field(std::to_string(tracks.candidates.size()));

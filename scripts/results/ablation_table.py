@@ -19,7 +19,7 @@ import json
 import os
 import re
 
-ORDER = ["recipe", "with_crop", "no_crop", "no_speed", "no_gain", "no_masks", "no_mixup", "none"]
+ORDER = ["recipe", "with_crop", "no_crop", "no_speed", "no_gain", "no_masks", "no_mixup", "none", "longer"]
 WHAT = {
     "recipe": "the recipe as the YAML has it",
     "with_crop": "with crop added (a new clip of the track each epoch)",
@@ -29,6 +29,7 @@ WHAT = {
     "no_masks": "without freq_mask and time_mask",
     "no_mixup": "without mixup",
     "none": "no augmentation (the bare network, features precomputed)",
+    "longer": "twice the epochs, cosine learning-rate decay",
 }
 
 

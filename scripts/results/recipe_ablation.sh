@@ -28,6 +28,7 @@
 #   no_masks     without freq_mask and time_mask
 #   no_mixup     without mixup
 #   none         no augmentation at all (features precomputed: the bare network)
+#   longer       the recipe trained for twice its epochs with a cosine learning-rate decay (to 0)
 #
 # Resumable like real_music_table.sh: a variant with metrics.json is skipped, an interrupted one
 # continues with run_experiment --resume. Exit status 1 when a variant failed.
@@ -92,6 +93,7 @@ with() {
 }
 has_crop=0
 [[ " ${types[*]} " == *" crop "* ]] && has_crop=1
+epochs=$(python3 -c 'import sys, yaml; print((yaml.safe_load(open(sys.argv[1])).get("train") or {}).get("epochs", 10))' "$experiment")
 declare -A variant_sets=(
   [recipe]=""
   [with_crop]="$(with '{type: crop}')"
@@ -101,8 +103,13 @@ declare -A variant_sets=(
   [no_masks]="$(without freq_mask time_mask)"
   [no_mixup]="$(without mixup)"
   [none]="train.augment=[]"
+  [longer]="train.epochs=$((2 * epochs))"
 )
-order=(recipe with_crop no_crop no_speed no_masks no_mixup no_gain none)
+# Further --set values of a variant (space-separated; none of them holds a space).
+declare -A variant_more=(
+  [longer]="train.lr_schedule=cosine"
+)
+order=(recipe with_crop no_crop no_speed no_masks no_mixup no_gain none longer)
 # A variant that takes nothing out of this recipe is the recipe itself: not run twice; with_crop
 # only when the recipe has no crop.
 listed=()
@@ -138,8 +145,13 @@ for v in "${listed[@]}"; do
   # none: no augmentation, so nothing needs the audio of each batch: precomputed features.
   [[ "$v" == none ]] && sets+=(--set features.mode=precomputed)
   [[ -n "${variant_sets[$v]}" ]] && sets+=(--set "${variant_sets[$v]}")
+  note="${variant_sets[$v]:-the recipe as written}"
+  for m in ${variant_more[$v]:-}; do
+    sets+=(--set "$m")
+    note+=" $m"
+  done
   run_protocol "[$i/${#listed[@]}]" "$v" "$dir" "$log" variant.txt \
-    "${variant_sets[$v]:-the recipe as written}" "$bin" -- "$experiment" "${sets[@]}" --out "$dir"
+    "$note" "$bin" -- "$experiment" "${sets[@]}" --out "$dir"
 done
 
 echo "recipe_ablation: peers at $(elapsed)"
