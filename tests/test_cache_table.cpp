@@ -52,6 +52,12 @@ config::ExperimentConfig tiny_config(const test::TempDir& tmp) {
   return c;
 }
 
+CacheBuildOptions quiet_build() {
+  CacheBuildOptions o;
+  o.quiet = true;
+  return o;
+}
+
 TrackList tracks_of(const config::ExperimentConfig& cfg) {
   std::ostringstream log;
   std::string root;
@@ -67,8 +73,7 @@ TEST(CacheTable, ShardsReadAsOneTableEqualToTheWholeFile) {
   ASSERT_EQ(list.candidates.size(), 16u);
   features::FeaturePipeline pipeline(cfg.features, cfg.data.sample_rate, Device::cpu());
   std::ostringstream log;
-  CacheBuildOptions quiet;
-  quiet.quiet = true;
+  CacheBuildOptions quiet = quiet_build();
   quiet.group_tracks = 3;  // groups that do not align with shards or genres
 
   const CacheTable whole = open_cache_table(cfg, list, pipeline, log, quiet);
@@ -160,8 +165,7 @@ TEST(CacheTable, UndecodableTracksAreSkippedAndStillReportedOnAHit) {
   std::ofstream(bad) << "not audio at all";
   list.candidates[5].path = bad;
   features::FeaturePipeline pipeline(cfg.features, cfg.data.sample_rate, Device::cpu());
-  CacheBuildOptions quiet;
-  quiet.quiet = true;
+  CacheBuildOptions quiet = quiet_build();
   std::ostringstream log;
   const CacheTable t = open_cache_table(cfg, list, pipeline, log, quiet);
   EXPECT_EQ(t.report.skipped, 1);
@@ -188,8 +192,7 @@ TEST(CacheTable, TracksALittleShortArePaddedAsInMemory) {
   cfg.data.pad_short_seconds = 0.1;
   const TrackList list = tracks_of(cfg);
   features::FeaturePipeline pipeline(cfg.features, cfg.data.sample_rate, Device::cpu());
-  CacheBuildOptions quiet;
-  quiet.quiet = true;
+  CacheBuildOptions quiet = quiet_build();
   std::ostringstream log;
   const CacheTable t = open_cache_table(cfg, list, pipeline, log, quiet);
   EXPECT_EQ(t.rows, 16) << "one clip per track";
@@ -221,8 +224,7 @@ TEST(CacheTable, AHitRemovesTheTemporariesOfDeadWriters) {
   config::ExperimentConfig cfg = tiny_config(tmp);
   const TrackList list = tracks_of(cfg);
   features::FeaturePipeline pipeline(cfg.features, cfg.data.sample_rate, Device::cpu());
-  CacheBuildOptions quiet;
-  quiet.quiet = true;
+  CacheBuildOptions quiet = quiet_build();
   std::ostringstream log;
   const CacheTable t = open_cache_table(cfg, list, pipeline, log, quiet);
   ASSERT_FALSE(t.files.empty());
@@ -257,8 +259,7 @@ TEST(DiskSource, PlannedAndUnplannedBatchesAreTheTableRows) {
   const TrackList list = tracks_of(cfg);
   features::FeaturePipeline pipeline(cfg.features, cfg.data.sample_rate, Device::cpu());
   std::ostringstream log;
-  CacheBuildOptions quiet;
-  quiet.quiet = true;
+  CacheBuildOptions quiet = quiet_build();
   const CacheTable t = open_cache_table(cfg, list, pipeline, log, quiet);
   features::NormalisationStats stats{"global", {-3.0f}, {2.0f}};
   Tensor table = load_table(t, Device::cpu());
@@ -301,8 +302,7 @@ TEST(CacheTableCuda, BuiltOnTheDeviceAndReadBackToTheDevice) {
   config::ExperimentConfig cfg = tiny_config(tmp);
   const TrackList list = tracks_of(cfg);
   std::ostringstream log;
-  CacheBuildOptions quiet;
-  quiet.quiet = true;
+  CacheBuildOptions quiet = quiet_build();
   features::FeaturePipeline cpu(cfg.features, cfg.data.sample_rate, Device::cpu());
   const CacheTable on_cpu = open_cache_table(cfg, list, cpu, log, quiet);
   cfg.features.cache_dir = tmp.file("cache_cuda");
