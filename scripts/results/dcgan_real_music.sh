@@ -35,8 +35,10 @@
 #
 # Resumable: the judge is skipped when its metrics.json exists (continued with --resume when only
 # its config.yaml does); a GAN continues from its last completed epoch with the measurements
-# taken before it stopped. --epochs applies to a GAN's first start only: a finished run keeps its
-# number (its training state fixes it). Generation is redone at every invocation (it is cheap).
+# taken before it stopped; a finished GAN is trained on when --epochs is more than it has had
+# (`run_experiment --resume DIR --epochs N`: the same run continued, its curve extended), so the
+# training can grow a few epochs per invocation. Generation is redone at every invocation (it is
+# cheap).
 # Run it beside other work with `nice -n 19 scripts/results/dcgan_real_music.sh ...`.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -114,8 +116,16 @@ EOF
 
 # (b) One GAN for --epochs epochs, measured by the judge after each.
 train_gan() {
-  local name=$1 dir=$out/$1 log=$out/logs/$1.log
-  if [[ ! -f "$dir/metrics.json" ]]; then
+  local name=$1 dir=$out/$1 log=$out/logs/$1.log had
+  if [[ -f "$dir/metrics.json" ]]; then
+    had=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["train"]["epochs"])' \
+      "$dir/config.yaml") || { say "$name: cannot read train.epochs of $dir/config.yaml"; return 1; }
+    if ((epochs > had)); then
+      say "$name: training on from $had to $epochs epochs"
+      "$bin/run_experiment" --resume "$dir" --epochs "$epochs" >> "$log" 2>&1 ||
+        { say "$name failed: see $log"; return 1; }
+    fi
+  else
     if [[ -f "$dir/config.yaml" ]]; then
       say "$name: continuing $dir"
       "$bin/run_experiment" --resume "$dir" >> "$log" 2>&1
