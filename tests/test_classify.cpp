@@ -194,6 +194,21 @@ TEST(Classify, AudioShorterThanOneClipIsOneZeroPaddedClip) {
   EXPECT_EQ(model.clip_offsets(two_hops).size(), 3u);
   EXPECT_EQ(model.clip_offsets(two_hops - 1).size(), 2u);
   EXPECT_THROW(model.score({}), Error);
+
+  // classify --hop: a denser grid of the same clips (the clip at 0.25 s scores as the first
+  // clip of the audio from 0.25 s on).
+  const std::vector<float> two_clips(whole.begin(), whole.begin() + 2 * model.clip_samples());
+  const std::vector<float> from_hop(two_clips.begin() + 2756, two_clips.end());
+  const infer::ClipScores later = model.score(from_hop);
+  model.set_hop_seconds(0.25);
+  EXPECT_EQ(model.hop_samples(), 2756) << "0.25 s at 11025 Hz";
+  const infer::ClipScores dense = model.score(two_clips);
+  ASSERT_EQ(dense.clips, model.clip_samples() / 2756 + 1);
+  EXPECT_EQ(dense.offsets[1], 2756);
+  const size_t k = static_cast<size_t>(model.num_classes());
+  for (size_t c = 0; c < k; ++c) EXPECT_NEAR(dense.probs[k + c], later.probs[c], 1e-5f) << c;
+  EXPECT_THROW(model.set_hop_seconds(0.0), Error);
+  EXPECT_THROW(model.set_hop_seconds(1e-6), Error) << "less than one sample";
 }
 
 TEST(Classify, KnnRunsAndNonRunFoldersAreRefusedWithAReason) {

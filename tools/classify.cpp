@@ -1,5 +1,5 @@
 // classify RUN_DIR FILE_OR_FOLDER... [--json | --csv] [--timeline OUT.svg] [--device D]
-//          [--batch N] [--top K] [--max-seconds S]
+//          [--batch N] [--top K] [--max-seconds S] [--hop S]
 // Asks a trained model (a run directory of run_experiment) which genre some audio is: per file,
 // the clips' majority vote and the genres' mean probability (see README "Classifying your own
 // music"). Files of any length are decoded in blocks and scored as their clips complete, so an
@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   std::string run, device = "auto", timeline;
   std::vector<std::string> inputs;
   int batch = 64, top = 3, decode_threads = 2;
-  double max_seconds = 0;
+  double max_seconds = 0, hop = 0;
   bool json = false, csv = false;
   app.add_option("run", run, "run directory of run_experiment, or its best_model.h5")->required();
   app.add_option("inputs", inputs, "audio files and folders (searched recursively)")->required();
@@ -57,6 +57,11 @@ int main(int argc, char** argv) {
                  "classify only the first S seconds of each file (0: the whole file, any length)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--hop", hop,
+                 "seconds between clip starts (0: the run's data.clip_hop_seconds); shorter than "
+                 "the clip: overlapping clips, a denser vote")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   auto* json_flag = app.add_flag("--json", json, "one JSON document on stdout");
   app.add_flag("--csv", csv, "one CSV line per file on stdout")->excludes(json_flag);
   app.add_option("--timeline", timeline,
@@ -66,15 +71,17 @@ int main(int argc, char** argv) {
   std::optional<mgr::infer::TrainedModel> model;
   try {
     model.emplace(mgr::infer::TrainedModel::load(run, device));
+    if (hop > 0) model->set_hop_seconds(hop);
   } catch (const std::exception& e) {
     std::cerr << "classify: error: " << e.what() << "\n";
     return 2;
   }
   const std::vector<std::string>& names = model->class_names();
   const double clip_s = static_cast<double>(model->clip_samples()) / model->sample_rate();
+  const double hop_s = static_cast<double>(model->hop_samples()) / model->sample_rate();
   std::cerr << "classify: " << model->model_type() << " model of " << model->run_dir() << " ("
             << names.size() << " genres, " << model->config().features.type << " features of "
-            << clip_s << " s clips) on " << model->device().str() << " ("
+            << clip_s << " s clips every " << hop_s << " s) on " << model->device().str() << " ("
             << mgr::infer::openmp_description() << ")\n";
 
   const mgr::infer::FoundFiles found = mgr::infer::find_audio_files(inputs);
@@ -83,8 +90,8 @@ int main(int argc, char** argv) {
 
   nlohmann::json doc = {{"run", model->run_dir()},          {"model_type", model->model_type()},
                         {"device", model->device().str()},  {"class_names", names},
-                        {"clip_seconds", clip_s},           {"files", nlohmann::json::array()},
-                        {"errors", nlohmann::json::array()}};
+                        {"clip_seconds", clip_s},           {"hop_seconds", hop_s},
+                        {"files", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
   if (csv) std::cout << mgr::infer::csv_header(names) << std::flush;
   mgr::train::Progress progress;
   std::vector<std::string> timeline_names;

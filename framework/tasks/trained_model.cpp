@@ -129,6 +129,12 @@ int TrainedModel::num_classes() const { return static_cast<int>(impl_->class_nam
 int TrainedModel::sample_rate() const { return impl_->cfg.data.sample_rate; }
 int64_t TrainedModel::clip_samples() const { return impl_->clip_samples; }
 int64_t TrainedModel::hop_samples() const { return impl_->hop_samples; }
+void TrainedModel::set_hop_seconds(double seconds) {
+  const int64_t hop = data::seconds_to_samples(seconds, impl_->cfg.data.sample_rate);
+  MGR_CHECK(std::isfinite(seconds) && hop > 0, "a hop of " << seconds << " s is no whole sample at "
+                                                           << impl_->cfg.data.sample_rate << " Hz");
+  impl_->hop_samples = hop;
+}
 Device TrainedModel::device() const { return impl_->device; }
 const features::NormalisationStats& TrainedModel::standardisation() const { return impl_->norm; }
 

@@ -59,6 +59,9 @@ class TrainedModel {
   int sample_rate() const;  // audio must be at this rate (data::load_audio resamples)
   int64_t clip_samples() const;
   int64_t hop_samples() const;
+  // Clips every `seconds` from now on instead of every data.clip_hop_seconds (classify --hop:
+  // overlapping clips for a denser vote); throws mgr::Error unless it gives at least one sample.
+  void set_hop_seconds(double seconds);
   Device device() const;
   const features::NormalisationStats& standardisation() const;
 

@@ -117,6 +117,17 @@ def main():
         lines.append(f"| mgr_cnn: {n} | {WHAT.get(n, n)} | {ms(agg['clip_accuracy'])} | "
                      f"{ms(agg['track_accuracy'])} | {mean_probability(d)} | "
                      f"{' / '.join(f'{v:.2f}' for v in vals)} | {wall} | {note} |")
+        # scripts/results/dense_vote.py: the same models voting over overlapping test clips.
+        for f in sorted(glob.glob(os.path.join(d, "dense_vote-hop*.json"))):
+            dv = json.load(open(f))
+            g = dv["aggregate"]
+            dvals = g["track_accuracy"]["values"]
+            dnote = versus(dvals, svm) if svm else "no peers"
+            lines.append(f"| mgr_cnn: {n}, dense vote | the same trained models, test clips every "
+                         f"{dv['hop_seconds']:g} s ({g['clips_per_track']['mean']:.1f} per track; "
+                         f"scripts/results/dense_vote.py) | {ms(g['clip_accuracy'])} | "
+                         f"{ms(g['track_accuracy'])} | {ms(g['track_accuracy_mean_probability'])} | "
+                         f"{' / '.join(f'{v:.2f}' for v in dvals)} | {dv['seconds']:.0f} s | {dnote} |")
     if a.paper_runs:
         best, best_mean = None, -1.0
         for m in glob.glob(os.path.join(a.paper_runs, "*", "metrics.json")):
