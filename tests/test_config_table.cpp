@@ -123,6 +123,8 @@ ExperimentConfig everything_changed() {
   c.data.sample_rate = 44100;
   c.data.clip_seconds = 1.1;
   c.data.clip_hop_seconds = 0.7;
+  c.data.pad_short_seconds = 0.25;
+  c.data.split_seed = 17;
   c.data.split = "random_clips";
   c.data.split_fractions = {0.6, 0.3, 0.1};
   c.data.synthetic.tracks_per_genre = 2;

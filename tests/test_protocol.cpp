@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "framework/config/yaml_config.h"
+#include "framework/engine/run_setup.h"
 #include "framework/experiment/load.h"
 #include "framework/experiment/protocol.h"
 #include "framework/results/tables.h"
@@ -79,6 +80,28 @@ TEST(Protocol, SummaryStatisticsUseTheSampleStandardDeviation) {
   // A single run shows its figure alone: "± 0.000" would read as a measured zero spread.
   EXPECT_EQ(results::mean_std_cell({0.25}), "0.250 (one run)");
   EXPECT_EQ(results::mean_std_cell({0.5, 0.6, 0.7}), "0.600 ± 0.100 (n=3)");
+}
+
+// data.split_seed fixes the folds whatever the experiment seed; unset (0), the seed draws them.
+TEST(Protocol, SplitSeedKeepsTheFoldsAcrossExperimentSeeds) {
+  test::TempDir tmp("split_seed");
+  const auto test_clips = [&](const std::string& seed, const std::string& split_seed) {
+    const config::ExperimentConfig cfg = experiment::load(
+        kTiny,
+        {"data.root=" + tmp.file("corpus"), "features.cache_dir=" + tmp.file("cache"),
+         "protocol.folds=3", "protocol.fold=1", "seed=" + seed, "data.split_seed=" + split_seed});
+    train::RunOptions opt;
+    opt.quiet = true;
+    opt.out_dir = tmp.file("run-" + seed + "-" + split_seed);
+    const auto setup = train::setup_run(experiment::resolve(cfg).cfg, opt);
+    EXPECT_EQ(train::common_metrics(*setup)["split_seed"],
+              split_seed == "0" ? std::stoull(seed) : std::stoull(split_seed));
+    return setup->split.test;
+  };
+  const std::vector<int> seed1 = test_clips("1", "0");
+  EXPECT_EQ(test_clips("2", "1"), seed1) << "split_seed 1: seed 1's folds";
+  EXPECT_EQ(test_clips("3", "1"), seed1);
+  EXPECT_NE(test_clips("2", "0"), seed1) << "no split_seed: seed 2 draws its own folds";
 }
 
 TEST(Protocol, ThreeFoldsWriteRunsAndTheirAggregate) {

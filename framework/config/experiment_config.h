@@ -43,6 +43,7 @@ struct DataConfig {
   // track_stratified | random_clips (leaky) | official | gtzan_fault_filtered
   std::string split = "track_stratified";
   std::vector<double> split_fractions = {0.8, 0.1, 0.1};  // train, validation, test
+  uint64_t split_seed = 0;  // seed of the split and folds; 0: the experiment seed (split_seed_of)
   int max_clips_per_track = 0;  // keep the first N clips of each track; 0: all
   SyntheticConfig synthetic;
 };
@@ -179,5 +180,11 @@ struct ExperimentConfig {
   EvaluationConfig evaluation;
   ProtocolConfig protocol;
 };
+
+// The seed the split and the folds are drawn with: data.split_seed, or the experiment seed when
+// that is 0 (so protocol.seeds repeats over other splits too unless data.split_seed is set).
+inline uint64_t split_seed_of(const ExperimentConfig& c) {
+  return c.data.split_seed != 0 ? c.data.split_seed : c.seed;
+}
 
 }  // namespace mgr::config

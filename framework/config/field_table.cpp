@@ -393,6 +393,10 @@ std::vector<Field> build_fields() {
             "column, FMA's set/split); gtzan_fault_filtered: GTZAN's fault-filtered lists "
             "(Kereliuk, Sturm & Larsen 2015; tracks in no list are left out)",
             one_of({"track_stratified", "random_clips", "official", "gtzan_fault_filtered"})),
+      field(KEY(data.split_seed),
+            "seed of the split and of the folds; 0: the experiment seed, so each seed of "
+            "protocol.seeds also draws other folds; set, every seed trains and tests on the same "
+            "folds (repeats that differ only in initialisation, shuffling and augmentation)"),
       field(KEY(data.split_fractions), "train, validation, test fractions",
             rule<std::vector<double>>("3 entries, each > 0, summing to 1 (within 1e-6)",
                                       valid_split_fractions)),
@@ -602,7 +606,8 @@ std::vector<Field> build_fields() {
             "or a job array runs it)",
             at_least(-1)),
       field(KEY(protocol.seeds),
-            "repeat the experiment once per seed (each replaces `seed`); empty: `seed` only",
+            "repeat the experiment once per seed (each replaces `seed`, and so draws its own split "
+            "unless data.split_seed is set); empty: `seed` only",
             rule<std::vector<uint64_t>>("no duplicates",
                                         [](const std::vector<uint64_t>& v) {
                                           return std::set<uint64_t>(v.begin(), v.end()).size() ==

@@ -33,9 +33,10 @@ namespace {
 // Where the training statistics of this split and seed are kept in the cache (each fold trains
 // on other clips: its statistics are its own), and what they must have been computed with.
 std::string norm_group(const config::ExperimentConfig& cfg) {
-  return cfg.protocol.folds > 0 ? fmt::format("{}-{}-fold{}of{}", cfg.data.split, cfg.seed,
+  const uint64_t seed = config::split_seed_of(cfg);
+  return cfg.protocol.folds > 0 ? fmt::format("{}-{}-fold{}of{}", cfg.data.split, seed,
                                               cfg.protocol.fold, cfg.protocol.folds)
-                                : fmt::format("{}-{}", cfg.data.split, cfg.seed);
+                                : fmt::format("{}-{}", cfg.data.split, seed);
 }
 std::string norm_tag(const config::ExperimentConfig& cfg) {
   return fmt::format("{} fractions {}", cfg.features.normalize,
@@ -374,8 +375,9 @@ std::unique_ptr<RunSetup> setup_run(const config::ExperimentConfig& cfg, const R
                                     "run_protocol (run_experiment does)");
   s->split = cfg.protocol.folds > 0
                  ? data::make_fold_split(ds, s->split_kind, cfg.protocol.folds, cfg.protocol.fold,
-                                         cfg.seed)
-                 : data::make_split(ds, s->split_kind, cfg.data.split_fractions, cfg.seed);
+                                         config::split_seed_of(cfg))
+                 : data::make_split(ds, s->split_kind, cfg.data.split_fractions,
+                                    config::split_seed_of(cfg));
   s->num_classes = static_cast<int>(ds.genres.size());
   const data::Split& split = s->split;
   MGR_CHECK(!split.train.empty() && !split.validation.empty() && !split.test.empty(),
@@ -421,6 +423,7 @@ nlohmann::json common_metrics(const RunSetup& s) {
   m["seed"] = cfg.seed;
   m["device"] = s.device.str();
   m["split"] = cfg.data.split;
+  m["split_seed"] = config::split_seed_of(cfg);
   m["leaky"] = s.tracks_on_two_sides > 0;
   m["model_type"] = cfg.model.type;
   m["protocol"] = {{"folds", cfg.protocol.folds},

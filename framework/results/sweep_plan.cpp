@@ -98,8 +98,9 @@ std::vector<std::pair<std::string, std::vector<SweepSetting>>> axes(const YAML::
 // only splits or batches them.
 std::string feature_group(const config::ExperimentConfig& c) {
   static const std::set<std::string> ignored = {
-      "data.split",           "data.split_fractions", "features.normalize", "features.mode",
-      "features.batch_clips", "features.upload",      "features.cache_dir", "features.cache"};
+      "data.split",         "data.split_fractions", "data.split_seed",
+      "features.normalize", "features.mode",        "features.batch_clips",
+      "features.upload",    "features.cache_dir",   "features.cache"};
   std::string s;
   for (const config::Field& f : config::experiment_fields()) {
     if ((f.key.rfind("data.", 0) != 0 && f.key.rfind("features.", 0) != 0) || ignored.count(f.key))
