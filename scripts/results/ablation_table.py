@@ -19,7 +19,7 @@ import json
 import os
 import re
 
-ORDER = ["recipe", "with_crop", "no_crop", "no_speed", "no_gain", "no_masks", "no_mixup", "none", "longer"]
+ORDER = ["recipe", "with_crop", "no_crop", "no_speed", "no_gain", "no_masks", "no_mixup", "none", "longer", "seed2", "seed3"]
 WHAT = {
     "recipe": "the recipe as the YAML has it",
     "with_crop": "with crop added (a new clip of the track each epoch)",
@@ -30,6 +30,8 @@ WHAT = {
     "no_mixup": "without mixup",
     "none": "no augmentation (the bare network, features precomputed)",
     "longer": "twice the epochs, cosine learning-rate decay",
+    "seed2": "the recipe with seed 2 on seed 1's folds",
+    "seed3": "the recipe with seed 3 on seed 1's folds",
 }
 
 

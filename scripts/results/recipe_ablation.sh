@@ -29,6 +29,8 @@
 #   no_mixup     without mixup
 #   none         no augmentation at all (features precomputed: the bare network)
 #   longer       the recipe trained for twice its epochs with a cosine learning-rate decay (to 0)
+#   seed2 seed3  the recipe again with experiment seeds 2 and 3 on seed 1's folds
+#                (data.split_seed=1): other initialisations, shuffles and augmentation draws
 #
 # Resumable like real_music_table.sh: a variant with metrics.json is skipped, an interrupted one
 # continues with run_experiment --resume. Exit status 1 when a variant failed.
@@ -104,12 +106,16 @@ declare -A variant_sets=(
   [no_mixup]="$(without mixup)"
   [none]="train.augment=[]"
   [longer]="train.epochs=$((2 * epochs))"
+  [seed2]="protocol.seeds=[2]"
+  [seed3]="protocol.seeds=[3]"
 )
 # Further --set values of a variant (space-separated; none of them holds a space).
 declare -A variant_more=(
   [longer]="train.lr_schedule=cosine"
+  [seed2]="data.split_seed=1"
+  [seed3]="data.split_seed=1"
 )
-order=(recipe with_crop no_crop no_speed no_masks no_mixup no_gain none longer)
+order=(recipe with_crop no_crop no_speed no_masks no_mixup no_gain none longer seed2 seed3)
 # A variant that takes nothing out of this recipe is the recipe itself: not run twice; with_crop
 # only when the recipe has no crop.
 listed=()
