@@ -14,6 +14,7 @@
 #include "framework/data/audio_io.h"
 #include "framework/infer/classify_files.h"
 #include "framework/infer/file_report.h"
+#include "kernels/error.h"
 #include "tests/classify_runs.h"
 
 namespace mgr {
@@ -151,6 +152,14 @@ TEST(ClassifyFiles, ReportsGiveTheVoteAndTheMeanProbabilities) {
   EXPECT_EQ(j["vote"]["genre"], "rock");
   EXPECT_EQ(j["votes"]["jazz"], 1);
   EXPECT_EQ(j["top"].size(), 3u) << "--top larger than the genres: all of them";
+  const nlohmann::json c = infer::json_clips(fake_result(), names, 11025);
+  EXPECT_EQ(c["offsets_seconds"], nlohmann::json({0.0, 1.0, 2.0}));
+  EXPECT_EQ(c["decisions"], nlohmann::json({"rock", "jazz", "rock"}));
+  ASSERT_EQ(c["probabilities"].size(), 3u);
+  EXPECT_FLOAT_EQ(c["probabilities"][1][2].get<float>(), 0.4f);
+  infer::FileResult broken = fake_result();
+  broken.scores.offsets.pop_back();
+  EXPECT_THROW(infer::json_clips(broken, names, 11025), Error);
   const std::string svg = infer::svg_timeline(fake_result(), names, 11025, 11025);
   EXPECT_THAT(svg, HasSubstr("<polyline"));
   EXPECT_THAT(svg, HasSubstr(">jazz</text>"));

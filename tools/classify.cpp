@@ -1,5 +1,5 @@
 // classify RUN_DIR FILE_OR_FOLDER... [--json | --csv] [--timeline OUT.svg] [--device D]
-//          [--batch N] [--top K] [--max-seconds S] [--hop S]
+//          [--batch N] [--top K] [--max-seconds S] [--hop S] [--clips]
 // Asks a trained model (a run directory of run_experiment) which genre some audio is: per file,
 // the clips' majority vote and the genres' mean probability (see README "Classifying your own
 // music"). Files of any length are decoded in blocks and scored as their clips complete, so an
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> inputs;
   int batch = 64, top = 3, decode_threads = 2;
   double max_seconds = 0, hop = 0;
-  bool json = false, csv = false;
+  bool json = false, csv = false, clips = false;
   app.add_option("run", run, "run directory of run_experiment, or its best_model.h5")->required();
   app.add_option("inputs", inputs, "audio files and folders (searched recursively)")->required();
   app.add_option("--device", device, "auto | cpu | cuda | cuda:N")->capture_default_str();
@@ -64,6 +64,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   auto* json_flag = app.add_flag("--json", json, "one JSON document on stdout");
   app.add_flag("--csv", csv, "one CSV line per file on stdout")->excludes(json_flag);
+  app.add_flag("--clips", clips,
+               "with --json: every clip's start, decision and genre probabilities per file")
+      ->needs(json_flag);
   app.add_option("--timeline", timeline,
                  "SVG of each genre's probability over time (several files: OUT-<file>.svg)");
   CLI11_PARSE(app, argc, argv);
@@ -120,9 +123,12 @@ int main(int argc, char** argv) {
                         "zero-padded clip",
                         r.path, clip_s));
       clear_progress_line();
-      if (json)
+      if (json) {
         doc["files"].push_back(mgr::infer::json_report(s, names, top));
-      else if (csv)
+        if (clips)
+          doc["files"].back()["clip_scores"] =
+              mgr::infer::json_clips(r, names, model->sample_rate());
+      } else if (csv)
         std::cout << mgr::infer::csv_row(s, names) << std::flush;
       else
         std::cout << mgr::infer::text_report(s, names, top) << std::flush;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "framework/config/text_check.h"
+#include "kernels/error.h"
 
 namespace mgr::infer {
 
@@ -116,6 +117,25 @@ nlohmann::json json_report(const FileSummary& s, const std::vector<std::string>&
           {"cut", s.cut},     {"vote", {{"genre", names[v]}, {"clips", s.votes[v]}}},
           {"votes", votes},   {"mean_probability", mean},
           {"top", best}};
+}
+
+nlohmann::json json_clips(const FileResult& r, const std::vector<std::string>& names,
+                          int sample_rate) {
+  const ClipScores& c = r.scores;
+  const size_t k = names.size();
+  MGR_CHECK(c.probs.size() == size_t(c.clips) * k && c.offsets.size() == size_t(c.clips) &&
+                c.decisions.size() == size_t(c.clips),
+            "json_clips: " << c.clips << " clips but " << c.probs.size() << " probabilities, "
+                           << c.offsets.size() << " offsets for " << k << " genres");
+  nlohmann::json offsets = nlohmann::json::array(), decisions = nlohmann::json::array(),
+                 probs = nlohmann::json::array();
+  for (size_t i = 0; i < size_t(c.clips); ++i) {
+    offsets.push_back(double(c.offsets[i]) / sample_rate);
+    decisions.push_back(names[size_t(c.decisions[i])]);
+    probs.push_back(std::vector<float>(c.probs.begin() + std::ptrdiff_t(i * k),
+                                       c.probs.begin() + std::ptrdiff_t((i + 1) * k)));
+  }
+  return {{"offsets_seconds", offsets}, {"decisions", decisions}, {"probabilities", probs}};
 }
 
 std::string csv_header(const std::vector<std::string>& names) {

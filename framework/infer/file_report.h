@@ -35,6 +35,12 @@ std::string text_report(const FileSummary& s, const std::vector<std::string>& na
 // {path, seconds, clips, padded, cut, vote: {genre, clips}, votes: {genre: clips},
 //  mean_probability: {genre: p}, top: [{genre, probability}]}.
 nlohmann::json json_report(const FileSummary& s, const std::vector<std::string>& names, int top);
+// classify --clips: every clip's start and its probability of each genre (the model's own
+// decision per clip too: argmax for a network, hard routing for a tree), for scripts that combine
+// models clip by clip: {offsets_seconds: [...], decisions: [genre, ...], probabilities: [[p per
+// genre in class order], ...]}.
+nlohmann::json json_clips(const FileResult& r, const std::vector<std::string>& names,
+                          int sample_rate);
 // path,seconds,clips,padded,cut,vote,vote_clips,top,<genre>... (the genres' mean probabilities).
 std::string csv_header(const std::vector<std::string>& names);
 std::string csv_row(const FileSummary& s, const std::vector<std::string>& names);

@@ -45,9 +45,9 @@ def test_tracks(fold_dir):
         return [(r["path"], r["genre"]) for r in csv.DictReader(fh) if int(r["test_clips"]) > 0]
 
 
-def classify(bin_dir, fold_dir, paths, hop, device):
+def classify(bin_dir, fold_dir, paths, hop, device, clips=False):
     cmd = [os.path.join(bin_dir, "classify"), fold_dir, *paths, "--json", "--device", device,
-           "--hop", str(hop)]
+           "--hop", str(hop)] + (["--clips"] if clips else [])
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"dense_vote: {' '.join(cmd[:2])} ... failed (exit {p.returncode}):\n{p.stderr}")
