@@ -79,6 +79,13 @@ def aggregate(per_fold, key):
             "n": len(v), "values": v}
 
 
+def summary(g):
+    """'clip m ± s, track m ± s, mean-probability m ± s' of an aggregate."""
+    return ", ".join(f"{name} {g[key]['mean']:.3f} ± {g[key]['std']:.3f}" for name, key in
+                     (("clip", "clip_accuracy"), ("track", "track_accuracy"),
+                      ("mean-probability", "track_accuracy_mean_probability")))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -122,12 +129,8 @@ def main():
     path = os.path.join(a.exp_dir, f"dense_vote-hop{a.hop:g}.json")
     with open(path, "w") as fh:
         json.dump(out, fh, indent=2)
-    g = out["aggregate"]
-    print(f"hop {a.hop} s over {len(per_fold)} folds: clip {g['clip_accuracy']['mean']:.3f} ± "
-          f"{g['clip_accuracy']['std']:.3f}, track {g['track_accuracy']['mean']:.3f} ± "
-          f"{g['track_accuracy']['std']:.3f}, mean-probability "
-          f"{g['track_accuracy_mean_probability']['mean']:.3f} ± "
-          f"{g['track_accuracy_mean_probability']['std']:.3f} ({out['seconds']} s); {path}")
+    print(f"hop {a.hop} s over {len(per_fold)} folds: {summary(out['aggregate'])} "
+          f"({out['seconds']} s); {path}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dense_vote import aggregate, classify, fold_dirs, test_tracks  # noqa: E402
+from dense_vote import aggregate, classify, fold_dirs, summary, test_tracks  # noqa: E402
 
 import yaml  # noqa: E402
 
@@ -119,12 +119,8 @@ def main():
                          ("clip_accuracy", "track_accuracy", "track_accuracy_mean_probability")}}
     with open(a.out, "w") as fh:
         json.dump(out, fh, indent=2)
-    g = out["aggregate"]
-    print(f"ensemble of {len(members)} over {len(per_fold)} folds: clip "
-          f"{g['clip_accuracy']['mean']:.3f} ± {g['clip_accuracy']['std']:.3f}, track "
-          f"{g['track_accuracy']['mean']:.3f} ± {g['track_accuracy']['std']:.3f}, mean-probability "
-          f"{g['track_accuracy_mean_probability']['mean']:.3f} ± "
-          f"{g['track_accuracy_mean_probability']['std']:.3f} ({out['seconds']} s); {a.out}")
+    print(f"ensemble of {len(members)} over {len(per_fold)} folds: {summary(out['aggregate'])} "
+          f"({out['seconds']} s); {a.out}")
 
 
 if __name__ == "__main__":
