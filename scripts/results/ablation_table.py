@@ -130,6 +130,20 @@ def main():
                          f"scripts/results/dense_vote.py) | {ms(g['clip_accuracy'])} | "
                          f"{ms(g['track_accuracy'])} | {ms(g['track_accuracy_mean_probability'])} | "
                          f"{' / '.join(f'{v:.2f}' for v in dvals)} | {dv['seconds']:.0f} s | {dnote} |")
+    # scripts/results/ensemble_vote.py: members on the same folds, probabilities averaged per clip.
+    for f in sorted(glob.glob(os.path.join(a.runs, "ensemble-*.json"))):
+        e = json.load(open(f))
+        g = e["aggregate"]
+        evals = g["track_accuracy"]["values"]
+        members = ", ".join(os.path.basename(m) for m in e["members"])
+        enote = versus(evals, svm) if svm else "no peers"
+        if svm:
+            diff = g["track_accuracy"]["mean"] - peers["aggregate"]["svm"]["track_accuracy"]["mean"]
+            enote += f"; mean {100 * diff:+.1f} points against the SVM"
+        lines.append(f"| mgr_cnn: ensemble | {members}: clip probabilities averaged "
+                     f"(scripts/results/ensemble_vote.py) | {ms(g['clip_accuracy'])} | "
+                     f"{ms(g['track_accuracy'])} | {ms(g['track_accuracy_mean_probability'])} | "
+                     f"{' / '.join(f'{v:.2f}' for v in evals)} | {e['seconds']:.0f} s | {enote} |")
     if a.paper_runs:
         best, best_mean = None, -1.0
         for m in glob.glob(os.path.join(a.paper_runs, "*", "metrics.json")):
