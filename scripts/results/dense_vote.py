@@ -79,6 +79,16 @@ def aggregate(per_fold, key):
             "n": len(v), "values": v}
 
 
+def check_scoring(fold_dir, got, what):
+    """Exits unless `got` (majority-vote and mean-probability track accuracy) is the fold's own
+    metrics.json figures: the tracks must be scored as the run scored them."""
+    test = json.load(open(os.path.join(fold_dir, "metrics.json")))["test"]
+    want = (test["track_accuracy"],
+            test.get("track_votes", {}).get("mean_probability", {}).get("accuracy"))
+    if abs(got[0] - want[0]) > 1e-9 or (want[1] is not None and abs(got[1] - want[1]) > 1e-9):
+        sys.exit(f"{what}: scored here {got}, metrics.json says {want}: not the run's scoring")
+
+
 def summary(g):
     """'clip m ± s, track m ± s, mean-probability m ± s' of an aggregate."""
     return ", ".join(f"{name} {g[key]['mean']:.3f} ± {g[key]['std']:.3f}" for name, key in
@@ -105,14 +115,9 @@ def main():
         tracks = test_tracks(d)
         truth = dict(tracks)
         paths = [p for p, _ in tracks]
-        test = json.load(open(os.path.join(d, "metrics.json")))["test"]
         own = score(classify(a.bin, d, paths, own_hop, a.device), truth)
-        want = (test["track_accuracy"],
-                test.get("track_votes", {}).get("mean_probability", {}).get("accuracy"))
-        got = (own["track_accuracy"], own["track_accuracy_mean_probability"])
-        if abs(got[0] - want[0]) > 1e-9 or (want[1] is not None and abs(got[1] - want[1]) > 1e-9):
-            sys.exit(f"dense_vote: fold {k}: classify at the run's own hop ({own_hop} s) gives track "
-                     f"accuracy {got} but metrics.json says {want}: not the run's scoring")
+        check_scoring(d, (own["track_accuracy"], own["track_accuracy_mean_probability"]),
+                      f"dense_vote: fold {k} at the run's own hop ({own_hop} s)")
         dense = score(classify(a.bin, d, paths, a.hop, a.device), truth)
         dense["fold"] = k
         dense["own_hop"] = own

@@ -20,7 +20,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dense_vote import aggregate, classify, fold_dirs, summary, test_tracks  # noqa: E402
+from dense_vote import (aggregate, check_scoring, classify, fold_dirs, summary,  # noqa: E402
+                        test_tracks)
 
 import yaml  # noqa: E402
 
@@ -97,13 +98,8 @@ def main():
             sums["clips"] += len(offsets)
         n = len(paths)
         for j, (m, ms_) in enumerate(zip(members, member_sums)):
-            test = json.load(open(os.path.join(m[k], "metrics.json")))["test"]
-            want = (test["track_accuracy"],
-                    test.get("track_votes", {}).get("mean_probability", {}).get("accuracy"))
             got = (ms_["vote"] / n, ms_["mean"] / n)
-            if abs(got[0] - want[0]) > 1e-9 or (want[1] is not None and abs(got[1] - want[1]) > 1e-9):
-                sys.exit(f"ensemble_vote: fold {k}, {a.exp_dirs[j]}: scored here {got}, metrics.json "
-                         f"says {want}: not the run's scoring")
+            check_scoring(m[k], got, f"ensemble_vote: fold {k}, {a.exp_dirs[j]}")
             own.append(got[0])
         f = {"fold": k, "tracks": n, "clip_accuracy": sums["clips_right"] / sums["clips"],
              "track_accuracy": sums["vote"] / n, "track_accuracy_mean_probability": sums["mean"] / n,
